@@ -1,0 +1,373 @@
+/**
+ * The lifecycle kit every dynamic provider shares: waiting for a status, retrying the calls AWS
+ * asks us to retry, recognising "not found", diffing inputs, and errors that keep a created
+ * resource in Pulumi's state.
+ *
+ * Dynamic providers are serialized with everything they reference and run in another process,
+ * so this module holds plain functions and data only (no classes holding SDK clients, no Pulumi
+ * imports).
+ */
+import * as crypto from "crypto";
+
+/** Time as the waiting code sees it. Tests install a fake one; nothing in tests sleeps for real. */
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+const CLOCK_KEY = "__zscalerMcpClock";
+
+/** The clock in force: a test's fake clock when one is installed, otherwise real time. */
+export function currentClock(): Clock {
+    const installed = (globalThis as Record<string, unknown>)[CLOCK_KEY] as Clock | undefined;
+    if (installed) {
+        return installed;
+    }
+    return {
+        now: () => Date.now(),
+        sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+}
+
+/** Installs (or, with undefined, removes) the clock every waiter and retry loop uses. */
+export function installClock(clock: Clock | undefined): void {
+    const g = globalThis as Record<string, unknown>;
+    if (clock) {
+        g[CLOCK_KEY] = clock;
+    } else {
+        delete g[CLOCK_KEY];
+    }
+}
+
+/** SDK client settings: we retry ourselves (with the clock above), so the SDK makes one attempt. */
+export function sdkClientConfig(region: string): { region: string; maxAttempts: number } {
+    return { region, maxAttempts: 1 };
+}
+
+/** A fresh idempotency token for a Create/Update call (36 characters; AWS wants 33 or more). */
+export function newClientToken(): string {
+    return crypto.randomUUID();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export function errorName(e: unknown): string {
+    const err = e as { name?: string; Code?: string; code?: string; __type?: string };
+    return String(err?.name ?? err?.Code ?? err?.code ?? err?.__type ?? "");
+}
+
+export function errorMessage(e: unknown): string {
+    const err = e as { message?: string; Message?: string };
+    return String(err?.message ?? err?.Message ?? e);
+}
+
+function httpStatus(e: unknown): number | undefined {
+    return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+const NOT_FOUND_NAMES = [
+    "ResourceNotFoundException",
+    "NotFoundException",
+    "ServiceNotFoundException",
+    "ServiceNotActiveException",
+    "ClusterNotFoundException",
+];
+
+/** True when AWS says the resource does not exist. */
+export function isNotFound(e: unknown): boolean {
+    return NOT_FOUND_NAMES.includes(errorName(e));
+}
+
+const THROTTLE_NAMES = [
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ServerException",
+];
+
+/** Throttling and server-side failures: always worth another try. */
+export function isThrottleOrServerError(e: unknown): boolean {
+    const status = httpStatus(e);
+    return THROTTLE_NAMES.includes(errorName(e)) || (status !== undefined && status >= 500) || status === 429;
+}
+
+/** A rule that recognises one IAM-propagation failure: the error's name and a message fragment. */
+export interface PropagationRule {
+    name: string;
+    message: string;
+}
+
+/** The IAM-propagation messages AWS answers while a new role is not yet visible to it. */
+export const IAM_PROPAGATION = {
+    runtime: [
+        { name: "ValidationException", message: "Role validation failed" },
+        { name: "ValidationException", message: "Access denied while validating ECR URI" },
+    ],
+    harness: [
+        { name: "ValidationException", message: "Role validation failed" },
+        { name: "ValidationException", message: "Access denied while validating ECR URI" },
+    ],
+    gatewayTarget: [{ name: "ValidationException", message: "Gateway execution role lacks permission" }],
+    ecs: [
+        { name: "AccessDeniedException", message: "Cannot assume role" },
+        { name: "AccessDeniedException", message: "is not authorized to perform: sts:AssumeRole" },
+        { name: "ClientException", message: "AWS was not able to validate the provided access credentials" },
+        { name: "InvalidParameterException", message: "Unable to assume role" },
+    ],
+} satisfies Record<string, PropagationRule[]>;
+
+export function matchesPropagation(e: unknown, rules: readonly PropagationRule[]): boolean {
+    const name = errorName(e);
+    const message = errorMessage(e);
+    return rules.some((r) => r.name === name && message.includes(r.message));
+}
+
+/**
+ * An error that tells Pulumi the resource exists although the operation failed, so the engine
+ * records it (and a later `up` or `destroy` can deal with it) instead of orphaning it.
+ *
+ * The dynamic-provider host reads `id`, `properties` and `reasons` from the error. The
+ * properties must carry `__provider`: the host needs it to load the provider for later deletes.
+ */
+export function initFailed(
+    message: string,
+    id: string,
+    outputs: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+): Error & { id: string; properties: Record<string, unknown>; reasons: string[] } {
+    const err = new Error(message) as Error & { id: string; properties: Record<string, unknown>; reasons: string[] };
+    err.id = id;
+    err.properties = { ...inputs, ...outputs, __provider: inputs.__provider };
+    err.reasons = [message];
+    return err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retries
+
+export interface RetryOptions {
+    /** What is being attempted, for the error message ("create harness x"). */
+    what: string;
+    /** Extra errors to retry besides throttling and 5xx (IAM propagation messages). */
+    propagation?: readonly PropagationRule[];
+    /** Total time allowed, in ms (default 2 minutes). */
+    timeoutMs?: number;
+    /** Extra predicate for retryable errors (e.g. a conflict while a resource settles). */
+    retryIf?: (e: unknown) => boolean;
+}
+
+/**
+ * Calls `fn`, retrying throttling, 5xx and the listed IAM-propagation errors with jittered
+ * exponential backoff until the time limit. Any other error is thrown at once.
+ */
+export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
+    const clock = currentClock();
+    const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
+    let delay = 500;
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await fn();
+        } catch (e) {
+            const retryable =
+                isThrottleOrServerError(e) ||
+                (opts.propagation !== undefined && matchesPropagation(e, opts.propagation)) ||
+                (opts.retryIf !== undefined && opts.retryIf(e));
+            if (!retryable) {
+                throw e;
+            }
+            const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
+            if (clock.now() + wait > deadline) {
+                const err = new Error(
+                    `${opts.what}: still failing after ${attempt} attempts: ${errorName(e)}: ${errorMessage(e)}`,
+                ) as Error & { cause?: unknown; name: string };
+                err.cause = e;
+                throw err;
+            }
+            await clock.sleep(wait);
+            delay *= 2;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for a status
+
+export interface WaitOptions<T> {
+    /** The resource as a person names it: `harness "zscaler_mcp" (zscaler_mcp-abc1234567)`. */
+    resource: string;
+    /** Reads the resource; returns undefined when it does not exist. */
+    read: () => Promise<T | undefined>;
+    status: (item: T) => string;
+    /** The service's explanation of a failure (statusReasons, failureReason). */
+    reasons?: (item: T) => string | undefined;
+    pending: readonly string[];
+    target: readonly string[];
+    /** Deleting: "not found" is the target. */
+    goneIsTarget?: boolean;
+    /** Times "not found" is tolerated right after a create (eventual consistency). */
+    notFoundTolerance?: number;
+    /** Extra readiness condition besides the status (an ECS endpoint, say). */
+    ready?: (item: T) => boolean;
+    timeoutMs: number;
+}
+
+/** Poll delays: 1 s, doubling, capped at 10 s. */
+export function pollDelay(attempt: number): number {
+    return Math.min(1_000 * 2 ** Math.max(0, attempt - 1), 10_000);
+}
+
+/**
+ * Polls until the resource reaches a target status twice in a row (or disappears, when deleting).
+ * A status outside pending and target fails at once with the service's reasons; so does the
+ * deadline, naming the last status seen. Throttling and 5xx while polling are retried.
+ */
+export async function waitForStatus<T>(o: WaitOptions<T>): Promise<T | undefined> {
+    const clock = currentClock();
+    const start = clock.now();
+    const deadline = start + o.timeoutMs;
+    let lastStatus = "(not read yet)";
+    let lastReasons: string | undefined;
+    let targetSeen = 0;
+    let notFoundSeen = 0;
+    for (let attempt = 1; ; attempt++) {
+        let item: T | undefined;
+        let readFailed = false;
+        try {
+            item = await o.read();
+        } catch (e) {
+            if (!isThrottleOrServerError(e)) {
+                throw e;
+            }
+            readFailed = true;
+        }
+        if (!readFailed) {
+            if (item === undefined) {
+                if (o.goneIsTarget) {
+                    return undefined;
+                }
+                notFoundSeen++;
+                lastStatus = "NOT_FOUND";
+                if (notFoundSeen > (o.notFoundTolerance ?? 3)) {
+                    throw new Error(`${o.resource} disappeared while waiting for ${o.target.join(" or ")}.`);
+                }
+            } else {
+                const status = o.status(item);
+                lastStatus = status;
+                lastReasons = o.reasons?.(item);
+                if (o.target.includes(status) && (o.ready === undefined || o.ready(item))) {
+                    targetSeen++;
+                    if (targetSeen >= 2) {
+                        return item;
+                    }
+                } else if (o.pending.includes(status) || o.target.includes(status)) {
+                    targetSeen = 0;
+                } else {
+                    throw new Error(
+                        `${o.resource} reached status ${status}` + (lastReasons ? `: ${lastReasons}` : "") + ".",
+                    );
+                }
+            }
+        }
+        // After the first sighting of the target, confirm quickly; otherwise back off.
+        const delay = targetSeen > 0 ? 1_000 : pollDelay(attempt);
+        if (clock.now() + delay > deadline) {
+            const minutes = Math.round((o.timeoutMs / 60_000) * 10) / 10;
+            throw new Error(
+                `${o.resource} did not reach ${o.target.join(" or ")} within ${minutes} min; last status ${lastStatus}` +
+                    (lastReasons ? ` (${lastReasons})` : "") +
+                    ".",
+            );
+        }
+        await clock.sleep(delay);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diffing
+
+/** The value the Pulumi engine puts in place of an input it does not know yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** JSON with sorted keys and without undefined members, so key order never causes a diff. */
+export function stableStringify(value: unknown): string {
+    return JSON.stringify(normalise(value)) ?? "null";
+}
+
+function normalise(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map((v) => (v === undefined ? null : normalise(v)));
+    }
+    if (value !== null && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(value as object).sort()) {
+            const v = (value as Record<string, unknown>)[key];
+            if (v !== undefined) {
+                out[key] = normalise(v);
+            }
+        }
+        return out;
+    }
+    return value;
+}
+
+export function containsUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) {
+        return true;
+    }
+    if (Array.isArray(value)) {
+        return value.some(containsUnknown);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.values(value as object).some(containsUnknown);
+    }
+    return false;
+}
+
+export interface DiffSpec {
+    /** Inputs that update in place. */
+    updatable: readonly string[];
+    /** Inputs whose change replaces the resource (create-only in AWS). */
+    createOnly: readonly string[];
+    /** The input holding the physical name: reusing it forces delete-before-replace. */
+    nameField?: string;
+}
+
+export interface DiffOutcome {
+    changes: boolean;
+    replaces: string[];
+    /** Every changed input, update or replace. */
+    changed: string[];
+    deleteBeforeReplace: boolean;
+    stables: string[];
+}
+
+/**
+ * Compares the recorded state with the new inputs field by field. An unknown value (preview)
+ * counts as a change; key order and undefined members never do.
+ */
+export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>, spec: DiffSpec): DiffOutcome {
+    const changedField = (f: string): boolean =>
+        containsUnknown(news[f]) || stableStringify(olds[f]) !== stableStringify(news[f]);
+    const changed = [...spec.createOnly, ...spec.updatable].filter(changedField);
+    const replaces = spec.createOnly.filter(changedField);
+    const nameReused =
+        spec.nameField !== undefined &&
+        !containsUnknown(news[spec.nameField]) &&
+        stableStringify(olds[spec.nameField]) === stableStringify(news[spec.nameField]);
+    return {
+        changes: changed.length > 0,
+        replaces,
+        changed,
+        deleteBeforeReplace: replaces.length > 0 && nameReused,
+        stables: [],
+    };
+}
+
+/** Drops undefined members (the SDK and Pulumi both dislike them in nested structures). */
+export function compact<T extends Record<string, unknown>>(obj: T): T {
+    return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,1150 @@
+/**
+ * A local AWS endpoint for tests: the real SDK clients talk to it over HTTP on 127.0.0.1.
+ *
+ * It speaks rest-json (AgentCore control and data planes, including InvokeHarness's event stream)
+ * and awsJson1_1 (ECS, CloudWatch Logs), validates every request against AWS's models, moves
+ * resources through their real statuses on a clock the test controls, and injects the faults a
+ * test asks for.
+ */
+import * as http from "http";
+import * as zlib from "zlib";
+import { AddressInfo } from "net";
+import type { Clock } from "../../providers/lifecycle";
+import { loadModel, RestRouter, restInput, serializeShape, ServiceModel, validateShape } from "./model";
+
+export const ACCOUNT = "123456789012";
+
+export class AwsError extends Error {
+    constructor(
+        public readonly code: string,
+        message: string,
+        public readonly status = 400,
+    ) {
+        super(message);
+    }
+}
+
+export interface Durations {
+    harness: number;
+    runtime: number;
+    gateway: number;
+    target: number;
+    oauth: number;
+    /** ECS Express: create until ACTIVE with a public endpoint. */
+    ecsCreate: number;
+    ecsUpdate: number;
+    ecsDelete: number;
+    /** How long the underlying ECS service stays DRAINING after the express service is INACTIVE. */
+    ecsDrain: number;
+}
+
+export const FAST_DURATIONS: Durations = {
+    harness: 3_000,
+    runtime: 3_000,
+    gateway: 2_000,
+    target: 2_000,
+    oauth: 0,
+    ecsCreate: 5_000,
+    ecsUpdate: 3_000,
+    ecsDelete: 3_000,
+    ecsDrain: 4_000,
+};
+
+export type ResourceKind = "harness" | "runtime" | "gateway" | "target" | "apikey" | "oauth2" | "ecs";
+
+export interface Rec {
+    kind: ResourceKind;
+    id: string;
+    name: string;
+    arn: string;
+    status: string;
+    data: Record<string, any>;
+    /** A transition in progress: at `until`, status becomes `next` ("GONE" removes the record). */
+    transition?: { until: number; next: string; reasons?: string[] };
+    createdAt: number;
+    updatedAt: number;
+}
+
+export interface RecordedCall {
+    service: string;
+    op: string;
+    input: Record<string, unknown>;
+    at: number;
+    error?: string;
+}
+
+type FaultKind = "throttle" | "server" | "iam";
+interface Fault {
+    kind: FaultKind;
+    op: string;
+    remaining: number;
+}
+type Outcome = { kind: "fail"; reasons: string[] } | { kind: "never" };
+
+const FAILED_STATUS: Record<string, string> = {
+    harness: "CREATE_FAILED",
+    runtime: "CREATE_FAILED",
+    gateway: "FAILED",
+    target: "FAILED",
+};
+const UPDATE_FAILED_STATUS: Record<string, string> = {
+    harness: "UPDATE_FAILED",
+    runtime: "UPDATE_FAILED",
+    gateway: "UPDATE_UNSUCCESSFUL",
+    target: "UPDATE_UNSUCCESSFUL",
+};
+
+const IAM_MESSAGES: Record<string, [string, string]> = {
+    CreateHarness: ["ValidationException", "Role validation failed for role arn; check the trust policy"],
+    UpdateHarness: ["ValidationException", "Role validation failed for role arn; check the trust policy"],
+    CreateAgentRuntime: ["ValidationException", "Access denied while validating ECR URI"],
+    UpdateAgentRuntime: ["ValidationException", "Role validation failed for role arn"],
+    CreateGatewayTarget: ["ValidationException", "Gateway execution role lacks permission to invoke the target"],
+    CreateExpressGatewayService: ["AccessDeniedException", "Cannot assume role arn:aws:iam::123456789012:role/x"],
+    UpdateExpressGatewayService: ["AccessDeniedException", "Cannot assume role arn:aws:iam::123456789012:role/x"],
+};
+
+function rand(n: number, alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"): string {
+    let s = "";
+    for (let i = 0; i < n; i++) {
+        s += alphabet[Math.floor(Math.random() * alphabet.length)];
+    }
+    return s;
+}
+
+/** A fake clock: sleeping advances time at once. Share it with the lifecycle kit via installClock. */
+export function fakeClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void; slept: number[] } {
+    let now = start;
+    const slept: number[] = [];
+    return {
+        now: () => now,
+        sleep: async (ms: number) => {
+            slept.push(ms);
+            now += ms;
+            await new Promise((r) => setImmediate(r));
+        },
+        advance: (ms: number) => {
+            now += ms;
+        },
+        slept,
+    };
+}
+
+/** One scripted InvokeHarness answer: the events, in order, or an error event part-way. */
+export type StreamEvent = Record<string, unknown>;
+
+export interface FakeAwsOptions {
+    clock: Clock;
+    region?: string;
+    durations?: Partial<Durations>;
+}
+
+export class FakeAws {
+    readonly region: string;
+    readonly clock: Clock;
+    durations: Durations;
+    readonly resources = new Map<string, Rec>();
+    readonly calls: RecordedCall[] = [];
+    readonly logGroups = new Map<string, { createdAt: number; events: { timestamp: number; message: string; logStreamName: string }[] }>();
+    readonly taskDefinitions: { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" }[] = [];
+    /** The events the next InvokeHarness streams (a default conversation when unset). */
+    invokeScript?: StreamEvent[];
+    private faults: Fault[] = [];
+    private outcomes = new Map<string, Outcome[]>();
+    private server?: http.Server;
+    private port = 0;
+    private readonly control: ServiceModel;
+    private readonly data: ServiceModel;
+    private readonly ecs: ServiceModel;
+    private readonly logs: ServiceModel;
+    private readonly controlRouter: RestRouter;
+    private readonly dataRouter: RestRouter;
+
+    constructor(opts: FakeAwsOptions) {
+        this.clock = opts.clock;
+        this.region = opts.region ?? "us-east-1";
+        this.durations = { ...FAST_DURATIONS, ...opts.durations };
+        this.control = loadModel("bedrock-agentcore-control.2023-06-05.json");
+        this.data = loadModel("bedrock-agentcore.2024-02-28.json");
+        this.ecs = loadModel("ecs.2014-11-13.json");
+        this.logs = loadModel("logs.2014-03-28.json");
+        this.controlRouter = new RestRouter(this.control);
+        this.dataRouter = new RestRouter(this.data);
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    async start(): Promise<void> {
+        this.server = http.createServer((req, res) => {
+            this.handle(req, res).catch((e) => {
+                res.statusCode = 500;
+                res.end(JSON.stringify({ message: String(e) }));
+            });
+        });
+        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        this.port = (this.server.address() as AddressInfo).port;
+    }
+
+    async stop(): Promise<void> {
+        if (this.server) {
+            this.server.closeAllConnections();
+            await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+            this.server = undefined;
+        }
+    }
+
+    /** Environment for SDK clients: this endpoint, fake credentials, no retries hidden in the SDK. */
+    env(): Record<string, string> {
+        return {
+            AWS_ENDPOINT_URL: this.url,
+            AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
+            AWS_SECRET_ACCESS_KEY: "fake-secret-key-for-the-local-endpoint",
+            AWS_REGION: this.region,
+            AWS_EC2_METADATA_DISABLED: "true",
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        };
+    }
+
+    /** Sets this endpoint's environment on process.env and returns a function that restores it. */
+    applyEnv(): () => void {
+        const saved: Record<string, string | undefined> = {};
+        for (const [k, v] of Object.entries(this.env())) {
+            saved[k] = process.env[k];
+            process.env[k] = v;
+        }
+        return () => {
+            for (const [k, v] of Object.entries(saved)) {
+                if (v === undefined) {
+                    delete process.env[k];
+                } else {
+                    process.env[k] = v;
+                }
+            }
+        };
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Fault injection
+
+    /** The next `n` calls of `op` ("*" for any) answer ThrottlingException. */
+    throttle(op: string, n: number): void {
+        this.faults.push({ kind: "throttle", op, remaining: n });
+    }
+    /** The next `n` calls of `op` answer a 500. */
+    serverError(op: string, n: number): void {
+        this.faults.push({ kind: "server", op, remaining: n });
+    }
+    /** The next `n` calls of a Create/Update op answer the IAM-propagation error AWS gives for it. */
+    iamPropagation(op: string, n: number): void {
+        if (!IAM_MESSAGES[op]) {
+            throw new Error(`no IAM-propagation error is known for ${op}`);
+        }
+        this.faults.push({ kind: "iam", op, remaining: n });
+    }
+    /** The next create or update of `kind` lands in its failed status with these reasons. */
+    failNext(kind: ResourceKind, reasons: string[]): void {
+        this.queueOutcome(kind, { kind: "fail", reasons });
+    }
+    /** The next create or update of `kind` never leaves its pending status. */
+    neverReady(kind: ResourceKind): void {
+        this.queueOutcome(kind, { kind: "never" });
+    }
+    /** Deletes a resource as someone in the console would, behind the program's back. */
+    deleteBehindBack(kind: ResourceKind, idOrName: string): void {
+        for (const [key, rec] of this.resources) {
+            if (rec.kind === kind && (rec.id === idOrName || rec.name === idOrName || rec.arn === idOrName)) {
+                this.resources.delete(key);
+                return;
+            }
+        }
+        throw new Error(`no ${kind} ${idOrName} to delete`);
+    }
+
+    private queueOutcome(kind: ResourceKind, o: Outcome): void {
+        const q = this.outcomes.get(kind) ?? [];
+        q.push(o);
+        this.outcomes.set(kind, q);
+    }
+
+    private takeOutcome(kind: ResourceKind): Outcome | undefined {
+        return this.outcomes.get(kind)?.shift();
+    }
+
+    private takeFault(op: string): Fault | undefined {
+        const f = this.faults.find((x) => x.remaining > 0 && (x.op === op || x.op === "*"));
+        if (f) {
+            f.remaining--;
+        }
+        return f;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Inspection
+
+    /** Resources of a kind that exist now (after settling their transitions). */
+    list(kind?: ResourceKind): Rec[] {
+        return [...this.resources.values()].filter((r) => this.settle(r) && (kind === undefined || r.kind === kind));
+    }
+
+    find(kind: ResourceKind, idOrName: string): Rec | undefined {
+        return this.list(kind).find((r) => r.id === idOrName || r.name === idOrName || r.arn === idOrName);
+    }
+
+    callsTo(op: string): RecordedCall[] {
+        return this.calls.filter((c) => c.op === op);
+    }
+
+    /** Applies a due transition; returns false when the record is gone. */
+    private settle(rec: Rec): boolean {
+        if (rec.transition && this.clock.now() >= rec.transition.until) {
+            const t = rec.transition;
+            rec.transition = undefined;
+            if (t.next === "GONE") {
+                this.resources.delete(`${rec.kind}:${rec.id}`);
+                return false;
+            }
+            rec.status = t.next;
+            rec.data.statusReasons = t.reasons;
+            rec.updatedAt = this.clock.now();
+        }
+        return this.resources.has(`${rec.kind}:${rec.id}`);
+    }
+
+    private get(kind: ResourceKind, idOrName: string, notFound: () => AwsError): Rec {
+        const rec = this.find(kind, idOrName);
+        if (!rec) {
+            throw notFound();
+        }
+        return rec;
+    }
+
+    private startTransition(rec: Rec, pending: string, target: string, ms: number, isCreate: boolean): void {
+        const outcome = this.takeOutcome(rec.kind);
+        rec.status = pending;
+        rec.updatedAt = this.clock.now();
+        if (outcome?.kind === "never") {
+            rec.transition = undefined;
+        } else if (outcome?.kind === "fail") {
+            const failed = (isCreate ? FAILED_STATUS : UPDATE_FAILED_STATUS)[rec.kind] ?? "FAILED";
+            rec.transition = { until: this.clock.now() + ms, next: failed, reasons: outcome.reasons };
+            rec.data.failureReason = outcome.reasons.join("; ");
+        } else {
+            rec.transition = { until: this.clock.now() + ms, next: target };
+            rec.data.failureReason = undefined;
+        }
+    }
+
+    private add(kind: ResourceKind, id: string, name: string, arn: string, data: Record<string, any>): Rec {
+        const rec: Rec = { kind, id, name, arn, status: "", data, createdAt: this.clock.now(), updatedAt: this.clock.now() };
+        this.resources.set(`${kind}:${id}`, rec);
+        return rec;
+    }
+
+    private ensureUniqueName(kind: ResourceKind, name: string, scope?: (r: Rec) => boolean): void {
+        if (this.list(kind).some((r) => r.name === name && (scope === undefined || scope(r)))) {
+            throw new AwsError("ConflictException", `A ${kind} named ${name} already exists`, 409);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // HTTP
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const chunks: Buffer[] = [];
+        for await (const c of req) {
+            chunks.push(c as Buffer);
+        }
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const target = req.headers["x-amz-target"] as string | undefined;
+        if (target) {
+            await this.handleJson(target, raw, res);
+            return;
+        }
+        await this.handleRest(req, raw, res);
+    }
+
+    private record(service: string, op: string, input: Record<string, unknown>): RecordedCall {
+        const call: RecordedCall = { service, op, input, at: this.clock.now() };
+        this.calls.push(call);
+        return call;
+    }
+
+    private async handleJson(target: string, raw: string, res: http.ServerResponse): Promise<void> {
+        const [prefix, opName] = target.split(".");
+        const model = prefix.startsWith("AmazonEC2ContainerService") ? this.ecs : prefix.startsWith("Logs") ? this.logs : undefined;
+        const send = (status: number, body: unknown): void => {
+            res.statusCode = status;
+            res.setHeader("content-type", "application/x-amz-json-1.1");
+            res.end(JSON.stringify(body));
+        };
+        const fail = (e: AwsError, call?: RecordedCall): void => {
+            if (call) {
+                call.error = e.code;
+            }
+            send(e.status, { __type: e.code, message: e.message });
+        };
+        if (!model || !model.operations[opName]) {
+            fail(new AwsError("UnknownOperationException", `Unknown operation ${target}`));
+            return;
+        }
+        let input: Record<string, unknown>;
+        try {
+            input = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+        } catch {
+            fail(new AwsError("SerializationException", "Malformed JSON"));
+            return;
+        }
+        const service = model === this.ecs ? "ecs" : "logs";
+        const call = this.record(service, opName, input);
+        try {
+            this.injectFault(opName, service);
+            const op = model.operations[opName];
+            const problems = op.input ? validateShape(model, op.input.shape, input) : [];
+            if (problems.length > 0) {
+                throw new AwsError("ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
+            }
+            const out = service === "ecs" ? this.ecsOp(opName, input) : this.logsOp(opName, input);
+            send(200, op.output ? serializeShape(model, op.output.shape, out) : {});
+        } catch (e) {
+            fail(e instanceof AwsError ? e : new AwsError("ServerException", String(e), 500), call);
+        }
+    }
+
+    private injectFault(op: string, service: string): void {
+        const f = this.takeFault(op);
+        if (!f) {
+            return;
+        }
+        if (f.kind === "throttle") {
+            throw new AwsError("ThrottlingException", "Rate exceeded", service === "ecs" || service === "logs" ? 400 : 429);
+        }
+        if (f.kind === "server") {
+            throw new AwsError(service === "ecs" ? "ServerException" : "InternalServerException", "Internal failure, try again", 500);
+        }
+        const [code, message] = IAM_MESSAGES[op];
+        throw new AwsError(code, message, code === "AccessDeniedException" && service !== "ecs" ? 403 : 400);
+    }
+
+    private async handleRest(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        const method = req.method ?? "GET";
+        let model = this.data;
+        let route = this.dataRouter.match(method, url.pathname, url.searchParams);
+        if (!route) {
+            model = this.control;
+            route = this.controlRouter.match(method, url.pathname, url.searchParams);
+        }
+        const fail = (e: AwsError, call?: RecordedCall): void => {
+            if (call) {
+                call.error = e.code;
+            }
+            res.statusCode = e.status;
+            res.setHeader("x-amzn-errortype", e.code);
+            res.setHeader("content-type", "application/json");
+            res.end(JSON.stringify({ message: e.message }));
+        };
+        if (!route) {
+            fail(new AwsError("UnknownOperationException", `No operation for ${method} ${url.pathname}`, 404));
+            return;
+        }
+        let body: unknown = {};
+        try {
+            body = raw ? JSON.parse(raw) : {};
+        } catch {
+            fail(new AwsError("SerializationException", "Malformed JSON body"));
+            return;
+        }
+        const op = route.op;
+        const input = restInput(model, op, route.pathParams, url.searchParams, req.headers, body);
+        const service = model === this.data ? "bedrock-agentcore" : "bedrock-agentcore-control";
+        const call = this.record(service, op.name, input);
+        try {
+            this.injectFault(op.name, service);
+            const problems = op.input ? validateShape(model, op.input.shape, input) : [];
+            if (problems.length > 0) {
+                throw new AwsError("ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
+            }
+            if (op.name === "InvokeHarness") {
+                this.invokeHarness(input, res);
+                return;
+            }
+            const out = this.controlOp(op.name, input);
+            res.statusCode = op.http.responseCode ?? 200;
+            res.setHeader("content-type", "application/json");
+            res.end(JSON.stringify(op.output ? serializeShape(model, op.output.shape, out) : {}));
+        } catch (e) {
+            fail(e instanceof AwsError ? e : new AwsError("InternalServerException", String(e), 500), call);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // AgentCore control plane
+
+    /** Timestamps are held as epoch ms; serializeShape writes them in each shape's wire format. */
+    private ts(ms: number): number {
+        return ms;
+    }
+
+    private controlOp(op: string, input: Record<string, any>): unknown {
+        const acct = ACCOUNT;
+        const r = this.region;
+        const notFound = (what: string) => () => new AwsError("ResourceNotFoundException", `${what} not found`, 404);
+        switch (op) {
+            // Harness
+            case "CreateHarness": {
+                this.ensureUniqueName("harness", input.harnessName);
+                const id = `${input.harnessName}-${rand(10, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")}`;
+                const runtimeId = `harness_${input.harnessName}-${rand(10)}`.slice(0, 48);
+                const rec = this.add("harness", id, input.harnessName, `arn:aws:bedrock-agentcore:${r}:${acct}:harness/${id}`, {
+                    ...input,
+                    runtimeId,
+                });
+                this.startTransition(rec, "CREATING", "READY", this.durations.harness, true);
+                return { harness: this.harnessView(rec) };
+            }
+            case "GetHarness":
+                return { harness: this.harnessView(this.get("harness", input.harnessId, notFound(`Harness ${input.harnessId}`))) };
+            case "UpdateHarness": {
+                const rec = this.get("harness", input.harnessId, notFound(`Harness ${input.harnessId}`));
+                if (rec.status !== "READY" && rec.status !== "UPDATE_FAILED" && rec.status !== "CREATE_FAILED") {
+                    throw new AwsError("ConflictException", `Harness is ${rec.status}`, 409);
+                }
+                for (const [k, v] of Object.entries(input)) {
+                    if (k === "harnessId" || k === "clientToken" || v === undefined) {
+                        continue;
+                    }
+                    // Updated*Configuration wrappers carry the new value in optionalValue.
+                    rec.data[k] = v && typeof v === "object" && "optionalValue" in v ? v.optionalValue : v;
+                }
+                this.startTransition(rec, "UPDATING", "READY", this.durations.harness, false);
+                return { harness: this.harnessView(rec) };
+            }
+            case "DeleteHarness": {
+                const rec = this.get("harness", input.harnessId, notFound(`Harness ${input.harnessId}`));
+                rec.status = "DELETING";
+                rec.transition = { until: this.clock.now() + this.durations.harness, next: "GONE" };
+                return { harness: this.harnessView(rec) };
+            }
+            case "ListHarnesses":
+                return {
+                    harnesses: this.list("harness").map((h) => ({
+                        harnessId: h.id,
+                        harnessName: h.name,
+                        arn: h.arn,
+                        status: h.status,
+                        createdAt: this.ts(h.createdAt),
+                        updatedAt: this.ts(h.updatedAt),
+                    })),
+                };
+
+            // API-key credential provider
+            case "CreateApiKeyCredentialProvider": {
+                this.ensureUniqueName("apikey", input.name);
+                const arn = `arn:aws:bedrock-agentcore:${r}:${acct}:token-vault/default/apikeycredentialprovider/${input.name}`;
+                const rec = this.add("apikey", input.name, input.name, arn, {
+                    apiKey: input.apiKey,
+                    tags: input.tags,
+                    apiKeySecretArn: `arn:aws:secretsmanager:${r}:${acct}:secret:bedrock-agentcore-identity!default/apikey/${input.name}-${rand(6)}`,
+                });
+                rec.status = "READY";
+                return { name: input.name, credentialProviderArn: arn, apiKeySecretArn: { secretArn: rec.data.apiKeySecretArn } };
+            }
+            case "GetApiKeyCredentialProvider":
+            case "UpdateApiKeyCredentialProvider": {
+                const rec = this.get("apikey", input.name, notFound(`Credential provider ${input.name}`));
+                if (op === "UpdateApiKeyCredentialProvider") {
+                    rec.data.apiKey = input.apiKey;
+                    rec.updatedAt = this.clock.now();
+                }
+                return {
+                    name: rec.name,
+                    credentialProviderArn: rec.arn,
+                    apiKeySecretArn: { secretArn: rec.data.apiKeySecretArn },
+                    createdTime: this.ts(rec.createdAt),
+                    lastUpdatedTime: this.ts(rec.updatedAt),
+                };
+            }
+            case "DeleteApiKeyCredentialProvider": {
+                const rec = this.get("apikey", input.name, notFound(`Credential provider ${input.name}`));
+                this.resources.delete(`apikey:${rec.id}`);
+                return {};
+            }
+
+            // OAuth2 credential provider
+            case "CreateOauth2CredentialProvider": {
+                this.ensureUniqueName("oauth2", input.name);
+                const arn = `arn:aws:bedrock-agentcore:${r}:${acct}:token-vault/default/oauth2credentialprovider/${input.name}`;
+                const rec = this.add("oauth2", input.name, input.name, arn, {
+                    vendor: input.credentialProviderVendor,
+                    config: input.oauth2ProviderConfigInput,
+                    clientSecretArn: `arn:aws:secretsmanager:${r}:${acct}:secret:bedrock-agentcore-identity!default/oauth2/${input.name}-${rand(6)}`,
+                    tags: input.tags,
+                });
+                rec.status = "READY";
+                return this.oauthView(rec);
+            }
+            case "GetOauth2CredentialProvider":
+                return this.oauthView(this.get("oauth2", input.name, notFound(`Credential provider ${input.name}`)));
+            case "UpdateOauth2CredentialProvider": {
+                const rec = this.get("oauth2", input.name, notFound(`Credential provider ${input.name}`));
+                if (input.credentialProviderVendor !== rec.data.vendor) {
+                    throw new AwsError("ValidationException", "credentialProviderVendor cannot be changed");
+                }
+                rec.data.config = input.oauth2ProviderConfigInput;
+                rec.updatedAt = this.clock.now();
+                return this.oauthView(rec);
+            }
+            case "DeleteOauth2CredentialProvider": {
+                const rec = this.get("oauth2", input.name, notFound(`Credential provider ${input.name}`));
+                this.resources.delete(`oauth2:${rec.id}`);
+                return {};
+            }
+
+            // Agent runtime
+            case "CreateAgentRuntime": {
+                this.ensureUniqueName("runtime", input.agentRuntimeName);
+                const id = `${input.agentRuntimeName}-${rand(10)}`;
+                const rec = this.add("runtime", id, input.agentRuntimeName, `arn:aws:bedrock-agentcore:${r}:${acct}:runtime/${id}`, {
+                    ...input,
+                    version: 1,
+                });
+                this.startTransition(rec, "CREATING", "READY", this.durations.runtime, true);
+                return {
+                    agentRuntimeArn: rec.arn,
+                    agentRuntimeId: id,
+                    agentRuntimeVersion: "1",
+                    createdAt: this.ts(rec.createdAt),
+                    status: rec.status,
+                };
+            }
+            case "GetAgentRuntime":
+                return this.runtimeView(this.get("runtime", input.agentRuntimeId, notFound(`Runtime ${input.agentRuntimeId}`)));
+            case "UpdateAgentRuntime": {
+                const rec = this.get("runtime", input.agentRuntimeId, notFound(`Runtime ${input.agentRuntimeId}`));
+                if (rec.status !== "READY" && rec.status !== "UPDATE_FAILED") {
+                    throw new AwsError("ConflictException", `Runtime is ${rec.status}`, 409);
+                }
+                const { agentRuntimeId: _id, clientToken: _t, ...rest } = input;
+                // An update replaces the whole configuration and makes a new version.
+                rec.data = { agentRuntimeName: rec.name, ...rest, version: rec.data.version + 1 };
+                this.startTransition(rec, "UPDATING", "READY", this.durations.runtime, false);
+                const v = this.runtimeView(rec);
+                return {
+                    agentRuntimeArn: v.agentRuntimeArn,
+                    agentRuntimeId: v.agentRuntimeId,
+                    agentRuntimeVersion: v.agentRuntimeVersion,
+                    createdAt: v.createdAt,
+                    lastUpdatedAt: v.lastUpdatedAt,
+                    status: v.status,
+                };
+            }
+            case "DeleteAgentRuntime": {
+                const rec = this.find("runtime", input.agentRuntimeId);
+                if (!rec) {
+                    // AgentCore answers a missing runtime id with AccessDenied, not NotFound.
+                    throw new AwsError(
+                        "AccessDeniedException",
+                        `User is not authorized to perform: bedrock-agentcore:DeleteAgentRuntime on resource ${input.agentRuntimeId}`,
+                        403,
+                    );
+                }
+                rec.status = "DELETING";
+                rec.transition = { until: this.clock.now() + this.durations.runtime, next: "GONE" };
+                return { agentRuntimeId: rec.id, status: "DELETING" };
+            }
+
+            // Gateway
+            case "CreateGateway": {
+                this.ensureUniqueName("gateway", input.name);
+                const id = `${String(input.name).toLowerCase()}-${rand(10)}`;
+                const rec = this.add("gateway", id, input.name, `arn:aws:bedrock-agentcore:${r}:${acct}:gateway/${id}`, {
+                    ...input,
+                    gatewayUrl: `https://${id}.gateway.bedrock-agentcore.${r}.amazonaws.com/mcp`,
+                });
+                this.startTransition(rec, "CREATING", "READY", this.durations.gateway, true);
+                return this.gatewayView(rec);
+            }
+            case "GetGateway":
+                return this.gatewayView(this.get("gateway", input.gatewayIdentifier, notFound(`Gateway ${input.gatewayIdentifier}`)));
+            case "UpdateGateway": {
+                const rec = this.get("gateway", input.gatewayIdentifier, notFound(`Gateway ${input.gatewayIdentifier}`));
+                if (input.name !== rec.name) {
+                    throw new AwsError("ValidationException", "Gateway name cannot be changed");
+                }
+                const { gatewayIdentifier: _g, ...rest } = input;
+                rec.data = { ...rest, gatewayUrl: rec.data.gatewayUrl };
+                this.startTransition(rec, "UPDATING", "READY", this.durations.gateway, false);
+                return this.gatewayView(rec);
+            }
+            case "DeleteGateway": {
+                const rec = this.get("gateway", input.gatewayIdentifier, notFound(`Gateway ${input.gatewayIdentifier}`));
+                const targets = this.list("target").filter((t) => t.data.gatewayId === rec.id);
+                if (targets.length > 0) {
+                    throw new AwsError(
+                        "ConflictException",
+                        `Gateway ${rec.id} has ${targets.length} target(s); delete them before deleting the gateway`,
+                        409,
+                    );
+                }
+                rec.status = "DELETING";
+                rec.transition = { until: this.clock.now() + this.durations.gateway, next: "GONE" };
+                return { gatewayId: rec.id, status: "DELETING" };
+            }
+
+            // Gateway target
+            case "CreateGatewayTarget": {
+                const gw = this.get("gateway", input.gatewayIdentifier, notFound(`Gateway ${input.gatewayIdentifier}`));
+                this.ensureUniqueName("target", input.name, (t) => t.data.gatewayId === gw.id);
+                const id = rand(10, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+                const rec = this.add("target", id, input.name, `${gw.arn}/target/${id}`, { ...input, gatewayId: gw.id, gatewayArn: gw.arn });
+                this.startTransition(rec, "CREATING", "READY", this.durations.target, true);
+                return this.targetView(rec);
+            }
+            case "GetGatewayTarget":
+            case "UpdateGatewayTarget":
+            case "DeleteGatewayTarget": {
+                const rec = this.list("target").find(
+                    (t) => t.id === input.targetId && (t.data.gatewayId === input.gatewayIdentifier || t.data.gatewayArn === input.gatewayIdentifier),
+                );
+                if (!rec) {
+                    throw new AwsError("ResourceNotFoundException", `Target ${input.targetId} not found`, 404);
+                }
+                if (op === "UpdateGatewayTarget") {
+                    const { gatewayIdentifier: _g, targetId: _t, ...rest } = input;
+                    rec.data = { ...rec.data, ...rest };
+                    this.startTransition(rec, "UPDATING", "READY", this.durations.target, false);
+                } else if (op === "DeleteGatewayTarget") {
+                    rec.status = "DELETING";
+                    rec.transition = { until: this.clock.now() + this.durations.target, next: "GONE" };
+                    return { gatewayArn: rec.data.gatewayArn, targetId: rec.id, status: "DELETING" };
+                }
+                return this.targetView(rec);
+            }
+            case "ListGatewayTargets":
+                return {
+                    items: this.list("target")
+                        .filter((t) => t.data.gatewayId === input.gatewayIdentifier)
+                        .map((t) => ({ targetId: t.id, name: t.name, status: t.status, createdAt: this.ts(t.createdAt), updatedAt: this.ts(t.updatedAt) })),
+                };
+            case "ListGateways":
+                return {
+                    items: this.list("gateway").map((g) => ({
+                        gatewayId: g.id,
+                        name: g.name,
+                        status: g.status,
+                        createdAt: this.ts(g.createdAt),
+                        updatedAt: this.ts(g.updatedAt),
+                        authorizerType: g.data.authorizerType,
+                        protocolType: "MCP",
+                    })),
+                };
+            case "ListAgentRuntimes":
+                return {
+                    agentRuntimes: this.list("runtime").map((x) => ({
+                        agentRuntimeArn: x.arn,
+                        agentRuntimeId: x.id,
+                        agentRuntimeVersion: String(x.data.version),
+                        agentRuntimeName: x.name,
+                        description: "",
+                        lastUpdatedAt: this.ts(x.updatedAt),
+                        status: x.status,
+                    })),
+                };
+            case "ListTagsForResource": {
+                const rec = [...this.resources.values()].find((x) => x.arn === input.resourceArn);
+                if (!rec) {
+                    throw new AwsError("ResourceNotFoundException", `${input.resourceArn} not found`, 404);
+                }
+                return { tags: rec.data.tags ?? {} };
+            }
+            default:
+                throw new AwsError("UnknownOperationException", `The local endpoint does not implement ${op}`, 501);
+        }
+    }
+
+    private harnessView(rec: Rec): Record<string, unknown> {
+        const d = rec.data;
+        return {
+            harnessId: rec.id,
+            harnessName: rec.name,
+            arn: rec.arn,
+            status: rec.status,
+            executionRoleArn: d.executionRoleArn,
+            createdAt: this.ts(rec.createdAt),
+            updatedAt: this.ts(rec.updatedAt),
+            model: d.model ?? { bedrockModelConfig: { modelId: "default" } },
+            systemPrompt: d.systemPrompt ?? [],
+            tools: d.tools ?? [],
+            skills: d.skills ?? [],
+            allowedTools: d.allowedTools ?? ["*"],
+            truncation: d.truncation ?? { strategy: "sliding_window" },
+            maxIterations: d.maxIterations,
+            maxTokens: d.maxTokens,
+            timeoutSeconds: d.timeoutSeconds,
+            memory: d.memory,
+            failureReason: d.failureReason,
+            environment: {
+                agentCoreRuntimeEnvironment: {
+                    agentRuntimeArn: `arn:aws:bedrock-agentcore:${this.region}:${ACCOUNT}:runtime/${d.runtimeId}`,
+                    agentRuntimeName: d.runtimeId.replace(/-[a-z0-9]{10}$/, ""),
+                    agentRuntimeId: d.runtimeId,
+                    lifecycleConfiguration: { idleRuntimeSessionTimeout: 900, maxLifetime: 28800 },
+                    networkConfiguration: { networkMode: "PUBLIC" },
+                },
+            },
+        };
+    }
+
+    private oauthView(rec: Rec): Record<string, unknown> {
+        const custom = rec.data.config?.customOauth2ProviderConfig ?? {};
+        return {
+            name: rec.name,
+            credentialProviderArn: rec.arn,
+            credentialProviderVendor: rec.data.vendor,
+            clientSecretArn: { secretArn: rec.data.clientSecretArn },
+            callbackUrl: `https://bedrock-agentcore.${this.region}.amazonaws.com/identities/oauth2/callback/${rec.id}`,
+            // AWS returns the discovery and client id, never the client secret.
+            oauth2ProviderConfigOutput: {
+                customOauth2ProviderConfig: {
+                    oauthDiscovery: custom.oauthDiscovery,
+                    clientId: custom.clientId,
+                },
+            },
+            status: "READY",
+            createdTime: this.ts(rec.createdAt),
+            lastUpdatedTime: this.ts(rec.updatedAt),
+        };
+    }
+
+    private runtimeView(rec: Rec) {
+        const d = rec.data;
+        return {
+            agentRuntimeArn: rec.arn,
+            agentRuntimeName: rec.name,
+            agentRuntimeId: rec.id,
+            agentRuntimeVersion: String(d.version),
+            agentRuntimeArtifact: d.agentRuntimeArtifact,
+            roleArn: d.roleArn,
+            networkConfiguration: d.networkConfiguration,
+            protocolConfiguration: d.protocolConfiguration,
+            environmentVariables: d.environmentVariables,
+            authorizerConfiguration: d.authorizerConfiguration,
+            requestHeaderConfiguration: d.requestHeaderConfiguration,
+            lifecycleConfiguration: { idleRuntimeSessionTimeout: 900, maxLifetime: 28800 },
+            failureReason: d.failureReason,
+            status: rec.status,
+            createdAt: this.ts(rec.createdAt),
+            lastUpdatedAt: this.ts(rec.updatedAt),
+        };
+    }
+
+    private gatewayView(rec: Rec): Record<string, unknown> {
+        const d = rec.data;
+        return {
+            gatewayArn: rec.arn,
+            gatewayId: rec.id,
+            gatewayUrl: d.gatewayUrl,
+            name: rec.name,
+            description: d.description,
+            roleArn: d.roleArn,
+            protocolType: d.protocolType,
+            authorizerType: d.authorizerType,
+            authorizerConfiguration: d.authorizerConfiguration,
+            status: rec.status,
+            statusReasons: d.statusReasons,
+            createdAt: this.ts(rec.createdAt),
+            updatedAt: this.ts(rec.updatedAt),
+        };
+    }
+
+    private targetView(rec: Rec): Record<string, unknown> {
+        const d = rec.data;
+        return {
+            gatewayArn: d.gatewayArn,
+            targetId: rec.id,
+            name: rec.name,
+            description: d.description,
+            status: rec.status,
+            statusReasons: d.statusReasons,
+            targetConfiguration: d.targetConfiguration,
+            credentialProviderConfigurations: d.credentialProviderConfigurations ?? [],
+            createdAt: this.ts(rec.createdAt),
+            updatedAt: this.ts(rec.updatedAt),
+        };
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // ECS
+
+    private ecsOp(op: string, input: Record<string, any>): unknown {
+        switch (op) {
+            case "CreateExpressGatewayService": {
+                const cluster = input.cluster ?? "default";
+                const name = input.serviceName ?? `svc-${rand(8)}`;
+                if (this.list("ecs").some((s) => s.name === name && s.data.cluster === cluster && s.status !== "INACTIVE")) {
+                    throw new AwsError("InvalidParameterException", `Creation of service was not idempotent: ${name} already exists`);
+                }
+                const arn = `arn:aws:ecs:${this.region}:${ACCOUNT}:service/${cluster}/${name}`;
+                const rec = this.add("ecs", arn, name, arn, { ...input, cluster, endpoint: undefined, drainingUntil: undefined });
+                this.registerTaskDefinition(cluster, name);
+                const outcome = this.takeOutcome("ecs");
+                rec.status = "ACTIVE";
+                rec.data.readyAt = outcome?.kind === "never" ? Number.POSITIVE_INFINITY : this.clock.now() + this.durations.ecsCreate;
+                rec.data.configs = [this.ecsConfig(rec, input)];
+                if (outcome?.kind === "fail") {
+                    rec.data.failAt = rec.data.readyAt;
+                    rec.data.failReason = outcome.reasons.join("; ");
+                }
+                return { service: this.ecsView(rec) };
+            }
+            case "DescribeExpressGatewayService": {
+                const rec = this.findEcs(input.serviceArn);
+                return { service: this.ecsView(rec) };
+            }
+            case "UpdateExpressGatewayService": {
+                const rec = this.findEcs(input.serviceArn);
+                if (rec.status !== "ACTIVE") {
+                    throw new AwsError("ServiceNotActiveException", "Service is not active");
+                }
+                const { serviceArn: _s, ...rest } = input;
+                Object.assign(rec.data, rest);
+                this.registerTaskDefinition(rec.data.cluster, rec.name);
+                rec.data.configs.push(this.ecsConfig(rec, rec.data));
+                rec.data.rolloutUntil = this.clock.now() + this.durations.ecsUpdate;
+                rec.updatedAt = this.clock.now();
+                return { service: this.ecsView(rec) };
+            }
+            case "DeleteExpressGatewayService": {
+                const rec = this.findEcs(input.serviceArn);
+                if (rec.status !== "ACTIVE") {
+                    throw new AwsError("ServiceNotActiveException", "Service is not active");
+                }
+                rec.status = "DRAINING";
+                const inactiveAt = this.clock.now() + this.durations.ecsDelete;
+                rec.transition = { until: inactiveAt, next: "INACTIVE" };
+                rec.data.drainingUntil = inactiveAt + this.durations.ecsDrain;
+                return { service: this.ecsView(rec) };
+            }
+            case "DescribeServices": {
+                const cluster = input.cluster ?? "default";
+                const services: unknown[] = [];
+                const failures: unknown[] = [];
+                for (const s of input.services as string[]) {
+                    const rec = this.list("ecs").find((x) => x.data.cluster === cluster && (x.name === s || x.arn === s));
+                    if (!rec) {
+                        failures.push({ arn: s, reason: "MISSING" });
+                        continue;
+                    }
+                    const status =
+                        rec.status === "INACTIVE" && this.clock.now() < (rec.data.drainingUntil ?? 0) ? "DRAINING" : rec.status;
+                    services.push({ serviceArn: rec.arn, serviceName: rec.name, clusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${cluster}`, status });
+                }
+                return { services, failures };
+            }
+            case "ListTaskDefinitions": {
+                const arns = this.taskDefinitions
+                    .filter((t) => (input.familyPrefix ? t.family.startsWith(input.familyPrefix) : true) && t.status === (input.status ?? "ACTIVE"))
+                    .map((t) => this.taskDefArn(t.family, t.revision));
+                return { taskDefinitionArns: arns };
+            }
+            case "DeregisterTaskDefinition": {
+                const t = this.findTaskDef(input.taskDefinition);
+                t.status = "INACTIVE";
+                return { taskDefinition: { taskDefinitionArn: this.taskDefArn(t.family, t.revision), family: t.family, revision: t.revision, status: t.status } };
+            }
+            case "DeleteTaskDefinitions": {
+                const list = input.taskDefinitions as string[];
+                if (list.length > 10) {
+                    throw new AwsError("ClientException", "DeleteTaskDefinitions accepts at most 10 task definitions");
+                }
+                const done: unknown[] = [];
+                const failures: unknown[] = [];
+                for (const arn of list) {
+                    const t = this.findTaskDef(arn);
+                    if (t.status === "ACTIVE") {
+                        failures.push({ arn, reason: "The specified task definition is still in ACTIVE status" });
+                        continue;
+                    }
+                    t.status = "DELETE_IN_PROGRESS";
+                    done.push({ taskDefinitionArn: arn, status: t.status });
+                }
+                return { taskDefinitions: done, failures };
+            }
+            default:
+                throw new AwsError("ClientException", `The local endpoint does not implement ECS ${op}`);
+        }
+    }
+
+    private findEcs(arn: string): Rec {
+        const rec = this.list("ecs").find((x) => x.arn === arn);
+        if (!rec) {
+            throw new AwsError("ServiceNotFoundException", `Service not found: ${arn}`);
+        }
+        return rec;
+    }
+
+    private ecsConfig(rec: Rec, input: Record<string, any>): Record<string, unknown> {
+        return {
+            serviceRevisionArn: `${rec.arn}/revision/${rand(6)}`,
+            executionRoleArn: input.executionRoleArn,
+            taskRoleArn: input.taskRoleArn,
+            cpu: input.cpu,
+            memory: input.memory,
+            healthCheckPath: input.healthCheckPath,
+            primaryContainer: input.primaryContainer,
+            createdAt: this.clock.now(),
+        };
+    }
+
+    private ecsView(rec: Rec): Record<string, unknown> {
+        const now = this.clock.now();
+        const d = rec.data;
+        let status = rec.status;
+        let statusReason: string | undefined;
+        if (d.failAt !== undefined && now >= d.failAt && status === "ACTIVE") {
+            status = "INACTIVE";
+            statusReason = d.failReason;
+        }
+        const endpointReady = now >= d.readyAt;
+        if (endpointReady && !d.endpoint) {
+            d.endpoint = `${rec.name.slice(0, 20)}-${rand(8)}.ecs.${this.region}.on.aws`;
+        }
+        const configs = (d.configs as Record<string, unknown>[]).map((c) => ({
+            ...c,
+            ingressPaths: d.endpoint && status === "ACTIVE" ? [{ accessType: "PUBLIC", endpoint: d.endpoint }] : [],
+        }));
+        return {
+            serviceArn: rec.arn,
+            serviceName: rec.name,
+            cluster: d.cluster,
+            infrastructureRoleArn: d.infrastructureRoleArn,
+            status: { statusCode: status, statusReason },
+            // While a deployment rolls out, the service reports the deployment in progress.
+            currentDeployment: d.rolloutUntil !== undefined && now < d.rolloutUntil ? "IN_PROGRESS" : "COMPLETED",
+            activeConfigurations: d.rolloutUntil !== undefined && now < d.rolloutUntil ? configs.slice(-2, -1) : configs.slice(-1),
+            tags: d.tags,
+            createdAt: this.ts(rec.createdAt),
+            updatedAt: this.ts(rec.updatedAt),
+        };
+    }
+
+    private registerTaskDefinition(cluster: string, service: string): void {
+        const family = `${cluster}-${service}`;
+        const revision = this.taskDefinitions.filter((t) => t.family === family).length + 1;
+        this.taskDefinitions.push({ family, revision, status: "ACTIVE" });
+    }
+
+    private taskDefArn(family: string, revision: number): string {
+        return `arn:aws:ecs:${this.region}:${ACCOUNT}:task-definition/${family}:${revision}`;
+    }
+
+    private findTaskDef(ref: string): { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" } {
+        const m = /task-definition\/([^:]+):(\d+)$/.exec(ref) ?? /^([^:]+):(\d+)$/.exec(ref);
+        const t = m && this.taskDefinitions.find((x) => x.family === m[1] && x.revision === Number(m[2]));
+        if (!t) {
+            throw new AwsError("ClientException", `Unable to describe task definition ${ref}`);
+        }
+        return t;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // CloudWatch Logs
+
+    /** Adds a log group with events (tests seed what the logs command reads). */
+    putLogEvents(group: string, events: { timestamp: number; message: string; logStreamName?: string }[]): void {
+        const g = this.logGroups.get(group) ?? { createdAt: this.clock.now(), events: [] };
+        g.events.push(...events.map((e) => ({ logStreamName: "stream", ...e })));
+        this.logGroups.set(group, g);
+    }
+
+    private logsOp(op: string, input: Record<string, any>): unknown {
+        switch (op) {
+            case "DescribeLogGroups": {
+                const groups = [...this.logGroups.entries()]
+                    .filter(([name]) => (input.logGroupNamePrefix ? name.startsWith(input.logGroupNamePrefix) : true))
+                    .filter(([name]) => (input.logGroupNamePattern ? name.includes(input.logGroupNamePattern) : true))
+                    .map(([name, g]) => ({ logGroupName: name, creationTime: g.createdAt, arn: `arn:aws:logs:${this.region}:${ACCOUNT}:log-group:${name}:*` }));
+                return { logGroups: groups };
+            }
+            case "FilterLogEvents": {
+                const g = this.logGroups.get(input.logGroupName);
+                if (!g) {
+                    throw new AwsError("ResourceNotFoundException", "The specified log group does not exist.");
+                }
+                const events = g.events
+                    .filter((e) => (input.startTime === undefined || e.timestamp >= input.startTime) && (input.endTime === undefined || e.timestamp <= input.endTime))
+                    .sort((a, b) => a.timestamp - b.timestamp)
+                    .map((e, i) => ({ ...e, eventId: `${e.timestamp}-${i}`, ingestionTime: e.timestamp }));
+                return { events };
+            }
+            default:
+                throw new AwsError("InvalidOperationException", `The local endpoint does not implement Logs ${op}`);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // InvokeHarness (AWS event stream)
+
+    private invokeHarness(input: Record<string, any>, res: http.ServerResponse): void {
+        const harness = this.list("harness").find((h) => h.arn === input.harnessArn);
+        if (!harness) {
+            throw new AwsError("ResourceNotFoundException", `Harness ${input.harnessArn} not found`, 404);
+        }
+        const events = this.invokeScript ?? defaultConversation();
+        res.statusCode = 200;
+        res.setHeader("content-type", "application/vnd.amazon.eventstream");
+        res.setHeader("x-amzn-bedrock-agentcore-runtime-session-id", String(input.runtimeSessionId));
+        for (const ev of events) {
+            const [name, payload] = Object.entries(ev)[0];
+            const isError = /Exception$|Error$/.test(name);
+            const headers: Record<string, string> = isError
+                ? { ":message-type": "exception", ":exception-type": name, ":content-type": "application/json" }
+                : { ":message-type": "event", ":event-type": name, ":content-type": "application/json" };
+            res.write(encodeEventStreamMessage(headers, Buffer.from(JSON.stringify(payload))));
+        }
+        res.end();
+    }
+}
+
+/** A conversation with a tool call, text, a non-default stop reason and usage. */
+export function defaultConversation(): StreamEvent[] {
+    return [
+        { messageStart: { role: "assistant" } },
+        { contentBlockStart: { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tool-1", name: "zpa_list_segment_groups", type: "mcp_tool_use" } } } },
+        { contentBlockStop: { contentBlockIndex: 0 } },
+        { contentBlockDelta: { contentBlockIndex: 1, delta: { text: "You have 2 segment groups: " } } },
+        { contentBlockDelta: { contentBlockIndex: 1, delta: { text: "Finance and Engineering." } } },
+        { contentBlockStop: { contentBlockIndex: 1 } },
+        { messageStop: { stopReason: "end_turn" } },
+        { metadata: { usage: { inputTokens: 1200, outputTokens: 34, totalTokens: 1234 }, metrics: { latencyMs: 2150 } } },
+    ];
+}
+
+/** Encodes one message of the AWS event-stream framing (string headers only). */
+export function encodeEventStreamMessage(headers: Record<string, string>, payload: Buffer): Buffer {
+    const headerParts: Buffer[] = [];
+    for (const [name, value] of Object.entries(headers)) {
+        const n = Buffer.from(name, "utf8");
+        const v = Buffer.from(value, "utf8");
+        const h = Buffer.alloc(1 + n.length + 1 + 2 + v.length);
+        h.writeUInt8(n.length, 0);
+        n.copy(h, 1);
+        h.writeUInt8(7, 1 + n.length); // 7 = string
+        h.writeUInt16BE(v.length, 2 + n.length);
+        v.copy(h, 4 + n.length);
+        headerParts.push(h);
+    }
+    const headerBytes = Buffer.concat(headerParts);
+    const total = 12 + headerBytes.length + payload.length + 4;
+    const prelude = Buffer.alloc(8);
+    prelude.writeUInt32BE(total, 0);
+    prelude.writeUInt32BE(headerBytes.length, 4);
+    const preludeCrc = Buffer.alloc(4);
+    preludeCrc.writeUInt32BE(zlib.crc32(prelude) >>> 0, 0);
+    const body = Buffer.concat([prelude, preludeCrc, headerBytes, payload]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body) >>> 0, 0);
+    return Buffer.concat([body, crc]);
+}
