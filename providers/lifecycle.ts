@@ -371,3 +371,71 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
 export function compact<T extends Record<string, unknown>>(obj: T): T {
     return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * A diff that also looks at the recorded status: a resource whose create failed is replaced, one
+ * whose update failed or that never became ready is updated (the update waits for it to settle),
+ * so the next `pulumi up` repairs what the last one left behind.
+ */
+export function diffWithStatus(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    spec: DiffSpec,
+    status: { ready: readonly string[]; replaceWhen: readonly string[] },
+): DiffOutcome {
+    const d = diffInputs(olds, news, spec);
+    const recorded = typeof olds.status === "string" ? olds.status : undefined;
+    if (recorded === undefined || status.ready.includes(recorded)) {
+        return d;
+    }
+    if (status.replaceWhen.includes(recorded)) {
+        return {
+            ...d,
+            changes: true,
+            replaces: [...d.replaces, "status"],
+            deleteBeforeReplace: spec.nameField === undefined || stableStringify(olds[spec.nameField]) === stableStringify(news[spec.nameField]),
+        };
+    }
+    return { ...d, changes: true, changed: [...d.changed, "status"] };
+}
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+/** Offline checks shared by every provider's `check`: required fields and model patterns. */
+export function checkFields(
+    news: Record<string, unknown>,
+    required: readonly string[],
+    patterns: Record<string, { re: RegExp; rule: string }> = {},
+): CheckFailure[] {
+    const failures: CheckFailure[] = [];
+    for (const f of required) {
+        if (news[f] === undefined || news[f] === null || news[f] === "") {
+            failures.push({ property: f, reason: `${f} is required` });
+        }
+    }
+    for (const [f, { re, rule }] of Object.entries(patterns)) {
+        const v = news[f];
+        if (typeof v === "string" && v !== UNKNOWN && !re.test(v)) {
+            failures.push({ property: f, reason: `${f} "${v}" is not valid: ${rule}` });
+        }
+    }
+    return failures;
+}
+
+/** Input fields a refresh may take from AWS: only those the user set, so service defaults never look like drift. */
+export function refreshInputs(
+    props: Record<string, unknown>,
+    fromAws: Record<string, unknown>,
+    fields: readonly string[],
+): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+        if (props[f] !== undefined && fromAws[f] !== undefined) {
+            out[f] = fromAws[f];
+        }
+    }
+    return out;
+}

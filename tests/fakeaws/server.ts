@@ -752,6 +752,23 @@ export class FakeAws {
                         status: x.status,
                     })),
                 };
+            case "TagResource":
+            case "UntagResource": {
+                const rec = this.list().find((x) => x.arn === input.resourceArn);
+                if (!rec) {
+                    throw new AwsError("ResourceNotFoundException", `${input.resourceArn} not found`, 404);
+                }
+                const tags = { ...(rec.data.tags ?? {}) };
+                if (op === "TagResource") {
+                    Object.assign(tags, input.tags);
+                } else {
+                    for (const k of input.tagKeys as string[]) {
+                        delete tags[k];
+                    }
+                }
+                rec.data.tags = tags;
+                return {};
+            }
             case "ListTagsForResource": {
                 const rec = [...this.resources.values()].find((x) => x.arn === input.resourceArn);
                 if (!rec) {
@@ -943,6 +960,20 @@ export class FakeAws {
                 }
                 return { services, failures };
             }
+            case "TagResource":
+            case "UntagResource": {
+                const rec = this.findEcs(input.resourceArn);
+                let tags = [...((rec.data.tags as { key: string; value: string }[]) ?? [])];
+                if (op === "TagResource") {
+                    for (const t of input.tags as { key: string; value: string }[]) {
+                        tags = tags.filter((x) => x.key !== t.key).concat([t]);
+                    }
+                } else {
+                    tags = tags.filter((x) => !(input.tagKeys as string[]).includes(x.key));
+                }
+                rec.data.tags = tags;
+                return {};
+            }
             case "ListTaskDefinitions": {
                 const arns = this.taskDefinitions
                     .filter((t) => (input.familyPrefix ? t.family.startsWith(input.familyPrefix) : true) && t.status === (input.status ?? "ACTIVE"))
@@ -1021,9 +1052,9 @@ export class FakeAws {
             cluster: d.cluster,
             infrastructureRoleArn: d.infrastructureRoleArn,
             status: { statusCode: status, statusReason },
-            // While a deployment rolls out, the service reports the deployment in progress.
-            currentDeployment: d.rolloutUntil !== undefined && now < d.rolloutUntil ? "IN_PROGRESS" : "COMPLETED",
-            activeConfigurations: d.rolloutUntil !== undefined && now < d.rolloutUntil ? configs.slice(-2, -1) : configs.slice(-1),
+            currentDeployment: `${rec.arn}/deployment/${configs.length}`,
+            // While a deployment rolls out, the old and the new configuration are both active.
+            activeConfigurations: d.rolloutUntil !== undefined && now < d.rolloutUntil ? configs.slice(-2) : configs.slice(-1),
             tags: d.tags,
             createdAt: this.ts(rec.createdAt),
             updatedAt: this.ts(rec.updatedAt),

@@ -1,0 +1,126 @@
+/**
+ * Token Vault API-key credential provider: holds the whole `Authorization` header value the
+ * harness sends to the MCP server. AWS never returns the key, so state keeps it (as a secret) and
+ * a refresh never reports it as drift. A new key is rotated in place; a new name replaces.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { checkFields, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
+import { controlClient, syncTags } from "./controlPlane";
+
+export interface ApiKeyCredentialProviderInputs {
+    region: string;
+    name: string;
+    /** Secret. */
+    apiKey: string;
+    tags?: Record<string, string>;
+}
+
+export interface ApiKeyCredentialProviderOutputs extends ApiKeyCredentialProviderInputs {
+    credentialProviderArn: string;
+    apiKeySecretArn: string;
+}
+
+export const API_KEY_PROVIDER_DIFF: DiffSpec = {
+    createOnly: ["region", "name"],
+    updatable: ["apiKey", "tags"],
+    nameField: "name",
+};
+
+export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
+    ApiKeyCredentialProviderInputs,
+    ApiKeyCredentialProviderOutputs
+> = {
+    async check(_olds, news) {
+        return {
+            inputs: news,
+            failures: checkFields(news as unknown as Record<string, unknown>, ["region", "name", "apiKey"], {
+                name: { re: /^[a-zA-Z0-9\-_]{1,128}$/, rule: "1-128 letters, digits, hyphens or underscores" },
+            }),
+        };
+    },
+
+    async diff(_id, olds, news) {
+        return diffInputs(olds as any, news as any, API_KEY_PROVIDER_DIFF);
+    },
+
+    async create(inputs) {
+        const { sdk, client } = await controlClient(inputs.region);
+        // No client token in this API; a retried create that already succeeded answers Conflict.
+        const res = await withRetries(
+            () => client.send(new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags })),
+            { what: `create API-key credential provider "${inputs.name}"` },
+        );
+        return {
+            id: inputs.name,
+            outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
+        };
+    },
+
+    async read(id, props) {
+        const { sdk, client } = await controlClient(props!.region);
+        try {
+            const res = await withRetries(() => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: id })), {
+                what: `read API-key credential provider "${id}"`,
+            });
+            // The key itself is never returned: keep the one in state.
+            return {
+                id,
+                props: { ...props!, name: res.name!, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
+            };
+        } catch (e) {
+            if (isNotFound(e)) {
+                return {};
+            }
+            throw e;
+        }
+    },
+
+    async update(id, olds, news) {
+        const { sdk, client } = await controlClient(news.region);
+        if (olds.apiKey !== news.apiKey) {
+            await withRetries(() => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: id, apiKey: news.apiKey })), {
+                what: `rotate the key of API-key credential provider "${id}"`,
+            });
+        }
+        await syncTags(news.region, olds.credentialProviderArn, olds.tags, news.tags);
+        return { outs: { ...news, credentialProviderArn: olds.credentialProviderArn, apiKeySecretArn: olds.apiKeySecretArn } };
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await controlClient(props.region);
+        try {
+            await withRetries(() => client.send(new sdk.DeleteApiKeyCredentialProviderCommand({ name: id })), {
+                what: `delete API-key credential provider "${id}"`,
+            });
+        } catch (e) {
+            if (!isNotFound(e)) {
+                throw e;
+            }
+        }
+    },
+};
+
+export interface ApiKeyCredentialProviderArgs {
+    region: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    apiKey: pulumi.Input<string>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class ApiKeyCredentialProvider extends pulumi.dynamic.Resource {
+    declare readonly credentialProviderArn: pulumi.Output<string>;
+    declare readonly apiKeySecretArn: pulumi.Output<string>;
+    declare readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: ApiKeyCredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            apiKeyCredentialProviderProvider,
+            name,
+            { ...args, apiKey: pulumi.secret(args.apiKey), credentialProviderArn: undefined, apiKeySecretArn: undefined },
+            // The key is secret in every output too, whatever the caller passed.
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKey"] }),
+            "agentcore",
+            "ApiKeyCredentialProvider",
+        );
+    }
+}

@@ -1,0 +1,33 @@
+/**
+ * Helpers for the AgentCore control-plane providers: the client (SDK loaded inside the call, as
+ * serialized dynamic providers need) and tag synchronisation.
+ */
+import { sdkClientConfig, withRetries } from "./lifecycle";
+
+export async function controlClient(region: string) {
+    const sdk = await import("@aws-sdk/client-bedrock-agentcore-control");
+    return { sdk, client: new sdk.BedrockAgentCoreControlClient(sdkClientConfig(region)) };
+}
+
+/** Applies tag changes with TagResource / UntagResource (the Update APIs carry no tags). */
+export async function syncTags(
+    region: string,
+    arn: string,
+    olds: Record<string, string> | undefined,
+    news: Record<string, string> | undefined,
+): Promise<void> {
+    const before = olds ?? {};
+    const after = news ?? {};
+    const removed = Object.keys(before).filter((k) => !(k in after));
+    const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
+    if (removed.length === 0 && Object.keys(changed).length === 0) {
+        return;
+    }
+    const { sdk, client } = await controlClient(region);
+    if (Object.keys(changed).length > 0) {
+        await withRetries(() => client.send(new sdk.TagResourceCommand({ resourceArn: arn, tags: changed })), { what: `tag ${arn}` });
+    }
+    if (removed.length > 0) {
+        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), { what: `untag ${arn}` });
+    }
+}

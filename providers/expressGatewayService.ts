@@ -1,0 +1,478 @@
+/**
+ * ECS Express Mode service: Fargate, a managed ALB and an HTTPS endpoint from one API call.
+ *
+ * The MCP server's DNS-rebinding guard answers 421 to any Host header that is not in
+ * ZSCALER_MCP_ALLOWED_HOSTS, and the service's own FQDN exists only after creation. So create
+ * starts the container with the loopback entries and the user's hosts (the server refuses to bind
+ * 0.0.0.0 with an empty list), waits for the public endpoint, then rolls the FQDN into the list.
+ * One `pulumi up` ends with a working URL.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
+import {
+    checkFields,
+    compact,
+    diffWithStatus,
+    DiffSpec,
+    errorName,
+    IAM_PROPAGATION,
+    initFailed,
+    isNotFound,
+    sdkClientConfig,
+    waitForStatus,
+    withRetries,
+} from "./lifecycle";
+
+export interface ExpressContainer {
+    image: string;
+    containerPort: number;
+    logGroup: string;
+    logStreamPrefix: string;
+    /** Plain environment (secret in state when it carries credentials). */
+    environment: Record<string, string>;
+    /** Secrets Manager references: env name -> `<secret ARN>:<JSON key>::`. */
+    secrets: Record<string, string>;
+}
+
+export interface ExpressGatewayServiceInputs {
+    region: string;
+    serviceName: string;
+    cluster: string;
+    executionRoleArn: string;
+    infrastructureRoleArn: string;
+    taskRoleArn?: string;
+    healthCheckPath: string;
+    cpu: string;
+    memory: string;
+    container: ExpressContainer;
+    /** `auto`: the service's FQDN is merged into ZSCALER_MCP_ALLOWED_HOSTS; `disabled`: no Host check. */
+    hostValidation: "auto" | "disabled";
+    /** Hosts the user allows besides the service's own FQDN and loopback. */
+    allowedHosts: string[];
+    tags?: Record<string, string>;
+}
+
+export interface ExpressGatewayServiceOutputs extends ExpressGatewayServiceInputs {
+    serviceArn: string;
+    /** The bare FQDN (`xxxx.ecs.<region>.on.aws`). */
+    endpoint: string;
+    url: string;
+    /** `https://<fqdn>/mcp`, no trailing slash. */
+    mcpUrl: string;
+    status: string;
+}
+
+export const EXPRESS_DIFF: DiffSpec = {
+    createOnly: ["region", "serviceName", "cluster", "infrastructureRoleArn"],
+    updatable: ["executionRoleArn", "taskRoleArn", "healthCheckPath", "cpu", "memory", "container", "hostValidation", "allowedHosts", "tags"],
+    nameField: "serviceName",
+};
+
+const CREATE_TIMEOUT_MS = 20 * 60_000;
+const DELETE_TIMEOUT_MS = 20 * 60_000;
+const DRAIN_TIMEOUT_MS = 5 * 60_000;
+const LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*"];
+
+async function ecsClient(region: string) {
+    const sdk = await import("@aws-sdk/client-ecs");
+    return { sdk, client: new sdk.ECSClient(sdkClientConfig(region)) };
+}
+
+function label(i: { serviceName: string; cluster: string }): string {
+    return `ECS Express service "${i.serviceName}" in cluster "${i.cluster}"`;
+}
+
+/**
+ * The allow-list: the FQDN first (when known), then loopback, then the user's entries, without
+ * duplicates.
+ */
+export function allowedHostsValue(fqdn: string | undefined, userHosts: readonly string[]): string {
+    const all = [...(fqdn ? [fqdn] : []), ...LOOPBACK_HOSTS, ...userHosts];
+    return [...new Set(all)].join(",");
+}
+
+/** The container environment AWS receives: the user's env plus the host-validation settings. */
+export function containerEnvironment(i: ExpressGatewayServiceInputs, fqdn: string | undefined): { name: string; value: string }[] {
+    const env: Record<string, string> = { ...i.container.environment };
+    if (i.hostValidation === "disabled") {
+        env.ZSCALER_MCP_DISABLE_HOST_VALIDATION = "true";
+        delete env.ZSCALER_MCP_ALLOWED_HOSTS;
+    } else {
+        env.ZSCALER_MCP_ALLOWED_HOSTS = allowedHostsValue(fqdn, i.allowedHosts);
+    }
+    return Object.keys(env)
+        .sort()
+        .map((name) => ({ name, value: env[name] }));
+}
+
+function primaryContainer(i: ExpressGatewayServiceInputs, fqdn: string | undefined) {
+    return {
+        image: i.container.image,
+        containerPort: i.container.containerPort,
+        awsLogsConfiguration: { logGroup: i.container.logGroup, logStreamPrefix: i.container.logStreamPrefix },
+        environment: containerEnvironment(i, fqdn),
+        secrets: Object.keys(i.container.secrets)
+            .sort()
+            .map((name) => ({ name, valueFrom: i.container.secrets[name] })),
+    };
+}
+
+function publicEndpoint(s: ECSExpressGatewayService): string | undefined {
+    const configs = s.activeConfigurations ?? [];
+    const last = configs[configs.length - 1];
+    return last?.ingressPaths?.find((p) => p.accessType === "PUBLIC" && p.endpoint)?.endpoint;
+}
+
+async function describe(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
+    const { sdk, client } = await ecsClient(region);
+    try {
+        const res = await withRetries(() => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn })), {
+            what: `describe ${serviceArn}`,
+        });
+        return res.service;
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+/** Waits for ACTIVE with a public endpoint and, when `envCheck` is given, a finished rollout of that env. */
+function waitActive(
+    i: ExpressGatewayServiceInputs,
+    serviceArn: string,
+    expectAllowedHosts?: string,
+): Promise<ECSExpressGatewayService | undefined> {
+    return waitForStatus<ECSExpressGatewayService>({
+        resource: label(i),
+        read: () => describe(i.region, serviceArn),
+        status: (s) => s.status?.statusCode ?? "UNKNOWN",
+        reasons: (s) => s.status?.statusReason,
+        pending: [],
+        target: ["ACTIVE"],
+        ready: (s) => {
+            if (!publicEndpoint(s)) {
+                return false;
+            }
+            if (expectAllowedHosts === undefined) {
+                return true;
+            }
+            // A rollout is done when only the new configuration is active.
+            const configs = s.activeConfigurations ?? [];
+            const env = configs[configs.length - 1]?.primaryContainer?.environment ?? [];
+            return configs.length === 1 && env.some((e) => e.name === "ZSCALER_MCP_ALLOWED_HOSTS" && e.value === expectAllowedHosts);
+        },
+        timeoutMs: CREATE_TIMEOUT_MS,
+    });
+}
+
+function outputsOf(s: ECSExpressGatewayService, serviceArn: string) {
+    const endpoint = publicEndpoint(s) ?? "";
+    return {
+        serviceArn,
+        endpoint,
+        url: endpoint ? `https://${endpoint}` : "",
+        mcpUrl: endpoint ? `https://${endpoint}/mcp` : "",
+        status: s.status?.statusCode ?? "UNKNOWN",
+    };
+}
+
+function ecsTags(tags: Record<string, string> | undefined) {
+    return tags ? Object.entries(tags).map(([key, value]) => ({ key, value })) : undefined;
+}
+
+/** Fails clearly when a service of this name already exists (or still drains) in the cluster. */
+async function refuseExisting(i: ExpressGatewayServiceInputs): Promise<void> {
+    const { sdk, client } = await ecsClient(i.region);
+    let status: string | undefined;
+    try {
+        const res = await withRetries(() => client.send(new sdk.DescribeServicesCommand({ cluster: i.cluster, services: [i.serviceName] })), {
+            what: `look up ${label(i)}`,
+        });
+        status = res.services?.[0]?.status;
+    } catch (e) {
+        if (errorName(e) === "ClusterNotFoundException") {
+            return;
+        }
+        throw e;
+    }
+    if (status === "ACTIVE") {
+        throw new Error(
+            `${label(i)} already exists and is not managed by this stack. Choose another name with ` +
+                `pulumi config set ecsServiceName <name>, or delete the existing service first.`,
+        );
+    }
+    if (status === "DRAINING") {
+        throw new Error(
+            `${label(i)} is still draining from an earlier delete (this takes 1-3 minutes). Run pulumi up again in a few ` +
+                `minutes, or choose another name with pulumi config set ecsServiceName <name>.`,
+        );
+    }
+}
+
+async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string, fqdn: string | undefined): Promise<void> {
+    const { sdk, client } = await ecsClient(i.region);
+    await withRetries(
+        () =>
+            client.send(
+                new sdk.UpdateExpressGatewayServiceCommand(
+                    compact({
+                        serviceArn,
+                        executionRoleArn: i.executionRoleArn,
+                        taskRoleArn: i.taskRoleArn,
+                        healthCheckPath: i.healthCheckPath,
+                        cpu: i.cpu,
+                        memory: i.memory,
+                        primaryContainer: primaryContainer(i, fqdn),
+                    }),
+                ),
+            ),
+        { what: `update ${label(i)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
+    );
+}
+
+export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<ExpressGatewayServiceInputs, ExpressGatewayServiceOutputs> = {
+    async check(_olds, news) {
+        const failures = checkFields(
+            news as unknown as Record<string, unknown>,
+            ["region", "serviceName", "cluster", "executionRoleArn", "infrastructureRoleArn", "container"],
+            { serviceName: { re: /^[a-zA-Z][a-zA-Z0-9_-]{0,254}$/, rule: "a letter, then letters, digits, hyphens or underscores" } },
+        );
+        if (news.hostValidation !== undefined && news.hostValidation !== "auto" && news.hostValidation !== "disabled") {
+            failures.push({ property: "hostValidation", reason: 'hostValidation must be "auto" or "disabled"' });
+        }
+        return {
+            inputs: {
+                healthCheckPath: "/health",
+                cpu: "1024",
+                memory: "2048",
+                hostValidation: "auto" as const,
+                allowedHosts: [],
+                ...news,
+            },
+            failures,
+        };
+    },
+
+    async diff(_id, olds, news) {
+        return diffWithStatus(olds as any, news as any, EXPRESS_DIFF, { ready: ["ACTIVE"], replaceWhen: ["INACTIVE", "DRAINING"] });
+    },
+
+    async create(inputs) {
+        await refuseExisting(inputs);
+        const { sdk, client } = await ecsClient(inputs.region);
+        const res = await withRetries(
+            () =>
+                client.send(
+                    new sdk.CreateExpressGatewayServiceCommand(
+                        compact({
+                            serviceName: inputs.serviceName,
+                            cluster: inputs.cluster,
+                            executionRoleArn: inputs.executionRoleArn,
+                            infrastructureRoleArn: inputs.infrastructureRoleArn,
+                            taskRoleArn: inputs.taskRoleArn,
+                            healthCheckPath: inputs.healthCheckPath,
+                            cpu: inputs.cpu,
+                            memory: inputs.memory,
+                            primaryContainer: primaryContainer(inputs, undefined),
+                            tags: ecsTags(inputs.tags),
+                        }),
+                    ),
+                ),
+            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
+        );
+        const serviceArn = res.service!.serviceArn!;
+        let outs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE" };
+        try {
+            let service = (await waitActive(inputs, serviceArn))!;
+            outs = { ...inputs, ...outputsOf(service, serviceArn) };
+            if (inputs.hostValidation === "auto") {
+                await updateService(inputs, serviceArn, outs.endpoint);
+                service = (await waitActive(inputs, serviceArn, allowedHostsValue(outs.endpoint, inputs.allowedHosts)))!;
+                outs = { ...inputs, ...outputsOf(service, serviceArn) };
+            }
+            return { id: serviceArn, outs };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), serviceArn, outs, inputs as any);
+        }
+    },
+
+    async read(id, props) {
+        const s = await describe(props!.region, id);
+        // A service found INACTIVE or DRAINING is gone for good: Express services cannot be restarted.
+        if (!s || s.status?.statusCode === "INACTIVE" || s.status?.statusCode === "DRAINING") {
+            return {};
+        }
+        const configs = s.activeConfigurations ?? [];
+        const last = configs[configs.length - 1];
+        const refreshed = { ...props! };
+        if (last?.primaryContainer?.image) {
+            refreshed.container = { ...props!.container, image: last.primaryContainer.image };
+        }
+        for (const k of ["cpu", "memory", "healthCheckPath", "executionRoleArn"] as const) {
+            const v = last?.[k];
+            if (typeof v === "string" && props![k] !== undefined) {
+                refreshed[k] = v;
+            }
+        }
+        return { id, props: { ...refreshed, ...outputsOf(s, id), endpoint: publicEndpoint(s) ?? props!.endpoint } };
+    },
+
+    async update(id, olds, news) {
+        const fqdn = olds.endpoint || undefined;
+        const changedBeyondTags = EXPRESS_DIFF.updatable
+            .filter((f) => f !== "tags")
+            .some((f) => JSON.stringify((olds as any)[f]) !== JSON.stringify((news as any)[f]));
+        if (changedBeyondTags || olds.status !== "ACTIVE") {
+            await updateService(news, id, fqdn);
+        }
+        await syncEcsTags(news.region, id, olds.tags, news.tags);
+        try {
+            const expect = news.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, news.allowedHosts) : undefined;
+            const service = (await waitActive(news, id, expect))!;
+            return { outs: { ...news, ...outputsOf(service, id) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...olds, ...news }, news as any);
+        }
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await ecsClient(props.region);
+        try {
+            await withRetries(() => client.send(new sdk.DeleteExpressGatewayServiceCommand({ serviceArn: id })), {
+                what: `delete ${label(props)}`,
+            });
+        } catch (e) {
+            if (!isNotFound(e)) {
+                throw e;
+            }
+        }
+        await waitForStatus<ECSExpressGatewayService>({
+            resource: label(props),
+            read: () => describe(props.region, id),
+            status: (s) => s.status?.statusCode ?? "UNKNOWN",
+            pending: ["ACTIVE", "DRAINING"],
+            target: ["INACTIVE"],
+            goneIsTarget: true,
+            timeoutMs: DELETE_TIMEOUT_MS,
+        });
+        await deleteTaskDefinitions(props);
+        await waitUntilDrained(props);
+    },
+};
+
+/** AWS leaves the service's task-definition revisions behind: deregister, then delete them. */
+async function deleteTaskDefinitions(i: ExpressGatewayServiceInputs): Promise<void> {
+    const { sdk, client } = await ecsClient(i.region);
+    const family = `${i.cluster}-${i.serviceName}`;
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+        const page = await withRetries(
+            () => client.send(new sdk.ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", nextToken })),
+            { what: `list task definitions of ${family}` },
+        );
+        // familyPrefix matches by prefix: keep this family's revisions only.
+        arns.push(...(page.taskDefinitionArns ?? []).filter((a) => new RegExp(`task-definition/${family}:\\d+$`).test(a)));
+        nextToken = page.nextToken;
+    } while (nextToken);
+    for (const arn of arns) {
+        await withRetries(() => client.send(new sdk.DeregisterTaskDefinitionCommand({ taskDefinition: arn })), {
+            what: `deregister ${arn}`,
+        });
+    }
+    for (let n = 0; n < arns.length; n += 10) {
+        const batch = arns.slice(n, n + 10);
+        await withRetries(() => client.send(new sdk.DeleteTaskDefinitionsCommand({ taskDefinitions: batch })), {
+            what: `delete task definitions of ${family}`,
+        });
+    }
+}
+
+/**
+ * The classic ECS service under an Express service keeps DRAINING for 1-3 minutes after the
+ * Express service is INACTIVE; a cluster delete in that window fails. Wait it out.
+ */
+async function waitUntilDrained(i: ExpressGatewayServiceInputs): Promise<void> {
+    const { sdk, client } = await ecsClient(i.region);
+    await waitForStatus<{ status: string }>({
+        resource: `${label(i)} (draining)`,
+        read: async () => {
+            try {
+                const res = await client.send(new sdk.DescribeServicesCommand({ cluster: i.cluster, services: [i.serviceName] }));
+                const status = res.services?.[0]?.status;
+                return status ? { status } : undefined;
+            } catch (e) {
+                if (errorName(e) === "ClusterNotFoundException") {
+                    return undefined;
+                }
+                throw e;
+            }
+        },
+        status: (s) => s.status,
+        pending: ["DRAINING", "ACTIVE"],
+        target: ["INACTIVE"],
+        goneIsTarget: true,
+        timeoutMs: DRAIN_TIMEOUT_MS,
+    });
+}
+
+async function syncEcsTags(
+    region: string,
+    arn: string,
+    olds: Record<string, string> | undefined,
+    news: Record<string, string> | undefined,
+): Promise<void> {
+    const before = olds ?? {};
+    const after = news ?? {};
+    const removed = Object.keys(before).filter((k) => !(k in after));
+    const changed = Object.entries(after).filter(([k, v]) => before[k] !== v);
+    const { sdk, client } = await ecsClient(region);
+    if (changed.length > 0) {
+        await withRetries(
+            () => client.send(new sdk.TagResourceCommand({ resourceArn: arn, tags: changed.map(([key, value]) => ({ key, value })) })),
+            { what: `tag ${arn}` },
+        );
+    }
+    if (removed.length > 0) {
+        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), { what: `untag ${arn}` });
+    }
+}
+
+export interface ExpressGatewayServiceArgs {
+    region: pulumi.Input<string>;
+    serviceName: pulumi.Input<string>;
+    cluster: pulumi.Input<string>;
+    executionRoleArn: pulumi.Input<string>;
+    infrastructureRoleArn: pulumi.Input<string>;
+    taskRoleArn?: pulumi.Input<string>;
+    healthCheckPath?: pulumi.Input<string>;
+    cpu?: pulumi.Input<string>;
+    memory?: pulumi.Input<string>;
+    container: pulumi.Input<ExpressContainer>;
+    hostValidation?: pulumi.Input<"auto" | "disabled">;
+    allowedHosts?: pulumi.Input<pulumi.Input<string>[]>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class ExpressGatewayService extends pulumi.dynamic.Resource {
+    declare readonly serviceArn: pulumi.Output<string>;
+    declare readonly endpoint: pulumi.Output<string>;
+    declare readonly url: pulumi.Output<string>;
+    declare readonly mcpUrl: pulumi.Output<string>;
+    declare readonly status: pulumi.Output<string>;
+    declare readonly serviceName: pulumi.Output<string>;
+    declare readonly cluster: pulumi.Output<string>;
+
+    constructor(name: string, args: ExpressGatewayServiceArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            expressGatewayServiceProvider,
+            name,
+            { ...args, serviceArn: undefined, endpoint: undefined, url: undefined, mcpUrl: undefined, status: undefined },
+            opts,
+            "ecs",
+            "ExpressGatewayService",
+        );
+    }
+}

@@ -1,0 +1,294 @@
+/**
+ * AgentCore Harness: a managed agent (model, system prompt, tools). Only the name is create-only;
+ * everything else is changed in place with UpdateHarness, so a new prompt or model never makes a
+ * second harness.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type {
+    HarnessMemoryConfiguration,
+    HarnessModelConfiguration,
+    HarnessSystemContentBlock,
+    HarnessTool,
+    Harness as AwsHarness,
+} from "@aws-sdk/client-bedrock-agentcore-control";
+import {
+    checkFields,
+    compact,
+    diffWithStatus,
+    DiffSpec,
+    IAM_PROPAGATION,
+    initFailed,
+    isNotFound,
+    newClientToken,
+    refreshInputs,
+    waitForStatus,
+    withRetries,
+} from "./lifecycle";
+import { controlClient, syncTags } from "./controlPlane";
+
+export interface HarnessInputs {
+    region: string;
+    harnessName: string;
+    executionRoleArn: string;
+    model: HarnessModelConfiguration;
+    systemPrompt: HarnessSystemContentBlock[];
+    /** Any tool the API accepts. Header values such as `${<credential provider ARN>}` pass through untouched. */
+    tools: HarnessTool[];
+    maxIterations?: number;
+    maxTokens?: number;
+    timeoutSeconds?: number;
+    memory?: HarnessMemoryConfiguration;
+    tags?: Record<string, string>;
+}
+
+export interface HarnessOutputs extends HarnessInputs {
+    harnessId: string;
+    arn: string;
+    status: string;
+    /** The runtime AWS manages for the harness; its logs live under /aws/bedrock-agentcore/runtimes/. */
+    runtimeId?: string;
+    failureReason?: string;
+}
+
+const UPDATABLE = [
+    "executionRoleArn",
+    "model",
+    "systemPrompt",
+    "tools",
+    "maxIterations",
+    "maxTokens",
+    "timeoutSeconds",
+    "memory",
+    "tags",
+] as const;
+
+export const HARNESS_DIFF: DiffSpec = {
+    createOnly: ["region", "harnessName"],
+    updatable: UPDATABLE,
+    nameField: "harnessName",
+};
+
+const HARNESS_STATUS = {
+    pending: ["CREATING", "UPDATING"],
+    ready: ["READY"],
+    replaceWhen: ["CREATE_FAILED"],
+};
+const CREATE_TIMEOUT_MS = 30 * 60_000;
+
+function label(inputs: { harnessName: string }, id?: string): string {
+    return `harness "${inputs.harnessName}"` + (id ? ` (${id})` : "");
+}
+
+function outputsOf(h: AwsHarness): Omit<HarnessOutputs, keyof HarnessInputs> {
+    return compact({
+        harnessId: h.harnessId!,
+        arn: h.arn!,
+        status: h.status!,
+        runtimeId: h.environment?.agentCoreRuntimeEnvironment?.agentRuntimeId,
+        failureReason: h.failureReason,
+    });
+}
+
+async function getHarness(region: string, id: string): Promise<AwsHarness | undefined> {
+    const { sdk, client } = await controlClient(region);
+    try {
+        const res = await withRetries(() => client.send(new sdk.GetHarnessCommand({ harnessId: id })), { what: `read harness ${id}` });
+        return res.harness;
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+function waitReady(inputs: HarnessInputs, id: string): Promise<AwsHarness | undefined> {
+    return waitForStatus<AwsHarness>({
+        resource: label(inputs, id),
+        read: () => getHarness(inputs.region, id),
+        status: (h) => h.status!,
+        reasons: (h) => h.failureReason,
+        pending: HARNESS_STATUS.pending,
+        target: HARNESS_STATUS.ready,
+        timeoutMs: CREATE_TIMEOUT_MS,
+    });
+}
+
+export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, HarnessOutputs> = {
+    async check(_olds, news) {
+        const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "harnessName", "executionRoleArn", "model", "tools"], {
+            harnessName: {
+                re: /^[a-zA-Z][a-zA-Z0-9_]{0,39}$/,
+                rule: "a letter, then up to 39 letters, digits or underscores (no hyphens)",
+            },
+            executionRoleArn: { re: /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/, rule: "an IAM role ARN" },
+        });
+        if (Array.isArray(news.tools)) {
+            news.tools.forEach((t, i) => {
+                if (!t || typeof t.type !== "string" || (t.name !== undefined && !/^[a-zA-Z0-9_-]{1,64}$/.test(t.name))) {
+                    failures.push({ property: "tools", reason: `tools[${i}] needs a type and a name of 1-64 letters, digits, _ or -` });
+                }
+            });
+        }
+        return { inputs: { ...news, systemPrompt: news.systemPrompt ?? [] }, failures };
+    },
+
+    async diff(_id, olds, news) {
+        return diffWithStatus(olds as any, news as any, HARNESS_DIFF, HARNESS_STATUS);
+    },
+
+    async create(inputs) {
+        const { sdk, client } = await controlClient(inputs.region);
+        const clientToken = newClientToken();
+        const res = await withRetries(
+            () =>
+                client.send(
+                    new sdk.CreateHarnessCommand(
+                        compact({
+                            harnessName: inputs.harnessName,
+                            executionRoleArn: inputs.executionRoleArn,
+                            clientToken,
+                            model: inputs.model,
+                            systemPrompt: inputs.systemPrompt,
+                            tools: inputs.tools,
+                            maxIterations: inputs.maxIterations,
+                            maxTokens: inputs.maxTokens,
+                            timeoutSeconds: inputs.timeoutSeconds,
+                            memory: inputs.memory,
+                            tags: inputs.tags,
+                        }),
+                    ),
+                ),
+            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.harness },
+        );
+        const created = res.harness!;
+        try {
+            const ready = (await waitReady(inputs, created.harnessId!))!;
+            return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), created.harnessId!, { ...outputsOf(created), status: "CREATE_FAILED" }, inputs as any);
+        }
+    },
+
+    async read(id, props) {
+        const h = await getHarness(props!.region, id);
+        if (!h) {
+            return {};
+        }
+        const fromAws = {
+            harnessName: h.harnessName,
+            executionRoleArn: h.executionRoleArn,
+            model: h.model,
+            systemPrompt: h.systemPrompt,
+            tools: h.tools,
+            maxIterations: h.maxIterations,
+            maxTokens: h.maxTokens,
+            timeoutSeconds: h.timeoutSeconds,
+            memory: h.memory,
+        };
+        return { id, props: { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(h) } };
+    },
+
+    async update(id, olds, news) {
+        const { sdk, client } = await controlClient(news.region);
+        // A harness still settling from the last run must finish before it accepts an update.
+        const current = await waitForStatus<AwsHarness>({
+            resource: label(news, id),
+            read: () => getHarness(news.region, id),
+            status: (h) => h.status!,
+            pending: HARNESS_STATUS.pending,
+            target: ["READY", "UPDATE_FAILED"],
+            timeoutMs: CREATE_TIMEOUT_MS,
+        });
+        if (!current) {
+            throw new Error(`${label(news, id)} no longer exists; run pulumi refresh, then pulumi up to create it again.`);
+        }
+        await withRetries(
+            () =>
+                client.send(
+                    new sdk.UpdateHarnessCommand(
+                        compact({
+                            harnessId: id,
+                            clientToken: newClientToken(),
+                            executionRoleArn: news.executionRoleArn,
+                            model: news.model,
+                            systemPrompt: news.systemPrompt,
+                            tools: news.tools,
+                            maxIterations: news.maxIterations,
+                            maxTokens: news.maxTokens,
+                            timeoutSeconds: news.timeoutSeconds,
+                            // Optional configurations travel in a wrapper: an empty one clears the value.
+                            memory: olds.memory !== undefined || news.memory !== undefined ? compact({ optionalValue: news.memory }) : undefined,
+                        }),
+                    ),
+                ),
+            { what: `update ${label(news, id)}`, propagation: IAM_PROPAGATION.harness },
+        );
+        await syncTags(news.region, olds.arn, olds.tags, news.tags);
+        try {
+            const ready = (await waitReady(news, id))!;
+            return { outs: { ...news, ...outputsOf(ready) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { harnessId: id, arn: olds.arn, status: "UPDATE_FAILED" }, news as any);
+        }
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await controlClient(props.region);
+        try {
+            await withRetries(() => client.send(new sdk.DeleteHarnessCommand({ harnessId: id, clientToken: newClientToken() })), {
+                what: `delete ${label(props, id)}`,
+                retryIf: (e) => (e as { name?: string }).name === "ConflictException",
+            });
+        } catch (e) {
+            if (isNotFound(e)) {
+                return;
+            }
+            throw e;
+        }
+        await waitForStatus<AwsHarness>({
+            resource: label(props, id),
+            read: () => getHarness(props.region, id),
+            status: (h) => h.status!,
+            reasons: (h) => h.failureReason,
+            pending: ["DELETING", "READY", "CREATING", "UPDATING"],
+            target: [],
+            goneIsTarget: true,
+            timeoutMs: CREATE_TIMEOUT_MS,
+        });
+    },
+};
+
+export interface HarnessArgs {
+    region: pulumi.Input<string>;
+    harnessName: pulumi.Input<string>;
+    executionRoleArn: pulumi.Input<string>;
+    model: pulumi.Input<HarnessModelConfiguration>;
+    systemPrompt: pulumi.Input<HarnessSystemContentBlock[]>;
+    tools: pulumi.Input<pulumi.Input<HarnessTool>[]>;
+    maxIterations?: pulumi.Input<number>;
+    maxTokens?: pulumi.Input<number>;
+    timeoutSeconds?: pulumi.Input<number>;
+    memory?: pulumi.Input<HarnessMemoryConfiguration>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class Harness extends pulumi.dynamic.Resource {
+    declare readonly harnessId: pulumi.Output<string>;
+    declare readonly arn: pulumi.Output<string>;
+    declare readonly status: pulumi.Output<string>;
+    declare readonly runtimeId: pulumi.Output<string | undefined>;
+    declare readonly failureReason: pulumi.Output<string | undefined>;
+    declare readonly harnessName: pulumi.Output<string>;
+
+    constructor(name: string, args: HarnessArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            harnessProvider,
+            name,
+            { ...args, harnessId: undefined, arn: undefined, status: undefined, runtimeId: undefined, failureReason: undefined },
+            opts,
+            "agentcore",
+            "Harness",
+        );
+    }
+}

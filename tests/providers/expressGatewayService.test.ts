@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import {
+    allowedHostsValue,
+    expressGatewayServiceProvider as provider,
+    ExpressGatewayServiceInputs,
+    ExpressGatewayServiceOutputs,
+} from "../../providers/expressGatewayService";
+import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+
+type Created = { id: string; outs: ExpressGatewayServiceOutputs };
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:zscaler-mcp-harness/dev/credentials-abc123";
+
+function inputs(over: Partial<ExpressGatewayServiceInputs> = {}): ExpressGatewayServiceInputs {
+    return {
+        region: "us-east-1",
+        serviceName: "zscaler-mcp-server-dev",
+        cluster: "zscaler-mcp-dev",
+        executionRoleArn: "arn:aws:iam::123456789012:role/task-exec",
+        infrastructureRoleArn: "arn:aws:iam::123456789012:role/infra",
+        healthCheckPath: "/health",
+        cpu: "1024",
+        memory: "2048",
+        container: {
+            image: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            containerPort: 8000,
+            logGroup: "/ecs/zscaler-mcp-dev",
+            logStreamPrefix: "mcp",
+            environment: { ZSCALER_MCP_TRANSPORT: "streamable-http", ZSCALER_MCP_AUTH_MODE: "zscaler" },
+            secrets: { ZSCALER_CLIENT_SECRET: `${SECRET_ARN}:ZSCALER_CLIENT_SECRET::` },
+        },
+        hostValidation: "auto",
+        allowedHosts: ["mcp.example.com"],
+        tags: { "managed-by": "zscaler-mcp-harness" },
+        ...over,
+    };
+}
+
+function envOf(call: { input: Record<string, any> }): Record<string, string> {
+    return Object.fromEntries((call.input.primaryContainer.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+}
+
+describe("ExpressGatewayService provider", () => {
+    const ctx = useFakeAws();
+
+    it("boots with a loopback allow-list, then rolls the service's FQDN into it", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        expect(id).to.equal("arn:aws:ecs:us-east-1:123456789012:service/zscaler-mcp-dev/zscaler-mcp-server-dev");
+        expect(outs.endpoint).to.match(/\.ecs\.us-east-1\.on\.aws$/);
+        expect(outs.url).to.equal(`https://${outs.endpoint}`);
+        expect(outs.mcpUrl).to.equal(`https://${outs.endpoint}/mcp`);
+        const [create] = ctx.fake.callsTo("CreateExpressGatewayService");
+        expect(envOf(create).ZSCALER_MCP_ALLOWED_HOSTS).to.equal("127.0.0.1:*,localhost:*,mcp.example.com");
+        expect(create.input.primaryContainer.secrets).to.deep.equal([
+            { name: "ZSCALER_CLIENT_SECRET", valueFrom: `${SECRET_ARN}:ZSCALER_CLIENT_SECRET::` },
+        ]);
+        expect(create.input.tags).to.deep.equal([{ key: "managed-by", value: "zscaler-mcp-harness" }]);
+        const [update] = ctx.fake.callsTo("UpdateExpressGatewayService");
+        expect(envOf(update).ZSCALER_MCP_ALLOWED_HOSTS).to.equal(`${outs.endpoint},127.0.0.1:*,localhost:*,mcp.example.com`);
+        // The create returned only after the rollout: a single active configuration remains.
+        const svc = ctx.fake.find("ecs", id)!;
+        expect(svc.data.configs).to.have.length(2);
+    });
+
+    it("merges the allow-list without duplicates, FQDN first", () => {
+        expect(allowedHostsValue("a.ecs.us-east-1.on.aws", ["localhost:*", "x.example.com", "a.ecs.us-east-1.on.aws"])).to.equal(
+            "a.ecs.us-east-1.on.aws,127.0.0.1:*,localhost:*,x.example.com",
+        );
+    });
+
+    it("skips the allow-list when host validation is disabled", async () => {
+        await provider.create!(inputs({ hostValidation: "disabled" }));
+        const [create] = ctx.fake.callsTo("CreateExpressGatewayService");
+        expect(envOf(create).ZSCALER_MCP_DISABLE_HOST_VALIDATION).to.equal("true");
+        expect(envOf(create)).to.not.have.property("ZSCALER_MCP_ALLOWED_HOSTS");
+        expect(ctx.fake.callsTo("UpdateExpressGatewayService")).to.have.length(0);
+    });
+
+    it("refuses to adopt a service of the same name that already exists", async () => {
+        await provider.create!(inputs());
+        const err = await rejection(provider.create!(inputs()));
+        expect(err.message).to.contain('ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" already exists');
+        expect(err.message).to.contain("pulumi config set ecsServiceName");
+        expect(ctx.fake.callsTo("CreateExpressGatewayService")).to.have.length(1);
+    });
+
+    it("rolls a new image out in place, keeping the FQDN in the allow-list", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        const news = inputs({ container: { ...inputs().container, image: "public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0" } });
+        const d = await provider.diff!(id, outs, news);
+        expect(d.changes).to.equal(true);
+        expect(d.replaces).to.deep.equal([]);
+        const up = await provider.update!(id, outs, news);
+        expect(up.outs!.endpoint).to.equal(outs.endpoint);
+        const last = ctx.fake.callsTo("UpdateExpressGatewayService").slice(-1)[0];
+        expect(last.input.primaryContainer.image).to.equal("public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0");
+        expect(envOf(last).ZSCALER_MCP_ALLOWED_HOSTS.split(",")[0]).to.equal(outs.endpoint);
+    });
+
+    it("classifies inputs: name, cluster, infrastructure role and region replace", async () => {
+        const base = { ...inputs(), serviceArn: "arn", endpoint: "e", url: "u", mcpUrl: "m", status: "ACTIVE" };
+        for (const f of ["serviceName", "cluster", "infrastructureRoleArn", "region"] as const) {
+            const d = await provider.diff!("arn", base, { ...inputs(), [f]: "changed" });
+            expect(d.replaces, f).to.deep.equal([f]);
+        }
+        for (const f of ["executionRoleArn", "healthCheckPath", "cpu", "memory", "hostValidation"] as const) {
+            const d = await provider.diff!("arn", base, { ...inputs(), [f]: "changed" });
+            expect(d.changes, f).to.equal(true);
+            expect(d.replaces, f).to.deep.equal([]);
+        }
+        expect((await provider.diff!("arn", base, inputs())).changes).to.equal(false);
+    });
+
+    it("retries role propagation, and keeps the service in state when it never gets an endpoint", async () => {
+        ctx.fake.iamPropagation("CreateExpressGatewayService", 2);
+        ctx.fake.neverReady("ecs");
+        const err = await rejection(provider.create!(inputs()));
+        expect(ctx.fake.callsTo("CreateExpressGatewayService").map((c) => c.error ?? "ok")).to.deep.equal([
+            "AccessDeniedException",
+            "AccessDeniedException",
+            "ok",
+        ]);
+        expect(err.message).to.match(/did not reach ACTIVE within 20 min/);
+        expect(err.id).to.equal("arn:aws:ecs:us-east-1:123456789012:service/zscaler-mcp-dev/zscaler-mcp-server-dev");
+    });
+
+    it("reports a service that fails to start with ECS's reason", async () => {
+        ctx.fake.failNext("ecs", ["Task failed ELB health checks"]);
+        const err = await rejection(provider.create!(inputs()));
+        expect(err.message).to.contain("reached status INACTIVE: Task failed ELB health checks");
+        expect(err.id).to.be.a("string");
+    });
+
+    it("deletes the service, its task definitions in batches of ten, and waits out the drain", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        // Eleven more revisions from earlier rollouts.
+        for (let n = 0; n < 11; n++) {
+            ctx.fake.taskDefinitions.push({ family: "zscaler-mcp-dev-zscaler-mcp-server-dev", revision: 10 + n, status: "ACTIVE" });
+        }
+        ctx.fake.taskDefinitions.push({ family: "zscaler-mcp-dev-zscaler-mcp-server-dev-other", revision: 1, status: "ACTIVE" });
+        await provider.delete!(id, outs);
+        const deletes = ctx.fake.callsTo("DeleteTaskDefinitions");
+        expect(deletes.map((c) => (c.input.taskDefinitions as string[]).length)).to.deep.equal([10, 3]);
+        expect(ctx.fake.taskDefinitions.filter((t) => t.status === "ACTIVE").map((t) => t.family)).to.deep.equal([
+            "zscaler-mcp-dev-zscaler-mcp-server-dev-other",
+        ]);
+        const describe = ctx.fake.callsTo("DescribeServices").slice(-1)[0];
+        expect(describe.input.services).to.deep.equal(["zscaler-mcp-server-dev"]);
+        // By the time delete returns, the classic service has finished draining.
+        const { ECSClient, DescribeServicesCommand } = await import("@aws-sdk/client-ecs");
+        const after = await new ECSClient({ maxAttempts: 1 }).send(
+            new DescribeServicesCommand({ cluster: "zscaler-mcp-dev", services: ["zscaler-mcp-server-dev"] }),
+        );
+        expect(after.services?.[0]?.status).to.equal("INACTIVE");
+    });
+
+    it("treats a service deleted behind our back as gone on read and on delete", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        ctx.fake.deleteBehindBack("ecs", id);
+        expect(await provider.read!(id, outs)).to.deep.equal({});
+        await provider.delete!(id, outs);
+        expect(ctx.fake.callsTo("DeleteExpressGatewayService").map((c) => c.error)).to.deep.equal(["ServiceNotFoundException"]);
+    });
+
+    it("reads the service back without drift", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        const read = await provider.read!(id, outs);
+        expect(read.props!.endpoint).to.equal(outs.endpoint);
+        expect((await provider.diff!(id, read.props!, inputs())).changes).to.equal(false);
+    });
+});

@@ -1,0 +1,179 @@
+import { expect } from "chai";
+import { harnessProvider, HarnessInputs, HarnessOutputs } from "../../providers/harness";
+
+type Created = { id: string; outs: HarnessOutputs };
+import { UNKNOWN } from "../../providers/lifecycle";
+import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+
+const PROVIDER_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/apikeycredentialprovider/zscaler-mcp-creds-dev";
+
+function inputs(over: Partial<HarnessInputs> = {}): HarnessInputs {
+    return {
+        region: "us-east-1",
+        harnessName: "zscaler_mcp_harness_dev",
+        executionRoleArn: "arn:aws:iam::123456789012:role/harness-exec",
+        model: { bedrockModelConfig: { modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 } },
+        systemPrompt: [{ text: "You are a Zscaler admin assistant." }],
+        tools: [
+            {
+                type: "remote_mcp",
+                name: "zscaler",
+                config: { remoteMcp: { url: "https://abc.ecs.us-east-1.on.aws/mcp", headers: { Authorization: `\${${PROVIDER_ARN}}` } } },
+            },
+        ],
+        maxIterations: 40,
+        tags: { "managed-by": "zscaler-mcp-harness" },
+        ...over,
+    };
+}
+
+describe("Harness provider", () => {
+    const ctx = useFakeAws();
+
+    it("creates the harness with a client token and waits until it is READY", async () => {
+        const res = await harnessProvider.create!(inputs());
+        expect(res.id).to.match(/^zscaler_mcp_harness_dev-[a-zA-Z0-9]{10}$/);
+        expect(res.outs!.status).to.equal("READY");
+        expect(res.outs!.arn).to.equal(`arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/${res.id}`);
+        expect(res.outs!.runtimeId).to.match(/^harness_zscaler_mcp_harness_dev/);
+        const [call] = ctx.fake.callsTo("CreateHarness");
+        expect(call.input.clientToken).to.be.a("string").with.length.greaterThanOrEqual(33);
+        // The Token Vault reference reaches AWS exactly as written.
+        expect((call.input.tools as any)[0].config.remoteMcp.headers.Authorization).to.equal(`\${${PROVIDER_ARN}}`);
+        expect(call.input.maxIterations).to.equal(40);
+        expect(ctx.fake.callsTo("GetHarness").length).to.be.greaterThanOrEqual(2);
+    });
+
+    it("reads back without drift and returns nothing once the harness is gone", async () => {
+        const { id, outs } = (await harnessProvider.create!(inputs())) as Created;
+        const read = await harnessProvider.read!(id, outs);
+        expect(read.id).to.equal(id);
+        const d = await harnessProvider.diff!(id, read.props!, inputs());
+        expect(d.changes).to.equal(false);
+        ctx.fake.deleteBehindBack("harness", id);
+        expect(await harnessProvider.read!(id, outs)).to.deep.equal({});
+    });
+
+    it("changes the system prompt, model and tools in place with UpdateHarness", async () => {
+        const { id, outs } = (await harnessProvider.create!(inputs())) as Created;
+        const news = inputs({
+            systemPrompt: [{ text: "New prompt" }],
+            model: { bedrockModelConfig: { modelId: "us.amazon.nova-pro-v1:0", maxTokens: 4096, temperature: 0.1 } },
+            tags: { "managed-by": "zscaler-mcp-harness", team: "secops" },
+        });
+        const d = await harnessProvider.diff!(id, outs, news);
+        expect(d).to.include({ changes: true, deleteBeforeReplace: false });
+        expect(d.replaces).to.deep.equal([]);
+        const up = await harnessProvider.update!(id, outs, news);
+        expect(up.outs!.status).to.equal("READY");
+        expect(up.outs!.harnessId).to.equal(id);
+        const rec = ctx.fake.find("harness", id)!;
+        expect(rec.data.systemPrompt).to.deep.equal([{ text: "New prompt" }]);
+        expect(rec.data.model.bedrockModelConfig.modelId).to.equal("us.amazon.nova-pro-v1:0");
+        expect(rec.data.tags).to.deep.equal({ "managed-by": "zscaler-mcp-harness", team: "secops" });
+        expect(ctx.fake.callsTo("CreateHarness")).to.have.length(1);
+    });
+
+    it("classifies every input: the name and region replace, the rest update", async () => {
+        const base = { ...inputs(), harnessId: "x-0123456789", arn: "arn", status: "READY" };
+        const cases: [keyof HarnessInputs, unknown, "update" | "replace"][] = [
+            ["harnessName", "other_name", "replace"],
+            ["region", "us-west-2", "replace"],
+            ["executionRoleArn", "arn:aws:iam::123456789012:role/other", "update"],
+            ["model", { bedrockModelConfig: { modelId: "m2" } }, "update"],
+            ["systemPrompt", [{ text: "p" }], "update"],
+            ["tools", [], "update"],
+            ["maxIterations", 10, "update"],
+            ["maxTokens", 10, "update"],
+            ["timeoutSeconds", 10, "update"],
+            ["memory", { agentCoreMemoryConfiguration: { arn: "a" } }, "update"],
+            ["tags", { a: "b" }, "update"],
+        ];
+        for (const [field, value, kind] of cases) {
+            const d = await harnessProvider.diff!("x", base, { ...inputs(), [field]: value });
+            expect(d.changes, field).to.equal(true);
+            expect(d.replaces, field).to.deep.equal(kind === "replace" ? [field] : []);
+        }
+        const renamed = await harnessProvider.diff!("x", base, inputs({ harnessName: "other_name" }));
+        expect(renamed.deleteBeforeReplace).to.equal(false);
+        const moved = await harnessProvider.diff!("x", base, inputs({ region: "us-west-2" }));
+        expect(moved.deleteBeforeReplace).to.equal(true);
+    });
+
+    it("treats an unknown preview value as a change and key order as no change", async () => {
+        const base = { ...inputs(), harnessId: "x", arn: "arn", status: "READY" };
+        const unknown = await harnessProvider.diff!("x", base, inputs({ executionRoleArn: UNKNOWN }));
+        expect(unknown.changes).to.equal(true);
+        const reordered = inputs({
+            model: { bedrockModelConfig: { temperature: 0.2, maxTokens: 8192, modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" } },
+        });
+        expect((await harnessProvider.diff!("x", base, reordered)).changes).to.equal(false);
+    });
+
+    it("replaces a harness whose create failed on the next up", async () => {
+        const base = { ...inputs(), harnessId: "x", arn: "arn", status: "CREATE_FAILED" };
+        const d = await harnessProvider.diff!("x", base, inputs());
+        expect(d).to.include({ changes: true, deleteBeforeReplace: true });
+        expect(d.replaces).to.deep.equal(["status"]);
+    });
+
+    it("rejects bad input offline in check", async () => {
+        const { failures } = await harnessProvider.check!({} as HarnessInputs, inputs({ harnessName: "has-hyphens" }));
+        expect(failures).to.deep.equal([
+            { property: "harnessName", reason: 'harnessName "has-hyphens" is not valid: a letter, then up to 39 letters, digits or underscores (no hyphens)' },
+        ]);
+        const missing = await harnessProvider.check!({} as HarnessInputs, { region: "us-east-1" } as HarnessInputs);
+        expect(missing.failures!.map((f) => f.property)).to.deep.equal(["harnessName", "executionRoleArn", "model", "tools"]);
+    });
+
+    it("retries throttling, server errors and IAM propagation on create", async () => {
+        ctx.fake.throttle("CreateHarness", 2);
+        ctx.fake.serverError("CreateHarness", 1);
+        ctx.fake.iamPropagation("CreateHarness", 2);
+        const res = await harnessProvider.create!(inputs());
+        expect(res.outs!.status).to.equal("READY");
+        const calls = ctx.fake.callsTo("CreateHarness");
+        expect(calls.map((c) => c.error ?? "ok")).to.deep.equal([
+            "ThrottlingException",
+            "ThrottlingException",
+            "InternalServerException",
+            "ValidationException",
+            "ValidationException",
+            "ok",
+        ]);
+        // Every attempt reuses one client token, so AWS can tell retries from new requests.
+        expect(new Set(calls.map((c) => c.input.clientToken)).size).to.equal(1);
+    });
+
+    it("does not retry a validation error that is not IAM propagation", async () => {
+        const err = await rejection(harnessProvider.create!(inputs({ executionRoleArn: "arn:aws:iam::123456789012:user/not-a-role" })));
+        expect(err.name).to.equal("ValidationException");
+        expect(ctx.fake.callsTo("CreateHarness")).to.have.length(1);
+    });
+
+    it("keeps the harness in state with its reasons when it lands in CREATE_FAILED", async () => {
+        ctx.fake.failNext("harness", ["Model access denied for us.anthropic.claude"]);
+        const err = await rejection(harnessProvider.create!(inputs()));
+        expect(err.message).to.match(/harness "zscaler_mcp_harness_dev" \(.*\) reached status CREATE_FAILED: Model access denied/);
+        expect(err.id).to.match(/^zscaler_mcp_harness_dev-/);
+        expect(err.properties.status).to.equal("CREATE_FAILED");
+        expect(err.properties.harnessName).to.equal("zscaler_mcp_harness_dev");
+    });
+
+    it("gives up at the deadline naming the last status, and keeps the id", async () => {
+        ctx.fake.neverReady("harness");
+        const err = await rejection(harnessProvider.create!(inputs()));
+        expect(err.message).to.match(/did not reach READY within 30 min; last status CREATING/);
+        expect(err.id).to.be.a("string");
+        // Polling backs off to one poll per 10 s: about 180 polls for 30 minutes, not 1800.
+        expect(ctx.fake.callsTo("GetHarness").length).to.be.within(180, 200);
+    });
+
+    it("deletes, waits until the harness is gone, and treats not-found as done", async () => {
+        const { id, outs } = (await harnessProvider.create!(inputs())) as Created;
+        await harnessProvider.delete!(id, outs);
+        expect(ctx.fake.list("harness")).to.have.length(0);
+        await harnessProvider.delete!(id, outs);
+        expect(ctx.fake.callsTo("DeleteHarness").map((c) => c.error ?? "ok")).to.deep.equal(["ok", "ResourceNotFoundException"]);
+    });
+});
