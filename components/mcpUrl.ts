@@ -25,9 +25,3 @@ export function normalizeMcpUrl(raw: string): string {
 export function isSigV4RuntimeUrl(url: string): boolean {
     return url.includes("bedrock-agentcore.") && url.includes("/runtimes/");
 }
-
-/** The invocation URL of an AgentCore Runtime (every ":" and "/" of the ARN percent-encoded). */
-export function runtimeInvocationUrl(region: string, runtimeArn: string): string {
-    const encoded = runtimeArn.replace(/:/g, "%3A").replace(/\//g, "%2F");
-    return `https://bedrock-agentcore.${region}.amazonaws.com/runtimes/${encoded}/invocations?qualifier=DEFAULT`;
-}

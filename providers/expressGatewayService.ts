@@ -244,12 +244,12 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         }
         return {
             inputs: {
-                healthCheckPath: "/health",
-                cpu: "1024",
-                memory: "2048",
-                hostValidation: "auto" as const,
-                allowedHosts: [],
                 ...news,
+                healthCheckPath: news.healthCheckPath ?? "/health",
+                cpu: news.cpu ?? "1024",
+                memory: news.memory ?? "2048",
+                hostValidation: news.hostValidation ?? "auto",
+                allowedHosts: news.allowedHosts ?? [],
             },
             failures,
         };

@@ -68,7 +68,7 @@ export interface Rec {
 export interface RecordedCall {
     service: string;
     op: string;
-    input: Record<string, unknown>;
+    input: Record<string, any>;
     at: number;
     error?: string;
 }
@@ -79,7 +79,7 @@ interface Fault {
     op: string;
     remaining: number;
 }
-type Outcome = { kind: "fail"; reasons: string[] } | { kind: "never" };
+type Outcome = { kind: "fail"; reasons: string[]; status?: string } | { kind: "never" };
 
 const FAILED_STATUS: Record<string, string> = {
     harness: "CREATE_FAILED",
@@ -247,6 +247,10 @@ export class FakeAws {
     failNext(kind: ResourceKind, reasons: string[]): void {
         this.queueOutcome(kind, { kind: "fail", reasons });
     }
+    /** The next create or update of `kind` lands in `status` (CREATE_PENDING_AUTH, say) with these reasons. */
+    landNext(kind: ResourceKind, status: string, reasons: string[]): void {
+        this.queueOutcome(kind, { kind: "fail", reasons, status });
+    }
     /** The next create or update of `kind` never leaves its pending status. */
     neverReady(kind: ResourceKind): void {
         this.queueOutcome(kind, { kind: "never" });
@@ -327,7 +331,7 @@ export class FakeAws {
         if (outcome?.kind === "never") {
             rec.transition = undefined;
         } else if (outcome?.kind === "fail") {
-            const failed = (isCreate ? FAILED_STATUS : UPDATE_FAILED_STATUS)[rec.kind] ?? "FAILED";
+            const failed = outcome.status ?? (isCreate ? FAILED_STATUS : UPDATE_FAILED_STATUS)[rec.kind] ?? "FAILED";
             rec.transition = { until: this.clock.now() + ms, next: failed, reasons: outcome.reasons };
             rec.data.failureReason = outcome.reasons.join("; ");
         } else {

@@ -1,0 +1,262 @@
+/**
+ * AgentCore Runtime hosting the MCP server container (gateway topology). Only the name is
+ * create-only: every other change is an UpdateAgentRuntime, which makes a new runtime version.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type {
+    AgentRuntimeArtifact,
+    AuthorizerConfiguration,
+    GetAgentRuntimeResponse,
+    NetworkConfiguration,
+    ProtocolConfiguration,
+    RequestHeaderConfiguration,
+} from "@aws-sdk/client-bedrock-agentcore-control";
+import {
+    checkFields,
+    compact,
+    diffWithStatus,
+    DiffSpec,
+    errorMessage,
+    errorName,
+    IAM_PROPAGATION,
+    initFailed,
+    isNotFound,
+    newClientToken,
+    refreshInputs,
+    waitForStatus,
+    withRetries,
+} from "./lifecycle";
+import { controlClient, syncTags } from "./controlPlane";
+
+export interface AgentRuntimeInputs {
+    region: string;
+    agentRuntimeName: string;
+    agentRuntimeArtifact: AgentRuntimeArtifact;
+    roleArn: string;
+    networkConfiguration: NetworkConfiguration;
+    protocolConfiguration?: ProtocolConfiguration;
+    /** Secret in state when any value came from a secret. */
+    environmentVariables?: Record<string, string>;
+    authorizerConfiguration?: AuthorizerConfiguration;
+    requestHeaderConfiguration?: RequestHeaderConfiguration;
+    description?: string;
+    tags?: Record<string, string>;
+}
+
+export interface AgentRuntimeOutputs extends AgentRuntimeInputs {
+    agentRuntimeId: string;
+    agentRuntimeArn: string;
+    agentRuntimeVersion: string;
+    status: string;
+    invocationUrl: string;
+    failureReason?: string;
+}
+
+const UPDATABLE = [
+    "agentRuntimeArtifact",
+    "roleArn",
+    "networkConfiguration",
+    "protocolConfiguration",
+    "environmentVariables",
+    "authorizerConfiguration",
+    "requestHeaderConfiguration",
+    "description",
+    "tags",
+] as const;
+
+export const AGENT_RUNTIME_DIFF: DiffSpec = { createOnly: ["region", "agentRuntimeName"], updatable: UPDATABLE, nameField: "agentRuntimeName" };
+const STATUS = { pending: ["CREATING", "UPDATING"], ready: ["READY"], replaceWhen: ["CREATE_FAILED"] };
+const TIMEOUT_MS = 30 * 60_000;
+
+/** `https://bedrock-agentcore.<region>.amazonaws.com/runtimes/<ARN, ":" and "/" encoded>/invocations?qualifier=DEFAULT` */
+export function invocationUrl(region: string, arn: string): string {
+    return `https://bedrock-agentcore.${region}.amazonaws.com/runtimes/${arn.replace(/:/g, "%3A").replace(/\//g, "%2F")}/invocations?qualifier=DEFAULT`;
+}
+
+function label(i: { agentRuntimeName: string }, id?: string): string {
+    return `agent runtime "${i.agentRuntimeName}"` + (id ? ` (${id})` : "");
+}
+
+/** AgentCore may answer a missing runtime id with AccessDenied instead of NotFound. */
+function isGone(e: unknown): boolean {
+    return isNotFound(e) || (errorName(e) === "AccessDeniedException" && errorMessage(e).includes("is not authorized to perform"));
+}
+
+async function getRuntime(region: string, id: string): Promise<GetAgentRuntimeResponse | undefined> {
+    const { sdk, client } = await controlClient(region);
+    try {
+        return await withRetries(() => client.send(new sdk.GetAgentRuntimeCommand({ agentRuntimeId: id })), { what: `read runtime ${id}` });
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+function outputsOf(r: { agentRuntimeId?: string; agentRuntimeArn?: string; agentRuntimeVersion?: string; status?: string; failureReason?: string }, region: string) {
+    return compact({
+        agentRuntimeId: r.agentRuntimeId!,
+        agentRuntimeArn: r.agentRuntimeArn!,
+        agentRuntimeVersion: r.agentRuntimeVersion!,
+        status: r.status!,
+        invocationUrl: invocationUrl(region, r.agentRuntimeArn!),
+        failureReason: r.failureReason,
+    });
+}
+
+function waitReady(i: AgentRuntimeInputs, id: string) {
+    return waitForStatus<GetAgentRuntimeResponse>({
+        resource: label(i, id),
+        read: () => getRuntime(i.region, id),
+        status: (r) => r.status!,
+        reasons: (r) => r.failureReason,
+        pending: STATUS.pending,
+        target: STATUS.ready,
+        timeoutMs: TIMEOUT_MS,
+    });
+}
+
+function request(i: AgentRuntimeInputs) {
+    return compact({
+        agentRuntimeArtifact: i.agentRuntimeArtifact,
+        roleArn: i.roleArn,
+        networkConfiguration: i.networkConfiguration,
+        protocolConfiguration: i.protocolConfiguration,
+        environmentVariables: i.environmentVariables,
+        authorizerConfiguration: i.authorizerConfiguration,
+        requestHeaderConfiguration: i.requestHeaderConfiguration,
+        description: i.description,
+    });
+}
+
+export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeInputs, AgentRuntimeOutputs> = {
+    async check(_olds, news) {
+        return {
+            inputs: news,
+            failures: checkFields(news as unknown as Record<string, unknown>, ["region", "agentRuntimeName", "agentRuntimeArtifact", "roleArn", "networkConfiguration"], {
+                agentRuntimeName: { re: /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, rule: "a letter, then up to 47 letters, digits or underscores (no hyphens)" },
+                roleArn: { re: /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/, rule: "an IAM role ARN" },
+            }),
+        };
+    },
+
+    async diff(_id, olds, news) {
+        return diffWithStatus(olds as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
+    },
+
+    async create(inputs) {
+        const { sdk, client } = await controlClient(inputs.region);
+        const clientToken = newClientToken();
+        const res = await withRetries(
+            () => client.send(new sdk.CreateAgentRuntimeCommand({ agentRuntimeName: inputs.agentRuntimeName, clientToken, tags: inputs.tags, ...request(inputs) })),
+            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.runtime },
+        );
+        const id = res.agentRuntimeId!;
+        try {
+            const ready = (await waitReady(inputs, id))!;
+            return { id, outs: { ...inputs, ...outputsOf(ready, inputs.region) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...outputsOf(res, inputs.region), status: "CREATE_FAILED" }, inputs as any);
+        }
+    },
+
+    async read(id, props) {
+        const r = await getRuntime(props!.region, id);
+        if (!r) {
+            return {};
+        }
+        const fromAws = {
+            agentRuntimeArtifact: r.agentRuntimeArtifact,
+            roleArn: r.roleArn,
+            networkConfiguration: r.networkConfiguration,
+            protocolConfiguration: r.protocolConfiguration,
+            environmentVariables: r.environmentVariables,
+            authorizerConfiguration: r.authorizerConfiguration,
+            requestHeaderConfiguration: r.requestHeaderConfiguration,
+        };
+        return { id, props: { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(r, props!.region) } };
+    },
+
+    async update(id, olds, news) {
+        const { sdk, client } = await controlClient(news.region);
+        await waitForStatus<GetAgentRuntimeResponse>({
+            resource: label(news, id),
+            read: () => getRuntime(news.region, id),
+            status: (r) => r.status!,
+            pending: STATUS.pending,
+            target: ["READY", "UPDATE_FAILED"],
+            timeoutMs: TIMEOUT_MS,
+        });
+        // UpdateAgentRuntime replaces the whole configuration, so every field is sent.
+        await withRetries(
+            () => client.send(new sdk.UpdateAgentRuntimeCommand({ agentRuntimeId: id, clientToken: newClientToken(), ...request(news) })),
+            { what: `update ${label(news, id)}`, propagation: IAM_PROPAGATION.runtime },
+        );
+        await syncTags(news.region, olds.agentRuntimeArn, olds.tags, news.tags);
+        try {
+            const ready = (await waitReady(news, id))!;
+            return { outs: { ...news, ...outputsOf(ready, news.region) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_FAILED" }, news as any);
+        }
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await controlClient(props.region);
+        try {
+            await withRetries(() => client.send(new sdk.DeleteAgentRuntimeCommand({ agentRuntimeId: id })), {
+                what: `delete ${label(props, id)}`,
+                retryIf: (e) => errorName(e) === "ConflictException",
+            });
+        } catch (e) {
+            if (isGone(e)) {
+                return;
+            }
+            throw e;
+        }
+        await waitForStatus<GetAgentRuntimeResponse>({
+            resource: label(props, id),
+            read: () => getRuntime(props.region, id),
+            status: (r) => r.status!,
+            reasons: (r) => r.failureReason,
+            pending: ["DELETING", "READY", "CREATING", "UPDATING"],
+            target: [],
+            goneIsTarget: true,
+            timeoutMs: TIMEOUT_MS,
+        });
+    },
+};
+
+export interface AgentRuntimeArgs {
+    region: pulumi.Input<string>;
+    agentRuntimeName: pulumi.Input<string>;
+    agentRuntimeArtifact: pulumi.Input<AgentRuntimeArtifact>;
+    roleArn: pulumi.Input<string>;
+    networkConfiguration: pulumi.Input<NetworkConfiguration>;
+    protocolConfiguration?: pulumi.Input<ProtocolConfiguration>;
+    environmentVariables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    authorizerConfiguration?: pulumi.Input<AuthorizerConfiguration>;
+    requestHeaderConfiguration?: pulumi.Input<RequestHeaderConfiguration>;
+    description?: pulumi.Input<string>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class AgentRuntime extends pulumi.dynamic.Resource {
+    declare readonly agentRuntimeId: pulumi.Output<string>;
+    declare readonly agentRuntimeArn: pulumi.Output<string>;
+    declare readonly agentRuntimeVersion: pulumi.Output<string>;
+    declare readonly status: pulumi.Output<string>;
+    declare readonly invocationUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: AgentRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            agentRuntimeProvider,
+            name,
+            { ...args, agentRuntimeId: undefined, agentRuntimeArn: undefined, agentRuntimeVersion: undefined, status: undefined, invocationUrl: undefined, failureReason: undefined },
+            opts,
+            "agentcore",
+            "AgentRuntime",
+        );
+    }
+}

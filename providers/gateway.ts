@@ -1,0 +1,198 @@
+/**
+ * AgentCore Gateway: an MCP endpoint with a JWT authorizer in front of the runtime. A new name
+ * replaces it; authorizer, role and description changes update it in place.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/client-bedrock-agentcore-control";
+import {
+    checkFields,
+    compact,
+    diffWithStatus,
+    DiffSpec,
+    errorName,
+    initFailed,
+    isNotFound,
+    newClientToken,
+    refreshInputs,
+    waitForStatus,
+    withRetries,
+} from "./lifecycle";
+import { controlClient, syncTags } from "./controlPlane";
+
+export interface GatewayInputs {
+    region: string;
+    name: string;
+    description?: string;
+    roleArn: string;
+    protocolType: "MCP";
+    authorizerType: "CUSTOM_JWT" | "AWS_IAM" | "NONE";
+    authorizerConfiguration?: AuthorizerConfiguration;
+    tags?: Record<string, string>;
+}
+
+export interface GatewayOutputs extends GatewayInputs {
+    gatewayId: string;
+    gatewayArn: string;
+    gatewayUrl: string;
+    status: string;
+    statusReasons?: string[];
+}
+
+export const GATEWAY_DIFF: DiffSpec = {
+    createOnly: ["region", "name"],
+    updatable: ["description", "roleArn", "protocolType", "authorizerType", "authorizerConfiguration", "tags"],
+    nameField: "name",
+};
+const STATUS = { pending: ["CREATING", "UPDATING"], ready: ["READY"], replaceWhen: ["FAILED"] };
+const TIMEOUT_MS = 30 * 60_000;
+
+function label(i: { name: string }, id?: string): string {
+    return `gateway "${i.name}"` + (id ? ` (${id})` : "");
+}
+
+async function getGateway(region: string, id: string): Promise<GetGatewayResponse | undefined> {
+    const { sdk, client } = await controlClient(region);
+    try {
+        return await withRetries(() => client.send(new sdk.GetGatewayCommand({ gatewayIdentifier: id })), { what: `read gateway ${id}` });
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+function outputsOf(g: { gatewayId?: string; gatewayArn?: string; gatewayUrl?: string; status?: string; statusReasons?: string[] }) {
+    return compact({ gatewayId: g.gatewayId!, gatewayArn: g.gatewayArn!, gatewayUrl: g.gatewayUrl ?? "", status: g.status!, statusReasons: g.statusReasons });
+}
+
+function waitReady(i: GatewayInputs, id: string) {
+    return waitForStatus<GetGatewayResponse>({
+        resource: label(i, id),
+        read: () => getGateway(i.region, id),
+        status: (g) => g.status!,
+        reasons: (g) => g.statusReasons?.join("; "),
+        pending: STATUS.pending,
+        target: STATUS.ready,
+        timeoutMs: TIMEOUT_MS,
+    });
+}
+
+function request(i: GatewayInputs) {
+    return compact({
+        name: i.name,
+        description: i.description,
+        roleArn: i.roleArn,
+        protocolType: i.protocolType,
+        authorizerType: i.authorizerType,
+        authorizerConfiguration: i.authorizerConfiguration,
+    });
+}
+
+export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, GatewayOutputs> = {
+    async check(_olds, news) {
+        const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "name", "roleArn", "authorizerType"], {
+            name: { re: /^([0-9a-zA-Z][-]?){1,100}$/, rule: "letters and digits with single hyphens between them, at most 100 characters" },
+        });
+        if (news.authorizerType === "CUSTOM_JWT" && !news.authorizerConfiguration) {
+            failures.push({ property: "authorizerConfiguration", reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT" });
+        }
+        return { inputs: { ...news, protocolType: news.protocolType ?? "MCP" }, failures };
+    },
+
+    async diff(_id, olds, news) {
+        return diffWithStatus(olds as any, news as any, GATEWAY_DIFF, { ...STATUS, ready: ["READY"] });
+    },
+
+    async create(inputs) {
+        const { sdk, client } = await controlClient(inputs.region);
+        const clientToken = newClientToken();
+        const res = await withRetries(
+            () => client.send(new sdk.CreateGatewayCommand({ ...request(inputs), clientToken, tags: inputs.tags })),
+            { what: `create ${label(inputs)}` },
+        );
+        const id = res.gatewayId!;
+        try {
+            const ready = (await waitReady(inputs, id))!;
+            return { id, outs: { ...inputs, ...outputsOf(ready) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
+        }
+    },
+
+    async read(id, props) {
+        const g = await getGateway(props!.region, id);
+        if (!g) {
+            return {};
+        }
+        const fromAws = { roleArn: g.roleArn, authorizerType: g.authorizerType, authorizerConfiguration: g.authorizerConfiguration, description: g.description };
+        return { id, props: { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(g) } };
+    },
+
+    async update(id, olds, news) {
+        const { sdk, client } = await controlClient(news.region);
+        await withRetries(() => client.send(new sdk.UpdateGatewayCommand({ gatewayIdentifier: id, ...request(news) })), {
+            what: `update ${label(news, id)}`,
+            retryIf: (e) => errorName(e) === "ConflictException",
+        });
+        await syncTags(news.region, olds.gatewayArn, olds.tags, news.tags);
+        try {
+            const ready = (await waitReady(news, id))!;
+            return { outs: { ...news, ...outputsOf(ready) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_UNSUCCESSFUL" }, news as any);
+        }
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await controlClient(props.region);
+        try {
+            // A gateway that still has targets refuses deletion; the topology deletes targets first.
+            await withRetries(() => client.send(new sdk.DeleteGatewayCommand({ gatewayIdentifier: id })), { what: `delete ${label(props, id)}` });
+        } catch (e) {
+            if (isNotFound(e)) {
+                return;
+            }
+            throw e;
+        }
+        await waitForStatus<GetGatewayResponse>({
+            resource: label(props, id),
+            read: () => getGateway(props.region, id),
+            status: (g) => g.status!,
+            reasons: (g) => g.statusReasons?.join("; "),
+            pending: ["DELETING", "READY", "UPDATING", "CREATING"],
+            target: [],
+            goneIsTarget: true,
+            timeoutMs: TIMEOUT_MS,
+        });
+    },
+};
+
+export interface GatewayArgs {
+    region: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    description?: pulumi.Input<string>;
+    roleArn: pulumi.Input<string>;
+    protocolType?: pulumi.Input<"MCP">;
+    authorizerType: pulumi.Input<"CUSTOM_JWT" | "AWS_IAM" | "NONE">;
+    authorizerConfiguration?: pulumi.Input<AuthorizerConfiguration>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class Gateway extends pulumi.dynamic.Resource {
+    declare readonly gatewayId: pulumi.Output<string>;
+    declare readonly gatewayArn: pulumi.Output<string>;
+    declare readonly gatewayUrl: pulumi.Output<string>;
+    declare readonly status: pulumi.Output<string>;
+
+    constructor(name: string, args: GatewayArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            gatewayProvider,
+            name,
+            { ...args, gatewayId: undefined, gatewayArn: undefined, gatewayUrl: undefined, status: undefined, statusReasons: undefined },
+            opts,
+            "agentcore",
+            "Gateway",
+        );
+    }
+}

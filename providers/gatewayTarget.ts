@@ -1,0 +1,206 @@
+/**
+ * A gateway target that forwards MCP calls to the runtime's invocation URL with an OAuth token
+ * from the Token Vault. Its id is the pair `<gatewayId>/<targetId>`. A target left FAILED is
+ * replaced on the next `pulumi up`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
+import {
+    checkFields,
+    compact,
+    diffWithStatus,
+    DiffSpec,
+    errorName,
+    IAM_PROPAGATION,
+    initFailed,
+    isNotFound,
+    newClientToken,
+    waitForStatus,
+    withRetries,
+} from "./lifecycle";
+import { controlClient } from "./controlPlane";
+
+export interface GatewayTargetInputs {
+    region: string;
+    gatewayId: string;
+    name: string;
+    description?: string;
+    targetConfiguration: TargetConfiguration;
+    credentialProviderConfigurations: CredentialProviderConfiguration[];
+}
+
+export interface GatewayTargetOutputs extends GatewayTargetInputs {
+    targetId: string;
+    status: string;
+    statusReasons?: string[];
+}
+
+export const GATEWAY_TARGET_DIFF: DiffSpec = {
+    createOnly: ["region", "gatewayId"],
+    updatable: ["name", "description", "targetConfiguration", "credentialProviderConfigurations"],
+};
+const STATUS = { pending: ["CREATING", "UPDATING", "SYNCHRONIZING"], ready: ["READY"], replaceWhen: ["FAILED", "CREATE_PENDING_AUTH"] };
+const TIMEOUT_MS = 30 * 60_000;
+const PENDING_AUTH_HINT =
+    "the target waits for a user to authorize an OAuth grant, which never happens for client credentials; " +
+    "check that the credential provider uses grantType CLIENT_CREDENTIALS";
+
+function label(i: { name: string; gatewayId: string }, targetId?: string): string {
+    return `gateway target "${i.name}" of gateway ${i.gatewayId}` + (targetId ? ` (${targetId})` : "");
+}
+
+export function splitTargetId(id: string): { gatewayId: string; targetId: string } {
+    const slash = id.lastIndexOf("/");
+    return { gatewayId: id.slice(0, slash), targetId: id.slice(slash + 1) };
+}
+
+async function getTarget(region: string, gatewayId: string, targetId: string): Promise<GetGatewayTargetResponse | undefined> {
+    const { sdk, client } = await controlClient(region);
+    try {
+        return await withRetries(() => client.send(new sdk.GetGatewayTargetCommand({ gatewayIdentifier: gatewayId, targetId })), {
+            what: `read target ${targetId}`,
+        });
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+function waitReady(i: GatewayTargetInputs, targetId: string) {
+    return waitForStatus<GetGatewayTargetResponse>({
+        resource: label(i, targetId),
+        read: () => getTarget(i.region, i.gatewayId, targetId),
+        status: (t) => t.status!,
+        reasons: (t) => [...(t.statusReasons ?? []), ...(t.status?.endsWith("PENDING_AUTH") ? [PENDING_AUTH_HINT] : [])].join("; ") || undefined,
+        pending: STATUS.pending,
+        target: STATUS.ready,
+        timeoutMs: TIMEOUT_MS,
+    });
+}
+
+function outputsOf(t: { targetId?: string; status?: string; statusReasons?: string[] }) {
+    return compact({ targetId: t.targetId!, status: t.status!, statusReasons: t.statusReasons });
+}
+
+export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTargetInputs, GatewayTargetOutputs> = {
+    async check(_olds, news) {
+        return {
+            inputs: news,
+            failures: checkFields(news as unknown as Record<string, unknown>, ["region", "gatewayId", "name", "targetConfiguration"], {
+                name: { re: /^([0-9a-zA-Z][-]?){1,100}$/, rule: "letters and digits with single hyphens between them" },
+            }),
+        };
+    },
+
+    async diff(_id, olds, news) {
+        return diffWithStatus(olds as any, news as any, GATEWAY_TARGET_DIFF, STATUS);
+    },
+
+    async create(inputs) {
+        const { sdk, client } = await controlClient(inputs.region);
+        const clientToken = newClientToken();
+        const res = await withRetries(
+            () =>
+                client.send(
+                    new sdk.CreateGatewayTargetCommand(
+                        compact({
+                            gatewayIdentifier: inputs.gatewayId,
+                            name: inputs.name,
+                            description: inputs.description,
+                            clientToken,
+                            targetConfiguration: inputs.targetConfiguration,
+                            credentialProviderConfigurations: inputs.credentialProviderConfigurations,
+                        }),
+                    ),
+                ),
+            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.gatewayTarget },
+        );
+        const id = `${inputs.gatewayId}/${res.targetId}`;
+        try {
+            const ready = (await waitReady(inputs, res.targetId!))!;
+            return { id, outs: { ...inputs, ...outputsOf(ready) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
+        }
+    },
+
+    async read(id, props) {
+        const { gatewayId, targetId } = splitTargetId(id);
+        const t = await getTarget(props!.region, gatewayId, targetId);
+        if (!t) {
+            return {};
+        }
+        return { id, props: { ...props!, ...outputsOf(t) } };
+    },
+
+    async update(id, _olds, news) {
+        const { sdk, client } = await controlClient(news.region);
+        const { targetId } = splitTargetId(id);
+        await withRetries(
+            () =>
+                client.send(
+                    new sdk.UpdateGatewayTargetCommand(
+                        compact({
+                            gatewayIdentifier: news.gatewayId,
+                            targetId,
+                            name: news.name,
+                            description: news.description,
+                            targetConfiguration: news.targetConfiguration,
+                            credentialProviderConfigurations: news.credentialProviderConfigurations,
+                        }),
+                    ),
+                ),
+            { what: `update ${label(news, targetId)}`, propagation: IAM_PROPAGATION.gatewayTarget, retryIf: (e) => errorName(e) === "ConflictException" },
+        );
+        try {
+            const ready = (await waitReady(news, targetId))!;
+            return { outs: { ...news, ...outputsOf(ready) } };
+        } catch (e) {
+            throw initFailed(String((e as Error).message), id, { ...news, targetId, status: "UPDATE_UNSUCCESSFUL" }, news as any);
+        }
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await controlClient(props.region);
+        const { gatewayId, targetId } = splitTargetId(id);
+        try {
+            await withRetries(() => client.send(new sdk.DeleteGatewayTargetCommand({ gatewayIdentifier: gatewayId, targetId })), {
+                what: `delete ${label(props, targetId)}`,
+            });
+        } catch (e) {
+            if (isNotFound(e)) {
+                return;
+            }
+            throw e;
+        }
+        await waitForStatus<GetGatewayTargetResponse>({
+            resource: label(props, targetId),
+            read: () => getTarget(props.region, gatewayId, targetId),
+            status: (t) => t.status!,
+            pending: ["DELETING", "READY", "FAILED", "UPDATING", "CREATING", "SYNCHRONIZING"],
+            target: [],
+            goneIsTarget: true,
+            timeoutMs: TIMEOUT_MS,
+        });
+    },
+};
+
+export interface GatewayTargetArgs {
+    region: pulumi.Input<string>;
+    gatewayId: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    description?: pulumi.Input<string>;
+    targetConfiguration: pulumi.Input<TargetConfiguration>;
+    credentialProviderConfigurations: pulumi.Input<pulumi.Input<CredentialProviderConfiguration>[]>;
+}
+
+export class GatewayTarget extends pulumi.dynamic.Resource {
+    declare readonly targetId: pulumi.Output<string>;
+    declare readonly status: pulumi.Output<string>;
+
+    constructor(name: string, args: GatewayTargetArgs, opts?: pulumi.CustomResourceOptions) {
+        super(gatewayTargetProvider, name, { ...args, targetId: undefined, status: undefined, statusReasons: undefined }, opts, "agentcore", "GatewayTarget");
+    }
+}

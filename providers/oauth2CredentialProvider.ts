@@ -1,0 +1,146 @@
+/**
+ * Token Vault OAuth2 credential provider (a custom OAuth2 vendor, here Cognito's client
+ * credentials). AWS never returns the client secret: state keeps it, as a secret. Name and vendor
+ * replace; client id, secret and discovery URL update in place.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { checkFields, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
+import { controlClient, syncTags } from "./controlPlane";
+
+export interface Oauth2CredentialProviderInputs {
+    region: string;
+    name: string;
+    vendor: "CustomOauth2";
+    discoveryUrl: string;
+    clientId: string;
+    /** Secret. */
+    clientSecret: string;
+    tags?: Record<string, string>;
+}
+
+export interface Oauth2CredentialProviderOutputs extends Oauth2CredentialProviderInputs {
+    credentialProviderArn: string;
+    callbackUrl?: string;
+}
+
+export const OAUTH2_PROVIDER_DIFF: DiffSpec = {
+    createOnly: ["region", "name", "vendor"],
+    updatable: ["discoveryUrl", "clientId", "clientSecret", "tags"],
+    nameField: "name",
+};
+
+function config(i: Oauth2CredentialProviderInputs) {
+    return { customOauth2ProviderConfig: { oauthDiscovery: { discoveryUrl: i.discoveryUrl }, clientId: i.clientId, clientSecret: i.clientSecret } };
+}
+
+export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<Oauth2CredentialProviderInputs, Oauth2CredentialProviderOutputs> = {
+    async check(_olds, news) {
+        return {
+            inputs: { ...news, vendor: news.vendor ?? "CustomOauth2" },
+            failures: checkFields(news as unknown as Record<string, unknown>, ["region", "name", "discoveryUrl", "clientId", "clientSecret"], {
+                name: { re: /^[a-zA-Z0-9\-_]{1,128}$/, rule: "1-128 letters, digits, hyphens or underscores" },
+                discoveryUrl: { re: /^https:\/\/.+\/\.well-known\/openid-configuration$/, rule: "an https URL ending in /.well-known/openid-configuration" },
+            }),
+        };
+    },
+
+    async diff(_id, olds, news) {
+        return diffInputs(olds as any, news as any, OAUTH2_PROVIDER_DIFF);
+    },
+
+    async create(inputs) {
+        const { sdk, client } = await controlClient(inputs.region);
+        const res = await withRetries(
+            () =>
+                client.send(
+                    new sdk.CreateOauth2CredentialProviderCommand({
+                        name: inputs.name,
+                        credentialProviderVendor: inputs.vendor,
+                        oauth2ProviderConfigInput: config(inputs),
+                        tags: inputs.tags,
+                    }),
+                ),
+            { what: `create OAuth2 credential provider "${inputs.name}"` },
+        );
+        return { id: inputs.name, outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl } };
+    },
+
+    async read(id, props) {
+        const { sdk, client } = await controlClient(props!.region);
+        try {
+            const res = await withRetries(() => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: id })), {
+                what: `read OAuth2 credential provider "${id}"`,
+            });
+            const custom = res.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
+            return {
+                id,
+                props: {
+                    ...props!,
+                    clientId: custom?.clientId ?? props!.clientId,
+                    discoveryUrl: custom?.oauthDiscovery?.discoveryUrl ?? props!.discoveryUrl,
+                    credentialProviderArn: res.credentialProviderArn!,
+                    callbackUrl: res.callbackUrl,
+                },
+            };
+        } catch (e) {
+            if (isNotFound(e)) {
+                return {};
+            }
+            throw e;
+        }
+    },
+
+    async update(id, olds, news) {
+        const { sdk, client } = await controlClient(news.region);
+        if (olds.clientId !== news.clientId || olds.clientSecret !== news.clientSecret || olds.discoveryUrl !== news.discoveryUrl) {
+            await withRetries(
+                () =>
+                    client.send(
+                        new sdk.UpdateOauth2CredentialProviderCommand({ name: id, credentialProviderVendor: news.vendor, oauth2ProviderConfigInput: config(news) }),
+                    ),
+                { what: `update OAuth2 credential provider "${id}"` },
+            );
+        }
+        await syncTags(news.region, olds.credentialProviderArn, olds.tags, news.tags);
+        return { outs: { ...news, credentialProviderArn: olds.credentialProviderArn, callbackUrl: olds.callbackUrl } };
+    },
+
+    async delete(id, props) {
+        const { sdk, client } = await controlClient(props.region);
+        try {
+            await withRetries(() => client.send(new sdk.DeleteOauth2CredentialProviderCommand({ name: id })), {
+                what: `delete OAuth2 credential provider "${id}"`,
+            });
+        } catch (e) {
+            if (!isNotFound(e)) {
+                throw e;
+            }
+        }
+    },
+};
+
+export interface Oauth2CredentialProviderArgs {
+    region: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    vendor?: pulumi.Input<"CustomOauth2">;
+    discoveryUrl: pulumi.Input<string>;
+    clientId: pulumi.Input<string>;
+    clientSecret: pulumi.Input<string>;
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class Oauth2CredentialProvider extends pulumi.dynamic.Resource {
+    declare readonly credentialProviderArn: pulumi.Output<string>;
+    declare readonly callbackUrl: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: Oauth2CredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            oauth2CredentialProviderProvider,
+            name,
+            { ...args, clientSecret: pulumi.secret(args.clientSecret), credentialProviderArn: undefined, callbackUrl: undefined },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["clientSecret"] }),
+            "agentcore",
+            "Oauth2CredentialProvider",
+        );
+    }
+}

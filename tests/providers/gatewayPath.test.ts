@@ -1,0 +1,200 @@
+import { expect } from "chai";
+import { agentRuntimeProvider, AgentRuntimeInputs, AgentRuntimeOutputs, invocationUrl } from "../../providers/agentRuntime";
+import { gatewayProvider, GatewayInputs, GatewayOutputs } from "../../providers/gateway";
+import { gatewayTargetProvider, GatewayTargetInputs, GatewayTargetOutputs } from "../../providers/gatewayTarget";
+import {
+    oauth2CredentialProviderProvider as oauthProvider,
+    Oauth2CredentialProviderInputs,
+    Oauth2CredentialProviderOutputs,
+} from "../../providers/oauth2CredentialProvider";
+import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+
+const DISCOVERY = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/openid-configuration";
+const AUTHORIZER = { customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ["client123"], allowedScopes: ["zscaler-mcp/invoke"] } };
+
+function runtimeInputs(over: Partial<AgentRuntimeInputs> = {}): AgentRuntimeInputs {
+    return {
+        region: "us-east-1",
+        agentRuntimeName: "zscaler_mcp_runtime_dev",
+        agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock" } },
+        roleArn: "arn:aws:iam::123456789012:role/runtime",
+        networkConfiguration: { networkMode: "PUBLIC" },
+        protocolConfiguration: { serverProtocol: "MCP" },
+        environmentVariables: { ZSCALER_SECRET_NAME: "zscaler-mcp-harness/dev/credentials-abc", ZSCALER_MCP_TRANSPORT: "streamable-http" },
+        authorizerConfiguration: AUTHORIZER,
+        requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization"] },
+        ...over,
+    };
+}
+
+function gatewayInputs(over: Partial<GatewayInputs> = {}): GatewayInputs {
+    return {
+        region: "us-east-1",
+        name: "zscaler-mcp-gateway-dev",
+        description: "Zscaler MCP",
+        roleArn: "arn:aws:iam::123456789012:role/gateway",
+        protocolType: "MCP",
+        authorizerType: "CUSTOM_JWT",
+        authorizerConfiguration: AUTHORIZER,
+        ...over,
+    };
+}
+
+function targetInputs(gatewayId: string, over: Partial<GatewayTargetInputs> = {}): GatewayTargetInputs {
+    return {
+        region: "us-east-1",
+        gatewayId,
+        name: "zscaler-mcp-runtime",
+        targetConfiguration: { mcp: { mcpServer: { endpoint: "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x/invocations?qualifier=DEFAULT", listingMode: "DEFAULT" } } } as any,
+        credentialProviderConfigurations: [
+            {
+                credentialProviderType: "OAUTH",
+                credentialProvider: {
+                    oauthCredentialProvider: {
+                        providerArn: "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/oauth2credentialprovider/p",
+                        scopes: ["zscaler-mcp/invoke"],
+                        grantType: "CLIENT_CREDENTIALS",
+                    },
+                },
+            },
+        ],
+        ...over,
+    };
+}
+
+function oauthInputs(over: Partial<Oauth2CredentialProviderInputs> = {}): Oauth2CredentialProviderInputs {
+    return { region: "us-east-1", name: "zscaler-mcp-cognito-oauth-dev", vendor: "CustomOauth2", discoveryUrl: DISCOVERY, clientId: "client123", clientSecret: "cognito-secret", ...over };
+}
+
+describe("AgentRuntime provider", () => {
+    const ctx = useFakeAws();
+
+    it("creates the runtime, waits for READY and computes the invocation URL", async () => {
+        const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
+        expect(outs.status).to.equal("READY");
+        expect(outs.agentRuntimeArn).to.equal(`arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/${id}`);
+        expect(outs.invocationUrl).to.equal(
+            `https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2F${id}/invocations?qualifier=DEFAULT`,
+        );
+        const [call] = ctx.fake.callsTo("CreateAgentRuntime");
+        expect(call.input.authorizerConfiguration.customJWTAuthorizer).to.not.have.property("allowedAudience");
+    });
+
+    it("retries IAM propagation for the ECR check, and updates in place to a new version", async () => {
+        ctx.fake.iamPropagation("CreateAgentRuntime", 3);
+        const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
+        expect(ctx.fake.callsTo("CreateAgentRuntime")).to.have.length(4);
+        const news = runtimeInputs({ agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0" } } });
+        const d = await agentRuntimeProvider.diff!(id, outs, news);
+        expect(d.replaces).to.deep.equal([]);
+        const up = await agentRuntimeProvider.update!(id, outs, news);
+        expect(up.outs!.agentRuntimeVersion).to.equal("2");
+        expect((await agentRuntimeProvider.diff!(id, outs, runtimeInputs({ agentRuntimeName: "other" }))).replaces).to.deep.equal(["agentRuntimeName"]);
+    });
+
+    it("keeps a runtime that lands in CREATE_FAILED in state, with the reason", async () => {
+        ctx.fake.failNext("runtime", ["Image architecture is not arm64"]);
+        const err = await rejection(agentRuntimeProvider.create!(runtimeInputs()));
+        expect(err.message).to.contain("reached status CREATE_FAILED: Image architecture is not arm64");
+        expect(err.id).to.match(/^zscaler_mcp_runtime_dev-/);
+    });
+
+    it("treats AccessDenied for a missing runtime as already deleted", async () => {
+        const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
+        ctx.fake.deleteBehindBack("runtime", id);
+        await agentRuntimeProvider.delete!(id, outs);
+        expect(ctx.fake.callsTo("DeleteAgentRuntime")[0].error).to.equal("AccessDeniedException");
+        expect(await agentRuntimeProvider.read!(id, outs)).to.deep.equal({});
+    });
+
+    it("encodes every colon and slash of the ARN", () => {
+        expect(invocationUrl("eu-west-1", "arn:aws:x:eu-west-1:1:runtime/a")).to.equal(
+            "https://bedrock-agentcore.eu-west-1.amazonaws.com/runtimes/arn%3Aaws%3Ax%3Aeu-west-1%3A1%3Aruntime%2Fa/invocations?qualifier=DEFAULT",
+        );
+    });
+});
+
+describe("Gateway and GatewayTarget providers", () => {
+    const ctx = useFakeAws();
+
+    it("creates a gateway and a target, and deletes them target first", async () => {
+        const gw = (await gatewayProvider.create!(gatewayInputs())) as { id: string; outs: GatewayOutputs };
+        expect(gw.outs.status).to.equal("READY");
+        expect(gw.outs.gatewayUrl).to.match(/^https:\/\/.*\/mcp$/);
+        ctx.fake.iamPropagation("CreateGatewayTarget", 2);
+        const t = (await gatewayTargetProvider.create!(targetInputs(gw.id))) as { id: string; outs: GatewayTargetOutputs };
+        expect(t.id).to.equal(`${gw.id}/${t.outs.targetId}`);
+        expect(t.outs.status).to.equal("READY");
+        // The service refuses to delete a gateway that still has a target.
+        const err = await rejection(gatewayProvider.delete!(gw.id, gw.outs));
+        expect(err.name).to.equal("ConflictException");
+        await gatewayTargetProvider.delete!(t.id, t.outs);
+        await gatewayProvider.delete!(gw.id, gw.outs);
+        expect(ctx.fake.list("gateway")).to.have.length(0);
+        expect(ctx.fake.list("target")).to.have.length(0);
+    });
+
+    it("requires an authorizer configuration for CUSTOM_JWT", async () => {
+        const { failures } = await gatewayProvider.check!({} as GatewayInputs, gatewayInputs({ authorizerConfiguration: undefined }));
+        expect(failures).to.deep.equal([
+            { property: "authorizerConfiguration", reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT" },
+        ]);
+    });
+
+    it("updates the authorizer in place and replaces on a new name", async () => {
+        const gw = (await gatewayProvider.create!(gatewayInputs())) as { id: string; outs: GatewayOutputs };
+        const news = gatewayInputs({ authorizerConfiguration: { customJWTAuthorizer: { ...AUTHORIZER.customJWTAuthorizer, allowedClients: ["c2"] } } });
+        expect((await gatewayProvider.diff!(gw.id, gw.outs, news)).replaces).to.deep.equal([]);
+        await gatewayProvider.update!(gw.id, gw.outs, news);
+        expect(ctx.fake.find("gateway", gw.id)!.data.authorizerConfiguration.customJWTAuthorizer.allowedClients).to.deep.equal(["c2"]);
+        const renamed = await gatewayProvider.diff!(gw.id, gw.outs, gatewayInputs({ name: "other" }));
+        expect(renamed.replaces).to.deep.equal(["name"]);
+    });
+
+    it("reports a FAILED gateway with its reasons, and replaces a FAILED target on the next up", async () => {
+        ctx.fake.failNext("gateway", ["Role cannot be assumed"]);
+        const err = await rejection(gatewayProvider.create!(gatewayInputs()));
+        expect(err.message).to.contain("reached status FAILED: Role cannot be assumed");
+        expect(err.id).to.be.a("string");
+        const d = await gatewayTargetProvider.diff!("g/t", { ...targetInputs("g"), targetId: "t", status: "FAILED" }, targetInputs("g"));
+        expect(d.replaces).to.deep.equal(["status"]);
+        expect(d.deleteBeforeReplace).to.equal(true);
+    });
+
+    it("names the cause when a target waits for OAuth authorization", async () => {
+        const gw = (await gatewayProvider.create!(gatewayInputs())) as { id: string; outs: GatewayOutputs };
+        ctx.fake.landNext("target", "CREATE_PENDING_AUTH", []);
+        const rec = gatewayTargetProvider.create!(targetInputs(gw.id));
+        const err = await rejection(rec);
+        expect(err.message).to.contain("reached status CREATE_PENDING_AUTH");
+        expect(err.message).to.contain("grantType CLIENT_CREDENTIALS");
+    });
+});
+
+describe("Oauth2CredentialProvider provider", () => {
+    const ctx = useFakeAws();
+
+    it("creates, keeps the unreturned secret on read, and updates the client in place", async () => {
+        const { id, outs } = (await oauthProvider.create!(oauthInputs())) as { id: string; outs: Oauth2CredentialProviderOutputs };
+        expect(outs.credentialProviderArn).to.equal(
+            "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/oauth2credentialprovider/zscaler-mcp-cognito-oauth-dev",
+        );
+        expect(outs.callbackUrl).to.be.a("string");
+        const read = await oauthProvider.read!(id, outs);
+        expect(read.props!.clientSecret).to.equal("cognito-secret");
+        expect((await oauthProvider.diff!(id, read.props!, oauthInputs())).changes).to.equal(false);
+        const news = oauthInputs({ clientSecret: "rotated" });
+        expect((await oauthProvider.diff!(id, outs, news)).replaces).to.deep.equal([]);
+        await oauthProvider.update!(id, outs, news);
+        expect(ctx.fake.find("oauth2", id)!.data.config.customOauth2ProviderConfig.clientSecret).to.equal("rotated");
+        expect((await oauthProvider.diff!(id, outs, oauthInputs({ name: "n2" }))).replaces).to.deep.equal(["name"]);
+        await oauthProvider.delete!(id, outs);
+        await oauthProvider.delete!(id, outs);
+        expect(ctx.fake.list("oauth2")).to.have.length(0);
+    });
+
+    it("checks the discovery URL offline", async () => {
+        const { failures } = await oauthProvider.check!({} as Oauth2CredentialProviderInputs, oauthInputs({ discoveryUrl: "http://x" }));
+        expect(failures!.map((f) => f.property)).to.deep.equal(["discoveryUrl"]);
+    });
+});
