@@ -279,9 +279,9 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         }
         return v as T;
     };
-    const int = (key: string, min: number, max: number): number | undefined => {
+    const int = (key: string, min: number, max: number, zeroMeansUnset = false): number | undefined => {
         const v = str(key);
-        if (v === undefined) {
+        if (v === undefined || (zeroMeansUnset && v === "0")) {
             return undefined;
         }
         const n = Number(v);
@@ -451,7 +451,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
             );
         }
     }
-    if (raw.get("zscalerClientSecret") !== undefined && !raw.isSecret("zscalerClientSecret")) {
+    if (zscaler.clientSecret !== undefined && !raw.isSecret("zscalerClientSecret")) {
         problems.push(
             "zscalerClientSecret: stored as plaintext in the stack file. Store it encrypted: " +
                 "pulumi config set --secret zscalerClientSecret <your OneAPI client secret>",
@@ -503,8 +503,8 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         }
     }
     const systemPrompt = raw.get("systemPrompt")?.trim() || DEFAULT_SYSTEM_PROMPT;
-    const maxIterations = int("maxIterations", 1, 1000);
-    const timeoutSeconds = int("timeoutSeconds", 1, 28_800);
+    const maxIterations = int("maxIterations", 1, 1000, true);
+    const timeoutSeconds = int("timeoutSeconds", 1, 28_800, true);
 
     // ECS service
     const existingClusterName = str("ecsClusterName");

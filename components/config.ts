@@ -1,0 +1,23 @@
+/**
+ * Reads the stack's configuration through Pulumi and hands it to the pure settings module.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadSettings, RawConfig, Settings } from "./settings";
+
+// Pulumi records which config keys were set with --secret; the check is internal to the SDK.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+export function readSettings(): Settings {
+    const project = pulumi.getProject();
+    const config = new pulumi.Config(project);
+    const raw: RawConfig = {
+        get: (key) => config.get(key),
+        isSecret: (key) => runtimeConfig.isConfigSecret(`${project}:${key}`),
+    };
+    return loadSettings(raw, {
+        project,
+        stack: pulumi.getStack(),
+        region: new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    });
+}

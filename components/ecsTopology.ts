@@ -1,0 +1,192 @@
+/**
+ * The ECS topology: the MCP server on ECS Express Mode (Fargate, managed ALB, HTTPS URL), reached
+ * by the harness's `remote_mcp` tool with an `Authorization: Basic ...` header stored in the Token
+ * Vault. With a user-supplied MCP URL, no ECS piece and no secret is created.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ApiKeyCredentialProvider } from "../providers/apiKeyCredentialProvider";
+import { ExpressGatewayService } from "../providers/expressGatewayService";
+import { basicAuthHeader, credentialValues, ecsServerEnvironment } from "./env";
+import { HarnessAgent } from "./harnessAgent";
+import { MANAGED_POLICIES, taskExecutionPolicy, trustPolicy } from "./policies";
+import { DEFAULTS, parseEcrImage, Settings } from "./settings";
+import { ZscalerCredentials } from "./zscalerCredentials";
+
+export interface EcsTopologyArgs {
+    /** Validated settings (see settings.ts); the topology is `ecs`. */
+    readonly settings: Readonly<Settings>;
+    readonly accountId: pulumi.Input<string>;
+}
+
+export class EcsTopology extends pulumi.ComponentResource {
+    readonly agent: HarnessAgent;
+    readonly credentialProvider: ApiKeyCredentialProvider;
+    /** The URL the harness calls: `https://<fqdn>/mcp`, or the user's normalised URL. */
+    readonly mcpUrl: pulumi.Output<string>;
+    readonly service?: ExpressGatewayService;
+    readonly clusterName?: pulumi.Output<string>;
+    readonly logGroupName?: pulumi.Output<string>;
+    readonly secretArn?: pulumi.Output<string>;
+    readonly taskExecutionRoleArn?: pulumi.Output<string>;
+
+    constructor(name: string, args: EcsTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zscaler-mcp:topology:Ecs", name, {}, opts);
+        const s = args.settings;
+        const z = s.zscaler;
+        const tags = s.tags;
+        const retain = s.retain;
+
+        if (s.mcpUrl !== undefined) {
+            this.mcpUrl = pulumi.output(s.mcpUrl);
+        } else {
+            // 5. Where the credentials live (first: the task role's policy names the secret).
+            const credentials = new ZscalerCredentials(
+                `${name}-credentials`,
+                {
+                    mode: s.secrets.mode,
+                    values: pulumi.secret(credentialValues(z) as Record<string, string>),
+                    secretNamePrefix: s.names.secretPrefix,
+                    externalSecret: s.secrets.externalSecretName,
+                    recoveryWindowDays: s.secrets.recoveryWindowDays,
+                    retainOnDelete: retain.secret,
+                    tags,
+                },
+                { parent: this },
+            );
+            this.secretArn = credentials.secretArn;
+
+            // 1. Task execution role: managed policy, plus the image's registry and the secret.
+            const taskRole = new aws.iam.Role(
+                `${name}-task-exec-role`,
+                { description: "ECS task execution role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("ecs-tasks.amazonaws.com")), tags },
+                { parent: this, retainOnDelete: retain.roles },
+            );
+            const taskManaged = new aws.iam.RolePolicyAttachment(
+                `${name}-task-exec-managed`,
+                { role: taskRole.name, policyArn: MANAGED_POLICIES.ecsTaskExecution },
+                { parent: this, retainOnDelete: retain.roles },
+            );
+            const attached: pulumi.Output<string>[] = [taskManaged.id];
+            const inlinePolicy = pulumi
+                .output(credentials.secretArn)
+                .apply((secretArn) => taskExecutionPolicy({ region: s.region, imageUri: s.imageUri, secretArn }));
+            // Needed for an ECR image (pull from its own region) or a secret (read exactly it).
+            if (parseEcrImage(s.imageUri) !== undefined || credentials.secretArn !== undefined) {
+                const inline = new aws.iam.RolePolicy(
+                    `${name}-task-exec-policy`,
+                    { role: taskRole.id, policy: inlinePolicy.apply((p) => JSON.stringify(p!)) },
+                    { parent: this, retainOnDelete: retain.roles },
+                );
+                attached.push(inline.id);
+            }
+            this.taskExecutionRoleArn = pulumi.all([taskRole.arn, ...attached]).apply(([arn]) => arn);
+
+            // 2. Infrastructure role ECS uses to build the load balancer and scaling.
+            const infraRole = new aws.iam.Role(
+                `${name}-infra-role`,
+                { description: "ECS Express infrastructure role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("ecs.amazonaws.com")), tags },
+                { parent: this, retainOnDelete: retain.roles },
+            );
+            const infraManaged = new aws.iam.RolePolicyAttachment(
+                `${name}-infra-managed`,
+                { role: infraRole.name, policyArn: MANAGED_POLICIES.ecsInfrastructureExpress },
+                { parent: this, retainOnDelete: retain.roles },
+            );
+            const infraRoleArn = pulumi.all([infraRole.arn, infraManaged.id]).apply(([arn]) => arn);
+
+            // 3. The cluster: the stack's own, or an existing one that destroy leaves alone.
+            if (s.ecs.existingClusterName) {
+                this.clusterName = aws.ecs.getClusterOutput({ clusterName: s.ecs.existingClusterName }, { parent: this }).clusterName;
+            } else {
+                const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: s.names.cluster, tags }, { parent: this, retainOnDelete: retain.ecs });
+                this.clusterName = cluster.name;
+            }
+
+            // 4. The container's log group.
+            const logGroup = new aws.cloudwatch.LogGroup(
+                `${name}-logs`,
+                { name: s.names.logGroup, retentionInDays: 30, tags },
+                { parent: this, retainOnDelete: retain.ecs },
+            );
+            this.logGroupName = logGroup.name;
+
+            // 6. The service. Credentials reach the container through secrets[] in the Secrets
+            // Manager modes, and through a secret-marked environment in plaintext mode.
+            const plainEnv = ecsServerEnvironment(s, DEFAULTS.containerPort);
+            const credentialKeys = Object.keys(credentialValues(z));
+            const container = pulumi.all([credentials.secretArn]).apply(([secretArn]) => ({
+                image: s.imageUri,
+                containerPort: DEFAULTS.containerPort,
+                logGroup: s.names.logGroup,
+                logStreamPrefix: DEFAULTS.logStreamPrefix,
+                environment: s.secrets.mode === "plaintext" ? { ...plainEnv, ...credentialValues(z) } : plainEnv,
+                secrets: secretArn ? Object.fromEntries(credentialKeys.map((k) => [k, `${secretArn}:${k}::`])) : {},
+            }));
+            this.service = new ExpressGatewayService(
+                `${name}-service`,
+                {
+                    region: s.region,
+                    serviceName: s.names.service,
+                    cluster: this.clusterName,
+                    executionRoleArn: this.taskExecutionRoleArn,
+                    infrastructureRoleArn: infraRoleArn,
+                    healthCheckPath: DEFAULTS.healthCheckPath,
+                    cpu: s.ecs.cpu,
+                    memory: s.ecs.memory,
+                    container: s.secrets.mode === "plaintext" ? pulumi.secret(container) : container,
+                    hostValidation: s.ecs.hostValidation,
+                    allowedHosts: s.ecs.allowedHosts,
+                    tags,
+                },
+                { parent: this, dependsOn: [logGroup], retainOnDelete: retain.ecs },
+            );
+            this.mcpUrl = this.service.mcpUrl;
+        }
+
+        // 7. The Token Vault holds the whole header value; the harness substitutes it per call.
+        this.credentialProvider = new ApiKeyCredentialProvider(
+            `${name}-api-key`,
+            {
+                region: s.region,
+                name: s.names.apiKeyProvider,
+                apiKey: pulumi.secret(basicAuthHeader(z.clientId!, z.clientSecret!)),
+                tags,
+            },
+            { parent: this },
+        );
+
+        // 8-9. The harness role and the harness with the remote_mcp tool.
+        this.agent = new HarnessAgent(
+            `${name}-agent`,
+            {
+                region: s.region,
+                accountId: args.accountId,
+                harnessName: s.names.harness,
+                modelId: s.model.modelId,
+                modelMaxTokens: s.model.maxTokens,
+                temperature: s.model.temperature,
+                systemPrompt: s.harness.systemPrompt,
+                maxIterations: s.harness.maxIterations,
+                timeoutSeconds: s.harness.timeoutSeconds,
+                tool: pulumi.all([this.mcpUrl, this.credentialProvider.credentialProviderArn]).apply(([url, providerArn]) => ({
+                    type: "remote_mcp" as const,
+                    name: DEFAULTS.toolName,
+                    config: { remoteMcp: { url, headers: { Authorization: `\${${providerArn}}` } } },
+                })),
+                tags,
+                retainRole: retain.roles,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({
+            mcpUrl: this.mcpUrl,
+            harnessArn: this.agent.harness.arn,
+            credentialProviderArn: this.credentialProvider.credentialProviderArn,
+            serviceArn: this.service?.serviceArn,
+            clusterName: this.clusterName,
+            logGroupName: this.logGroupName,
+            secretArn: this.secretArn,
+        });
+    }
+}

@@ -1,0 +1,57 @@
+/**
+ * Environment for the MCP server container. Pure: no Pulumi imports.
+ */
+import type { Settings } from "./settings";
+
+/** The credential keys the server reads, in the order they are listed everywhere. */
+export const CREDENTIAL_KEYS = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN", "ZSCALER_CLOUD"] as const;
+export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
+
+/** The Zscaler credentials present in config, keyed as the server expects them. */
+export function credentialValues(z: Settings["zscaler"]): Partial<Record<CredentialKey, string>> {
+    const all: Record<CredentialKey, string | undefined> = {
+        ZSCALER_CLIENT_ID: z.clientId,
+        ZSCALER_CLIENT_SECRET: z.clientSecret,
+        ZSCALER_CUSTOMER_ID: z.customerId,
+        ZSCALER_VANITY_DOMAIN: z.vanityDomain,
+        ZSCALER_CLOUD: z.cloud,
+    };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as Partial<Record<CredentialKey, string>>;
+}
+
+/**
+ * The ECS container's plain environment: transport, bind address and port unless the user set
+ * them, Zscaler auth mode, then the user's extra settings. Credentials never appear here.
+ */
+export function ecsServerEnvironment(s: Pick<Settings, "ecs">, port: number): Record<string, string> {
+    return {
+        ZSCALER_MCP_TRANSPORT: "streamable-http",
+        ZSCALER_MCP_HOST: "0.0.0.0",
+        ZSCALER_MCP_PORT: String(port),
+        // The server checks the inbound `Authorization: Basic` header against Zscaler's token endpoint.
+        ZSCALER_MCP_AUTH_MODE: "zscaler",
+        ...s.ecs.containerEnv,
+    };
+}
+
+/**
+ * The runtime container's plain environment. AgentCore Runtime terminates TLS and checks the JWT
+ * itself, so the server listens on plain HTTP without a Host check; it loads its credentials from
+ * the secret named here at boot.
+ */
+export function runtimeServerEnvironment(s: Pick<Settings, "ecs">, port: number, secretName: string | undefined): Record<string, string> {
+    return {
+        ZSCALER_MCP_TRANSPORT: "streamable-http",
+        ZSCALER_MCP_HOST: "0.0.0.0",
+        ZSCALER_MCP_PORT: String(port),
+        ...s.ecs.containerEnv,
+        ZSCALER_MCP_ALLOW_HTTP: "true",
+        ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
+        ...(secretName ? { ZSCALER_SECRET_NAME: secretName } : {}),
+    };
+}
+
+/** The Token Vault header value: `Basic base64(client_id:client_secret)`. */
+export function basicAuthHeader(clientId: string, clientSecret: string): string {
+    return `Basic ${Buffer.from(`${clientId}:${clientSecret}`, "utf8").toString("base64")}`;
+}

@@ -1,0 +1,246 @@
+/**
+ * The gateway topology: the MCP server on AgentCore Runtime behind an AgentCore Gateway, Cognito
+ * (client credentials) as identity provider, and one OAuth2 credential provider in the Token Vault
+ * serving both the harness-to-gateway and the gateway-to-runtime legs.
+ *
+ * Dependencies (and so destroy order, reversed): secret -> Cognito -> OAuth2 provider -> runtime
+ * role -> runtime -> gateway role -> gateway -> target -> harness role -> harness.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { AgentRuntime } from "../providers/agentRuntime";
+import { Gateway } from "../providers/gateway";
+import { GatewayTarget } from "../providers/gatewayTarget";
+import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
+import { credentialValues, runtimeServerEnvironment } from "./env";
+import { HarnessAgent } from "./harnessAgent";
+import { gatewayPolicy, runtimePolicy, trustPolicy } from "./policies";
+import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
+import { ZscalerCredentials } from "./zscalerCredentials";
+
+export interface GatewayTopologyArgs {
+    /** Validated settings (see settings.ts); the topology is `gateway`. */
+    readonly settings: Readonly<Settings>;
+    readonly accountId: pulumi.Input<string>;
+}
+
+const RESOURCE_SERVER = "zscaler-mcp";
+
+export class GatewayTopology extends pulumi.ComponentResource {
+    readonly agent: HarnessAgent;
+    readonly runtime: AgentRuntime;
+    readonly gateway: Gateway;
+    readonly target: GatewayTarget;
+    readonly oauthProvider: Oauth2CredentialProvider;
+    readonly userPool: aws.cognito.UserPool;
+    readonly discoveryUrl: pulumi.Output<string>;
+    readonly tokenEndpoint: pulumi.Output<string>;
+    readonly secretArn?: pulumi.Output<string>;
+
+    constructor(name: string, args: GatewayTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zscaler-mcp:topology:Gateway", name, {}, opts);
+        const s = args.settings;
+        // AgentCore Runtime only pulls images from ECR in its own region: stop before anything exists.
+        const regionProblem = imageRegionProblem(s.imageUri, s.region);
+        if (regionProblem) {
+            throw new SettingsError([regionProblem]);
+        }
+        const tags = s.tags;
+        const retain = s.retain;
+        const scope = DEFAULTS.oauthScope;
+
+        // 1. Cognito: machine-to-machine tokens only; nobody signs up.
+        this.userPool = new aws.cognito.UserPool(
+            `${name}-users`,
+            { name: s.names.cognitoPool, adminCreateUserConfig: { allowAdminCreateUserOnly: true }, tags },
+            { parent: this, retainOnDelete: retain.cognito },
+        );
+        const resourceServer = new aws.cognito.ResourceServer(
+            `${name}-resource-server`,
+            {
+                userPoolId: this.userPool.id,
+                identifier: RESOURCE_SERVER,
+                name: "Zscaler MCP",
+                scopes: [{ scopeName: "invoke", scopeDescription: "Call the Zscaler MCP server" }],
+            },
+            { parent: this, retainOnDelete: retain.cognito },
+        );
+        const client = new aws.cognito.UserPoolClient(
+            `${name}-client`,
+            {
+                name: s.names.cognitoClient,
+                userPoolId: this.userPool.id,
+                generateSecret: true,
+                allowedOauthFlows: ["client_credentials"],
+                allowedOauthFlowsUserPoolClient: true,
+                allowedOauthScopes: [scope],
+                supportedIdentityProviders: ["COGNITO"],
+            },
+            { parent: this, dependsOn: [resourceServer], retainOnDelete: retain.cognito },
+        );
+        // Domain prefixes are unique per region across all accounts: the account id keeps ours apart.
+        const domainPrefix = s.names.cognitoDomainPrefix
+            ? pulumi.output(s.names.cognitoDomainPrefix)
+            : pulumi.output(args.accountId).apply((a) => `${s.names.cognitoDomainBase}-${a}`);
+        const domain = new aws.cognito.UserPoolDomain(
+            `${name}-domain`,
+            { domain: domainPrefix, userPoolId: this.userPool.id },
+            { parent: this, retainOnDelete: retain.cognito },
+        );
+        this.discoveryUrl = pulumi.interpolate`https://cognito-idp.${s.region}.amazonaws.com/${this.userPool.id}/.well-known/openid-configuration`;
+        this.tokenEndpoint = pulumi.interpolate`https://${domain.domain}.auth.${s.region}.amazoncognito.com/oauth2/token`;
+        const authorizer = pulumi.all([this.discoveryUrl, client.id]).apply(([discoveryUrl, clientId]) => ({
+            // No allowedAudience: Cognito's client-credentials tokens carry no aud claim.
+            customJWTAuthorizer: { discoveryUrl, allowedClients: [clientId], allowedScopes: [scope] },
+        }));
+
+        // 2. The Zscaler credentials.
+        const credentials = new ZscalerCredentials(
+            `${name}-credentials`,
+            {
+                mode: s.secrets.mode,
+                values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
+                secretNamePrefix: s.names.secretPrefix,
+                externalSecret: s.secrets.externalSecretName,
+                recoveryWindowDays: s.secrets.recoveryWindowDays,
+                retainOnDelete: retain.secret,
+                tags,
+            },
+            { parent: this },
+        );
+        this.secretArn = credentials.secretArn;
+
+        // 3. The OAuth2 credential provider (the Cognito app client), secret in state.
+        this.oauthProvider = new Oauth2CredentialProvider(
+            `${name}-oauth`,
+            {
+                region: s.region,
+                name: s.names.oauthProvider,
+                discoveryUrl: this.discoveryUrl,
+                clientId: client.id,
+                clientSecret: pulumi.secret(client.clientSecret),
+                tags,
+            },
+            { parent: this, dependsOn: [domain] },
+        );
+
+        // 4. The runtime role and the runtime.
+        const runtimeRole = new aws.iam.Role(
+            `${name}-runtime-role`,
+            { description: "AgentCore Runtime role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("bedrock-agentcore.amazonaws.com")), tags },
+            { parent: this, retainOnDelete: retain.roles },
+        );
+        const runtimeRolePolicy = new aws.iam.RolePolicy(
+            `${name}-runtime-policy`,
+            {
+                role: runtimeRole.id,
+                policy: pulumi
+                    .all([args.accountId, credentials.secretArn])
+                    .apply(([account, secretArn]) => JSON.stringify(runtimePolicy({ region: s.region, account, secretArn }))),
+            },
+            { parent: this, retainOnDelete: retain.roles },
+        );
+        const runtimeRoleArn = pulumi.all([runtimeRole.arn, runtimeRolePolicy.id]).apply(([arn]) => arn);
+        const plainEnv = pulumi
+            .output(credentials.secretName)
+            .apply((secretName) => runtimeServerEnvironment(s, DEFAULTS.containerPort, secretName));
+        // In plaintext mode the credentials ride in the environment, which is then secret in state.
+        const environmentVariables =
+            s.secrets.mode === "plaintext" ? pulumi.secret(plainEnv.apply((env) => ({ ...env, ...credentialValues(s.zscaler) }))) : plainEnv;
+        this.runtime = new AgentRuntime(
+            `${name}-runtime`,
+            {
+                region: s.region,
+                agentRuntimeName: s.names.runtime,
+                agentRuntimeArtifact: { containerConfiguration: { containerUri: s.imageUri } },
+                roleArn: runtimeRoleArn,
+                networkConfiguration: { networkMode: "PUBLIC" },
+                protocolConfiguration: { serverProtocol: "MCP" },
+                environmentVariables,
+                authorizerConfiguration: authorizer,
+                requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization"] },
+                tags,
+            },
+            { parent: this, retainOnDelete: retain.runtime },
+        );
+
+        // 5. The gateway role (invoke exactly this runtime) and the gateway.
+        const gatewayRole = new aws.iam.Role(
+            `${name}-gateway-role`,
+            { description: "AgentCore Gateway role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("bedrock-agentcore.amazonaws.com")), tags },
+            { parent: this, retainOnDelete: retain.roles },
+        );
+        const gatewayRolePolicy = new aws.iam.RolePolicy(
+            `${name}-gateway-policy`,
+            { role: gatewayRole.id, policy: this.runtime.agentRuntimeArn.apply((runtimeArn) => JSON.stringify(gatewayPolicy({ runtimeArn }))) },
+            { parent: this, retainOnDelete: retain.roles },
+        );
+        this.gateway = new Gateway(
+            `${name}-gateway`,
+            {
+                region: s.region,
+                name: s.names.gateway,
+                description: "Zscaler MCP server on AgentCore Runtime",
+                roleArn: pulumi.all([gatewayRole.arn, gatewayRolePolicy.id]).apply(([arn]) => arn),
+                protocolType: "MCP",
+                authorizerType: "CUSTOM_JWT",
+                authorizerConfiguration: authorizer,
+                tags,
+            },
+            { parent: this },
+        );
+
+        // 6. The target: the runtime's invocation URL, with a Cognito token from the Token Vault.
+        const oauth = pulumi.output(this.oauthProvider.credentialProviderArn).apply((providerArn) => ({
+            providerArn,
+            // Without the scope the runtime's authorizer answers 401.
+            scopes: [scope],
+            grantType: "CLIENT_CREDENTIALS" as const,
+        }));
+        this.target = new GatewayTarget(
+            `${name}-target`,
+            {
+                region: s.region,
+                gatewayId: this.gateway.gatewayId,
+                name: s.names.target,
+                description: "Zscaler MCP server",
+                targetConfiguration: this.runtime.invocationUrl.apply((endpoint) => ({ mcp: { mcpServer: { endpoint, listingMode: "DEFAULT" } } }) as any),
+                credentialProviderConfigurations: [
+                    oauth.apply((o) => ({ credentialProviderType: "OAUTH" as const, credentialProvider: { oauthCredentialProvider: o } })),
+                ],
+            },
+            { parent: this },
+        );
+
+        // 7. The harness with the agentcore_gateway tool, created once the target is ready.
+        this.agent = new HarnessAgent(
+            `${name}-agent`,
+            {
+                region: s.region,
+                accountId: args.accountId,
+                harnessName: s.names.harness,
+                modelId: s.model.modelId,
+                modelMaxTokens: s.model.maxTokens,
+                temperature: s.model.temperature,
+                systemPrompt: s.harness.systemPrompt,
+                maxIterations: s.harness.maxIterations,
+                timeoutSeconds: s.harness.timeoutSeconds,
+                tool: pulumi.all([this.gateway.gatewayArn, oauth, this.target.targetId]).apply(([gatewayArn, o]) => ({
+                    type: "agentcore_gateway" as const,
+                    name: DEFAULTS.toolName,
+                    config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },
+                })),
+                tags,
+                retainRole: retain.roles,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({
+            harnessArn: this.agent.harness.arn,
+            gatewayArn: this.gateway.gatewayArn,
+            runtimeArn: this.runtime.agentRuntimeArn,
+            oauthProviderArn: this.oauthProvider.credentialProviderArn,
+            tokenEndpoint: this.tokenEndpoint,
+        });
+    }
+}

@@ -1,0 +1,74 @@
+/**
+ * The harness and its execution role: the part both topologies share. The role's ARN reaches the
+ * harness only once its policy is attached, so AgentCore never sees a half-permissioned role.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
+import { Harness } from "../providers/harness";
+import { harnessExecutionPolicy, trustPolicy } from "./policies";
+
+export interface HarnessAgentArgs {
+    readonly region: string;
+    readonly accountId: pulumi.Input<string>;
+    readonly harnessName: string;
+    readonly modelId: pulumi.Input<string>;
+    readonly modelMaxTokens: pulumi.Input<number>;
+    readonly temperature: pulumi.Input<number>;
+    readonly systemPrompt: pulumi.Input<string>;
+    readonly maxIterations?: pulumi.Input<number>;
+    readonly timeoutSeconds?: pulumi.Input<number>;
+    readonly tool: pulumi.Input<HarnessTool>;
+    readonly tags: Record<string, string>;
+    readonly retainRole: boolean;
+}
+
+export class HarnessAgent extends pulumi.ComponentResource {
+    readonly role: aws.iam.Role;
+    readonly rolePolicy: aws.iam.RolePolicy;
+    /** The role's ARN, resolved only after its policy is in place. */
+    readonly executionRoleArn: pulumi.Output<string>;
+    readonly harness: Harness;
+
+    constructor(name: string, args: HarnessAgentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("zscaler-mcp:harness:HarnessAgent", name, {}, opts);
+        this.role = new aws.iam.Role(
+            `${name}-exec-role`,
+            {
+                description: `Execution role of AgentCore harness ${args.harnessName}`,
+                assumeRolePolicy: JSON.stringify(trustPolicy("bedrock-agentcore.amazonaws.com")),
+                tags: args.tags,
+            },
+            { parent: this, retainOnDelete: args.retainRole },
+        );
+        this.rolePolicy = new aws.iam.RolePolicy(
+            `${name}-exec-policy`,
+            {
+                role: this.role.id,
+                policy: pulumi
+                    .output(args.accountId)
+                    .apply((account) => JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName }))),
+            },
+            { parent: this, retainOnDelete: args.retainRole },
+        );
+        this.executionRoleArn = pulumi.all([this.role.arn, this.rolePolicy.id]).apply(([arn]) => arn);
+        this.harness = new Harness(
+            `${name}-harness`,
+            {
+                region: args.region,
+                harnessName: args.harnessName,
+                executionRoleArn: this.executionRoleArn,
+                model: pulumi
+                    .all([args.modelId, args.modelMaxTokens, args.temperature])
+                    .apply(([modelId, maxTokens, temperature]) => ({ bedrockModelConfig: { modelId, maxTokens, temperature } })),
+                systemPrompt: pulumi.output(args.systemPrompt).apply((text) => [{ text }]),
+                tools: [args.tool],
+                maxIterations: args.maxIterations,
+                timeoutSeconds: args.timeoutSeconds,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ executionRoleArn: this.executionRoleArn, harnessArn: this.harness.arn, harnessId: this.harness.harnessId });
+    }
+}

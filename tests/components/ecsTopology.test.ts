@@ -1,0 +1,282 @@
+import { expect } from "chai";
+import { byType, one, plaintextOccurrences, ProgramRun, runProgram, unwrap, isSecretWrapper, ACCOUNT } from "../support/mocks";
+
+const CLIENT_SECRET = "zs-client-secret-Very-Private-42";
+const BASIC = "Basic " + Buffer.from(`client-abc:${CLIENT_SECRET}`).toString("base64");
+const BASE: Record<string, string> = {
+    "aws:region": "us-east-1",
+    zscalerClientId: "client-abc",
+    zscalerClientSecret: CLIENT_SECRET,
+    zscalerCustomerId: "cust-123",
+    zscalerVanityDomain: "acme",
+};
+const SECRET_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
+const PROVIDER_ARN = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:token-vault/default/apikeycredentialprovider/zscaler-mcp-creds-dev`;
+
+function run(config: Record<string, string> = {}, invokes = {}): Promise<ProgramRun> {
+    return runProgram({ config: { ...BASE, ...config }, secretKeys: ["zscalerClientSecret"], invokes });
+}
+
+function names(r: ProgramRun): string[] {
+    return r.resources.map((x) => `${x.type} ${x.name}`).sort();
+}
+
+function policyOf(r: ProgramRun, name: string): any {
+    return JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy));
+}
+
+function dynamicInputs(r: ProgramRun, type: string): Record<string, any> {
+    const { __provider: _p, ...rest } = unwrap(one(r, type).inputs);
+    return rest;
+}
+
+describe("ECS topology (strict mocks)", () => {
+    it("registers exactly the resources of the default stack", async () => {
+        const r = await run();
+        expect(names(r)).to.deep.equal([
+            "aws:cloudwatch/logGroup:LogGroup zscaler-mcp-logs",
+            "aws:ecs/cluster:Cluster zscaler-mcp-cluster",
+            "aws:iam/role:Role zscaler-mcp-agent-exec-role",
+            "aws:iam/role:Role zscaler-mcp-infra-role",
+            "aws:iam/role:Role zscaler-mcp-task-exec-role",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-agent-exec-policy",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-task-exec-policy",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment zscaler-mcp-infra-managed",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment zscaler-mcp-task-exec-managed",
+            "aws:secretsmanager/secret:Secret zscaler-mcp-credentials-secret",
+            "aws:secretsmanager/secretVersion:SecretVersion zscaler-mcp-credentials-secret-value",
+            "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider zscaler-mcp-api-key",
+            "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
+            "pulumi-nodejs:dynamic/ecs:ExpressGatewayService zscaler-mcp-service",
+            "pulumi:providers:aws aws",
+            "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
+            "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
+            "zscaler-mcp:topology:Ecs zscaler-mcp",
+        ]);
+        expect(r.invokes.map((i) => i.token)).to.deep.equal(["aws:index/getCallerIdentity:getCallerIdentity"]);
+        expect(unwrap(one(r, "pulumi:providers:aws").inputs).region).to.equal("us-east-1");
+    });
+
+    it("wires the harness to the service's /mcp URL with the Token Vault reference as header", async () => {
+        const r = await run();
+        const h = dynamicInputs(r, "pulumi-nodejs:dynamic/agentcore:Harness");
+        expect(h.tools).to.deep.equal([
+            {
+                type: "remote_mcp",
+                name: "zscaler",
+                config: { remoteMcp: { url: "https://zs-ab12cd34.ecs.us-east-1.on.aws/mcp", headers: { Authorization: `\${${PROVIDER_ARN}}` } } },
+            },
+        ]);
+        expect(h.harnessName).to.equal("zscaler_mcp_harness_dev");
+        expect(h.model).to.deep.equal({ bedrockModelConfig: { modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 } });
+        expect(h.executionRoleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/zscaler-mcp-agent-exec-role-a1b2c3d4e5`);
+        expect(r.outputs.consoleUrl).to.equal(
+            "https://us-east-1.console.aws.amazon.com/bedrock-agentcore/home?region=us-east-1#/harnesses/zscaler_mcp_harness_dev-AbCdE12345",
+        );
+    });
+
+    it("hands roles to their users only after the policies are attached", async () => {
+        const r = await run();
+        const dependsOn = (name: string, on: string) => r.resources.find((x) => x.name === name)!.dependencies.some((u) => u.endsWith(`::${on}`));
+        expect(dependsOn("zscaler-mcp-agent-harness", "zscaler-mcp-agent-exec-policy")).to.equal(true);
+        expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-policy")).to.equal(true);
+        expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-managed")).to.equal(true);
+        expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-infra-managed")).to.equal(true);
+        expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-credentials-secret-value")).to.equal(true);
+        const order = r.resources.map((x) => x.name);
+        expect(order.indexOf("zscaler-mcp-agent-harness")).to.be.greaterThan(order.indexOf("zscaler-mcp-agent-exec-policy"));
+        expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-task-exec-policy"));
+        expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-task-exec-managed"));
+        expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-infra-managed"));
+        expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-credentials-secret-value"));
+    });
+
+    it("gives the container its settings in environment and its credentials through secrets[]", async () => {
+        const r = await run({ containerEnv: '["ZSCALER_MCP_LOG_LEVEL=DEBUG"]', allowedHosts: '["mcp.acme.com"]' });
+        const svc = dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService");
+        expect(svc.container).to.deep.equal({
+            image: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            containerPort: 8000,
+            logGroup: "/ecs/zscaler-mcp-dev",
+            logStreamPrefix: "mcp",
+            environment: {
+                ZSCALER_MCP_TRANSPORT: "streamable-http",
+                ZSCALER_MCP_HOST: "0.0.0.0",
+                ZSCALER_MCP_PORT: "8000",
+                ZSCALER_MCP_AUTH_MODE: "zscaler",
+                ZSCALER_MCP_LOG_LEVEL: "DEBUG",
+            },
+            secrets: {
+                ZSCALER_CLIENT_ID: `${SECRET_ARN}:ZSCALER_CLIENT_ID::`,
+                ZSCALER_CLIENT_SECRET: `${SECRET_ARN}:ZSCALER_CLIENT_SECRET::`,
+                ZSCALER_CUSTOMER_ID: `${SECRET_ARN}:ZSCALER_CUSTOMER_ID::`,
+                ZSCALER_VANITY_DOMAIN: `${SECRET_ARN}:ZSCALER_VANITY_DOMAIN::`,
+            },
+        });
+        expect(svc).to.include({
+            serviceName: "zscaler-mcp-server-dev",
+            cluster: "zscaler-mcp-dev",
+            healthCheckPath: "/health",
+            cpu: "1024",
+            memory: "2048",
+            hostValidation: "auto",
+        });
+        expect(svc.allowedHosts).to.deep.equal(["mcp.acme.com"]);
+        const secret = unwrap(one(r, "aws:secretsmanager/secret:Secret").inputs);
+        expect(secret).to.include({ namePrefix: "zscaler-mcp-harness/dev/credentials-", recoveryWindowInDays: 7 });
+        const version = one(r, "aws:secretsmanager/secretVersion:SecretVersion").inputs;
+        expect(isSecretWrapper(version.secretString)).to.equal(true);
+        expect(JSON.parse(unwrap(version.secretString))).to.deep.equal({
+            ZSCALER_CLIENT_ID: "client-abc",
+            ZSCALER_CLIENT_SECRET: CLIENT_SECRET,
+            ZSCALER_CUSTOMER_ID: "cust-123",
+            ZSCALER_VANITY_DOMAIN: "acme",
+        });
+    });
+
+    it("scopes the task role's inline policy to the image's registry and region and to this secret", async () => {
+        const r = await run({ imageUri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/zscaler-mcp:1.0", "aws:region": "us-west-2" });
+        const secretArn = `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
+        expect(policyOf(r, "task-exec-policy")).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                {
+                    Sid: "PullImage",
+                    Effect: "Allow",
+                    Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeImages"],
+                    Resource: "arn:aws:ecr:eu-west-1:111122223333:repository/*",
+                },
+                { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secretArn, `${secretArn}-*`] },
+                {
+                    Sid: "DecryptSecretsViaSecretsManager",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: "*",
+                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" } },
+                },
+            ],
+        });
+        expect(unwrap(one(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "task-exec-managed").inputs).policyArn).to.equal(
+            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+        );
+        expect(unwrap(one(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "infra-managed").inputs).policyArn).to.equal(
+            "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
+        );
+        expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", "task-exec-role").inputs).assumeRolePolicy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
+        expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", "infra-role").inputs).assumeRolePolicy).Statement[0].Principal).to.deep.equal({
+            Service: "ecs.amazonaws.com",
+        });
+        expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", "agent-exec-role").inputs).assumeRolePolicy).Statement[0].Principal).to.deep.equal({
+            Service: "bedrock-agentcore.amazonaws.com",
+        });
+    });
+
+    it("uses an existing cluster without creating or owning it", async () => {
+        const r = await run({ ecsClusterName: "shared" }, {
+            "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}`, status: "ACTIVE" }),
+        });
+        expect(byType(r, "aws:ecs/cluster:Cluster")).to.have.length(0);
+        expect(r.invokes.map((i) => i.token)).to.include("aws:ecs/getCluster:getCluster");
+        expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").cluster).to.equal("shared");
+        expect(r.outputs.ecsClusterName).to.equal("shared");
+    });
+
+    it("reads an external secret without writing it, and scopes IAM to its ARN", async () => {
+        const external = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Xy12Ab`;
+        const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler" }, {
+            "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }),
+        });
+        expect(byType(r, "aws:secretsmanager/secret:Secret")).to.have.length(0);
+        expect(byType(r, "aws:secretsmanager/secretVersion:SecretVersion")).to.have.length(0);
+        expect(r.invokes.find((i) => i.token === "aws:secretsmanager/getSecret:getSecret")!.inputs).to.deep.equal({ name: "team/zscaler" });
+        expect(policyOf(r, "task-exec-policy").Statement[2].Resource).to.deep.equal([external, `${external}-*`]);
+        expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").container.secrets.ZSCALER_CLIENT_SECRET).to.equal(
+            `${external}:ZSCALER_CLIENT_SECRET::`,
+        );
+    });
+
+    it("puts credentials in a secret-marked environment in plaintext mode, with a warning", async () => {
+        const r = await run({ secretsMode: "plaintext" });
+        expect(byType(r, "aws:secretsmanager/secret:Secret")).to.have.length(0);
+        const svc = one(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").inputs;
+        expect(isSecretWrapper(svc.container)).to.equal(true);
+        expect(unwrap(svc.container).environment.ZSCALER_CLIENT_SECRET).to.equal(CLIENT_SECRET);
+        expect(unwrap(svc.container).secrets).to.deep.equal({});
+        expect(r.warnings.some((w) => w.includes("plaintext"))).to.equal(true);
+        expect(policyOf(r, "task-exec-policy").Statement.map((s: any) => s.Sid)).to.deep.equal(["EcrAuth", "PullImage"]);
+    });
+
+    it("points the harness at a user's MCP URL and deploys no server and no secret", async () => {
+        const r = await run({ mcpUrl: "  https://mcp.acme.com/mcp/  " });
+        expect(names(r)).to.deep.equal([
+            "aws:iam/role:Role zscaler-mcp-agent-exec-role",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-agent-exec-policy",
+            "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider zscaler-mcp-api-key",
+            "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
+            "pulumi:providers:aws aws",
+            "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
+            "zscaler-mcp:topology:Ecs zscaler-mcp",
+        ]);
+        expect(dynamicInputs(r, "pulumi-nodejs:dynamic/agentcore:Harness").tools[0].config.remoteMcp.url).to.equal("https://mcp.acme.com/mcp");
+        expect(r.outputs.mcpUrl).to.equal("https://mcp.acme.com/mcp");
+        expect(r.outputs).to.not.have.property("ecsServiceArn");
+    });
+
+    it("keeps exactly the parts named in retain when the stack is destroyed", async () => {
+        const retained = (r: ProgramRun) =>
+            r.resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort();
+        expect(retained(await run())).to.deep.equal([]);
+        expect(retained(await run({ retain: '["roles","secret"]' }))).to.deep.equal([
+            "zscaler-mcp-agent-exec-policy",
+            "zscaler-mcp-agent-exec-role",
+            "zscaler-mcp-credentials-secret",
+            "zscaler-mcp-credentials-secret-value",
+            "zscaler-mcp-infra-managed",
+            "zscaler-mcp-infra-role",
+            "zscaler-mcp-task-exec-managed",
+            "zscaler-mcp-task-exec-policy",
+            "zscaler-mcp-task-exec-role",
+        ]);
+        expect(retained(await run({ retain: '["ecs"]' }))).to.deep.equal(["zscaler-mcp-cluster", "zscaler-mcp-logs", "zscaler-mcp-service"]);
+    });
+
+    it("keeps the client secret and the Basic header secret in every input and out of every output", async () => {
+        for (const mode of ["managed", "external", "plaintext"]) {
+            const r = await run({ secretsMode: mode, zscalerSecretName: mode === "external" ? "team/zscaler" : "" }, {
+                "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:x-Ab12Cd`, name: i.name }),
+            });
+            for (const res of r.resources) {
+                expect(plaintextOccurrences(res.inputs, CLIENT_SECRET), `${mode} ${res.name}`).to.deep.equal([]);
+                expect(plaintextOccurrences(res.inputs, BASIC), `${mode} ${res.name}`).to.deep.equal([]);
+            }
+            expect(JSON.stringify(r.outputs)).to.not.contain(CLIENT_SECRET);
+            expect(JSON.stringify(r.outputs)).to.not.contain(BASIC);
+            const key = one(r, "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider").inputs.apiKey;
+            expect(isSecretWrapper(key)).to.equal(true);
+            expect(unwrap(key)).to.equal(BASIC);
+        }
+    });
+
+    it("refuses bad configuration before registering anything", async () => {
+        let err: Error | undefined;
+        const r = await run({ harnessName: "zscaler-mcp", mcpUrl: "http://mcp.acme.com" }).catch((e: Error) => {
+            err = e;
+            return undefined;
+        });
+        expect(r).to.equal(undefined);
+        expect(err!.message).to.contain('harnessName: "zscaler-mcp" is not a valid name');
+        expect(err!.message).to.contain("mcpUrl: \"http://mcp.acme.com\" must be an https:// URL");
+    });
+
+    it("refuses a client secret stored as plaintext config", async () => {
+        const err = await runProgram({ config: BASE, secretKeys: [] }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(err!.message).to.contain("zscalerClientSecret: stored as plaintext");
+    });
+});

@@ -1,0 +1,255 @@
+/**
+ * Strict Pulumi mocks: every resource is recorded with its inputs (secret values keep Pulumi's
+ * secret wrapper, so tests can tell a secret from plaintext), realistic ids and ARNs come back,
+ * and any invoke the tests did not expect fails the run.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+export const ACCOUNT = "123456789012";
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    custom: boolean;
+    retainOnDelete: boolean;
+    /** URNs this resource depends on, as the engine would order them. */
+    dependencies: string[];
+}
+
+// The mock monitor drops resource options; capture the ones the tests check from the request.
+const registered = new Map<string, { retainOnDelete: boolean; dependencies: string[] }>();
+const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
+const originalRegister = mocksModule.MockMonitor.prototype.registerResource;
+mocksModule.MockMonitor.prototype.registerResource = function (req: any, callback: any) {
+    registered.set(`${req.getType()}::${req.getName()}`, {
+        retainOnDelete: req.getRetainondelete() === true,
+        dependencies: req.getDependenciesList(),
+    });
+    return originalRegister.call(this, req, callback);
+};
+
+export interface ProgramRun {
+    resources: Registered[];
+    invokes: { token: string; inputs: any }[];
+    outputs: Record<string, unknown>;
+    warnings: string[];
+}
+
+export function isSecretWrapper(v: unknown): v is { value: unknown } {
+    return !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret wrappers, for assertions on the values. */
+export function unwrap(v: any): any {
+    if (isSecretWrapper(v)) {
+        return unwrap(v.value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(unwrap);
+    }
+    if (v && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+}
+
+/** Paths where `needle` appears outside any secret wrapper. */
+export function plaintextOccurrences(v: unknown, needle: string, at = "$"): string[] {
+    if (isSecretWrapper(v)) {
+        return [];
+    }
+    if (typeof v === "string") {
+        return v.includes(needle) ? [at] : [];
+    }
+    if (Array.isArray(v)) {
+        return v.flatMap((x, i) => plaintextOccurrences(x, needle, `${at}[${i}]`));
+    }
+    if (v && typeof v === "object") {
+        return Object.entries(v).flatMap(([k, x]) => plaintextOccurrences(x, needle, `${at}.${k}`));
+    }
+    return [];
+}
+
+function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
+    const i = unwrap(inputs);
+    const suffix = "a1b2c3d4e5";
+    switch (type) {
+        case "pulumi:providers:aws":
+            return { id: `${name}-provider`, state: inputs };
+        case "aws:iam/role:Role":
+            return { id: `${name}-${suffix}`, state: { ...inputs, name: `${name}-${suffix}`, arn: `arn:aws:iam::${ACCOUNT}:role/${name}-${suffix}` } };
+        case "aws:iam/rolePolicy:RolePolicy":
+        case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        case "aws:cognito/resourceServer:ResourceServer":
+            return { id: `${name}-id`, state: inputs };
+        case "aws:secretsmanager/secret:Secret": {
+            const n = `${i.namePrefix}${suffix}`;
+            return { id: n, state: { ...inputs, name: n, arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${n}-AbCdEf` } };
+        }
+        case "aws:secretsmanager/secretVersion:SecretVersion":
+            return { id: `${name}-version`, state: inputs };
+        case "aws:ecs/cluster:Cluster":
+            return { id: i.name, state: { ...inputs, arn: `arn:aws:ecs:${region}:${ACCOUNT}:cluster/${i.name}` } };
+        case "aws:cloudwatch/logGroup:LogGroup":
+            return { id: i.name, state: { ...inputs, arn: `arn:aws:logs:${region}:${ACCOUNT}:log-group:${i.name}` } };
+        case "aws:cognito/userPool:UserPool":
+            return { id: `${region}_AbCdEf123`, state: { ...inputs, arn: `arn:aws:cognito-idp:${region}:${ACCOUNT}:userpool/${region}_AbCdEf123` } };
+        case "aws:cognito/userPoolClient:UserPoolClient":
+            return { id: "3n4b5c6d7e8f9g0h1i2j3k4l5m", state: { ...inputs, clientSecret: COGNITO_CLIENT_SECRET } };
+        case "aws:cognito/userPoolDomain:UserPoolDomain":
+            return { id: i.domain, state: inputs };
+        case "pulumi-nodejs:dynamic/agentcore:Harness": {
+            const id = `${i.harnessName}-AbCdE12345`;
+            return {
+                id,
+                state: { ...inputs, harnessId: id, arn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:harness/${id}`, status: "READY", runtimeId: `harness_${i.harnessName}-r1` },
+            };
+        }
+        case "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider":
+            return {
+                id: i.name,
+                state: {
+                    ...inputs,
+                    credentialProviderArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:token-vault/default/apikeycredentialprovider/${i.name}`,
+                    apiKeySecretArn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:bedrock-agentcore-identity!default/apikey/${i.name}`,
+                },
+            };
+        case "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider":
+            return {
+                id: i.name,
+                state: { ...inputs, credentialProviderArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:token-vault/default/oauth2credentialprovider/${i.name}` },
+            };
+        case "pulumi-nodejs:dynamic/ecs:ExpressGatewayService": {
+            const endpoint = `zs-ab12cd34.ecs.${region}.on.aws`;
+            return {
+                id: `arn:aws:ecs:${region}:${ACCOUNT}:service/${i.cluster}/${i.serviceName}`,
+                state: {
+                    ...inputs,
+                    serviceArn: `arn:aws:ecs:${region}:${ACCOUNT}:service/${i.cluster}/${i.serviceName}`,
+                    endpoint,
+                    url: `https://${endpoint}`,
+                    mcpUrl: `https://${endpoint}/mcp`,
+                    status: "ACTIVE",
+                },
+            };
+        }
+        case "pulumi-nodejs:dynamic/agentcore:AgentRuntime": {
+            const id = `${i.agentRuntimeName}-k9j8h7g6f5`;
+            const arn = `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:runtime/${id}`;
+            return {
+                id,
+                state: {
+                    ...inputs,
+                    agentRuntimeId: id,
+                    agentRuntimeArn: arn,
+                    agentRuntimeVersion: "1",
+                    status: "READY",
+                    invocationUrl: `https://bedrock-agentcore.${region}.amazonaws.com/runtimes/${encodeURIComponent(arn)}/invocations?qualifier=DEFAULT`,
+                },
+            };
+        }
+        case "pulumi-nodejs:dynamic/agentcore:Gateway": {
+            const id = `${String(i.name).toLowerCase()}-q1w2e3r4t5`;
+            return {
+                id,
+                state: {
+                    ...inputs,
+                    gatewayId: id,
+                    gatewayArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:gateway/${id}`,
+                    gatewayUrl: `https://${id}.gateway.bedrock-agentcore.${region}.amazonaws.com/mcp`,
+                    status: "READY",
+                },
+            };
+        }
+        case "pulumi-nodejs:dynamic/agentcore:GatewayTarget":
+            return { id: `${i.gatewayId}/TGT1234567`, state: { ...inputs, targetId: "TGT1234567", status: "READY" } };
+        default:
+            if (type.startsWith("zscaler-mcp:")) {
+                return { id: "", state: {} };
+            }
+            throw new Error(`unexpected resource type ${type} (${name})`);
+    }
+}
+
+export const COGNITO_CLIENT_SECRET = "cognito-generated-client-secret-0123456789";
+
+export interface RunOptions {
+    config: Record<string, string>;
+    secretKeys?: string[];
+    stack?: string;
+    /** Answers for the invokes the test expects: token -> result. */
+    invokes?: Record<string, (inputs: any) => Record<string, unknown>>;
+}
+
+/** Runs the real index.ts under strict mocks and waits for every registration. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+    const project = "zscaler-mcp-harness";
+    const run: ProgramRun = { resources: [], invokes: [], outputs: {}, warnings: [] };
+    const region = opts.config["aws:region"] ?? "us-east-1";
+    const invokes: Record<string, (inputs: any) => Record<string, unknown>> = {
+        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDA" }),
+        ...opts.invokes,
+    };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const extra = registered.get(`${args.type}::${args.name}`) ?? { retainOnDelete: false, dependencies: [] };
+                run.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, ...extra });
+                return mockState(args.type, args.name, args.inputs, region);
+            },
+            call(args) {
+                run.invokes.push({ token: args.token, inputs: args.inputs });
+                const answer = invokes[args.token];
+                if (!answer) {
+                    throw new Error(`unexpected invoke ${args.token}`);
+                }
+                return answer(args.inputs);
+            },
+        },
+        project,
+        opts.stack ?? "dev",
+        false,
+    );
+    const full: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.config)) {
+        full[k.includes(":") ? k : `${project}:${k}`] = v;
+    }
+    pulumi.runtime.setAllConfig(full, (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${project}:${k}`)));
+    const originalWarn = pulumi.log.warn;
+    (pulumi.log as any).warn = (msg: string) => {
+        run.warnings.push(msg);
+        return Promise.resolve();
+    };
+    try {
+        const indexPath = path.join(__dirname, "..", "..", "index.ts");
+        delete require.cache[require.resolve(indexPath)];
+        const exported = require(indexPath) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(exported)) {
+            run.outputs[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+        }
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } finally {
+        (pulumi.log as any).warn = originalWarn;
+    }
+    return run;
+}
+
+export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+export function byType(run: ProgramRun, type: string): Registered[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: ProgramRun, type: string, nameSuffix?: string): Registered {
+    const found = byType(run, type).filter((r) => nameSuffix === undefined || r.name.endsWith(nameSuffix));
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${found.length}`);
+    }
+    return found[0];
+}
