@@ -5,7 +5,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadSettings, RawConfig, Settings } from "./settings";
 
 // Pulumi records which config keys were set with --secret; the check is internal to the SDK.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 export function readSettings(): Settings {

@@ -123,7 +123,7 @@ function publicEndpoint(s: ECSExpressGatewayService): string | undefined {
     return last?.ingressPaths?.find((p) => p.accessType === "PUBLIC" && p.endpoint)?.endpoint;
 }
 
-async function describe(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
+async function describeService(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
     const { sdk, client } = await ecsClient(region);
     try {
         const res = await withRetries(() => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn })), {
@@ -146,7 +146,7 @@ function waitActive(
 ): Promise<ECSExpressGatewayService | undefined> {
     return waitForStatus<ECSExpressGatewayService>({
         resource: label(i),
-        read: () => describe(i.region, serviceArn),
+        read: () => describeService(i.region, serviceArn),
         status: (s) => s.status?.statusCode ?? "UNKNOWN",
         reasons: (s) => s.status?.statusReason,
         pending: [],
@@ -299,7 +299,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
     },
 
     async read(id, props) {
-        const s = await describe(props!.region, id);
+        const s = await describeService(props!.region, id);
         // A service found INACTIVE or DRAINING is gone for good: Express services cannot be restarted.
         if (!s || s.status?.statusCode === "INACTIVE" || s.status?.statusCode === "DRAINING") {
             return {};
@@ -350,7 +350,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         }
         await waitForStatus<ECSExpressGatewayService>({
             resource: label(props),
-            read: () => describe(props.region, id),
+            read: () => describeService(props.region, id),
             status: (s) => s.status?.statusCode ?? "UNKNOWN",
             pending: ["ACTIVE", "DRAINING"],
             target: ["INACTIVE"],

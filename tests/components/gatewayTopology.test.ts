@@ -1,0 +1,177 @@
+import { expect } from "chai";
+import { ACCOUNT, COGNITO_CLIENT_SECRET, isSecretWrapper, one, plaintextOccurrences, ProgramRun, runProgram, unwrap } from "../support/mocks";
+
+const CLIENT_SECRET = "zs-client-secret-Gateway-77";
+const BASE: Record<string, string> = {
+    "aws:region": "us-east-1",
+    topology: "gateway",
+    zscalerClientId: "client-abc",
+    zscalerClientSecret: CLIENT_SECRET,
+    zscalerCustomerId: "cust-123",
+    zscalerVanityDomain: "acme",
+};
+const RUNTIME_ARN = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5`;
+const OAUTH_ARN = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:token-vault/default/oauth2credentialprovider/zscaler-mcp-cognito-oauth-dev`;
+const DISCOVERY = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/openid-configuration";
+const EXTERNAL_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Xy12Ab`;
+
+function run(config: Record<string, string> = {}): Promise<ProgramRun> {
+    return runProgram({
+        config: { ...BASE, ...config },
+        secretKeys: config.zscalerClientSecret === "" ? [] : ["zscalerClientSecret"],
+        invokes: { "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: EXTERNAL_ARN, name: i.name }) },
+    });
+}
+
+function inputs(r: ProgramRun, type: string, suffix?: string): Record<string, any> {
+    const { __provider: _p, ...rest } = unwrap(one(r, type, suffix).inputs);
+    return rest;
+}
+
+describe("Gateway topology (strict mocks)", () => {
+    it("registers Cognito, the secret, the OAuth provider, runtime, gateway, target and harness", async () => {
+        const r = await run();
+        expect(r.resources.map((x) => `${x.type} ${x.name}`).sort()).to.deep.equal([
+            "aws:cognito/resourceServer:ResourceServer zscaler-mcp-resource-server",
+            "aws:cognito/userPool:UserPool zscaler-mcp-users",
+            "aws:cognito/userPoolClient:UserPoolClient zscaler-mcp-client",
+            "aws:cognito/userPoolDomain:UserPoolDomain zscaler-mcp-domain",
+            "aws:iam/role:Role zscaler-mcp-agent-exec-role",
+            "aws:iam/role:Role zscaler-mcp-gateway-role",
+            "aws:iam/role:Role zscaler-mcp-runtime-role",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-agent-exec-policy",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-gateway-policy",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-runtime-policy",
+            "aws:secretsmanager/secret:Secret zscaler-mcp-credentials-secret",
+            "aws:secretsmanager/secretVersion:SecretVersion zscaler-mcp-credentials-secret-value",
+            "pulumi-nodejs:dynamic/agentcore:AgentRuntime zscaler-mcp-runtime",
+            "pulumi-nodejs:dynamic/agentcore:Gateway zscaler-mcp-gateway",
+            "pulumi-nodejs:dynamic/agentcore:GatewayTarget zscaler-mcp-target",
+            "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
+            "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider zscaler-mcp-oauth",
+            "pulumi:providers:aws aws",
+            "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
+            "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
+            "zscaler-mcp:topology:Gateway zscaler-mcp",
+        ]);
+        expect(r.outputs).to.include({
+            topology: "gateway",
+            gatewayId: "zscaler-mcp-gateway-dev-q1w2e3r4t5",
+            runtimeArn: RUNTIME_ARN,
+            cognitoUserPoolId: "us-east-1_AbCdEf123",
+            cognitoTokenEndpoint: `https://zscaler-mcp-dev-${ACCOUNT}.auth.us-east-1.amazoncognito.com/oauth2/token`,
+            oauthProviderArn: OAUTH_ARN,
+        });
+    });
+
+    it("configures Cognito for client credentials only", async () => {
+        const r = await run();
+        expect(inputs(r, "aws:cognito/userPool:UserPool").adminCreateUserConfig).to.deep.equal({ allowAdminCreateUserOnly: true });
+        expect(inputs(r, "aws:cognito/resourceServer:ResourceServer")).to.deep.include({
+            identifier: "zscaler-mcp",
+            scopes: [{ scopeName: "invoke", scopeDescription: "Call the Zscaler MCP server" }],
+        });
+        expect(inputs(r, "aws:cognito/userPoolClient:UserPoolClient")).to.deep.include({
+            generateSecret: true,
+            allowedOauthFlows: ["client_credentials"],
+            allowedOauthFlowsUserPoolClient: true,
+            allowedOauthScopes: ["zscaler-mcp/invoke"],
+        });
+        expect(inputs(r, "aws:cognito/userPoolDomain:UserPoolDomain").domain).to.equal(`zscaler-mcp-dev-${ACCOUNT}`);
+        const custom = await run({ cognitoDomainPrefix: "acme-zscaler-mcp" });
+        expect(inputs(custom, "aws:cognito/userPoolDomain:UserPoolDomain").domain).to.equal("acme-zscaler-mcp");
+    });
+
+    it("runs the server on AgentCore Runtime with a JWT authorizer and no credential in its environment", async () => {
+        const r = await run();
+        const rt = inputs(r, "pulumi-nodejs:dynamic/agentcore:AgentRuntime");
+        expect(rt).to.deep.include({
+            agentRuntimeName: "zscaler_mcp_runtime_dev",
+            agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock" } },
+            networkConfiguration: { networkMode: "PUBLIC" },
+            protocolConfiguration: { serverProtocol: "MCP" },
+            authorizerConfiguration: {
+                customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ["3n4b5c6d7e8f9g0h1i2j3k4l5m"], allowedScopes: ["zscaler-mcp/invoke"] },
+            },
+            requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization"] },
+        });
+        expect(rt.environmentVariables).to.deep.equal({
+            ZSCALER_MCP_TRANSPORT: "streamable-http",
+            ZSCALER_MCP_HOST: "0.0.0.0",
+            ZSCALER_MCP_PORT: "8000",
+            ZSCALER_MCP_ALLOW_HTTP: "true",
+            ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
+            ZSCALER_SECRET_NAME: "zscaler-mcp-harness/dev/credentials-a1b2c3d4e5",
+        });
+    });
+
+    it("puts the gateway in front of the runtime and the harness in front of the gateway, with the scope", async () => {
+        const r = await run();
+        const gw = inputs(r, "pulumi-nodejs:dynamic/agentcore:Gateway");
+        expect(gw).to.deep.include({ name: "zscaler-mcp-gateway-dev", protocolType: "MCP", authorizerType: "CUSTOM_JWT" });
+        expect(gw.authorizerConfiguration.customJWTAuthorizer.discoveryUrl).to.equal(DISCOVERY);
+        const oauth = { providerArn: OAUTH_ARN, scopes: ["zscaler-mcp/invoke"], grantType: "CLIENT_CREDENTIALS" };
+        const target = inputs(r, "pulumi-nodejs:dynamic/agentcore:GatewayTarget");
+        expect(target.gatewayId).to.equal("zscaler-mcp-gateway-dev-q1w2e3r4t5");
+        expect(target.targetConfiguration.mcp.mcpServer).to.deep.equal({
+            endpoint: `https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/${encodeURIComponent(RUNTIME_ARN)}/invocations?qualifier=DEFAULT`,
+            listingMode: "DEFAULT",
+        });
+        expect(target.credentialProviderConfigurations).to.deep.equal([{ credentialProviderType: "OAUTH", credentialProvider: { oauthCredentialProvider: oauth } }]);
+        const harness = inputs(r, "pulumi-nodejs:dynamic/agentcore:Harness");
+        expect(harness.tools).to.deep.equal([
+            {
+                type: "agentcore_gateway",
+                name: "zscaler",
+                config: { agentCoreGateway: { gatewayArn: `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:gateway/zscaler-mcp-gateway-dev-q1w2e3r4t5`, outboundAuth: { oauth } } },
+            },
+        ]);
+        const oauthProvider = one(r, "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider").inputs;
+        expect(unwrap(oauthProvider)).to.deep.include({ name: "zscaler-mcp-cognito-oauth-dev", discoveryUrl: DISCOVERY, clientId: "3n4b5c6d7e8f9g0h1i2j3k4l5m" });
+        expect(isSecretWrapper(oauthProvider.clientSecret)).to.equal(true);
+    });
+
+    it("orders creation (and so destruction) runtime -> gateway -> target -> harness", async () => {
+        const r = await run();
+        const deps = (name: string) => r.resources.find((x) => x.name === name)!.dependencies.map((u) => u.split("::").pop());
+        expect(deps("zscaler-mcp-gateway-policy")).to.include("zscaler-mcp-runtime");
+        expect(deps("zscaler-mcp-gateway")).to.include("zscaler-mcp-gateway-policy");
+        expect(deps("zscaler-mcp-target")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-runtime", "zscaler-mcp-oauth"]);
+        expect(deps("zscaler-mcp-agent-harness")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-target", "zscaler-mcp-oauth", "zscaler-mcp-agent-exec-policy"]);
+        expect(deps("zscaler-mcp-runtime")).to.include.members(["zscaler-mcp-runtime-policy", "zscaler-mcp-client"]);
+    });
+
+    it("uses an external secret by name without writing it", async () => {
+        const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler", zscalerClientId: "", zscalerClientSecret: "", zscalerCustomerId: "", zscalerVanityDomain: "" });
+        expect(r.resources.filter((x) => x.type.startsWith("aws:secretsmanager"))).to.have.length(0);
+        expect(inputs(r, "pulumi-nodejs:dynamic/agentcore:AgentRuntime").environmentVariables.ZSCALER_SECRET_NAME).to.equal("team/zscaler");
+        const policy = JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", "runtime-policy").inputs.policy));
+        expect(policy.Statement.find((s: any) => s.Sid === "ReadZscalerSecret").Resource).to.deep.equal([EXTERNAL_ARN, `${EXTERNAL_ARN}-*`]);
+    });
+
+    it("refuses an image in another region before registering anything, and says how to copy it", async () => {
+        const err = await run({ "aws:region": "eu-west-1" }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(err!.message).to.contain("imageUri: the image is in ECR region us-east-1");
+        expect(err!.message).to.contain("docker push <your-account-id>.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock");
+        expect(err!.message).to.contain("pulumi config set imageUri");
+    });
+
+    it("keeps the Zscaler and Cognito secrets out of plaintext inputs and outputs", async () => {
+        for (const mode of ["managed", "plaintext"]) {
+            const r = await run({ secretsMode: mode });
+            for (const res of r.resources) {
+                expect(plaintextOccurrences(res.inputs, CLIENT_SECRET), `${mode} ${res.name}`).to.deep.equal([]);
+                expect(plaintextOccurrences(res.inputs, COGNITO_CLIENT_SECRET), `${mode} ${res.name}`).to.deep.equal([]);
+            }
+            expect(JSON.stringify(r.outputs)).to.not.contain(CLIENT_SECRET);
+            expect(JSON.stringify(r.outputs)).to.not.contain(COGNITO_CLIENT_SECRET);
+        }
+        const plain = await run({ secretsMode: "plaintext" });
+        const env = one(plain, "pulumi-nodejs:dynamic/agentcore:AgentRuntime").inputs.environmentVariables;
+        expect(isSecretWrapper(env)).to.equal(true);
+        expect(unwrap(env).ZSCALER_CLIENT_SECRET).to.equal(CLIENT_SECRET);
+    });
+});
