@@ -1,0 +1,82 @@
+/**
+ * Finds the deployment the operator commands act on: flags first, then environment variables,
+ * then the stack's outputs (`pulumi stack output --json`).
+ */
+import { Io, OperatorError, ParsedArgs } from "./io";
+
+export interface Deployment {
+    region: string;
+    harnessArn: string;
+    harnessId: string;
+    topology?: string;
+    harnessName?: string;
+    ecsServiceArn?: string;
+    ecsLogGroup?: string;
+    imageUri?: string;
+    runtimeId?: string;
+    gatewayId?: string;
+    gatewayUrl?: string;
+    targetId?: string;
+    cognitoTokenEndpoint?: string;
+    stack?: string;
+}
+
+export function harnessIdFromArn(arn: string): string {
+    const m = /:harness\/([^/]+)$/.exec(arn);
+    if (!m) {
+        throw new OperatorError(`"${arn}" is not a harness ARN (arn:aws:bedrock-agentcore:<region>:<account>:harness/<id>).`);
+    }
+    return m[1];
+}
+
+function regionFromArn(arn: string): string | undefined {
+    return arn.split(":")[3] || undefined;
+}
+
+export function findDeployment(args: ParsedArgs, io: Io): Deployment {
+    const flag = (name: string): string | undefined => (typeof args.flags[name] === "string" ? (args.flags[name] as string) : undefined);
+    let outputs: Record<string, unknown> = {};
+    const explicitArn = flag("harness-arn") ?? io.env.ZSCALER_MCP_HARNESS_ARN;
+    const stack = flag("stack") ?? io.env.PULUMI_STACK;
+    if (!explicitArn) {
+        const text = io.pulumi?.(["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])]);
+        if (text === undefined) {
+            throw new OperatorError(
+                "No deployment to act on: the Pulumi CLI was not found. Pass --harness-arn <arn> (and --region), " +
+                    "or set ZSCALER_MCP_HARNESS_ARN.",
+            );
+        }
+        try {
+            outputs = JSON.parse(text || "{}") as Record<string, unknown>;
+        } catch {
+            throw new OperatorError("Could not read the stack's outputs from `pulumi stack output --json`.");
+        }
+        if (typeof outputs.harnessArn !== "string") {
+            throw new OperatorError(
+                `The stack${stack ? ` "${stack}"` : ""} has no harness yet: run pulumi up first (or choose the stack with --stack <name>).`,
+            );
+        }
+    }
+    const harnessArn = explicitArn ?? (outputs.harnessArn as string);
+    const str = (k: string): string | undefined => (typeof outputs[k] === "string" && outputs[k] ? (outputs[k] as string) : undefined);
+    const region = flag("region") ?? str("region") ?? regionFromArn(harnessArn) ?? io.env.AWS_REGION;
+    if (!region) {
+        throw new OperatorError("No region: pass --region <region>.");
+    }
+    return {
+        region,
+        harnessArn,
+        harnessId: harnessIdFromArn(harnessArn),
+        topology: str("topology"),
+        harnessName: str("harnessName"),
+        ecsServiceArn: flag("ecs-service-arn") ?? str("ecsServiceArn"),
+        ecsLogGroup: flag("log-group") ?? str("ecsLogGroup"),
+        imageUri: str("imageUri"),
+        runtimeId: str("runtimeId"),
+        gatewayId: str("gatewayId"),
+        gatewayUrl: str("gatewayUrl"),
+        targetId: str("targetId"),
+        cognitoTokenEndpoint: str("cognitoTokenEndpoint"),
+        stack,
+    };
+}

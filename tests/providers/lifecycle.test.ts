@@ -1,0 +1,241 @@
+import { expect } from "chai";
+import {
+    diffInputs,
+    installClock,
+    isNotFound,
+    isThrottleOrServerError,
+    pollDelay,
+    stableStringify,
+    UNKNOWN,
+    waitForStatus,
+    withRetries,
+} from "../../providers/lifecycle";
+import { fakeClock } from "../fakeaws/server";
+import { rejection } from "../support/fakeAwsHooks";
+
+function awsError(name: string, message = name, status = 400): Error {
+    return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+describe("lifecycle kit", () => {
+    let clock: ReturnType<typeof fakeClock>;
+    beforeEach(() => {
+        clock = fakeClock(0);
+        installClock(clock);
+    });
+    afterEach(() => installClock(undefined));
+
+    describe("waitForStatus", () => {
+        function script(statuses: (string | undefined)[]) {
+            let i = 0;
+            return async () => {
+                const s = statuses[Math.min(i++, statuses.length - 1)];
+                return s === undefined ? undefined : { status: s, reasons: `reason of ${s}` };
+            };
+        }
+
+        it("returns once the target is seen twice in a row, backing off 1 s doubling to 10 s", async () => {
+            const item = await waitForStatus({
+                resource: "thing",
+                read: script(["CREATING", "CREATING", "CREATING", "CREATING", "CREATING", "CREATING", "READY", "READY"]),
+                status: (x) => x.status,
+                pending: ["CREATING"],
+                target: ["READY"],
+                timeoutMs: 60_000,
+            });
+            expect(item).to.deep.equal({ status: "READY", reasons: "reason of READY" });
+            expect(clock.slept).to.deep.equal([1000, 2000, 4000, 8000, 10000, 10000, 1000]);
+            expect([1, 2, 3, 4, 5, 9].map(pollDelay)).to.deep.equal([1000, 2000, 4000, 8000, 10000, 10000]);
+        });
+
+        it("does not accept a target that flips back to pending", async () => {
+            await waitForStatus({
+                resource: "thing",
+                read: script(["READY", "UPDATING", "READY", "READY"]),
+                status: (x) => x.status,
+                pending: ["UPDATING"],
+                target: ["READY"],
+                timeoutMs: 60_000,
+            });
+            expect(clock.slept).to.have.length(3);
+        });
+
+        it("fails at once on a status outside pending and target, with the service's reasons", async () => {
+            const err = await rejection(
+                waitForStatus({
+                    resource: 'harness "h"',
+                    read: script(["CREATING", "CREATE_FAILED"]),
+                    status: (x) => x.status,
+                    reasons: (x) => x.reasons,
+                    pending: ["CREATING"],
+                    target: ["READY"],
+                    timeoutMs: 60_000,
+                }),
+            );
+            expect(err.message).to.equal('harness "h" reached status CREATE_FAILED: reason of CREATE_FAILED.');
+        });
+
+        it("tolerates a few not-found reads after a create, then gives up", async () => {
+            const ok = await waitForStatus({
+                resource: "thing",
+                read: script([undefined, undefined, "READY", "READY"]),
+                status: (x) => x.status,
+                pending: [],
+                target: ["READY"],
+                timeoutMs: 60_000,
+            });
+            expect(ok!.status).to.equal("READY");
+            const err = await rejection(
+                waitForStatus({ resource: "thing", read: script([undefined]), status: (x) => x.status, pending: [], target: ["READY"], timeoutMs: 60_000 }),
+            );
+            expect(err.message).to.equal("thing disappeared while waiting for READY.");
+        });
+
+        it("treats not-found as done while deleting", async () => {
+            const gone = await waitForStatus({
+                resource: "thing",
+                read: script(["DELETING", undefined]),
+                status: (x) => x.status,
+                pending: ["DELETING"],
+                target: [],
+                goneIsTarget: true,
+                timeoutMs: 60_000,
+            });
+            expect(gone).to.equal(undefined);
+        });
+
+        it("names the last status and reasons at the deadline", async () => {
+            const err = await rejection(
+                waitForStatus({
+                    resource: "gateway g",
+                    read: script(["CREATING"]),
+                    status: (x) => x.status,
+                    reasons: (x) => x.reasons,
+                    pending: ["CREATING"],
+                    target: ["READY"],
+                    timeoutMs: 5 * 60_000,
+                }),
+            );
+            expect(err.message).to.equal("gateway g did not reach READY within 5 min; last status CREATING (reason of CREATING).");
+            expect(clock.now()).to.be.at.most(5 * 60_000);
+        });
+
+        it("keeps polling through throttling but not through other errors", async () => {
+            let n = 0;
+            const item = await waitForStatus({
+                resource: "t",
+                read: async () => {
+                    n++;
+                    if (n <= 2) {
+                        throw awsError("ThrottlingException");
+                    }
+                    return { status: "READY" };
+                },
+                status: (x) => x.status,
+                pending: [],
+                target: ["READY"],
+                timeoutMs: 60_000,
+            });
+            expect(item!.status).to.equal("READY");
+            const err = await rejection(
+                waitForStatus({
+                    resource: "t",
+                    read: async () => {
+                        throw awsError("AccessDeniedException", "nope", 403);
+                    },
+                    status: () => "x",
+                    pending: [],
+                    target: ["READY"],
+                    timeoutMs: 60_000,
+                }),
+            );
+            expect(err.name).to.equal("AccessDeniedException");
+        });
+    });
+
+    describe("withRetries", () => {
+        it("retries throttling and 5xx with jittered, growing delays", async () => {
+            const errors = [awsError("ThrottlingException"), awsError("InternalServerException", "x", 500), awsError("Whatever", "x", 503)];
+            const result = await withRetries(async () => {
+                const e = errors.shift();
+                if (e) {
+                    throw e;
+                }
+                return "done";
+            }, { what: "call" });
+            expect(result).to.equal("done");
+            expect(clock.slept).to.have.length(3);
+            expect(clock.slept[0]).to.be.within(250, 500);
+            expect(clock.slept[1]).to.be.within(500, 1000);
+            expect(clock.slept[2]).to.be.within(1000, 2000);
+        });
+
+        it("retries only the IAM-propagation messages it is given", async () => {
+            let calls = 0;
+            await withRetries(
+                async () => {
+                    if (++calls < 3) {
+                        throw awsError("ValidationException", "Role validation failed for arn");
+                    }
+                },
+                { what: "create", propagation: [{ name: "ValidationException", message: "Role validation failed" }] },
+            );
+            expect(calls).to.equal(3);
+            const err = await rejection(
+                withRetries(
+                    async () => {
+                        throw awsError("ValidationException", "harnessName is invalid");
+                    },
+                    { what: "create", propagation: [{ name: "ValidationException", message: "Role validation failed" }] },
+                ),
+            );
+            expect(err.message).to.equal("harnessName is invalid");
+            expect(clock.slept).to.have.length(2);
+        });
+
+        it("stops at the time limit with the last error", async () => {
+            const err = await rejection(
+                withRetries(
+                    async () => {
+                        throw awsError("ThrottlingException", "Rate exceeded");
+                    },
+                    { what: "create harness h", timeoutMs: 30_000 },
+                ),
+            );
+            expect(err.message).to.match(/^create harness h: still failing after \d+ attempts: ThrottlingException: Rate exceeded$/);
+            expect(clock.now()).to.be.at.most(30_000);
+        });
+    });
+
+    describe("errors", () => {
+        it("recognises not-found and retryable errors", () => {
+            for (const n of ["ResourceNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException"]) {
+                expect(isNotFound(awsError(n)), n).to.equal(true);
+            }
+            expect(isNotFound(awsError("ValidationException"))).to.equal(false);
+            expect(isThrottleOrServerError(awsError("TooManyRequestsException"))).to.equal(true);
+            expect(isThrottleOrServerError(awsError("ConflictException", "x", 409))).to.equal(false);
+        });
+    });
+
+    describe("diffInputs", () => {
+        const spec = { createOnly: ["name"], updatable: ["a", "b"], nameField: "name" };
+
+        it("ignores key order and undefined members", () => {
+            expect(stableStringify({ b: 1, a: { d: undefined, c: [1, { y: 2, x: 1 }] } })).to.equal('{"a":{"c":[1,{"x":1,"y":2}]},"b":1}');
+            const d = diffInputs({ name: "n", a: { x: 1, y: 2 }, b: undefined }, { name: "n", a: { y: 2, x: 1 } }, spec);
+            expect(d.changes).to.equal(false);
+        });
+
+        it("splits updates from replacements and asks for delete-before-replace only when the name is kept", () => {
+            expect(diffInputs({ name: "n", a: 1 }, { name: "n", a: 2 }, spec)).to.deep.include({ changes: true, replaces: [], changed: ["a"], deleteBeforeReplace: false });
+            expect(diffInputs({ name: "n" }, { name: "m" }, spec)).to.deep.include({ replaces: ["name"], deleteBeforeReplace: false });
+            const kept = diffInputs({ name: "n", region: "a" }, { name: "n", region: "b" }, { ...spec, createOnly: ["name", "region"] });
+            expect(kept).to.deep.include({ replaces: ["region"], deleteBeforeReplace: true });
+        });
+
+        it("counts an unknown preview value as a change, even deep inside", () => {
+            expect(diffInputs({ name: "n", a: { x: 1 } }, { name: "n", a: { x: UNKNOWN } }, spec).changed).to.deep.equal(["a"]);
+        });
+    });
+});
