@@ -1,0 +1,43 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { CONFIG_KEYS } from "../components/settings";
+import { renderConfigTable } from "../scripts/configTable";
+
+const root = path.join(__dirname, "..");
+const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+
+describe("documentation and stack configuration", () => {
+    it("the README's config table is exactly the one Pulumi.yaml generates", () => {
+        const readme = read("README.md");
+        const start = readme.indexOf("<!-- config-table:start -->\n");
+        const end = readme.indexOf("\n<!-- config-table:end -->");
+        expect(start).to.be.greaterThan(-1);
+        expect(readme.slice(start + "<!-- config-table:start -->\n".length, end)).to.equal(renderConfigTable(read("Pulumi.yaml")));
+    });
+
+    it("Pulumi.yaml declares exactly the keys the settings module reads, each with a type, default and description", () => {
+        const config = (parse(read("Pulumi.yaml")) as { config: Record<string, { type?: string; default?: unknown; description?: string }> }).config;
+        expect(Object.keys(config)).to.deep.equal([...CONFIG_KEYS]);
+        for (const [key, entry] of Object.entries(config)) {
+            expect(entry.type, key).to.be.oneOf(["string", "integer", "boolean", "array"]);
+            // A declared key without a default must be set in every stack, so each has one.
+            expect(entry, key).to.have.property("default");
+            expect(entry.description, key).to.be.a("string").and.not.equal("");
+        }
+    });
+
+    it("the sample stack carries no plaintext secret", () => {
+        const stack = parse(read("Pulumi.dev.yaml")) as { config: Record<string, unknown> };
+        expect(stack.config["aws:region"]).to.equal("us-east-1");
+        expect(stack.config).to.not.have.property("zscaler-mcp-harness:zscalerClientSecret");
+    });
+
+    it("the README gives the deploy and test commands CI runs", () => {
+        const readme = read("README.md");
+        expect(readme).to.contain("npm ci && pulumi up");
+        expect(readme).to.contain("npm ci\nnpm test");
+        expect(read(".ci/run")).to.match(/npm ci[^\n]*\nnpm test/);
+    });
+});
