@@ -256,7 +256,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
     },
 
     async diff(_id, olds, news) {
-        return diffWithStatus(olds as any, news as any, EXPRESS_DIFF, { ready: ["ACTIVE"], replaceWhen: ["INACTIVE", "DRAINING"] });
+        return diffWithStatus(olds as any, news as any, EXPRESS_DIFF, { ready: ["ACTIVE"], replaceWhen: ["INACTIVE", "DRAINING", "CREATE_FAILED"] });
     },
 
     async create(inputs) {
@@ -294,7 +294,8 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             }
             return { id: serviceArn, outs };
         } catch (e) {
-            throw initFailed(String((e as Error).message), serviceArn, outs, inputs as any);
+            // Recorded as CREATE_FAILED so the next `pulumi up` replaces it.
+            throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "CREATE_FAILED" }, inputs as any);
         }
     },
 
@@ -333,7 +334,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             const service = (await waitActive(news, id, expect))!;
             return { outs: { ...news, ...outputsOf(service, id) } };
         } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...olds, ...news }, news as any);
+            throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_FAILED" }, news as any);
         }
     },
 

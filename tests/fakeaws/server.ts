@@ -225,6 +225,17 @@ export class FakeAws {
         };
     }
 
+    /** Forgets every resource, call, fault and log, for the next scenario on the same endpoint. */
+    reset(): void {
+        this.resources.clear();
+        this.calls.length = 0;
+        this.logGroups.clear();
+        this.taskDefinitions.length = 0;
+        this.faults = [];
+        this.outcomes.clear();
+        this.invokeScript = undefined;
+    }
+
     // -----------------------------------------------------------------------------------------
     // Fault injection
 

@@ -21,13 +21,14 @@ export interface Registered {
 }
 
 // The mock monitor drops resource options; capture the ones the tests check from the request.
-const registered = new Map<string, { retainOnDelete: boolean; dependencies: string[] }>();
+const registered = new Map<string, { retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[] }>();
 const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
 const originalRegister = mocksModule.MockMonitor.prototype.registerResource;
 mocksModule.MockMonitor.prototype.registerResource = function (req: any, callback: any) {
     registered.set(`${req.getType()}::${req.getName()}`, {
         retainOnDelete: req.getRetainondelete() === true,
         dependencies: req.getDependenciesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     });
     return originalRegister.call(this, req, callback);
 };
@@ -74,7 +75,12 @@ export function plaintextOccurrences(v: unknown, needle: string, at = "$"): stri
     return [];
 }
 
-function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
+/** Resource options the engine would see, captured from the registration request. */
+export function registrationOptions(type: string, name: string): { retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[] } {
+    return registered.get(`${type}::${name}`) ?? { retainOnDelete: false, dependencies: [], additionalSecretOutputs: [] };
+}
+
+export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
     const i = unwrap(inputs);
     const suffix = "a1b2c3d4e5";
     switch (type) {
@@ -185,61 +191,99 @@ export interface RunOptions {
     invokes?: Record<string, (inputs: any) => Record<string, unknown>>;
 }
 
-/** Runs the real index.ts under strict mocks and waits for every registration. */
-export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
-    const project = "zscaler-mcp-harness";
-    const run: ProgramRun = { resources: [], invokes: [], outputs: {}, warnings: [] };
-    const region = opts.config["aws:region"] ?? "us-east-1";
-    const invokes: Record<string, (inputs: any) => Record<string, unknown>> = {
-        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDA" }),
-        ...opts.invokes,
-    };
-    await pulumi.runtime.setMocks(
-        {
-            newResource(args) {
-                const extra = registered.get(`${args.type}::${args.name}`) ?? { retainOnDelete: false, dependencies: [] };
-                run.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, ...extra });
-                return mockState(args.type, args.name, args.inputs, region);
-            },
-            call(args) {
-                run.invokes.push({ token: args.token, inputs: args.inputs });
-                const answer = invokes[args.token];
-                if (!answer) {
-                    throw new Error(`unexpected invoke ${args.token}`);
-                }
-                return answer(args.inputs);
-            },
-        },
-        project,
-        opts.stack ?? "dev",
-        false,
-    );
+export interface ExecuteOptions {
+    config: Record<string, string>;
+    secretKeys?: string[];
+    stack?: string;
+    mocks: pulumi.runtime.Mocks;
+    /** Settles once every resource registration the program started has finished. */
+    settled?: () => Promise<void>;
+}
+
+export const PROJECT = "zscaler-mcp-harness";
+
+/**
+ * Runs the real index.ts under the given mocks with this stack configuration; returns the stack
+ * outputs, or the program's error, and the warnings it logged.
+ */
+export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: Record<string, unknown>; warnings: string[]; error?: Error }> {
+    const warnings: string[] = [];
+    const outputs: Record<string, unknown> = {};
+    await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack ?? "dev", false);
     const full: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.config)) {
-        full[k.includes(":") ? k : `${project}:${k}`] = v;
+        full[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
     }
-    pulumi.runtime.setAllConfig(full, (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${project}:${k}`)));
+    pulumi.runtime.setAllConfig(full, (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
     const originalWarn = pulumi.log.warn;
     (pulumi.log as any).warn = (msg: string) => {
-        run.warnings.push(msg);
+        warnings.push(msg);
         return Promise.resolve();
     };
+    let error: Error | undefined;
     try {
         const indexPath = path.join(__dirname, "..", "..", "index.ts");
         delete require.cache[require.resolve(indexPath)];
         const exported = require(indexPath) as Record<string, unknown>;
         for (const [k, v] of Object.entries(exported)) {
-            run.outputs[k] = pulumi.Output.isInstance(v) ? await promiseOf(v) : v;
+            try {
+                outputs[k] = pulumi.Output.isInstance(v) ? await (v as any).promise() : v;
+            } catch (e) {
+                error = error ?? (e as Error);
+            }
         }
-        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } catch (e) {
+        error = e as Error;
     } finally {
+        await opts.settled?.();
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs().catch((e: Error) => {
+            error = error ?? e;
+        });
         (pulumi.log as any).warn = originalWarn;
     }
+    return { outputs, warnings, error };
+}
+
+/** Runs the real index.ts under strict mocks and waits for every registration. */
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+    const run: ProgramRun = { resources: [], invokes: [], outputs: {}, warnings: [] };
+    const region = opts.config["aws:region"] ?? "us-east-1";
+    const invokes = { ...DEFAULT_INVOKES, ...opts.invokes };
+    const result = await executeProgram({
+        config: opts.config,
+        secretKeys: opts.secretKeys,
+        stack: opts.stack,
+        mocks: {
+            newResource(args) {
+                const { retainOnDelete, dependencies } = registrationOptions(args.type, args.name);
+                run.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, retainOnDelete, dependencies });
+                return mockState(args.type, args.name, args.inputs, region);
+            },
+            call(args) {
+                run.invokes.push({ token: args.token, inputs: args.inputs });
+                return strictInvoke(invokes, args.token, args.inputs);
+            },
+        },
+    });
+    if (result.error) {
+        throw result.error;
+    }
+    run.outputs = result.outputs;
+    run.warnings = result.warnings;
     return run;
 }
 
-export function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => resolve(v)));
+export const DEFAULT_INVOKES: Record<string, (inputs: any) => Record<string, unknown>> = {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDA" }),
+};
+
+/** Answers an invoke the test expects; any other fails the run. */
+export function strictInvoke(invokes: Record<string, (inputs: any) => Record<string, unknown>>, token: string, inputs: any): Record<string, unknown> {
+    const answer = invokes[token];
+    if (!answer) {
+        throw new Error(`unexpected invoke ${token}`);
+    }
+    return answer(inputs);
 }
 
 export function byType(run: ProgramRun, type: string): Registered[] {

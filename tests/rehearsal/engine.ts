@@ -1,0 +1,326 @@
+/**
+ * A rehearsal of `pulumi up` / `pulumi destroy` without the Pulumi CLI: the real index.ts runs
+ * under Pulumi's mocks, and the mock monitor does what the engine would do. Every dynamic resource
+ * goes to Pulumi's own dynamic-provider host over gRPC (Check, Diff, Create, Update, Read, Delete)
+ * with the serialized provider from `__provider`, against the local AWS endpoint; `@pulumi/aws`
+ * resources get realistic ids and ARNs. State is kept between runs, as a stack's state is.
+ */
+import { FakeAws } from "../fakeaws/server";
+import { DEFAULT_INVOKES, executeProgram, isSecretWrapper, mockState, PROJECT, registrationOptions, strictInvoke, unwrap } from "../support/mocks";
+import { ProviderError, ProviderHost, Props } from "./host";
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface StateEntry {
+    name: string;
+    type: string;
+    urn: string;
+    id: string;
+    dynamic: boolean;
+    /** Inputs after Check (plain values). */
+    inputs: Props;
+    outputs: Props;
+    /** Top-level keys Pulumi keeps secret: secret inputs and additionalSecretOutputs. */
+    secretKeys: string[];
+    /** When the resource last finished an operation: a topological order of the dependencies. */
+    order: number;
+}
+
+export type OpKind = "create" | "update" | "replace" | "delete" | "same" | "refresh" | "gone";
+
+export interface Operation {
+    name: string;
+    type: string;
+    op: OpKind;
+    startMs: number;
+    endMs: number;
+    ok: boolean;
+    error?: string;
+}
+
+export interface RunResult {
+    ok: boolean;
+    error?: string;
+    operations: Operation[];
+    outputs: Record<string, unknown>;
+    warnings: string[];
+    wallMs: number;
+}
+
+export interface UpOptions {
+    config: Record<string, string>;
+    secretKeys?: string[];
+    invokes?: Record<string, (inputs: any) => Record<string, unknown>>;
+    /** Read every dynamic resource first, like `pulumi up --refresh`. */
+    refresh?: boolean;
+}
+
+function secretKeysOf(inputs: Record<string, unknown>): string[] {
+    const hasSecret = (v: unknown): boolean =>
+        isSecretWrapper(v) || (Array.isArray(v) ? v.some(hasSecret) : !!v && typeof v === "object" && Object.values(v).some(hasSecret));
+    return Object.keys(inputs).filter((k) => hasSecret(inputs[k]));
+}
+
+function wrapSecrets(outs: Props, secretKeys: string[]): Props {
+    return Object.fromEntries(
+        Object.entries(outs).map(([k, v]) => [k, secretKeys.includes(k) ? { [SECRET_SIG_KEY]: SECRET_SIG, value: v } : v]),
+    );
+}
+
+export class Rehearsal {
+    readonly state = new Map<string, StateEntry>();
+    /** Everything the rehearsal saw, for the secret scan: [where, value, secret?]. */
+    readonly observed: { where: string; value: unknown; secret: boolean }[] = [];
+    private counter = 0;
+
+    constructor(
+        readonly fake: FakeAws,
+        readonly host: ProviderHost,
+        readonly stack = "rehearsal",
+    ) {}
+
+    private urn(type: string, name: string): string {
+        return `urn:pulumi:${this.stack}::${PROJECT}::${type}::${name}`;
+    }
+
+    private now(): number {
+        return performance.now();
+    }
+
+    private record(entry: StateEntry): void {
+        entry.order = ++this.counter;
+        this.state.set(entry.name, entry);
+        for (const [k, v] of Object.entries(entry.outputs)) {
+            this.observed.push({ where: `${entry.name}.outputs.${k}`, value: v, secret: entry.secretKeys.includes(k) });
+        }
+    }
+
+    async up(opts: UpOptions): Promise<RunResult> {
+        const operations: Operation[] = [];
+        const started = this.now();
+        const region = opts.config["aws:region"] ?? "us-east-1";
+        const invokes = { ...DEFAULT_INVOKES, ...opts.invokes };
+        const seen = new Set<string>();
+        const pendingDeletes: StateEntry[] = [];
+        const inflight: Promise<unknown>[] = [];
+
+        if (opts.refresh) {
+            for (const entry of [...this.state.values()].filter((e) => e.dynamic)) {
+                const t0 = this.now();
+                const read = await this.host.read(entry.urn, entry.id, entry.outputs);
+                if (!read.id) {
+                    this.state.delete(entry.name);
+                    operations.push({ name: entry.name, type: entry.type, op: "gone", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                } else {
+                    entry.outputs = read.outs;
+                    operations.push({ name: entry.name, type: entry.type, op: "refresh", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                }
+            }
+        }
+
+        const register = async (type: string, name: string, rawInputs: Record<string, any>): Promise<{ id: string; state: Props }> => {
+            seen.add(name);
+            const options = registrationOptions(type, name);
+            if (!type.startsWith("pulumi-nodejs:dynamic/")) {
+                const result = mockState(type, name, rawInputs, region);
+                const entry: StateEntry = {
+                    name,
+                    type,
+                    urn: this.urn(type, name),
+                    id: result.id,
+                    dynamic: false,
+                    inputs: rawInputs,
+                    outputs: result.state,
+                    // As the engine does: secret inputs and the resource's additionalSecretOutputs stay secret.
+                    secretKeys: [...new Set([...secretKeysOf(rawInputs), ...options.additionalSecretOutputs])],
+                    order: 0,
+                };
+                this.observed.push({ where: `${name}.inputs`, value: rawInputs, secret: false });
+                if (type.startsWith("zscaler-mcp:") || type.startsWith("pulumi:providers:")) {
+                    return result;
+                }
+                this.record(entry);
+                return result;
+            }
+            const secretKeys = [...new Set([...secretKeysOf(rawInputs), ...options.additionalSecretOutputs])];
+            const news = unwrap(rawInputs) as Props;
+            for (const [k, v] of Object.entries(news)) {
+                this.observed.push({ where: `${name}.inputs.${k}`, value: v, secret: secretKeys.includes(k) });
+            }
+            const urn = this.urn(type, name);
+            const prior = this.state.get(name);
+            const t0 = this.now();
+            const op = (kind: OpKind, ok: boolean, error?: string) =>
+                operations.push({ name, type, op: kind, startMs: t0 - started, endMs: this.now() - started, ok, error });
+            const checked = await this.host.check(urn, prior?.inputs ?? {}, news);
+            if (checked.failures.length > 0) {
+                const msg = `${name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`;
+                op("create", false, msg);
+                throw new Error(msg);
+            }
+            const inputs = checked.inputs;
+            const keep = (id: string, outs: Props): { id: string; state: Props } => {
+                this.record({ name, type, urn, id, dynamic: true, inputs, outputs: outs, secretKeys, order: 0 });
+                return { id, state: wrapSecrets(outs, secretKeys) };
+            };
+            let kind: OpKind = "create";
+            try {
+                if (prior) {
+                    const d = await this.host.diff(urn, prior.id, prior.outputs, inputs);
+                    if (d.changes === "none") {
+                        op("same", true);
+                        return keep(prior.id, prior.outputs);
+                    }
+                    if (d.replaces.length > 0) {
+                        kind = "replace";
+                        if (d.deleteBeforeReplace) {
+                            await this.host.delete(urn, prior.id, prior.outputs);
+                            this.state.delete(name);
+                        } else {
+                            pendingDeletes.push(prior);
+                        }
+                        const created = await this.host.create(urn, inputs);
+                        op(kind, true);
+                        return keep(created.id, created.outs);
+                    }
+                    kind = "update";
+                    const outs = await this.host.update(urn, prior.id, prior.outputs, inputs);
+                    op(kind, true);
+                    return keep(prior.id, outs);
+                }
+                const created = await this.host.create(urn, inputs);
+                op(kind, true);
+                return keep(created.id, created.outs);
+            } catch (e) {
+                op(kind, false, (e as Error).message);
+                if (e instanceof ProviderError && e.initFailure) {
+                    // The engine keeps a resource that exists although its operation failed.
+                    this.record({
+                        name,
+                        type,
+                        urn,
+                        id: e.initFailure.id,
+                        dynamic: true,
+                        inputs,
+                        outputs: e.initFailure.properties,
+                        secretKeys,
+                        order: 0,
+                    });
+                }
+                throw e;
+            }
+        };
+
+        const result = await executeProgram({
+            config: opts.config,
+            secretKeys: opts.secretKeys,
+            stack: this.stack,
+            mocks: {
+                newResource: (args) => {
+                    const p = register(args.type, args.name, args.inputs);
+                    inflight.push(p.catch(() => undefined));
+                    return p;
+                },
+                call: (args) => strictInvoke(invokes, args.token, args.inputs),
+            },
+            settled: async () => {
+                let n = -1;
+                while (n !== inflight.length) {
+                    n = inflight.length;
+                    await Promise.all(inflight);
+                    await new Promise((r) => setImmediate(r));
+                }
+            },
+        });
+        let error = result.error?.message;
+        if (!error) {
+            // Resources no longer in the program, and replaced ones, go last, newest first.
+            const gone = [...this.state.values()].filter((e) => !seen.has(e.name));
+            for (const entry of [...pendingDeletes, ...gone].sort((a, b) => b.order - a.order)) {
+                const t0 = this.now();
+                try {
+                    if (entry.dynamic) {
+                        await this.host.delete(entry.urn, entry.id, entry.outputs);
+                    }
+                    if (this.state.get(entry.name) === entry) {
+                        this.state.delete(entry.name);
+                    }
+                    operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                } catch (e) {
+                    error = (e as Error).message;
+                    operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: false, error });
+                    break;
+                }
+            }
+        }
+        for (const [k, v] of Object.entries(result.outputs)) {
+            this.observed.push({ where: `stack output ${k}`, value: v, secret: false });
+        }
+        return { ok: !error, error, operations, outputs: result.outputs, warnings: result.warnings, wallMs: this.now() - started };
+    }
+
+    /** Deletes every resource in reverse dependency order, as `pulumi destroy` does. */
+    async destroy(): Promise<RunResult> {
+        const operations: Operation[] = [];
+        const started = this.now();
+        let error: string | undefined;
+        for (const entry of [...this.state.values()].sort((a, b) => b.order - a.order)) {
+            const t0 = this.now();
+            try {
+                if (entry.dynamic) {
+                    await this.host.delete(entry.urn, entry.id, entry.outputs);
+                }
+                this.state.delete(entry.name);
+                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: true });
+            } catch (e) {
+                error = (e as Error).message;
+                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: false, error });
+                break;
+            }
+        }
+        return { ok: !error, error, operations, outputs: {}, warnings: [], wallMs: this.now() - started };
+    }
+
+    /** Dynamic resources in the state, as `kind:id` keys comparable with the endpoint's. */
+    dynamicIds(): string[] {
+        return [...this.state.values()].filter((e) => e.dynamic).map((e) => e.id).sort();
+    }
+}
+
+/** The ids the endpoint holds, in the form the state records them. */
+export function endpointIds(fake: FakeAws): string[] {
+    return fake
+        .list()
+        .filter((r) => !(r.kind === "ecs" && r.status === "INACTIVE"))
+        .map((r) => (r.kind === "target" ? `${r.data.gatewayId}/${r.id}` : r.id))
+        .sort();
+}
+
+/** Where a secret shows in plaintext: anything observed outside a value Pulumi keeps secret. */
+export function leaks(r: Rehearsal, needles: string[], printed: string[] = []): string[] {
+    const found: string[] = [];
+    const scan = (where: string, v: unknown): void => {
+        if (isSecretWrapper(v)) {
+            return;
+        }
+        if (typeof v === "string") {
+            for (const n of needles) {
+                if (v.includes(n)) {
+                    found.push(where);
+                }
+            }
+        } else if (Array.isArray(v)) {
+            v.forEach((x, i) => scan(`${where}[${i}]`, x));
+        } else if (v && typeof v === "object") {
+            Object.entries(v).forEach(([k, x]) => scan(`${where}.${k}`, x));
+        }
+    };
+    for (const o of r.observed) {
+        if (!o.secret) {
+            scan(o.where, o.value);
+        }
+    }
+    printed.forEach((line, i) => scan(`printed line ${i + 1}`, line));
+    return found;
+}

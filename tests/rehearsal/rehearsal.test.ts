@@ -1,0 +1,66 @@
+import { expect } from "chai";
+import { ACCOUNT } from "../support/mocks";
+import { endpointIds, leaks, Rehearsal } from "./engine";
+import { Bench, changesOf, CLIENT_SECRET, rehearse, SCENARIOS, SECRET_NEEDLES, startBench } from "./scenarios";
+
+// Real time compressed 500 times: a 10 s poll interval takes 20 ms.
+const SCALE = 0.002;
+
+describe("rehearsal: the real program through Pulumi's dynamic-provider host", function () {
+    this.timeout(120_000);
+    let bench: Bench;
+    before(async () => {
+        bench = await startBench(SCALE);
+    });
+    after(async () => {
+        await bench.stop();
+    });
+
+    for (const scenario of SCENARIOS) {
+        it(`${scenario.name}: converges, is a no-op when unchanged, updates in place, replaces on rename, destroys cleanly`, async () => {
+            const report = await rehearse(bench, scenario);
+            const [up, again, change, rename, destroy] = report.runs.map((r) => r.result);
+            expect(up.ok, up.error).to.equal(true);
+            expect(report.endChecks).to.deep.equal([]);
+            expect(again.ok).to.equal(true);
+            expect(changesOf(again)).to.deep.equal([]);
+            expect(again.operations.every((o) => o.op === "same")).to.equal(true);
+            const server = scenario.topology === "gateway" ? ["update zscaler-mcp-runtime"] : scenario.deploysServer ? ["update zscaler-mcp-service"] : [];
+            expect(changesOf(change).sort()).to.deep.equal([...server, "update zscaler-mcp-agent-harness"].sort());
+            expect(changesOf(rename)).to.deep.equal(["replace zscaler-mcp-agent-harness", "delete zscaler-mcp-agent-harness"]);
+            expect(destroy.ok, destroy.error).to.equal(true);
+            expect(endpointIds(bench.fake)).to.deep.equal([]);
+            expect(report.orphans).to.deep.equal([]);
+            expect(report.leaks).to.deep.equal([]);
+        });
+    }
+
+    it("deletes before it replaces when a create-only field changes and the name is kept", async () => {
+        bench.fake.reset();
+        const r = new Rehearsal(bench.fake, bench.host);
+        const config = SCENARIOS[0].config;
+        const invokes = { "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}` }) };
+        expect((await r.up({ config, secretKeys: ["zscalerClientSecret"], invokes })).ok).to.equal(true);
+        const moved = await r.up({ config: { ...config, ecsClusterName: "shared-cluster" }, secretKeys: ["zscalerClientSecret"], invokes });
+        expect(moved.ok, moved.error).to.equal(true);
+        expect(changesOf(moved)).to.include("replace zscaler-mcp-service");
+        const ops = bench.fake.calls.filter((c) => c.op === "DeleteExpressGatewayService" || c.op === "CreateExpressGatewayService").map((c) => c.op);
+        expect(ops).to.deep.equal(["CreateExpressGatewayService", "DeleteExpressGatewayService", "CreateExpressGatewayService"]);
+        // The harness follows the new service URL in place.
+        expect(changesOf(moved)).to.include("update zscaler-mcp-agent-harness");
+        await r.destroy();
+        expect(endpointIds(bench.fake)).to.deep.equal([]);
+    });
+
+    it("finds no secret outside what Pulumi keeps secret, including the serialized providers", async () => {
+        bench.fake.reset();
+        const r = new Rehearsal(bench.fake, bench.host);
+        await r.up({ config: SCENARIOS[3].config, secretKeys: ["zscalerClientSecret"] });
+        // The scan is real: the plaintext secret is in the state, only under secret keys.
+        expect(r.observed.some((o) => o.secret && JSON.stringify(o.value).includes(CLIENT_SECRET))).to.equal(true);
+        expect(r.observed.some((o) => o.where.endsWith(".inputs.__provider"))).to.equal(true);
+        expect(leaks(r, SECRET_NEEDLES)).to.deep.equal([]);
+        expect(leaks(r, SECRET_NEEDLES, [`debug ${CLIENT_SECRET}`])).to.deep.equal(["printed line 1"]);
+        await r.destroy();
+    });
+});
