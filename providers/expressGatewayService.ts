@@ -163,6 +163,7 @@ function waitActive(
             const env = configs[configs.length - 1]?.primaryContainer?.environment ?? [];
             return configs.length === 1 && env.some((e) => e.name === "ZSCALER_MCP_ALLOWED_HOSTS" && e.value === expectAllowedHosts);
         },
+        notReady: (s) => (publicEndpoint(s) ? "the new configuration is still rolling out" : "no public endpoint yet"),
         timeoutMs: CREATE_TIMEOUT_MS,
     });
 }

@@ -230,6 +230,8 @@ export interface WaitOptions<T> {
     notFoundTolerance?: number;
     /** Extra readiness condition besides the status (an ECS endpoint, say). */
     ready?: (item: T) => boolean;
+    /** What is still missing when the status is right but `ready` is not (for the error). */
+    notReady?: (item: T) => string;
     timeoutMs: number;
 }
 
@@ -281,7 +283,10 @@ export async function waitForStatus<T>(o: WaitOptions<T>): Promise<T | undefined
                     if (targetSeen >= 2) {
                         return item;
                     }
-                } else if (o.pending.includes(status) || o.target.includes(status)) {
+                } else if (o.target.includes(status)) {
+                    targetSeen = 0;
+                    lastReasons = o.notReady?.(item) ?? lastReasons;
+                } else if (o.pending.includes(status)) {
                     targetSeen = 0;
                 } else {
                     throw new Error(

@@ -119,7 +119,7 @@ describe("ExpressGatewayService provider", () => {
             "AccessDeniedException",
             "ok",
         ]);
-        expect(err.message).to.match(/did not reach ACTIVE within 20 min/);
+        expect(err.message).to.match(/did not reach ACTIVE within 20 min; last status ACTIVE \(no public endpoint yet\)\.$/);
         expect(err.id).to.equal("arn:aws:ecs:us-east-1:123456789012:service/zscaler-mcp-dev/zscaler-mcp-server-dev");
     });
 

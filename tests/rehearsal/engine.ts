@@ -225,15 +225,18 @@ export class Rehearsal {
                 call: (args) => strictInvoke(invokes, args.token, args.inputs),
             },
             settled: async () => {
+                // Quiet for 100 ms with every registration finished: nothing else will start.
                 let n = -1;
                 while (n !== inflight.length) {
                     n = inflight.length;
                     await Promise.all(inflight);
-                    await new Promise((r) => setImmediate(r));
+                    await new Promise((r) => setTimeout(r, 100));
                 }
             },
         });
-        let error = result.error?.message;
+        // Report the provider's own error, as the engine does, rather than what it did to dependents.
+        const failedOp = operations.find((o) => !o.ok);
+        let error = failedOp ? `${failedOp.name}: ${failedOp.error}` : result.error?.message;
         if (!error) {
             // Resources no longer in the program, and replaced ones, go last, newest first.
             const gone = [...this.state.values()].filter((e) => !seen.has(e.name));
