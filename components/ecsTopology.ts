@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ApiKeyCredentialProvider } from "../providers/apiKeyCredentialProvider";
 import { ExpressGatewayService } from "../providers/expressGatewayService";
+import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
 import { basicAuthHeader, credentialValues, ecsServerEnvironment } from "./env";
 import { HarnessAgent } from "./harnessAgent";
 import { MANAGED_POLICIES, taskExecutionPolicy, trustPolicy } from "./policies";
@@ -25,6 +26,7 @@ export class EcsTopology extends pulumi.ComponentResource {
     /** The URL the harness calls: `https://<fqdn>/mcp`, or the user's normalised URL. */
     readonly mcpUrl: pulumi.Output<string>;
     readonly service?: ExpressGatewayService;
+    readonly allowListRollout?: ExpressGatewayServiceRollout;
     readonly clusterName?: pulumi.Output<string>;
     readonly logGroupName?: pulumi.Output<string>;
     readonly secretArn?: pulumi.Output<string>;
@@ -137,9 +139,23 @@ export class EcsTopology extends pulumi.ComponentResource {
                     container: s.secrets.mode === "plaintext" ? pulumi.secret(container) : container,
                     hostValidation: s.ecs.hostValidation,
                     allowedHosts: s.ecs.allowedHosts,
+                    // The URL is handed out once the allow-list rollout starts; the rollout below
+                    // finishes while the harness is being created.
+                    waitForAllowList: false,
                     tags,
                 },
                 { parent: this, dependsOn: [logGroup], retainOnDelete: retain.ecs },
+            );
+            this.allowListRollout = new ExpressGatewayServiceRollout(
+                `${name}-allow-list`,
+                {
+                    region: s.region,
+                    serviceArn: this.service.serviceArn,
+                    serviceName: s.names.service,
+                    cluster: this.clusterName,
+                    allowedHostsValue: this.service.allowedHostsValue,
+                },
+                { parent: this },
             );
             this.mcpUrl = this.service.mcpUrl;
         }

@@ -49,6 +49,12 @@ export interface ExpressGatewayServiceInputs {
     hostValidation: "auto" | "disabled";
     /** Hosts the user allows besides the service's own FQDN and loopback. */
     allowedHosts: string[];
+    /**
+     * Whether create waits for the allow-list rollout (about two minutes on AWS). With false, create
+     * returns once the rollout has started and an ExpressGatewayServiceRollout waits for it, so the
+     * harness can be created meanwhile (it calls the server only when invoked).
+     */
+    waitForAllowList?: boolean;
     tags?: Record<string, string>;
 }
 
@@ -60,11 +66,13 @@ export interface ExpressGatewayServiceOutputs extends ExpressGatewayServiceInput
     /** `https://<fqdn>/mcp`, no trailing slash. */
     mcpUrl: string;
     status: string;
+    /** The ZSCALER_MCP_ALLOWED_HOSTS value rolled out (empty when host validation is disabled). */
+    allowedHostsValue: string;
 }
 
 export const EXPRESS_DIFF: DiffSpec = {
     createOnly: ["region", "serviceName", "cluster", "infrastructureRoleArn"],
-    updatable: ["executionRoleArn", "taskRoleArn", "healthCheckPath", "cpu", "memory", "container", "hostValidation", "allowedHosts", "tags"],
+    updatable: ["executionRoleArn", "taskRoleArn", "healthCheckPath", "cpu", "memory", "container", "hostValidation", "allowedHosts", "waitForAllowList", "tags"],
     nameField: "serviceName",
 };
 
@@ -138,9 +146,12 @@ async function describeService(region: string, serviceArn: string): Promise<ECSE
     }
 }
 
-/** Waits for ACTIVE with a public endpoint and, when `envCheck` is given, a finished rollout of that env. */
-function waitActive(
-    i: ExpressGatewayServiceInputs,
+/**
+ * Waits for ACTIVE with a public endpoint and, when `expectAllowedHosts` is given, for the
+ * rollout of that allow-list to finish.
+ */
+export function waitActive(
+    i: { region: string; serviceName: string; cluster: string },
     serviceArn: string,
     expectAllowedHosts?: string,
 ): Promise<ECSExpressGatewayService | undefined> {
@@ -168,7 +179,7 @@ function waitActive(
     });
 }
 
-function outputsOf(s: ECSExpressGatewayService, serviceArn: string) {
+function outputsOf(s: ECSExpressGatewayService, serviceArn: string, i: ExpressGatewayServiceInputs) {
     const endpoint = publicEndpoint(s) ?? "";
     return {
         serviceArn,
@@ -176,6 +187,7 @@ function outputsOf(s: ECSExpressGatewayService, serviceArn: string) {
         url: endpoint ? `https://${endpoint}` : "",
         mcpUrl: endpoint ? `https://${endpoint}/mcp` : "",
         status: s.status?.statusCode ?? "UNKNOWN",
+        allowedHostsValue: i.hostValidation === "auto" && endpoint ? allowedHostsValue(endpoint, i.allowedHosts) : "",
     };
 }
 
@@ -284,14 +296,16 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
         );
         const serviceArn = res.service!.serviceArn!;
-        let outs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE" };
+        let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
         try {
             let service = (await waitActive(inputs, serviceArn))!;
-            outs = { ...inputs, ...outputsOf(service, serviceArn) };
+            outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
             if (inputs.hostValidation === "auto") {
                 await updateService(inputs, serviceArn, outs.endpoint);
-                service = (await waitActive(inputs, serviceArn, allowedHostsValue(outs.endpoint, inputs.allowedHosts)))!;
-                outs = { ...inputs, ...outputsOf(service, serviceArn) };
+                if (inputs.waitForAllowList !== false) {
+                    service = (await waitActive(inputs, serviceArn, outs.allowedHostsValue))!;
+                    outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
+                }
             }
             return { id: serviceArn, outs };
         } catch (e) {
@@ -318,7 +332,8 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
                 refreshed[k] = v;
             }
         }
-        return { id, props: { ...refreshed, ...outputsOf(s, id), endpoint: publicEndpoint(s) ?? props!.endpoint } };
+        const outs = outputsOf(s, id, props!);
+        return { id, props: { ...refreshed, ...outs, endpoint: outs.endpoint || props!.endpoint, allowedHostsValue: outs.allowedHostsValue || props!.allowedHostsValue } };
     },
 
     async update(id, olds, news) {
@@ -333,7 +348,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         try {
             const expect = news.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, news.allowedHosts) : undefined;
             const service = (await waitActive(news, id, expect))!;
-            return { outs: { ...news, ...outputsOf(service, id) } };
+            return { outs: { ...news, ...outputsOf(service, id, news) } };
         } catch (e) {
             throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_FAILED" }, news as any);
         }
@@ -455,6 +470,7 @@ export interface ExpressGatewayServiceArgs {
     container: pulumi.Input<ExpressContainer>;
     hostValidation?: pulumi.Input<"auto" | "disabled">;
     allowedHosts?: pulumi.Input<pulumi.Input<string>[]>;
+    waitForAllowList?: pulumi.Input<boolean>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -464,6 +480,7 @@ export class ExpressGatewayService extends pulumi.dynamic.Resource {
     declare readonly url: pulumi.Output<string>;
     declare readonly mcpUrl: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
+    declare readonly allowedHostsValue: pulumi.Output<string>;
     declare readonly serviceName: pulumi.Output<string>;
     declare readonly cluster: pulumi.Output<string>;
 
@@ -471,7 +488,7 @@ export class ExpressGatewayService extends pulumi.dynamic.Resource {
         super(
             expressGatewayServiceProvider,
             name,
-            { ...args, serviceArn: undefined, endpoint: undefined, url: undefined, mcpUrl: undefined, status: undefined },
+            { ...args, serviceArn: undefined, endpoint: undefined, url: undefined, mcpUrl: undefined, status: undefined, allowedHostsValue: undefined },
             opts,
             "ecs",
             "ExpressGatewayService",

@@ -48,6 +48,7 @@ describe("ECS topology (strict mocks)", () => {
             "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider zscaler-mcp-api-key",
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
             "pulumi-nodejs:dynamic/ecs:ExpressGatewayService zscaler-mcp-service",
+            "pulumi-nodejs:dynamic/ecs:ExpressGatewayServiceRollout zscaler-mcp-allow-list",
             "pulumi:providers:aws aws",
             "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
@@ -120,8 +121,19 @@ describe("ECS topology (strict mocks)", () => {
             cpu: "1024",
             memory: "2048",
             hostValidation: "auto",
+            waitForAllowList: false,
         });
         expect(svc.allowedHosts).to.deep.equal(["mcp.acme.com"]);
+        // The rollout is awaited by its own resource, in parallel with the harness.
+        expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayServiceRollout")).to.deep.equal({
+            region: "us-east-1",
+            serviceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/zscaler-mcp-dev/zscaler-mcp-server-dev`,
+            serviceName: "zscaler-mcp-server-dev",
+            cluster: "zscaler-mcp-dev",
+            allowedHostsValue: "zs-ab12cd34.ecs.us-east-1.on.aws,127.0.0.1:*,localhost:*,mcp.acme.com",
+        });
+        const deps = r.resources.find((x) => x.name === "zscaler-mcp-agent-harness")!.dependencies.map((u) => u.split("::").pop());
+        expect(deps).to.not.include("zscaler-mcp-allow-list");
         const secret = unwrap(one(r, "aws:secretsmanager/secret:Secret").inputs);
         expect(secret).to.include({ namePrefix: "zscaler-mcp-harness/dev/credentials-", recoveryWindowInDays: 7 });
         const version = one(r, "aws:secretsmanager/secretVersion:SecretVersion").inputs;

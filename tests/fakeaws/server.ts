@@ -69,7 +69,10 @@ export interface RecordedCall {
     service: string;
     op: string;
     input: Record<string, any>;
+    /** Time on the endpoint's clock. */
     at: number;
+    /** Wall-clock time (ms since the epoch), for measuring a client's start-up. */
+    wallAt: number;
     error?: string;
 }
 
@@ -381,7 +384,7 @@ export class FakeAws {
     }
 
     private record(service: string, op: string, input: Record<string, unknown>): RecordedCall {
-        const call: RecordedCall = { service, op, input, at: this.clock.now() };
+        const call: RecordedCall = { service, op, input, at: this.clock.now(), wallAt: Date.now() };
         this.calls.push(call);
         return call;
     }

@@ -5,6 +5,7 @@ import {
     ExpressGatewayServiceInputs,
     ExpressGatewayServiceOutputs,
 } from "../../providers/expressGatewayService";
+import { expressGatewayServiceRolloutProvider as rolloutProvider } from "../../providers/expressGatewayServiceRollout";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 
 type Created = { id: string; outs: ExpressGatewayServiceOutputs };
@@ -61,6 +62,20 @@ describe("ExpressGatewayService provider", () => {
         expect(svc.data.configs).to.have.length(2);
     });
 
+    it("hands out the URL once the rollout starts when asked, and the rollout resource waits for it", async () => {
+        const { id, outs } = (await provider.create!(inputs({ waitForAllowList: false }))) as Created;
+        const svc = ctx.fake.find("ecs", id)!;
+        // Returned while the new configuration is still rolling out.
+        expect(svc.data.rolloutUntil).to.be.greaterThan(ctx.clock.now());
+        expect(outs.allowedHostsValue).to.equal(`${outs.endpoint},127.0.0.1:*,localhost:*,mcp.example.com`);
+        const before = ctx.clock.now();
+        const rollout = await rolloutProvider.create!({ region: "us-east-1", serviceArn: id, serviceName: outs.serviceName, cluster: outs.cluster, allowedHostsValue: outs.allowedHostsValue });
+        expect(rollout.outs!.status).to.equal("ACTIVE");
+        expect(ctx.clock.now()).to.be.at.least(svc.data.rolloutUntil);
+        expect(ctx.clock.now()).to.be.greaterThan(before);
+        expect(ctx.fake.calls.filter((c) => c.op.startsWith("Update"))).to.have.length(1);
+    });
+
     it("merges the allow-list without duplicates, FQDN first", () => {
         expect(allowedHostsValue("a.ecs.us-east-1.on.aws", ["localhost:*", "x.example.com", "a.ecs.us-east-1.on.aws"])).to.equal(
             "a.ecs.us-east-1.on.aws,127.0.0.1:*,localhost:*,x.example.com",
@@ -97,7 +112,7 @@ describe("ExpressGatewayService provider", () => {
     });
 
     it("classifies inputs: name, cluster, infrastructure role and region replace", async () => {
-        const base = { ...inputs(), serviceArn: "arn", endpoint: "e", url: "u", mcpUrl: "m", status: "ACTIVE" };
+        const base = { ...inputs(), serviceArn: "arn", endpoint: "e", url: "u", mcpUrl: "m", status: "ACTIVE", allowedHostsValue: "e,127.0.0.1:*,localhost:*" };
         for (const f of ["serviceName", "cluster", "infrastructureRoleArn", "region"] as const) {
             const d = await provider.diff!("arn", base, { ...inputs(), [f]: "changed" });
             expect(d.replaces, f).to.deep.equal([f]);

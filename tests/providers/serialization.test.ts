@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { agentRuntimeProvider } from "../../providers/agentRuntime";
 import { apiKeyCredentialProviderProvider } from "../../providers/apiKeyCredentialProvider";
 import { expressGatewayServiceProvider } from "../../providers/expressGatewayService";
+import { expressGatewayServiceRolloutProvider } from "../../providers/expressGatewayServiceRollout";
 import { gatewayProvider } from "../../providers/gateway";
 import { gatewayTargetProvider } from "../../providers/gatewayTarget";
 import { harnessProvider } from "../../providers/harness";
@@ -24,6 +25,7 @@ describe("providers survive Pulumi's serialization", () => {
         harnessProvider,
         apiKeyCredentialProviderProvider,
         expressGatewayServiceProvider,
+        expressGatewayServiceRolloutProvider,
         agentRuntimeProvider,
         gatewayProvider,
         gatewayTargetProvider,

@@ -140,9 +140,12 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                     url: `https://${endpoint}`,
                     mcpUrl: `https://${endpoint}/mcp`,
                     status: "ACTIVE",
+                    allowedHostsValue: i.hostValidation === "disabled" ? "" : [endpoint, "127.0.0.1:*", "localhost:*", ...(i.allowedHosts ?? [])].join(","),
                 },
             };
         }
+        case "pulumi-nodejs:dynamic/ecs:ExpressGatewayServiceRollout":
+            return { id: `${i.serviceArn}/allow-list`, state: { ...inputs, status: "ACTIVE" } };
         case "pulumi-nodejs:dynamic/agentcore:AgentRuntime": {
             const id = `${i.agentRuntimeName}-k9j8h7g6f5`;
             const arn = `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:runtime/${id}`;

@@ -1,0 +1,78 @@
+/**
+ * Waits for an ECS Express service's Host allow-list rollout to finish. It exists so that the
+ * service can hand out its URL as soon as the rollout starts: the harness, which calls the server
+ * only when invoked, is then created during the two-minute rollout instead of after it. Nothing is
+ * created in AWS; delete does nothing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { checkFields, diffInputs, DiffSpec } from "./lifecycle";
+import { waitActive } from "./expressGatewayService";
+
+export interface ExpressGatewayServiceRolloutInputs {
+    region: string;
+    serviceArn: string;
+    serviceName: string;
+    cluster: string;
+    /** The ZSCALER_MCP_ALLOWED_HOSTS value whose rollout is awaited. */
+    allowedHostsValue: string;
+}
+
+export interface ExpressGatewayServiceRolloutOutputs extends ExpressGatewayServiceRolloutInputs {
+    status: string;
+}
+
+export const ROLLOUT_DIFF: DiffSpec = {
+    createOnly: ["region", "serviceArn"],
+    updatable: ["serviceName", "cluster", "allowedHostsValue"],
+};
+
+async function waitRolledOut(i: ExpressGatewayServiceRolloutInputs): Promise<string> {
+    if (!i.allowedHostsValue) {
+        return "ACTIVE";
+    }
+    const s = await waitActive(i, i.serviceArn, i.allowedHostsValue);
+    return s?.status?.statusCode ?? "UNKNOWN";
+}
+
+export const expressGatewayServiceRolloutProvider: pulumi.dynamic.ResourceProvider<ExpressGatewayServiceRolloutInputs, ExpressGatewayServiceRolloutOutputs> = {
+    async check(_olds, news) {
+        return { inputs: news, failures: checkFields(news as unknown as Record<string, unknown>, ["region", "serviceArn"]) };
+    },
+
+    async diff(_id, olds, news) {
+        return diffInputs(olds as any, news as any, ROLLOUT_DIFF);
+    },
+
+    async create(inputs) {
+        const status = await waitRolledOut(inputs);
+        return { id: `${inputs.serviceArn}/allow-list`, outs: { ...inputs, status } };
+    },
+
+    async read(id, props) {
+        return { id, props };
+    },
+
+    async update(_id, _olds, news) {
+        return { outs: { ...news, status: await waitRolledOut(news) } };
+    },
+
+    async delete() {
+        // Nothing exists in AWS for this resource.
+    },
+};
+
+export interface ExpressGatewayServiceRolloutArgs {
+    region: pulumi.Input<string>;
+    serviceArn: pulumi.Input<string>;
+    serviceName: pulumi.Input<string>;
+    cluster: pulumi.Input<string>;
+    allowedHostsValue: pulumi.Input<string>;
+}
+
+export class ExpressGatewayServiceRollout extends pulumi.dynamic.Resource {
+    declare readonly status: pulumi.Output<string>;
+
+    constructor(name: string, args: ExpressGatewayServiceRolloutArgs, opts?: pulumi.CustomResourceOptions) {
+        super(expressGatewayServiceRolloutProvider, name, { ...args, status: undefined }, opts, "ecs", "ExpressGatewayServiceRollout");
+    }
+}

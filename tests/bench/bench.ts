@@ -1,0 +1,162 @@
+/**
+ * `npm run bench [-- --scale 0.0166]`: rehearses each topology with AWS's latencies (scaled down,
+ * 1/60 by default) and prints the deploy's wall time, its critical path, the sum of all waits,
+ * API calls and polling rates, and the start-up time of `npm run invoke`.
+ */
+import { spawn } from "child_process";
+import * as os from "os";
+import * as path from "path";
+import { Durations } from "../fakeaws/server";
+import { registrationOptions } from "../support/mocks";
+import { Operation, Rehearsal } from "../rehearsal/engine";
+import { SCENARIOS, startBench } from "../rehearsal/scenarios";
+
+/** Seconds AWS typically takes, as observed on real deployments. */
+const AWS_DURATIONS: Durations = {
+    harness: 60_000,
+    runtime: 60_000,
+    gateway: 30_000,
+    target: 30_000,
+    oauth: 0,
+    ecsCreate: 270_000,
+    ecsUpdate: 120_000,
+    ecsDelete: 60_000,
+    ecsDrain: 90_000,
+};
+
+/** Seconds `@pulumi/aws` resources take (IAM, Cognito, Secrets Manager, ECS cluster, logs). */
+function awsSeconds(type: string): number {
+    if (type.startsWith("aws:iam/role:")) return 3;
+    if (type.startsWith("aws:iam/")) return 1;
+    if (type === "aws:cognito/userPoolDomain:UserPoolDomain") return 5;
+    if (type.startsWith("aws:cognito/")) return 2;
+    if (type === "aws:ecs/cluster:Cluster") return 3;
+    return 1;
+}
+
+function arg(name: string, dflt: string): string {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+/** The longest chain of operations the dependencies force, in ms, with its members. */
+export function criticalPath(ops: Operation[]): { ms: number; chain: string[] } {
+    const byName = new Map(ops.map((o) => [o.name, o]));
+    const memo = new Map<string, { ms: number; chain: string[] }>();
+    const walk = (name: string): { ms: number; chain: string[] } => {
+        const hit = memo.get(name);
+        if (hit) return hit;
+        const op = byName.get(name)!;
+        const deps = registrationOptions(op.type, op.name)
+            .dependencies.map((u) => u.split("::").pop()!)
+            .filter((d) => byName.has(d) && d !== name);
+        let best = { ms: 0, chain: [] as string[] };
+        for (const d of deps) {
+            const c = walk(d);
+            if (c.ms > best.ms) best = c;
+        }
+        const result = { ms: best.ms + (op.endMs - op.startMs), chain: [...best.chain, name] };
+        memo.set(name, result);
+        return result;
+    };
+    return ops.reduce((best, o) => {
+        const c = walk(o.name);
+        return c.ms > best.ms ? c : best;
+    }, { ms: 0, chain: [] as string[] });
+}
+
+const KIND_OF_OP: [RegExp, string][] = [
+    [/Harness/, "Harness"],
+    [/ApiKeyCredentialProvider/, "ApiKeyCredentialProvider"],
+    [/Oauth2CredentialProvider/, "Oauth2CredentialProvider"],
+    [/AgentRuntime/, "AgentRuntime"],
+    [/GatewayTarget/, "GatewayTarget"],
+    [/Gateway(?!Service)/, "Gateway"],
+    // The allow-list rollout's polls are ECS calls too: they count for the service.
+    [/ExpressGatewayService|Services|TaskDefinition/, "ExpressGatewayService"],
+];
+
+async function invokeStartup(env: Record<string, string>, harnessArn: string, calls: () => { op: string; wallAt: number }[]): Promise<{ firstRequestMs: number; totalMs: number }> {
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "cli.ts"), "invoke", "hello", "--harness-arn", harnessArn], {
+            cwd: path.join(__dirname, "..", ".."),
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "ignore", "pipe"],
+        });
+        let err = "";
+        child.stderr.on("data", (d) => (err += d));
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`invoke exited ${code}: ${err}`))));
+    });
+    const totalMs = Date.now() - started;
+    const first = calls().find((c) => c.op === "InvokeHarness");
+    return { firstRequestMs: first ? first.wallAt - started : NaN, totalMs };
+}
+
+async function main(): Promise<void> {
+    const scale = Number(arg("scale", String(1 / 60)));
+    const bench = await startBench(scale, AWS_DURATIONS);
+    const minutes = (realMs: number) => `${(realMs / scale / 60_000).toFixed(2)} min`;
+    process.stdout.write(
+        `Deploy benchmark: AWS latencies scaled by ${scale.toFixed(4)} (1/${Math.round(1 / scale)}); figures in AWS time.\n` +
+            `Machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+    );
+    try {
+        for (const scenario of [SCENARIOS[0], SCENARIOS[5]]) {
+            bench.fake.reset();
+            const r = new Rehearsal(bench.fake, bench.host, "bench", (type) => awsSeconds(type) * 1000 * scale);
+            const secretKeys = scenario.config.zscalerClientSecret ? ["zscalerClientSecret"] : [];
+            const result = await r.up({ config: scenario.config, secretKeys, invokes: scenario.invokes });
+            if (!result.ok) {
+                throw new Error(`${scenario.name}: ${result.error}`);
+            }
+            const ops = result.operations;
+            const crit = criticalPath(ops);
+            const sum = ops.reduce((n, o) => n + (o.endMs - o.startMs), 0);
+            // From the first operation to the last: loading the program is not part of AWS's time.
+            const deployMs = Math.max(...ops.map((o) => o.endMs)) - Math.min(...ops.map((o) => o.startMs));
+            process.stdout.write(`\n${scenario.name}\n`);
+            process.stdout.write(`  deploy wall time        ${minutes(deployMs)}\n`);
+            process.stdout.write(`  critical path           ${minutes(crit.ms)}  (${crit.chain.join(" -> ")})\n`);
+            process.stdout.write(`  wall / critical path    ${(deployMs / crit.ms).toFixed(3)}\n`);
+            process.stdout.write(`  sum of all waits        ${minutes(sum)}  (one step at a time)\n`);
+            const calls = bench.fake.calls;
+            process.stdout.write("  API calls (polls) per resource, polls per minute of waiting, shortest gap after the 3rd poll:\n");
+            for (const op of ops.filter((o) => o.type.startsWith("pulumi-nodejs:dynamic/"))) {
+                const kind = op.type.split(":").pop()!;
+                const mine = calls.filter((c) => KIND_OF_OP.find(([re]) => re.test(c.op))?.[1] === kind);
+                const polls = mine.filter((c) => /^(Get|Describe)/.test(c.op));
+                const waitMin = (op.endMs - op.startMs) / scale / 60_000;
+                // Each wait starts its backoff anew (after a create or update call): measure the
+                // gaps inside each wait, after its first three polls.
+                const gaps: number[] = [];
+                let run: number[] = [];
+                for (const c of mine) {
+                    if (!/^(Get|Describe)/.test(c.op)) {
+                        run = [];
+                        continue;
+                    }
+                    run.push(c.at);
+                    if (run.length > 3) {
+                        gaps.push(run[run.length - 1] - run[run.length - 2]);
+                    }
+                }
+                const minGap = gaps.length ? Math.min(...gaps) / 1000 : NaN;
+                process.stdout.write(
+                    `    ${op.name.padEnd(28)} ${String(mine.length).padStart(4)} calls (${String(polls.length).padStart(3)} polls)  ` +
+                        `${waitMin > 0 ? (polls.length / waitMin).toFixed(1) : "-"} polls/min  min gap ${Number.isNaN(minGap) ? "-" : `${minGap.toFixed(1)} s`}\n`,
+                );
+            }
+        }
+        const harness = bench.fake.list("harness")[0];
+        const startup = await invokeStartup(bench.fake.env(), harness.arn, () => bench.fake.calls);
+        process.stdout.write(`\nnpm run invoke: first request after ${startup.firstRequestMs} ms, done after ${startup.totalMs} ms (real time)\n`);
+    } finally {
+        await bench.stop();
+    }
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
