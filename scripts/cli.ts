@@ -27,12 +27,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const [command, ...rest] = argv;
     try {
         switch (command) {
+            // Each command's module (and the AWS SDK client it needs) loads only when used.
             case "invoke":
-                return await (await import("./invoke")).runInvoke(rest, io);
+                return await (require("./invoke") as typeof import("./invoke")).runInvoke(rest, io);
             case "status":
-                return await (await import("./status")).runStatus(rest, io);
+                return await (require("./status") as typeof import("./status")).runStatus(rest, io);
             case "logs":
-                return await (await import("./logs")).runLogs(rest, io);
+                return await (require("./logs") as typeof import("./logs")).runLogs(rest, io);
             default:
                 io.stderr.write(`${USAGE}\n`);
                 return EXIT.usage;
@@ -44,6 +45,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         }
         const err = e as { name?: string; message?: string };
         io.stderr.write(`${err.name ?? "Error"}: ${err.message ?? String(e)}\n`);
+        if (err.name === "CredentialsProviderError") {
+            io.stderr.write("Hint: these commands use the same AWS credentials as pulumi up (AWS_PROFILE, aws sso login, environment variables).\n");
+        }
         return EXIT.failed;
     }
 }

@@ -79,7 +79,7 @@ const KIND_OF_OP: [RegExp, string][] = [
 async function invokeStartup(env: Record<string, string>, harnessArn: string, calls: () => { op: string; wallAt: number }[]): Promise<{ firstRequestMs: number; totalMs: number }> {
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "cli.ts"), "invoke", "hello", "--harness-arn", harnessArn], {
+        const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join("scripts", "cli.ts"), "invoke", "hello", "--harness-arn", harnessArn], {
             cwd: path.join(__dirname, "..", ".."),
             env: { ...process.env, ...env },
             stdio: ["ignore", "ignore", "pipe"],

@@ -319,3 +319,23 @@ describe("operator commands", () => {
         });
     });
 });
+
+describe("operator commands without AWS credentials", () => {
+    it("name the missing credentials and how to provide them", async () => {
+        const saved = { ...process.env };
+        for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"]) {
+            delete process.env[k];
+        }
+        process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials";
+        process.env.AWS_CONFIG_FILE = "/nonexistent/config";
+        process.env.AWS_EC2_METADATA_DISABLED = "true";
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+        try {
+            const c = io();
+            expect(await main(["status", "--harness-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/h-0123456789"], c)).to.equal(1);
+            expect(c.err.join("")).to.contain("Hint: these commands use the same AWS credentials as pulumi up");
+        } finally {
+            process.env = saved;
+        }
+    });
+});
