@@ -9,10 +9,10 @@ import { ApiKeyCredentialProvider } from "../providers/apiKeyCredentialProvider"
 import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
 import { basicAuthHeader, credentialValues, ecsServerEnvironment } from "./env";
-import { HarnessAgent } from "./harnessAgent";
+import { HarnessAgent, harnessAgentArgs } from "./harnessAgent";
 import { MANAGED_POLICIES, taskExecutionPolicy, trustPolicy } from "./policies";
 import { DEFAULTS, parseEcrImage, Settings } from "./settings";
-import { ZscalerCredentials } from "./zscalerCredentials";
+import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
 
 export interface EcsTopologyArgs {
     /** Validated settings (see settings.ts); the topology is `ecs`. */
@@ -43,19 +43,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             this.mcpUrl = pulumi.output(s.mcpUrl);
         } else {
             // 5. Where the credentials live (first: the task role's policy names the secret).
-            const credentials = new ZscalerCredentials(
-                `${name}-credentials`,
-                {
-                    mode: s.secrets.mode,
-                    values: pulumi.secret(credentialValues(z) as Record<string, string>),
-                    secretNamePrefix: s.names.secretPrefix,
-                    externalSecret: s.secrets.externalSecretName,
-                    recoveryWindowDays: s.secrets.recoveryWindowDays,
-                    retainOnDelete: retain.secret,
-                    tags,
-                },
-                { parent: this },
-            );
+            const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s), { parent: this });
             this.secretArn = credentials.secretArn;
 
             // 1. Task execution role: managed policy, plus the image's registry and the secret.
@@ -173,28 +161,12 @@ export class EcsTopology extends pulumi.ComponentResource {
         );
 
         // 8-9. The harness role and the harness with the remote_mcp tool.
-        this.agent = new HarnessAgent(
-            `${name}-agent`,
-            {
-                region: s.region,
-                accountId: args.accountId,
-                harnessName: s.names.harness,
-                modelId: s.model.modelId,
-                modelMaxTokens: s.model.maxTokens,
-                temperature: s.model.temperature,
-                systemPrompt: s.harness.systemPrompt,
-                maxIterations: s.harness.maxIterations,
-                timeoutSeconds: s.harness.timeoutSeconds,
-                tool: pulumi.all([this.mcpUrl, this.credentialProvider.credentialProviderArn]).apply(([url, providerArn]) => ({
-                    type: "remote_mcp" as const,
-                    name: DEFAULTS.toolName,
-                    config: { remoteMcp: { url, headers: { Authorization: `\${${providerArn}}` } } },
-                })),
-                tags,
-                retainRole: retain.roles,
-            },
-            { parent: this },
-        );
+        const tool = pulumi.all([this.mcpUrl, this.credentialProvider.credentialProviderArn]).apply(([url, providerArn]) => ({
+            type: "remote_mcp" as const,
+            name: DEFAULTS.toolName,
+            config: { remoteMcp: { url, headers: { Authorization: `\${${providerArn}}` } } },
+        }));
+        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), { parent: this });
         this.registerOutputs({
             mcpUrl: this.mcpUrl,
             harnessArn: this.agent.harness.arn,

@@ -13,10 +13,10 @@ import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
 import { credentialValues, runtimeServerEnvironment } from "./env";
-import { HarnessAgent } from "./harnessAgent";
+import { HarnessAgent, harnessAgentArgs } from "./harnessAgent";
 import { gatewayPolicy, runtimePolicy, trustPolicy } from "./policies";
 import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
-import { ZscalerCredentials } from "./zscalerCredentials";
+import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
 
 export interface GatewayTopologyArgs {
     /** Validated settings (see settings.ts); the topology is `gateway`. */
@@ -95,19 +95,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
         }));
 
         // 2. The Zscaler credentials.
-        const credentials = new ZscalerCredentials(
-            `${name}-credentials`,
-            {
-                mode: s.secrets.mode,
-                values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
-                secretNamePrefix: s.names.secretPrefix,
-                externalSecret: s.secrets.externalSecretName,
-                recoveryWindowDays: s.secrets.recoveryWindowDays,
-                retainOnDelete: retain.secret,
-                tags,
-            },
-            { parent: this },
-        );
+        const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s), { parent: this });
         this.secretArn = credentials.secretArn;
 
         // 3. The OAuth2 credential provider (the Cognito app client), secret in state.
@@ -213,28 +201,12 @@ export class GatewayTopology extends pulumi.ComponentResource {
         );
 
         // 7. The harness with the agentcore_gateway tool, created once the target is ready.
-        this.agent = new HarnessAgent(
-            `${name}-agent`,
-            {
-                region: s.region,
-                accountId: args.accountId,
-                harnessName: s.names.harness,
-                modelId: s.model.modelId,
-                modelMaxTokens: s.model.maxTokens,
-                temperature: s.model.temperature,
-                systemPrompt: s.harness.systemPrompt,
-                maxIterations: s.harness.maxIterations,
-                timeoutSeconds: s.harness.timeoutSeconds,
-                tool: pulumi.all([this.gateway.gatewayArn, oauth, this.target.targetId]).apply(([gatewayArn, o]) => ({
-                    type: "agentcore_gateway" as const,
-                    name: DEFAULTS.toolName,
-                    config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },
-                })),
-                tags,
-                retainRole: retain.roles,
-            },
-            { parent: this },
-        );
+        const tool = pulumi.all([this.gateway.gatewayArn, oauth, this.target.targetId]).apply(([gatewayArn, o]) => ({
+            type: "agentcore_gateway" as const,
+            name: DEFAULTS.toolName,
+            config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },
+        }));
+        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), { parent: this });
         this.registerOutputs({
             harnessArn: this.agent.harness.arn,
             gatewayArn: this.gateway.gatewayArn,

@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
 import { Harness } from "../providers/harness";
 import { harnessExecutionPolicy, trustPolicy } from "./policies";
+import type { Settings } from "./settings";
 
 export interface HarnessAgentArgs {
     readonly region: string;
@@ -72,3 +73,22 @@ export class HarnessAgent extends pulumi.ComponentResource {
         this.registerOutputs({ executionRoleArn: this.executionRoleArn, harnessArn: this.harness.arn, harnessId: this.harness.harnessId });
     }
 }
+
+/** The harness settings every topology shares; only the tool differs. */
+export function harnessAgentArgs(s: Readonly<Settings>, accountId: pulumi.Input<string>, tool: pulumi.Input<HarnessTool>): HarnessAgentArgs {
+    return {
+        region: s.region,
+        accountId,
+        harnessName: s.names.harness,
+        modelId: s.model.modelId,
+        modelMaxTokens: s.model.maxTokens,
+        temperature: s.model.temperature,
+        systemPrompt: s.harness.systemPrompt,
+        maxIterations: s.harness.maxIterations,
+        timeoutSeconds: s.harness.timeoutSeconds,
+        tool,
+        tags: s.tags,
+        retainRole: s.retain.roles,
+    };
+}
+

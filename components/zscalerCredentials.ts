@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { SecretsMode } from "./settings";
+import { credentialValues } from "./env";
+import type { SecretsMode, Settings } from "./settings";
 
 export interface ZscalerCredentialsArgs {
     readonly mode: SecretsMode;
@@ -63,3 +64,17 @@ export class ZscalerCredentials extends pulumi.ComponentResource {
         this.registerOutputs({ secretArn: this.secretArn, secretName: this.secretName });
     }
 }
+
+/** Where this stack's settings put the credentials. */
+export function credentialsArgs(s: Readonly<Settings>): ZscalerCredentialsArgs {
+    return {
+        mode: s.secrets.mode,
+        values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
+        secretNamePrefix: s.names.secretPrefix,
+        externalSecret: s.secrets.externalSecretName,
+        recoveryWindowDays: s.secrets.recoveryWindowDays,
+        retainOnDelete: s.retain.secret,
+        tags: s.tags,
+    };
+}
+

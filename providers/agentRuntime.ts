@@ -14,10 +14,12 @@ import type {
 import {
     checkFields,
     compact,
+    deleteAndWait,
     diffWithStatus,
     DiffSpec,
     errorMessage,
     errorName,
+    findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     isNotFound,
@@ -84,14 +86,7 @@ function isGone(e: unknown): boolean {
 
 async function getRuntime(region: string, id: string): Promise<GetAgentRuntimeResponse | undefined> {
     const { sdk, client } = await controlClient(region);
-    try {
-        return await withRetries(() => client.send(new sdk.GetAgentRuntimeCommand({ agentRuntimeId: id })), { what: `read runtime ${id}` });
-    } catch (e) {
-        if (isNotFound(e)) {
-            return undefined;
-        }
-        throw e;
-    }
+    return findOrUndefined(`read runtime ${id}`, () => client.send(new sdk.GetAgentRuntimeCommand({ agentRuntimeId: id })));
 }
 
 function outputsOf(r: { agentRuntimeId?: string; agentRuntimeArn?: string; agentRuntimeVersion?: string; status?: string; failureReason?: string }, region: string) {
@@ -204,26 +199,19 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
-        try {
-            await withRetries(() => client.send(new sdk.DeleteAgentRuntimeCommand({ agentRuntimeId: id })), {
-                what: `delete ${label(props, id)}`,
-                retryIf: (e) => errorName(e) === "ConflictException",
-            });
-        } catch (e) {
-            if (isGone(e)) {
-                return;
-            }
-            throw e;
-        }
-        await waitForStatus<GetAgentRuntimeResponse>({
-            resource: label(props, id),
-            read: () => getRuntime(props.region, id),
-            status: (r) => r.status!,
-            reasons: (r) => r.failureReason,
-            pending: ["DELETING", "READY", "CREATING", "UPDATING"],
-            target: [],
-            goneIsTarget: true,
-            timeoutMs: TIMEOUT_MS,
+        await deleteAndWait<GetAgentRuntimeResponse>({
+            what: `delete ${label(props, id)}`,
+            call: () => client.send(new sdk.DeleteAgentRuntimeCommand({ agentRuntimeId: id })),
+            isGone,
+            retryIf: (e) => errorName(e) === "ConflictException",
+            wait: {
+                resource: label(props, id),
+                read: () => getRuntime(props.region, id),
+                status: (r) => r.status!,
+                reasons: (r) => r.failureReason,
+                pending: ["DELETING", "READY", "CREATING", "UPDATING"],
+                timeoutMs: TIMEOUT_MS,
+            },
         });
     },
 };

@@ -15,6 +15,7 @@ import {
     diffWithStatus,
     DiffSpec,
     errorName,
+    findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     isNotFound,
@@ -133,17 +134,7 @@ function publicEndpoint(s: ECSExpressGatewayService): string | undefined {
 
 async function describeService(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
     const { sdk, client } = await ecsClient(region);
-    try {
-        const res = await withRetries(() => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn })), {
-            what: `describe ${serviceArn}`,
-        });
-        return res.service;
-    } catch (e) {
-        if (isNotFound(e)) {
-            return undefined;
-        }
-        throw e;
-    }
+    return (await findOrUndefined(`describe ${serviceArn}`, () => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn }))))?.service;
 }
 
 /**

@@ -7,11 +7,12 @@ import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/clien
 import {
     checkFields,
     compact,
+    deleteAndWait,
     diffWithStatus,
     DiffSpec,
     errorName,
+    findOrUndefined,
     initFailed,
-    isNotFound,
     newClientToken,
     refreshInputs,
     waitForStatus,
@@ -52,14 +53,7 @@ function label(i: { name: string }, id?: string): string {
 
 async function getGateway(region: string, id: string): Promise<GetGatewayResponse | undefined> {
     const { sdk, client } = await controlClient(region);
-    try {
-        return await withRetries(() => client.send(new sdk.GetGatewayCommand({ gatewayIdentifier: id })), { what: `read gateway ${id}` });
-    } catch (e) {
-        if (isNotFound(e)) {
-            return undefined;
-        }
-        throw e;
-    }
+    return findOrUndefined(`read gateway ${id}`, () => client.send(new sdk.GetGatewayCommand({ gatewayIdentifier: id })));
 }
 
 function outputsOf(g: { gatewayId?: string; gatewayArn?: string; gatewayUrl?: string; status?: string; statusReasons?: string[] }) {
@@ -146,24 +140,18 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
-        try {
-            // A gateway that still has targets refuses deletion; the topology deletes targets first.
-            await withRetries(() => client.send(new sdk.DeleteGatewayCommand({ gatewayIdentifier: id })), { what: `delete ${label(props, id)}` });
-        } catch (e) {
-            if (isNotFound(e)) {
-                return;
-            }
-            throw e;
-        }
-        await waitForStatus<GetGatewayResponse>({
-            resource: label(props, id),
-            read: () => getGateway(props.region, id),
-            status: (g) => g.status!,
-            reasons: (g) => g.statusReasons?.join("; "),
-            pending: ["DELETING", "READY", "UPDATING", "CREATING"],
-            target: [],
-            goneIsTarget: true,
-            timeoutMs: TIMEOUT_MS,
+        // A gateway that still has targets refuses deletion; the topology deletes targets first.
+        await deleteAndWait<GetGatewayResponse>({
+            what: `delete ${label(props, id)}`,
+            call: () => client.send(new sdk.DeleteGatewayCommand({ gatewayIdentifier: id })),
+            wait: {
+                resource: label(props, id),
+                read: () => getGateway(props.region, id),
+                status: (g) => g.status!,
+                reasons: (g) => g.statusReasons?.join("; "),
+                pending: ["DELETING", "READY", "UPDATING", "CREATING"],
+                timeoutMs: TIMEOUT_MS,
+            },
         });
     },
 };

@@ -8,12 +8,13 @@ import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetC
 import {
     checkFields,
     compact,
+    deleteAndWait,
     diffWithStatus,
     DiffSpec,
     errorName,
     IAM_PROPAGATION,
+    findOrUndefined,
     initFailed,
-    isNotFound,
     newClientToken,
     waitForStatus,
     withRetries,
@@ -56,16 +57,9 @@ export function splitTargetId(id: string): { gatewayId: string; targetId: string
 
 async function getTarget(region: string, gatewayId: string, targetId: string): Promise<GetGatewayTargetResponse | undefined> {
     const { sdk, client } = await controlClient(region);
-    try {
-        return await withRetries(() => client.send(new sdk.GetGatewayTargetCommand({ gatewayIdentifier: gatewayId, targetId })), {
-            what: `read target ${targetId}`,
-        });
-    } catch (e) {
-        if (isNotFound(e)) {
-            return undefined;
-        }
-        throw e;
-    }
+    return findOrUndefined(`read target ${targetId}`, () =>
+        client.send(new sdk.GetGatewayTargetCommand({ gatewayIdentifier: gatewayId, targetId })),
+    );
 }
 
 function waitReady(i: GatewayTargetInputs, targetId: string) {
@@ -165,24 +159,16 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
         const { gatewayId, targetId } = splitTargetId(id);
-        try {
-            await withRetries(() => client.send(new sdk.DeleteGatewayTargetCommand({ gatewayIdentifier: gatewayId, targetId })), {
-                what: `delete ${label(props, targetId)}`,
-            });
-        } catch (e) {
-            if (isNotFound(e)) {
-                return;
-            }
-            throw e;
-        }
-        await waitForStatus<GetGatewayTargetResponse>({
-            resource: label(props, targetId),
-            read: () => getTarget(props.region, gatewayId, targetId),
-            status: (t) => t.status!,
-            pending: ["DELETING", "READY", "FAILED", "UPDATING", "CREATING", "SYNCHRONIZING"],
-            target: [],
-            goneIsTarget: true,
-            timeoutMs: TIMEOUT_MS,
+        await deleteAndWait<GetGatewayTargetResponse>({
+            what: `delete ${label(props, targetId)}`,
+            call: () => client.send(new sdk.DeleteGatewayTargetCommand({ gatewayIdentifier: gatewayId, targetId })),
+            wait: {
+                resource: label(props, targetId),
+                read: () => getTarget(props.region, gatewayId, targetId),
+                status: (t) => t.status!,
+                pending: ["DELETING", "READY", "FAILED", "UPDATING", "CREATING", "SYNCHRONIZING"],
+                timeoutMs: TIMEOUT_MS,
+            },
         });
     },
 };

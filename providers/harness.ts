@@ -14,11 +14,13 @@ import type {
 import {
     checkFields,
     compact,
+    deleteAndWait,
     diffWithStatus,
     DiffSpec,
+    errorName,
+    findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
-    isNotFound,
     newClientToken,
     refreshInputs,
     waitForStatus,
@@ -91,15 +93,7 @@ function outputsOf(h: AwsHarness): Omit<HarnessOutputs, keyof HarnessInputs> {
 
 async function getHarness(region: string, id: string): Promise<AwsHarness | undefined> {
     const { sdk, client } = await controlClient(region);
-    try {
-        const res = await withRetries(() => client.send(new sdk.GetHarnessCommand({ harnessId: id })), { what: `read harness ${id}` });
-        return res.harness;
-    } catch (e) {
-        if (isNotFound(e)) {
-            return undefined;
-        }
-        throw e;
-    }
+    return (await findOrUndefined(`read harness ${id}`, () => client.send(new sdk.GetHarnessCommand({ harnessId: id }))))?.harness;
 }
 
 function waitReady(inputs: HarnessInputs, id: string): Promise<AwsHarness | undefined> {
@@ -235,26 +229,18 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
-        try {
-            await withRetries(() => client.send(new sdk.DeleteHarnessCommand({ harnessId: id, clientToken: newClientToken() })), {
-                what: `delete ${label(props, id)}`,
-                retryIf: (e) => (e as { name?: string }).name === "ConflictException",
-            });
-        } catch (e) {
-            if (isNotFound(e)) {
-                return;
-            }
-            throw e;
-        }
-        await waitForStatus<AwsHarness>({
-            resource: label(props, id),
-            read: () => getHarness(props.region, id),
-            status: (h) => h.status!,
-            reasons: (h) => h.failureReason,
-            pending: ["DELETING", "READY", "CREATING", "UPDATING"],
-            target: [],
-            goneIsTarget: true,
-            timeoutMs: CREATE_TIMEOUT_MS,
+        await deleteAndWait<AwsHarness>({
+            what: `delete ${label(props, id)}`,
+            call: () => client.send(new sdk.DeleteHarnessCommand({ harnessId: id, clientToken: newClientToken() })),
+            retryIf: (e) => errorName(e) === "ConflictException",
+            wait: {
+                resource: label(props, id),
+                read: () => getHarness(props.region, id),
+                status: (h) => h.status!,
+                reasons: (h) => h.failureReason,
+                pending: ["DELETING", "READY", "CREATING", "UPDATING"],
+                timeoutMs: CREATE_TIMEOUT_MS,
+            },
         });
     },
 };

@@ -462,3 +462,40 @@ export function refreshInputs(
     }
     return out;
 }
+
+/** Reads a resource; "not found" (or what `isGone` recognises) becomes undefined. Throttling and 5xx are retried. */
+export async function findOrUndefined<T>(what: string, read: () => Promise<T>, isGone: (e: unknown) => boolean = isNotFound): Promise<T | undefined> {
+    try {
+        return await withRetries(read, { what });
+    } catch (e) {
+        if (isGone(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+export interface DeleteOptions<T> {
+    what: string;
+    /** The Delete API call. */
+    call: () => Promise<unknown>;
+    /** Errors that mean the resource is already gone (default: not found). */
+    isGone?: (e: unknown) => boolean;
+    /** Errors worth retrying besides throttling and 5xx (a conflict while it settles, say). */
+    retryIf?: (e: unknown) => boolean;
+    /** How to watch it go; while deleting, a ready status still counts as pending. */
+    wait: Omit<WaitOptions<T>, "target" | "goneIsTarget">;
+}
+
+/** Deletes, treating "already gone" as done, then waits until the resource has really gone. */
+export async function deleteAndWait<T>(o: DeleteOptions<T>): Promise<void> {
+    try {
+        await withRetries(o.call, { what: o.what, retryIf: o.retryIf });
+    } catch (e) {
+        if ((o.isGone ?? isNotFound)(e)) {
+            return;
+        }
+        throw e;
+    }
+    await waitForStatus<T>({ ...o.wait, target: [], goneIsTarget: true });
+}
