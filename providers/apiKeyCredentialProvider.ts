@@ -4,7 +4,7 @@
  * a refresh never reports it as drift. A new key is rotated in place; a new name replaces.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkFields, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
 import { controlClient, syncTags } from "./controlPlane";
 
 export interface ApiKeyCredentialProviderInputs {
@@ -88,15 +88,8 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
-        try {
-            await withRetries(() => client.send(new sdk.DeleteApiKeyCredentialProviderCommand({ name: id })), {
-                what: `delete API-key credential provider "${id}"`,
-            });
-        } catch (e) {
-            if (!isNotFound(e)) {
-                throw e;
-            }
-        }
+        // Deletion is immediate: no status to wait for.
+        await deleteAndWait({ what: `delete API-key credential provider "${id}"`, call: () => client.send(new sdk.DeleteApiKeyCredentialProviderCommand({ name: id })) });
     },
 };
 

@@ -2,7 +2,7 @@
  * Helpers for the AgentCore control-plane providers: the client (SDK loaded inside the call, as
  * serialized dynamic providers need) and tag synchronisation.
  */
-import { sdkClientConfig, withRetries } from "./lifecycle";
+import { sdkClientConfig, tagChanges, withRetries } from "./lifecycle";
 
 export async function controlClient(region: string) {
     const sdk = await import("@aws-sdk/client-bedrock-agentcore-control");
@@ -16,10 +16,7 @@ export async function syncTags(
     olds: Record<string, string> | undefined,
     news: Record<string, string> | undefined,
 ): Promise<void> {
-    const before = olds ?? {};
-    const after = news ?? {};
-    const removed = Object.keys(before).filter((k) => !(k in after));
-    const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
+    const { set: changed, remove: removed } = tagChanges(olds, news);
     if (removed.length === 0 && Object.keys(changed).length === 0) {
         return;
     }

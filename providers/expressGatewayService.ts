@@ -20,6 +20,7 @@ import {
     initFailed,
     isNotFound,
     sdkClientConfig,
+    tagChanges,
     waitForStatus,
     withRetries,
 } from "./lifecycle";
@@ -432,10 +433,11 @@ async function syncEcsTags(
     olds: Record<string, string> | undefined,
     news: Record<string, string> | undefined,
 ): Promise<void> {
-    const before = olds ?? {};
-    const after = news ?? {};
-    const removed = Object.keys(before).filter((k) => !(k in after));
-    const changed = Object.entries(after).filter(([k, v]) => before[k] !== v);
+    const { set, remove: removed } = tagChanges(olds, news);
+    const changed = Object.entries(set);
+    if (changed.length === 0 && removed.length === 0) {
+        return;
+    }
     const { sdk, client } = await ecsClient(region);
     if (changed.length > 0) {
         await withRetries(

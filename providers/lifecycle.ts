@@ -483,8 +483,8 @@ export interface DeleteOptions<T> {
     isGone?: (e: unknown) => boolean;
     /** Errors worth retrying besides throttling and 5xx (a conflict while it settles, say). */
     retryIf?: (e: unknown) => boolean;
-    /** How to watch it go; while deleting, a ready status still counts as pending. */
-    wait: Omit<WaitOptions<T>, "target" | "goneIsTarget">;
+    /** How to watch it go (while deleting, a ready status still counts as pending); omit when deletion is immediate. */
+    wait?: Omit<WaitOptions<T>, "target" | "goneIsTarget">;
 }
 
 /** Deletes, treating "already gone" as done, then waits until the resource has really gone. */
@@ -497,5 +497,20 @@ export async function deleteAndWait<T>(o: DeleteOptions<T>): Promise<void> {
         }
         throw e;
     }
-    await waitForStatus<T>({ ...o.wait, target: [], goneIsTarget: true });
+    if (o.wait) {
+        await waitForStatus<T>({ ...o.wait, target: [], goneIsTarget: true });
+    }
+}
+
+/** Tag changes between two tag maps: what to set (new or changed values) and which keys to remove. */
+export function tagChanges(
+    olds: Record<string, string> | undefined,
+    news: Record<string, string> | undefined,
+): { set: Record<string, string>; remove: string[] } {
+    const before = olds ?? {};
+    const after = news ?? {};
+    return {
+        set: Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v)),
+        remove: Object.keys(before).filter((k) => !(k in after)),
+    };
 }

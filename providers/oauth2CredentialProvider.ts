@@ -4,7 +4,7 @@
  * replace; client id, secret and discovery URL update in place.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkFields, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
 import { controlClient, syncTags } from "./controlPlane";
 
 export interface Oauth2CredentialProviderInputs {
@@ -107,15 +107,8 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
-        try {
-            await withRetries(() => client.send(new sdk.DeleteOauth2CredentialProviderCommand({ name: id })), {
-                what: `delete OAuth2 credential provider "${id}"`,
-            });
-        } catch (e) {
-            if (!isNotFound(e)) {
-                throw e;
-            }
-        }
+        // Deletion is immediate: no status to wait for.
+        await deleteAndWait({ what: `delete OAuth2 credential provider "${id}"`, call: () => client.send(new sdk.DeleteOauth2CredentialProviderCommand({ name: id })) });
     },
 };
 
