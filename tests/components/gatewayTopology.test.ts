@@ -141,6 +141,17 @@ describe("Gateway topology (strict mocks)", () => {
         expect(deps("zscaler-mcp-runtime")).to.include.members(["zscaler-mcp-runtime-policy", "zscaler-mcp-client"]);
     });
 
+    it("keeps Cognito and the runtime on destroy when retain says so", async () => {
+        const r = await run({ retain: '["cognito","runtime"]' });
+        expect(r.resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort()).to.deep.equal([
+            "zscaler-mcp-client",
+            "zscaler-mcp-domain",
+            "zscaler-mcp-resource-server",
+            "zscaler-mcp-runtime",
+            "zscaler-mcp-users",
+        ]);
+    });
+
     it("uses an external secret by name without writing it", async () => {
         const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler", zscalerClientId: "", zscalerClientSecret: "", zscalerCustomerId: "", zscalerVanityDomain: "" });
         expect(r.resources.filter((x) => x.type.startsWith("aws:secretsmanager"))).to.have.length(0);

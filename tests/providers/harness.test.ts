@@ -126,6 +126,11 @@ describe("Harness provider", () => {
         expect(missing.failures!.map((f) => f.property)).to.deep.equal(["harnessName", "executionRoleArn", "model", "tools"]);
     });
 
+    it("accepts values that are unknown during preview", async () => {
+        const { failures } = await harnessProvider.check!({} as HarnessInputs, inputs({ executionRoleArn: UNKNOWN, tools: UNKNOWN as any }));
+        expect(failures).to.deep.equal([]);
+    });
+
     it("retries throttling, server errors and IAM propagation on create", async () => {
         ctx.fake.throttle("CreateHarness", 2);
         ctx.fake.serverError("CreateHarness", 1);
