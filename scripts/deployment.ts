@@ -15,7 +15,6 @@ export interface Deployment {
     imageUri?: string;
     runtimeId?: string;
     gatewayId?: string;
-    gatewayUrl?: string;
     targetId?: string;
     cognitoTokenEndpoint?: string;
     stack?: string;
@@ -74,7 +73,6 @@ export function findDeployment(args: ParsedArgs, io: Io): Deployment {
         imageUri: str("imageUri"),
         runtimeId: str("runtimeId"),
         gatewayId: str("gatewayId"),
-        gatewayUrl: str("gatewayUrl"),
         targetId: str("targetId"),
         cognitoTokenEndpoint: str("cognitoTokenEndpoint"),
         stack,

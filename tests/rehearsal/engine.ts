@@ -249,22 +249,7 @@ export class Rehearsal {
         if (!error) {
             // Resources no longer in the program, and replaced ones, go last, newest first.
             const gone = [...this.state.values()].filter((e) => !seen.has(e.name));
-            for (const entry of [...pendingDeletes, ...gone].sort((a, b) => b.order - a.order)) {
-                const t0 = this.now();
-                try {
-                    if (entry.dynamic) {
-                        await this.host.delete(entry.urn, entry.id, entry.outputs);
-                    }
-                    if (this.state.get(entry.name) === entry) {
-                        this.state.delete(entry.name);
-                    }
-                    operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: true });
-                } catch (e) {
-                    error = (e as Error).message;
-                    operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: false, error });
-                    break;
-                }
-            }
+            error = await this.deleteAll([...pendingDeletes, ...gone], operations, started);
         }
         for (const [k, v] of Object.entries(result.outputs)) {
             this.observed.push({ where: `stack output ${k}`, value: v, secret: false });
@@ -276,22 +261,31 @@ export class Rehearsal {
     async destroy(): Promise<RunResult> {
         const operations: Operation[] = [];
         const started = this.now();
-        let error: string | undefined;
-        for (const entry of [...this.state.values()].sort((a, b) => b.order - a.order)) {
+        const error = await this.deleteAll([...this.state.values()], operations, started);
+        return { ok: !error, error, operations, outputs: {}, warnings: [], wallMs: this.now() - started };
+    }
+
+    /** Deletes entries newest first (so dependents go before what they depend on); stops at the first failure. */
+    private async deleteAll(entries: StateEntry[], operations: Operation[], started: number): Promise<string | undefined> {
+        for (const entry of entries.sort((a, b) => b.order - a.order)) {
             const t0 = this.now();
+            const op = (ok: boolean, error?: string) =>
+                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok, error });
             try {
                 if (entry.dynamic) {
                     await this.host.delete(entry.urn, entry.id, entry.outputs);
                 }
-                this.state.delete(entry.name);
-                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                // A replaced resource's name now belongs to its replacement: keep that in the state.
+                if (this.state.get(entry.name) === entry) {
+                    this.state.delete(entry.name);
+                }
+                op(true);
             } catch (e) {
-                error = (e as Error).message;
-                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok: false, error });
-                break;
+                op(false, (e as Error).message);
+                return `${entry.name}: ${(e as Error).message}`;
             }
         }
-        return { ok: !error, error, operations, outputs: {}, warnings: [], wallMs: this.now() - started };
+        return undefined;
     }
 
     /** Ids of the dynamic resources in the state that stand for an AWS object (comparable with the endpoint's). */
