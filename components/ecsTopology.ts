@@ -9,7 +9,7 @@ import { ApiKeyCredentialProvider } from "../providers/apiKeyCredentialProvider"
 import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
 import { basicAuthHeader, credentialValues, ecsServerEnvironment } from "./env";
-import { HarnessAgent, harnessAgentArgs } from "./harnessAgent";
+import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { MANAGED_POLICIES, taskExecutionPolicy, trustPolicy } from "./policies";
 import { DEFAULTS, parseEcrImage, Settings } from "./settings";
 import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
@@ -33,7 +33,7 @@ export class EcsTopology extends pulumi.ComponentResource {
     readonly taskExecutionRoleArn?: pulumi.Output<string>;
 
     constructor(name: string, args: EcsTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("zscaler-mcp:topology:Ecs", name, {}, opts);
+        super(TOPOLOGY_TYPES.ecs, name, {}, opts);
         const s = args.settings;
         const z = s.zscaler;
         const tags = s.tags;
@@ -166,7 +166,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             name: DEFAULTS.toolName,
             config: { remoteMcp: { url, headers: { Authorization: `\${${providerArn}}` } } },
         }));
-        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), { parent: this });
+        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), harnessAgentOptions(name, "gateway", this));
         this.registerOutputs({
             mcpUrl: this.mcpUrl,
             harnessArn: this.agent.harness.arn,

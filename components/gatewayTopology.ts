@@ -13,7 +13,7 @@ import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
 import { credentialValues, runtimeServerEnvironment } from "./env";
-import { HarnessAgent, harnessAgentArgs } from "./harnessAgent";
+import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { gatewayPolicy, runtimePolicy, trustPolicy } from "./policies";
 import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
 import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
@@ -38,7 +38,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
     readonly secretArn?: pulumi.Output<string>;
 
     constructor(name: string, args: GatewayTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("zscaler-mcp:topology:Gateway", name, {}, opts);
+        super(TOPOLOGY_TYPES.gateway, name, {}, opts);
         const s = args.settings;
         // AgentCore Runtime only pulls images from ECR in its own region: stop before anything exists.
         const regionProblem = imageRegionProblem(s.imageUri, s.region);
@@ -206,7 +206,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
             name: DEFAULTS.toolName,
             config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },
         }));
-        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), { parent: this });
+        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), harnessAgentOptions(name, "ecs", this));
         this.registerOutputs({
             harnessArn: this.agent.harness.arn,
             gatewayArn: this.gateway.gatewayArn,

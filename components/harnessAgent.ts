@@ -9,6 +9,23 @@ import { Harness } from "../providers/harness";
 import { harnessExecutionPolicy, trustPolicy } from "./policies";
 import type { Settings } from "./settings";
 
+/** The topology components' type tokens. */
+export const TOPOLOGY_TYPES = { ecs: "zscaler-mcp:topology:Ecs", gateway: "zscaler-mcp:topology:Gateway" } as const;
+
+/**
+ * Resource options for a topology's HarnessAgent. The alias names the agent's place under the
+ * other topology, so a stack that switches topology keeps its harness and role and updates them
+ * in place. Without it Pulumi would create a second harness of the same name before deleting the
+ * first, and AWS refuses that with a ConflictException.
+ */
+export function harnessAgentOptions(
+    topologyName: string,
+    other: keyof typeof TOPOLOGY_TYPES,
+    parent: pulumi.Resource,
+): pulumi.ComponentResourceOptions {
+    return { parent, aliases: [{ parent: pulumi.createUrn(topologyName, TOPOLOGY_TYPES[other]) }] };
+}
+
 export interface HarnessAgentArgs {
     readonly region: string;
     readonly accountId: pulumi.Input<string>;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { byType, one, plaintextOccurrences, ProgramRun, runProgram, unwrap, isSecretWrapper, ACCOUNT } from "../support/mocks";
+import { byType, one, plaintextOccurrences, ProgramRun, registrationOptions, runProgram, unwrap, isSecretWrapper, ACCOUNT } from "../support/mocks";
 
 const CLIENT_SECRET = "zs-client-secret-Very-Private-42";
 const BASIC = "Basic " + Buffer.from(`client-abc:${CLIENT_SECRET}`).toString("base64");
@@ -74,6 +74,13 @@ describe("ECS topology (strict mocks)", () => {
         expect(r.outputs.consoleUrl).to.equal(
             "https://us-east-1.console.aws.amazon.com/bedrock-agentcore/home?region=us-east-1#/harnesses/zscaler_mcp_harness_dev-AbCdE12345",
         );
+    });
+
+    it("aliases the harness to its place under the gateway topology, so a topology switch updates it", async () => {
+        await run();
+        expect(registrationOptions("zscaler-mcp:harness:HarnessAgent", "zscaler-mcp-agent").aliasParents).to.deep.equal([
+            "urn:pulumi:dev::zscaler-mcp-harness::zscaler-mcp:topology:Gateway::zscaler-mcp",
+        ]);
     });
 
     it("hands roles to their users only after the policies are attached", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ACCOUNT, COGNITO_CLIENT_SECRET, isSecretWrapper, one, plaintextOccurrences, ProgramRun, runProgram, unwrap } from "../support/mocks";
+import { ACCOUNT, COGNITO_CLIENT_SECRET, isSecretWrapper, one, plaintextOccurrences, ProgramRun, registrationOptions, runProgram, unwrap } from "../support/mocks";
 
 const CLIENT_SECRET = "zs-client-secret-Gateway-77";
 const BASE: Record<string, string> = {
@@ -62,6 +62,13 @@ describe("Gateway topology (strict mocks)", () => {
             cognitoTokenEndpoint: `https://zscaler-mcp-dev-${ACCOUNT}.auth.us-east-1.amazoncognito.com/oauth2/token`,
             oauthProviderArn: OAUTH_ARN,
         });
+    });
+
+    it("aliases the harness to its place under the ECS topology", async () => {
+        await run();
+        expect(registrationOptions("zscaler-mcp:harness:HarnessAgent", "zscaler-mcp-agent").aliasParents).to.deep.equal([
+            "urn:pulumi:dev::zscaler-mcp-harness::zscaler-mcp:topology:Ecs::zscaler-mcp",
+        ]);
     });
 
     it("configures Cognito for client credentials only", async () => {

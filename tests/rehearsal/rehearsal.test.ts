@@ -52,6 +52,26 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
         expect(endpointIds(bench.fake)).to.deep.equal([]);
     });
 
+    it("switches a stack from ecs to gateway, updating the harness in place and removing the ECS pieces", async () => {
+        bench.fake.reset();
+        const r = new Rehearsal(bench.fake, bench.host);
+        const ecs = SCENARIOS[0].config;
+        expect((await r.up({ config: ecs, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
+        const harnessId = bench.fake.list("harness")[0].id;
+        const switched = await r.up({ config: { ...ecs, topology: "gateway" }, secretKeys: ["zscalerClientSecret"] });
+        expect(switched.ok, switched.error).to.equal(true);
+        const dynamicChanges = switched.operations.filter((o) => o.type.startsWith("pulumi-nodejs:") && o.op !== "same").map((o) => `${o.op} ${o.name}`);
+        expect(dynamicChanges).to.include.members(["update zscaler-mcp-agent-harness", "delete zscaler-mcp-service", "delete zscaler-mcp-api-key", "create zscaler-mcp-gateway"]);
+        const [harness] = bench.fake.list("harness");
+        expect(harness.id).to.equal(harnessId);
+        expect(harness.data.tools[0].type).to.equal("agentcore_gateway");
+        expect(bench.fake.list("ecs").filter((x) => x.status !== "INACTIVE")).to.deep.equal([]);
+        expect(bench.fake.list("apikey")).to.deep.equal([]);
+        expect(r.dynamicIds()).to.deep.equal(endpointIds(bench.fake));
+        await r.destroy();
+        expect(endpointIds(bench.fake)).to.deep.equal([]);
+    });
+
     it("finds no secret outside what Pulumi keeps secret, including the serialized providers", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);

@@ -21,7 +21,14 @@ export interface Registered {
 }
 
 // The mock monitor drops resource options; capture the ones the tests check from the request.
-const registered = new Map<string, { retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[] }>();
+interface CapturedOptions {
+    retainOnDelete: boolean;
+    dependencies: string[];
+    additionalSecretOutputs: string[];
+    /** Parent URNs of the aliases the resource was registered with. */
+    aliasParents: string[];
+}
+const registered = new Map<string, CapturedOptions>();
 const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
 const originalRegister = mocksModule.MockMonitor.prototype.registerResource;
 mocksModule.MockMonitor.prototype.registerResource = function (req: any, callback: any) {
@@ -29,6 +36,7 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
         retainOnDelete: req.getRetainondelete() === true,
         dependencies: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        aliasParents: req.getAliasesList().map((a: any) => a.getSpec?.()?.getParenturn?.() ?? "").filter(Boolean),
     });
     return originalRegister.call(this, req, callback);
 };
@@ -76,8 +84,8 @@ export function plaintextOccurrences(v: unknown, needle: string, at = "$"): stri
 }
 
 /** Resource options the engine would see, captured from the registration request. */
-export function registrationOptions(type: string, name: string): { retainOnDelete: boolean; dependencies: string[]; additionalSecretOutputs: string[] } {
-    return registered.get(`${type}::${name}`) ?? { retainOnDelete: false, dependencies: [], additionalSecretOutputs: [] };
+export function registrationOptions(type: string, name: string): CapturedOptions {
+    return registered.get(`${type}::${name}`) ?? { retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], aliasParents: [] };
 }
 
 export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
