@@ -215,7 +215,7 @@ function defaultNames(stack: string): Names {
     };
 }
 
-/** Keys a user may set; used by the README check and by the unknown-key warning. */
+/** Keys a user may set: exactly those Pulumi.yaml declares (a test keeps the two equal). */
 export const CONFIG_KEYS = [
     "topology",
     "zscalerClientId",

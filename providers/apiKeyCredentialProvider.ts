@@ -4,7 +4,7 @@
  * a refresh never reports it as drift. A new key is rotated in place; a new name replaces.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, withRetries } from "./lifecycle";
 import { controlClient, syncTags } from "./controlPlane";
 
 export interface ApiKeyCredentialProviderInputs {
@@ -58,21 +58,17 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
 
     async read(id, props) {
         const { sdk, client } = await controlClient(props!.region);
-        try {
-            const res = await withRetries(() => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: id })), {
-                what: `read API-key credential provider "${id}"`,
-            });
-            // The key itself is never returned: keep the one in state.
-            return {
-                id,
-                props: { ...props!, name: res.name!, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
-            };
-        } catch (e) {
-            if (isNotFound(e)) {
-                return {};
-            }
-            throw e;
+        const res = await findOrUndefined(`read API-key credential provider "${id}"`, () =>
+            client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: id })),
+        );
+        if (!res) {
+            return {};
         }
+        // The key itself is never returned: keep the one in state.
+        return {
+            id,
+            props: { ...props!, name: res.name!, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
+        };
     },
 
     async update(id, olds, news) {

@@ -330,8 +330,9 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
 
     async update(id, olds, news) {
         const fqdn = olds.endpoint || undefined;
+        // Tags have their own API, and waitForAllowList only changes how create waits.
         const changedBeyondTags = EXPRESS_DIFF.updatable
-            .filter((f) => f !== "tags")
+            .filter((f) => f !== "tags" && f !== "waitForAllowList")
             .some((f) => JSON.stringify((olds as any)[f]) !== JSON.stringify((news as any)[f]));
         if (changedBeyondTags || olds.status !== "ACTIVE") {
             await updateService(news, id, fqdn);

@@ -4,7 +4,7 @@
  * replace; client id, secret and discovery URL update in place.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, isNotFound, withRetries } from "./lifecycle";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, withRetries } from "./lifecycle";
 import { controlClient, syncTags } from "./controlPlane";
 
 export interface Oauth2CredentialProviderInputs {
@@ -67,27 +67,24 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
 
     async read(id, props) {
         const { sdk, client } = await controlClient(props!.region);
-        try {
-            const res = await withRetries(() => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: id })), {
-                what: `read OAuth2 credential provider "${id}"`,
-            });
-            const custom = res.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
-            return {
-                id,
-                props: {
-                    ...props!,
-                    clientId: custom?.clientId ?? props!.clientId,
-                    discoveryUrl: custom?.oauthDiscovery?.discoveryUrl ?? props!.discoveryUrl,
-                    credentialProviderArn: res.credentialProviderArn!,
-                    callbackUrl: res.callbackUrl,
-                },
-            };
-        } catch (e) {
-            if (isNotFound(e)) {
-                return {};
-            }
-            throw e;
+        const res = await findOrUndefined(`read OAuth2 credential provider "${id}"`, () =>
+            client.send(new sdk.GetOauth2CredentialProviderCommand({ name: id })),
+        );
+        if (!res) {
+            return {};
         }
+        // AWS returns the client id and discovery URL, never the secret: keep the one in state.
+        const custom = res.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
+        return {
+            id,
+            props: {
+                ...props!,
+                clientId: custom?.clientId ?? props!.clientId,
+                discoveryUrl: custom?.oauthDiscovery?.discoveryUrl ?? props!.discoveryUrl,
+                credentialProviderArn: res.credentialProviderArn!,
+                callbackUrl: res.callbackUrl,
+            },
+        };
     },
 
     async update(id, olds, news) {

@@ -6,7 +6,7 @@
  * resources get realistic ids and ARNs. State is kept between runs, as a stack's state is.
  */
 import { FakeAws } from "../fakeaws/server";
-import { DEFAULT_INVOKES, executeProgram, isSecretWrapper, mockState, PROJECT, registrationOptions, strictInvoke, unwrap } from "../support/mocks";
+import { DEFAULT_INVOKES, executeProgram, isSecretWrapper, mockState, plaintextOccurrences, PROJECT, registrationOptions, strictInvoke, unwrap } from "../support/mocks";
 import { ProviderError, ProviderHost, Props } from "./host";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -308,28 +308,6 @@ export function endpointIds(fake: FakeAws): string[] {
 
 /** Where a secret shows in plaintext: anything observed outside a value Pulumi keeps secret. */
 export function leaks(r: Rehearsal, needles: string[], printed: string[] = []): string[] {
-    const found: string[] = [];
-    const scan = (where: string, v: unknown): void => {
-        if (isSecretWrapper(v)) {
-            return;
-        }
-        if (typeof v === "string") {
-            for (const n of needles) {
-                if (v.includes(n)) {
-                    found.push(where);
-                }
-            }
-        } else if (Array.isArray(v)) {
-            v.forEach((x, i) => scan(`${where}[${i}]`, x));
-        } else if (v && typeof v === "object") {
-            Object.entries(v).forEach(([k, x]) => scan(`${where}.${k}`, x));
-        }
-    };
-    for (const o of r.observed) {
-        if (!o.secret) {
-            scan(o.where, o.value);
-        }
-    }
-    printed.forEach((line, i) => scan(`printed line ${i + 1}`, line));
-    return found;
+    const seen = [...r.observed.filter((o) => !o.secret).map((o) => ({ where: o.where, value: o.value })), ...printed.map((line, i) => ({ where: `printed line ${i + 1}`, value: line }))];
+    return seen.flatMap(({ where, value }) => needles.flatMap((n) => plaintextOccurrences(value, n, where)));
 }
