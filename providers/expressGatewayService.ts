@@ -19,6 +19,7 @@ import {
     IAM_PROPAGATION,
     initFailed,
     isNotFound,
+    isUnknown,
     sdkClientConfig,
     tagChanges,
     waitForStatus,
@@ -244,7 +245,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             ["region", "serviceName", "cluster", "executionRoleArn", "infrastructureRoleArn", "container"],
             { serviceName: { re: /^[a-zA-Z][a-zA-Z0-9_-]{0,254}$/, rule: "a letter, then letters, digits, hyphens or underscores" } },
         );
-        if (news.hostValidation !== undefined && news.hostValidation !== "auto" && news.hostValidation !== "disabled") {
+        if (news.hostValidation !== undefined && !isUnknown(news.hostValidation) && news.hostValidation !== "auto" && news.hostValidation !== "disabled") {
             failures.push({ property: "hostValidation", reason: 'hostValidation must be "auto" or "disabled"' });
         }
         return {

@@ -21,9 +21,11 @@ export interface ExpressGatewayServiceRolloutOutputs extends ExpressGatewayServi
     status: string;
 }
 
+// Nothing exists in AWS for a rollout, so nothing needs replacing: a new service (or, in a
+// preview, a service whose ARN is not known yet) is simply waited for again, in place.
 export const ROLLOUT_DIFF: DiffSpec = {
-    createOnly: ["region", "serviceArn"],
-    updatable: ["serviceName", "cluster", "allowedHostsValue"],
+    createOnly: ["region"],
+    updatable: ["serviceArn", "serviceName", "cluster", "allowedHostsValue"],
 };
 
 async function waitRolledOut(i: ExpressGatewayServiceRolloutInputs): Promise<string> {

@@ -21,6 +21,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    isUnknown,
     newClientToken,
     refreshInputs,
     waitForStatus,
@@ -119,7 +120,13 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
         });
         if (Array.isArray(news.tools)) {
             news.tools.forEach((t, i) => {
-                if (!t || typeof t.type !== "string" || (t.name !== undefined && !/^[a-zA-Z0-9_-]{1,64}$/.test(t.name))) {
+                // During a preview a tool, or any field of it, may not be known yet: check only what is.
+                if (isUnknown(t)) {
+                    return;
+                }
+                const typeOk = isUnknown(t?.type) || typeof t?.type === "string";
+                const nameOk = t?.name === undefined || isUnknown(t.name) || /^[a-zA-Z0-9_-]{1,64}$/.test(t.name);
+                if (!t || typeof t !== "object" || !typeOk || !nameOk) {
                     failures.push({ property: "tools", reason: `tools[${i}] needs a type and a name of 1-64 letters, digits, _ or -` });
                 }
             });

@@ -337,6 +337,11 @@ function normalise(value: unknown): unknown {
     return value;
 }
 
+/** True for a value the engine does not know yet (a preview before the resource it comes from exists). */
+export function isUnknown(value: unknown): boolean {
+    return value === UNKNOWN;
+}
+
 export function containsUnknown(value: unknown): boolean {
     if (value === UNKNOWN) {
         return true;

@@ -6,7 +6,19 @@
  * resources get realistic ids and ARNs. State is kept between runs, as a stack's state is.
  */
 import { FakeAws } from "../fakeaws/server";
-import { DEFAULT_INVOKES, executeProgram, isSecretWrapper, mockState, plaintextOccurrences, PROJECT, registrationOptions, strictInvoke, unwrap } from "../support/mocks";
+import { containsUnknown, stableStringify } from "../../providers/lifecycle";
+import {
+    DEFAULT_INVOKES,
+    executeProgram,
+    isSecretWrapper,
+    mockState,
+    plaintextOccurrences,
+    PROJECT,
+    registrationOptions,
+    strictInvoke,
+    unknownsAsWire,
+    unwrap,
+} from "../support/mocks";
 import { ProviderError, ProviderHost, Props } from "./host";
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -37,6 +49,8 @@ export interface Operation {
     endMs: number;
     ok: boolean;
     error?: string;
+    /** In a preview: the inputs that held an unknown value when Check was called. */
+    unknownInputs?: string[];
 }
 
 export interface RunResult {
@@ -54,6 +68,12 @@ export interface UpOptions {
     invokes?: Record<string, (inputs: any) => Record<string, unknown>>;
     /** Read every dynamic resource first, like `pulumi up --refresh`. */
     refresh?: boolean;
+    /**
+     * Plan only, as `pulumi preview` (and the preview `pulumi up` runs first) does: the program runs
+     * with unknown values for every output not known yet, each dynamic resource's Check (and Diff,
+     * when it exists) goes to the dynamic-provider host, and nothing is created, changed or deleted.
+     */
+    preview?: boolean;
 }
 
 function secretKeysOf(inputs: Record<string, unknown>): string[] {
@@ -121,9 +141,17 @@ export class Rehearsal {
             }
         }
 
-        const register = async (type: string, name: string, rawInputs: Record<string, any>): Promise<{ id: string; state: Props }> => {
+        const register = async (type: string, name: string, rawInputs: Record<string, any>): Promise<{ id: string | undefined; state: Props }> => {
             seen.add(name);
             const options = registrationOptions(type, name);
+            if (opts.preview && !type.startsWith("pulumi-nodejs:dynamic/") && !type.startsWith("zscaler-mcp:") && !type.startsWith("pulumi:providers:")) {
+                // A planned AWS resource: new ones have only their inputs; changed ones keep what they computed.
+                const known = this.state.get(name);
+                const t0 = this.now();
+                const same = known !== undefined && stableStringify(unwrap(known.inputs)) === stableStringify(unwrap(rawInputs));
+                operations.push({ name, type, op: known ? (same ? "same" : "update") : "create", startMs: t0 - started, endMs: t0 - started, ok: true });
+                return known ? { id: known.id, state: same ? known.outputs : { ...known.outputs, ...rawInputs } } : { id: undefined, state: rawInputs };
+            }
             if (!type.startsWith("pulumi-nodejs:dynamic/")) {
                 const result = mockState(type, name, rawInputs, region);
                 const entry: StateEntry = {
@@ -153,7 +181,7 @@ export class Rehearsal {
                 return result;
             }
             const secretKeys = [...new Set([...secretKeysOf(rawInputs), ...options.additionalSecretOutputs])];
-            const news = unwrap(rawInputs) as Props;
+            const news = unwrap(unknownsAsWire(rawInputs)) as Props;
             for (const [k, v] of Object.entries(news)) {
                 this.observed.push({ where: `${name}.inputs.${k}`, value: v, secret: secretKeys.includes(k) });
             }
@@ -169,6 +197,17 @@ export class Rehearsal {
                 throw new Error(msg);
             }
             const inputs = checked.inputs;
+            if (opts.preview) {
+                // As the engine plans: outputs of a new, replaced or updated resource are its inputs, the rest unknown.
+                const d = prior ? await this.host.diff(urn, prior.id, prior.outputs, inputs) : undefined;
+                const kind: OpKind = !d ? "create" : d.changes === "none" ? "same" : d.replaces.length > 0 ? "replace" : "update";
+                op(kind, true);
+                operations[operations.length - 1].unknownInputs = Object.keys(news).filter((k) => containsUnknown(news[k]));
+                if (kind === "same") {
+                    return { id: prior!.id, state: wrapSecrets(prior!.outputs, secretKeys) };
+                }
+                return { id: kind === "update" ? prior!.id : undefined, state: wrapSecrets(inputs, secretKeys) };
+            }
             const keep = (id: string, outs: Props): { id: string; state: Props } => {
                 this.record({ name, type, urn, id, dynamic: true, inputs, outputs: outs, secretKeys, order: 0 });
                 return { id, state: wrapSecrets(outs, secretKeys) };
@@ -225,6 +264,7 @@ export class Rehearsal {
             config: opts.config,
             secretKeys: opts.secretKeys,
             stack: this.stack,
+            preview: opts.preview,
             mocks: {
                 newResource: (args) => {
                     const p = register(args.type, args.name, args.inputs);
@@ -246,7 +286,11 @@ export class Rehearsal {
         // Report the provider's own error, as the engine does, rather than what it did to dependents.
         const failedOp = operations.find((o) => !o.ok);
         let error = failedOp ? `${failedOp.name}: ${failedOp.error}` : result.error?.message;
-        if (!error) {
+        if (!error && opts.preview) {
+            for (const entry of [...this.state.values()].filter((e) => !seen.has(e.name))) {
+                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: this.now() - started, endMs: this.now() - started, ok: true });
+            }
+        } else if (!error) {
             // Resources no longer in the program, and replaced ones, go last, newest first.
             const gone = [...this.state.values()].filter((e) => !seen.has(e.name));
             error = await this.deleteAll([...pendingDeletes, ...gone], operations, started);

@@ -52,6 +52,26 @@ export function isSecretWrapper(v: unknown): v is { value: unknown } {
     return !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }
 
+const outputModule = require("@pulumi/pulumi/output") as { isUnknown(v: unknown): boolean };
+const UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Replaces the values a preview does not know yet with the marker the engine sends providers in their place. */
+export function unknownsAsWire(v: any): any {
+    if (outputModule.isUnknown(v)) {
+        return UNKNOWN_WIRE;
+    }
+    if (isSecretWrapper(v)) {
+        return { ...v, value: unknownsAsWire(v.value) };
+    }
+    if (Array.isArray(v)) {
+        return v.map(unknownsAsWire);
+    }
+    if (v && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unknownsAsWire(x)]));
+    }
+    return v;
+}
+
 /** Removes secret wrappers, for assertions on the values. */
 export function unwrap(v: any): any {
     if (isSecretWrapper(v)) {
@@ -204,6 +224,8 @@ export interface RunOptions {
 
 export interface ExecuteOptions {
     config: Record<string, string>;
+    /** Run as `pulumi preview` does: computed outputs of new and updated resources are unknown. */
+    preview?: boolean;
     secretKeys?: string[];
     stack?: string;
     mocks: pulumi.runtime.Mocks;
@@ -220,7 +242,7 @@ export const PROJECT = "zscaler-mcp-harness";
 export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: Record<string, unknown>; warnings: string[]; error?: Error }> {
     const warnings: string[] = [];
     const outputs: Record<string, unknown> = {};
-    await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack ?? "dev", false);
+    await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack ?? "dev", opts.preview ?? false);
     const full: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.config)) {
         full[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
