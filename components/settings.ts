@@ -443,18 +443,18 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     const needsCredentials = topology === "ecs" || secretsMode !== "external";
     if (needsCredentials) {
         if (zscaler.clientId === undefined) {
-            problems.push("zscalerClientId: missing. Run: pulumi config set zscalerClientId <your OneAPI client id>");
+            problems.push("zscalerClientId: missing. Run: pulumi config set zscalerClientId <client id>");
         }
         if (zscaler.clientSecret === undefined) {
             problems.push(
-                "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <your OneAPI client secret>",
+                "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <client secret>",
             );
         }
     }
     if (zscaler.clientSecret !== undefined && !raw.isSecret("zscalerClientSecret")) {
         problems.push(
             "zscalerClientSecret: stored as plaintext in the stack file. Store it encrypted: " +
-                "pulumi config set --secret zscalerClientSecret <your OneAPI client secret>",
+                "pulumi config set --secret zscalerClientSecret <client secret>",
         );
     }
     if (deploysServer && secretsMode !== "external") {
@@ -574,6 +574,9 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     const tags: Record<string, string> = {
         "managed-by": "zscaler-mcp-harness",
         integration: "harness",
+        // Ownership: a resource carrying both is this stack's own (the providers adopt it after an
+        // interrupted deploy; anything else of the same name is refused).
+        "pulumi-project": ctx.project,
         "pulumi-stack": ctx.stack,
     };
     if (topology === "gateway") {

@@ -28,3 +28,10 @@ export async function syncTags(
         await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), { what: `untag ${arn}` });
     }
 }
+
+/** A resource's tags (ListTagsForResource). */
+export async function listTags(region: string, arn: string): Promise<Record<string, string>> {
+    const { sdk, client } = await controlClient(region);
+    const res = await withRetries(() => client.send(new sdk.ListTagsForResourceCommand({ resourceArn: arn })), { what: `list the tags of ${arn}` });
+    return res.tags ?? {};
+}

@@ -15,19 +15,22 @@ import {
     checkFields,
     compact,
     deleteAndWait,
+    diffInputs,
     diffWithStatus,
     DiffSpec,
     errorName,
+    findAdoptable,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    isNameTaken,
     isUnknown,
     newClientToken,
     refreshInputs,
     waitForStatus,
     withRetries,
 } from "./lifecycle";
-import { controlClient, syncTags } from "./controlPlane";
+import { controlClient, listTags, syncTags } from "./controlPlane";
 
 export interface HarnessInputs {
     region: string;
@@ -109,6 +112,103 @@ function waitReady(inputs: HarnessInputs, id: string): Promise<AwsHarness | unde
     });
 }
 
+/** The harness holding a name, if any (ListHarnesses, then GetHarness). */
+async function findByName(region: string, harnessName: string): Promise<AwsHarness | undefined> {
+    const { sdk, client } = await controlClient(region);
+    let nextToken: string | undefined;
+    do {
+        const page = await withRetries(() => client.send(new sdk.ListHarnessesCommand({ nextToken })), { what: `list harnesses to find "${harnessName}"` });
+        const hit = page.harnesses?.find((h) => h.harnessName === harnessName);
+        if (hit) {
+            return getHarness(region, hit.harnessId!);
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
+}
+
+/**
+ * Brings an existing harness to `news`: waits for it to settle, calls UpdateHarness (one client
+ * token for every retry), applies tag changes, and waits for READY. A failure keeps it in state.
+ */
+async function applyInputs(id: string, arn: string, oldTags: Record<string, string> | undefined, news: HarnessInputs, hadMemory: boolean): Promise<HarnessOutputs> {
+    const { sdk, client } = await controlClient(news.region);
+    const current = await waitForStatus<AwsHarness>({
+        resource: label(news, id),
+        read: () => getHarness(news.region, id),
+        status: (h) => h.status!,
+        pending: HARNESS_STATUS.pending,
+        target: ["READY", "UPDATE_FAILED"],
+        timeoutMs: CREATE_TIMEOUT_MS,
+    });
+    if (!current) {
+        throw new Error(`${label(news, id)} no longer exists; run pulumi refresh, then pulumi up to create it again.`);
+    }
+    const clientToken = newClientToken();
+    await withRetries(
+        () =>
+            client.send(
+                new sdk.UpdateHarnessCommand(
+                    compact({
+                        harnessId: id,
+                        clientToken,
+                        executionRoleArn: news.executionRoleArn,
+                        model: news.model,
+                        systemPrompt: news.systemPrompt,
+                        tools: news.tools,
+                        maxIterations: news.maxIterations,
+                        maxTokens: news.maxTokens,
+                        timeoutSeconds: news.timeoutSeconds,
+                        // Optional configurations travel in a wrapper: an empty one clears the value.
+                        memory: hadMemory || news.memory !== undefined ? compact({ optionalValue: news.memory }) : undefined,
+                    }),
+                ),
+            ),
+        { what: `update ${label(news, id)}`, propagation: IAM_PROPAGATION.harness },
+    );
+    await syncTags(news.region, arn, oldTags, news.tags);
+    try {
+        const ready = (await waitReady(news, id))!;
+        return { ...news, ...outputsOf(ready) };
+    } catch (e) {
+        throw initFailed(String((e as Error).message), id, { harnessId: id, arn, status: "UPDATE_FAILED" }, news as any);
+    }
+}
+
+/**
+ * A create found the name taken. When the harness holding it is this stack's own (a create whose
+ * answer was lost, or a deploy killed before Pulumi recorded it), it is taken over and brought to
+ * the desired inputs; one left CREATE_FAILED is deleted and created again. Anyone else's is refused.
+ */
+async function adopt(inputs: HarnessInputs, cause: unknown): Promise<{ id: string; outs: HarnessOutputs }> {
+    const { found, tags } = await findAdoptable<AwsHarness>(
+        {
+            what: label(inputs),
+            find: () => findByName(inputs.region, inputs.harnessName),
+            tagsOf: (h) => listTags(inputs.region, h.arn!),
+            desiredTags: inputs.tags,
+            wayOut: "Choose another name with pulumi config set harnessName <name>, or delete that harness.",
+        },
+        cause,
+    );
+    const id = found.harnessId!;
+    const settled = await waitForStatus<AwsHarness>({
+        resource: label(inputs, id),
+        read: () => getHarness(inputs.region, id),
+        status: (h) => h.status!,
+        pending: HARNESS_STATUS.pending,
+        target: ["READY", "UPDATE_FAILED", "CREATE_FAILED"],
+        timeoutMs: CREATE_TIMEOUT_MS,
+    });
+    if (!settled || settled.status === "CREATE_FAILED") {
+        if (settled) {
+            await harnessProvider.delete!(id, { ...inputs, harnessId: id, arn: found.arn!, status: "CREATE_FAILED" });
+        }
+        return harnessProvider.create!(inputs) as Promise<{ id: string; outs: HarnessOutputs }>;
+    }
+    return { id, outs: await applyInputs(id, found.arn!, tags, inputs, true) };
+}
+
 export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, HarnessOutputs> = {
     async check(_olds, news) {
         const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "harnessName", "executionRoleArn", "model", "tools"], {
@@ -140,29 +240,38 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
 
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
+        // One token for the whole create: a retry after a lost answer gets the same harness back.
         const clientToken = newClientToken();
-        const res = await withRetries(
-            () =>
-                client.send(
-                    new sdk.CreateHarnessCommand(
-                        compact({
-                            harnessName: inputs.harnessName,
-                            executionRoleArn: inputs.executionRoleArn,
-                            clientToken,
-                            model: inputs.model,
-                            systemPrompt: inputs.systemPrompt,
-                            tools: inputs.tools,
-                            maxIterations: inputs.maxIterations,
-                            maxTokens: inputs.maxTokens,
-                            timeoutSeconds: inputs.timeoutSeconds,
-                            memory: inputs.memory,
-                            tags: inputs.tags,
-                        }),
+        let created: AwsHarness;
+        try {
+            const res = await withRetries(
+                () =>
+                    client.send(
+                        new sdk.CreateHarnessCommand(
+                            compact({
+                                harnessName: inputs.harnessName,
+                                executionRoleArn: inputs.executionRoleArn,
+                                clientToken,
+                                model: inputs.model,
+                                systemPrompt: inputs.systemPrompt,
+                                tools: inputs.tools,
+                                maxIterations: inputs.maxIterations,
+                                maxTokens: inputs.maxTokens,
+                                timeoutSeconds: inputs.timeoutSeconds,
+                                memory: inputs.memory,
+                                tags: inputs.tags,
+                            }),
+                        ),
                     ),
-                ),
-            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.harness },
-        );
-        const created = res.harness!;
+                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.harness },
+            );
+            created = res.harness!;
+        } catch (e) {
+            if (!isNameTaken(e)) {
+                throw e;
+            }
+            return adopt(inputs, e);
+        }
         try {
             const ready = (await waitReady(inputs, created.harnessId!))!;
             return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready) } };
@@ -191,47 +300,13 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
     },
 
     async update(id, olds, news) {
-        const { sdk, client } = await controlClient(news.region);
-        // A harness still settling from the last run must finish before it accepts an update.
-        const current = await waitForStatus<AwsHarness>({
-            resource: label(news, id),
-            read: () => getHarness(news.region, id),
-            status: (h) => h.status!,
-            pending: HARNESS_STATUS.pending,
-            target: ["READY", "UPDATE_FAILED"],
-            timeoutMs: CREATE_TIMEOUT_MS,
-        });
-        if (!current) {
-            throw new Error(`${label(news, id)} no longer exists; run pulumi refresh, then pulumi up to create it again.`);
+        const changed = diffInputs(olds as any, news as any, HARNESS_DIFF).changed;
+        if (olds.status === "READY" && changed.every((f) => f === "tags")) {
+            // Tags have their own API: no UpdateHarness, no new version, no wait.
+            await syncTags(news.region, olds.arn, olds.tags, news.tags);
+            return { outs: { ...olds, ...news } };
         }
-        await withRetries(
-            () =>
-                client.send(
-                    new sdk.UpdateHarnessCommand(
-                        compact({
-                            harnessId: id,
-                            clientToken: newClientToken(),
-                            executionRoleArn: news.executionRoleArn,
-                            model: news.model,
-                            systemPrompt: news.systemPrompt,
-                            tools: news.tools,
-                            maxIterations: news.maxIterations,
-                            maxTokens: news.maxTokens,
-                            timeoutSeconds: news.timeoutSeconds,
-                            // Optional configurations travel in a wrapper: an empty one clears the value.
-                            memory: olds.memory !== undefined || news.memory !== undefined ? compact({ optionalValue: news.memory }) : undefined,
-                        }),
-                    ),
-                ),
-            { what: `update ${label(news, id)}`, propagation: IAM_PROPAGATION.harness },
-        );
-        await syncTags(news.region, olds.arn, olds.tags, news.tags);
-        try {
-            const ready = (await waitReady(news, id))!;
-            return { outs: { ...news, ...outputsOf(ready) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { harnessId: id, arn: olds.arn, status: "UPDATE_FAILED" }, news as any);
-        }
+        return { outs: await applyInputs(id, olds.arn, olds.tags, news, olds.memory !== undefined) };
     },
 
     async delete(id, props) {

@@ -507,6 +507,61 @@ export async function deleteAndWait<T>(o: DeleteOptions<T>): Promise<void> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Adoption: a create that finds its own resource already there
+
+/** The tags that make a resource a stack's own: both present, both equal. */
+export const OWNER_TAGS = ["pulumi-project", "pulumi-stack"] as const;
+
+/** True when `actual` carries the ownership tags that `desired` asks for (and `desired` asks for them). */
+export function isOwnedBy(desired: Record<string, string> | undefined, actual: Record<string, string> | undefined): boolean {
+    return OWNER_TAGS.every((k) => desired?.[k] !== undefined && actual?.[k] === desired[k]);
+}
+
+/** AWS's answers to a create whose name is already taken (ECS words it "not idempotent"). */
+export function isNameTaken(e: unknown): boolean {
+    const name = errorName(e);
+    const message = errorMessage(e);
+    return (
+        name === "ConflictException" ||
+        name === "ResourceAlreadyExistsException" ||
+        (["ValidationException", "InvalidParameterException"].includes(name) && /already exists|not idempotent/i.test(message))
+    );
+}
+
+export interface AdoptSpec<F> {
+    /** The resource as a person names it: `harness "zscaler_mcp_harness_dev"`. */
+    what: string;
+    /** Finds the resource holding the name; undefined when there is none (any more). */
+    find: () => Promise<F | undefined>;
+    /** Its tags, as AWS reports them. */
+    tagsOf: (found: F) => Promise<Record<string, string> | undefined>;
+    /** The tags this stack gives it (they carry the ownership tags). */
+    desiredTags: Record<string, string> | undefined;
+    /** What the user can do when it is someone else's: the config key to change, say. */
+    wayOut: string;
+}
+
+/**
+ * After a create found its name taken: the resource holding it, when it carries this stack's
+ * ownership tags (a create whose answer never arrived, or a deploy killed before Pulumi recorded
+ * it), so the caller can take it over. Anything else is refused, naming it and the way out; the
+ * create's own error is rethrown when nothing holds the name after all.
+ */
+export async function findAdoptable<F>(spec: AdoptSpec<F>, cause: unknown): Promise<{ found: F; tags: Record<string, string> }> {
+    const found = await spec.find();
+    if (found === undefined) {
+        throw cause;
+    }
+    const tags = (await spec.tagsOf(found)) ?? {};
+    if (!isOwnedBy(spec.desiredTags, tags)) {
+        const owner = OWNER_TAGS.map((k) => `${k}=${tags[k] ?? "(none)"}`).join(", ");
+        const ours = OWNER_TAGS.map((k) => `${k}=${spec.desiredTags?.[k] ?? "(none)"}`).join(", ");
+        throw new Error(`${spec.what} already exists and is not this stack's (it has ${owner}; this stack is ${ours}), so it is left alone. ${spec.wayOut}`);
+    }
+    return { found, tags };
+}
+
 /** Tag changes between two tag maps: what to set (new or changed values) and which keys to remove. */
 export function tagChanges(
     olds: Record<string, string> | undefined,

@@ -42,7 +42,7 @@ describe("settings", () => {
             secretPrefix: "zscaler-mcp-harness/prod-eu/credentials-",
         });
         expect(s.model).to.deep.equal({ modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 });
-        expect(s.tags).to.deep.equal({ "managed-by": "zscaler-mcp-harness", integration: "harness", "pulumi-stack": "prod-eu" });
+        expect(s.tags).to.deep.equal({ "managed-by": "zscaler-mcp-harness", integration: "harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "prod-eu" });
         expect(s.harness.maxIterations).to.equal(undefined);
     });
 
@@ -91,8 +91,8 @@ describe("settings", () => {
 
     it("asks for missing credentials with the exact command", () => {
         expect(problems({})).to.deep.equal([
-            "zscalerClientId: missing. Run: pulumi config set zscalerClientId <your OneAPI client id>",
-            "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <your OneAPI client secret>",
+            "zscalerClientId: missing. Run: pulumi config set zscalerClientId <client id>",
+            "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <client secret>",
             "zscalerCustomerId: missing; the MCP server needs it. Run: pulumi config set zscalerCustomerId <id>",
             "zscalerVanityDomain: missing; the MCP server needs it. Run: pulumi config set zscalerVanityDomain <domain>",
         ]);
@@ -100,7 +100,7 @@ describe("settings", () => {
 
     it("refuses a client secret stored as plaintext config", () => {
         expect(problems(GOOD, [])).to.deep.equal([
-            "zscalerClientSecret: stored as plaintext in the stack file. Store it encrypted: pulumi config set --secret zscalerClientSecret <your OneAPI client secret>",
+            "zscalerClientSecret: stored as plaintext in the stack file. Store it encrypted: pulumi config set --secret zscalerClientSecret <client secret>",
         ]);
     });
 

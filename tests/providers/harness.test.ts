@@ -181,4 +181,55 @@ describe("Harness provider", () => {
         await harnessProvider.delete!(id, outs);
         expect(ctx.fake.callsTo("DeleteHarness").map((c) => c.error ?? "ok")).to.deep.equal(["ok", "ResourceNotFoundException"]);
     });
+
+    describe("a create that finds the name taken", () => {
+        const OWN = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+
+        it("takes over this stack's own harness (a create recorded nowhere) and brings it to the inputs", async () => {
+            const orphan = (await harnessProvider.create!(inputs({ tags: OWN, systemPrompt: [{ text: "old prompt" }] }))) as Created;
+            const adopted = (await harnessProvider.create!(inputs({ tags: OWN }))) as Created;
+            expect(adopted.id).to.equal(orphan.id);
+            expect(adopted.outs.status).to.equal("READY");
+            expect(ctx.fake.list("harness").map((h) => [h.id, h.data.systemPrompt[0].text])).to.deep.equal([[orphan.id, "You are a Zscaler admin assistant."]]);
+            expect(ctx.fake.callsTo("CreateHarness").map((c) => c.error ?? "ok")).to.deep.equal(["ok", "ConflictException"]);
+            expect(ctx.fake.callsTo("UpdateHarness")).to.have.length(1);
+        });
+
+        it("waits for an own harness that is still being created before taking it over", async () => {
+            const { sdk, client } = await import("../../providers/controlPlane").then((m) => m.controlClient("us-east-1"));
+            const { harness } = await client.send(
+                new sdk.CreateHarnessCommand({ ...inputs({ tags: OWN }), region: undefined } as any),
+            );
+            const adopted = (await harnessProvider.create!(inputs({ tags: OWN }))) as Created;
+            expect(adopted.id).to.equal(harness!.harnessId);
+            expect(ctx.fake.callsTo("UpdateHarness").map((c) => c.error ?? "ok")).to.deep.equal(["ok"]);
+        });
+
+        it("refuses a harness of that name that is not this stack's, naming it and the way out", async () => {
+            await harnessProvider.create!(inputs({ tags: { ...OWN, "pulumi-stack": "prod" } }));
+            const err = await rejection(harnessProvider.create!(inputs({ tags: OWN })));
+            expect(err.message).to.equal(
+                'harness "zscaler_mcp_harness_dev" already exists and is not this stack\'s (it has pulumi-project=zscaler-mcp-harness, pulumi-stack=prod; ' +
+                    "this stack is pulumi-project=zscaler-mcp-harness, pulumi-stack=dev), so it is left alone. " +
+                    "Choose another name with pulumi config set harnessName <name>, or delete that harness.",
+            );
+            expect(ctx.fake.callsTo("UpdateHarness")).to.deep.equal([]);
+        });
+
+        it("refuses to take anything over when the inputs carry no ownership tags", async () => {
+            await harnessProvider.create!(inputs());
+            const err = await rejection(harnessProvider.create!(inputs()));
+            expect(err.message).to.contain("already exists and is not this stack's");
+        });
+
+        it("changes only the tags, with TagResource and UntagResource, when only the tags change", async () => {
+            const { id, outs } = (await harnessProvider.create!(inputs({ tags: OWN }))) as Created;
+            const { "managed-by": _dropped, ...kept } = OWN;
+            const { outs: after } = await harnessProvider.update!(id, outs, inputs({ tags: { ...kept, team: "secops" } }));
+            expect(ctx.fake.callsTo("UpdateHarness")).to.deep.equal([]);
+            expect(ctx.fake.callsTo("TagResource").map((c) => c.input.tags)).to.deep.equal([{ team: "secops" }]);
+            expect(ctx.fake.callsTo("UntagResource").map((c) => c.input.tagKeys)).to.deep.equal([["managed-by"]]);
+            expect(after!.harnessId).to.equal(id);
+        });
+    });
 });

@@ -89,7 +89,7 @@ function changesOf(result: RunResult): string[] {
 }
 
 /** What the endpoint should hold after the first up; each string is a failed check. */
-export function checkEndState(fake: FakeAws, scenario: Scenario): string[] {
+export function checkEndState(fake: FakeAws, scenario: Pick<Scenario, "topology" | "deploysServer">, basicHeader = BASIC): string[] {
     const problems: string[] = [];
     const [harness] = fake.list("harness");
     if (!harness || harness.status !== "READY") {
@@ -105,7 +105,7 @@ export function checkEndState(fake: FakeAws, scenario: Scenario): string[] {
         if (tool?.config?.remoteMcp?.headers?.Authorization !== `\${${provider?.arn}}`) {
             problems.push("the Authorization header is not the Token Vault reference");
         }
-        if (provider?.data.apiKey !== BASIC) {
+        if (provider?.data.apiKey !== basicHeader) {
             problems.push("the Token Vault does not hold the Basic header");
         }
         if (scenario.deploysServer) {

@@ -1,0 +1,79 @@
+/**
+ * The "AWS account" of the test-only aws plugin: a JSON file (named by ZSCALER_MCP_TEST_CLOUD) that
+ * successive `pulumi` commands, and the tests that inspect or tamper with the account, all share.
+ * Every change is a read-modify-write under a lock file, and the file is replaced atomically.
+ */
+import * as fs from "fs";
+
+export const ACCOUNT = "123456789012";
+
+export interface CloudRecord {
+    /** The resource type token, e.g. aws:iam/role:Role. */
+    type: string;
+    id: string;
+    /** What AWS holds: inputs and computed values, secret values in Pulumi's secret wrapper. */
+    props: Record<string, any>;
+    /** A secret scheduled for deletion: gone for every purpose but its name. */
+    deletionDate?: string;
+}
+
+export interface CloudState {
+    resources: CloudRecord[];
+    /** Cognito domain prefixes that other accounts already own (unique per region). */
+    foreignDomains: string[];
+}
+
+function emptyState(): CloudState {
+    return { resources: [], foreignDomains: [] };
+}
+
+function sleepSync(ms: number): void {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export class Cloud {
+    constructor(readonly file: string) {}
+
+    static fromEnv(): Cloud {
+        const file = process.env.ZSCALER_MCP_TEST_CLOUD;
+        if (!file) {
+            throw new Error("ZSCALER_MCP_TEST_CLOUD is not set: the test aws plugin keeps its account in the JSON file it names.");
+        }
+        return new Cloud(file);
+    }
+
+    read(): CloudState {
+        return fs.existsSync(this.file) ? { ...emptyState(), ...JSON.parse(fs.readFileSync(this.file, "utf8")) } : emptyState();
+    }
+
+    /** Runs `change` on the current state and saves what it leaves, holding the lock throughout. */
+    transact<T>(change: (s: CloudState) => T): T {
+        const lock = `${this.file}.lock`;
+        for (let i = 0; ; i++) {
+            try {
+                fs.closeSync(fs.openSync(lock, "wx"));
+                break;
+            } catch (e) {
+                if ((e as NodeJS.ErrnoException).code !== "EEXIST" || i > 2_000) {
+                    throw e;
+                }
+                sleepSync(5);
+            }
+        }
+        try {
+            const state = this.read();
+            const result = change(state);
+            const tmp = `${this.file}.${process.pid}.tmp`;
+            fs.writeFileSync(tmp, JSON.stringify(state, null, 2));
+            fs.renameSync(tmp, this.file);
+            return result;
+        } finally {
+            fs.rmSync(lock, { force: true });
+        }
+    }
+
+    /** Live records (secrets scheduled for deletion excluded), optionally of one type. */
+    live(type?: string): CloudRecord[] {
+        return this.read().resources.filter((r) => !r.deletionDate && (type === undefined || r.type === type));
+    }
+}

@@ -1,0 +1,297 @@
+/**
+ * The README, run as a user runs it, through the real Pulumi CLI: preview, up, the operator
+ * commands, changes, refresh, a topology switch, a configuration error, interruptions, destroy.
+ * The dynamic resources talk to the local AWS endpoint; the @pulumi/aws resources to the test-only
+ * aws plugin. AWS's time is compressed (ZSCALER_MCP_TIME_SCALE), as in the rehearsal.
+ */
+import { expect } from "chai";
+import { basicAuthHeader } from "../../components/env";
+import { ACCOUNT } from "../awsplugin/cloud";
+import { endpointIds } from "../rehearsal/engine";
+import { checkEndState } from "../rehearsal/scenarios";
+import { sectionCommands } from "./readme";
+import { EXECUTED, expectNoSecrets, ok, plannedSteps, readmeCommandsNotRun, requireCli, sh, STACK_FRAME, summary } from "./steps";
+import { PLACEHOLDERS, Workspace } from "./workspace";
+
+const SCALE = 0.005;
+const IMAGE_0_11 = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock";
+const CLIENT_SECRET = PLACEHOLDERS["<client secret>"];
+const BASIC = basicAuthHeader(PLACEHOLDERS["<client id>"], CLIENT_SECRET);
+/** The default Cognito domain prefix of a stack named gateway, taken by "another account" in one test. */
+const COGNITO_DOMAIN_TAKEN = `zscaler-mcp-gateway-${ACCOUNT}`;
+
+/** AWS calls that change something, for "nothing was touched" checks. */
+const MUTATING = /^(Create|Update|Delete|Tag|Untag|Put)/;
+
+describe("end to end through the real Pulumi CLI", function () {
+    this.timeout(30 * 60_000);
+
+    describe("ecs: deploy, operate, change, repair, switch topology, interrupt, destroy", function () {
+        this.bail(true);
+        let ws: Workspace;
+        let harnessId: string;
+
+        before(async function () {
+            ws = await Workspace.create(requireCli(this), SCALE);
+        });
+        after(async () => {
+            await ws?.dispose();
+        });
+
+        it("previews, then deploys, with the README's commands", async () => {
+            const commands = sectionCommands("Deploy").filter((c) => c !== "npm ci");
+            const up = commands.pop()!;
+            expect(up).to.equal("pulumi up");
+            const preview = commands.pop()!;
+            expect(preview).to.equal("pulumi preview");
+            for (const c of commands) {
+                await ok(ws, c);
+            }
+            const plan = await ok(ws, preview);
+            expect(summary(plan.output)).to.deep.equal({ create: 20 });
+            expect(plan.output).to.match(/\+ {2}pulumi-nodejs:dynamic\/agentcore:Harness zscaler-mcp-agent-harness create/);
+            expect(ws.fake.calls.filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
+            const deployed = await ok(ws, up);
+            expect(deployed.output).to.contain("Previewing update (dev)");
+            expect(summary(deployed.output)).to.deep.equal({ create: 20 });
+            expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: true }, BASIC)).to.deep.equal([]);
+            harnessId = ws.fake.list("harness")[0].id;
+        });
+
+        it("feeds the stack's outputs to npm run status, npm run invoke and npm run logs", async () => {
+            const outputs = JSON.parse((await ok(ws, "pulumi stack output --json")).stdout);
+            expect(outputs.harnessId).to.equal(harnessId);
+            expect(outputs.mcpUrl).to.equal(`https://${ws.fake.list("ecs")[0].data.endpoint}/mcp`);
+            const status = await ok(ws, "npm run status");
+            expect(status.stdout).to.match(/Status\s+READY/);
+            expect(status.stdout).to.match(/ECS service\s+ACTIVE/);
+            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
+            expect(invoke.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
+            expect(ws.fake.callsTo("InvokeHarness")[0].input.harnessArn).to.equal(outputs.harnessArn);
+            const now = ws.fake.clock.now();
+            ws.fake.putLogEvents(outputs.ecsLogGroup, [{ timestamp: now, message: "Uvicorn running on http://0.0.0.0:8000" }]);
+            const container = await ok(ws, "npm run logs -- --container");
+            expect(container.stdout).to.contain("Uvicorn running on http://0.0.0.0:8000");
+            ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [{ timestamp: now, message: "Starting MCP client for tool zscaler" }]);
+            const follow = await ws.run("npm run logs -- --since 30m --follow", {
+                interrupt: { signal: "SIGINT", when: (output) => output.includes("Starting MCP client") },
+            });
+            EXECUTED.push("npm run logs -- --since 30m --follow");
+            expect(follow.stdout).to.contain("Starting MCP client for tool zscaler");
+        });
+
+        it("changes nothing on a second preview and up", async () => {
+            await ok(ws, "pulumi preview --expect-no-changes");
+            const again = await ok(ws, "pulumi up --expect-no-changes");
+            expect(summary(again.output)).to.deep.equal({ same: 20 });
+        });
+
+        it("updates the harness in place for a new system prompt", async () => {
+            const [set, diff, up] = sectionCommands("Changing a deployment");
+            await ok(ws, set);
+            const plan = await ok(ws, diff);
+            expect(plannedSteps(plan.output)).to.deep.equal({ "zscaler-mcp-agent-harness": "update" });
+            await ok(ws, up);
+            const [harness] = ws.fake.list("harness");
+            expect(harness.id).to.equal(harnessId);
+            expect(harness.data.systemPrompt).to.deep.equal([{ text: set.match(/"(.*)"/)![1] }]);
+        });
+
+        it("rolls a new image out to the service in place", async () => {
+            await ok(ws, `pulumi config set imageUri ${IMAGE_0_11}`);
+            const plan = await ok(ws, "pulumi preview --diff");
+            const steps = plannedSteps(plan.output);
+            expect(steps["zscaler-mcp-service"]).to.equal("update");
+            expect(Object.values(steps)).to.not.include("replace");
+            await ok(ws, "pulumi up");
+            const [svc] = ws.fake.list("ecs");
+            expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(IMAGE_0_11);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("notices resources deleted outside the stack on refresh, and recreates them on up", async () => {
+            const apiKeyName = (await ws.outputs()).credentialProviderArn.split("/").pop();
+            ws.fake.deleteBehindBack("apikey", apiKeyName);
+            const policy = ws.cloud.live("aws:iam/rolePolicy:RolePolicy").find((r) => r.id.startsWith("zscaler-mcp-agent-exec-role"))!;
+            ws.cloud.transact((s) => s.resources.splice(s.resources.findIndex((r) => r.id === policy.id), 1));
+            const refreshed = await ok(ws, "pulumi refresh");
+            expect(summary(refreshed.output).delete).to.equal(2);
+            const repaired = await ok(ws, "pulumi up");
+            expect(summary(repaired.output).create).to.equal(2);
+            expect(ws.fake.list("apikey").map((k) => k.data.apiKey)).to.deep.equal([BASIC]);
+            expect(ws.cloud.live("aws:iam/rolePolicy:RolePolicy").some((r) => r.id.startsWith("zscaler-mcp-agent-exec-role"))).to.equal(true);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("switches to the gateway topology and back, keeping the harness", async () => {
+            await ok(ws, "pulumi config set topology gateway");
+            await ok(ws, "pulumi up");
+            expect(ws.fake.list("harness").map((h) => [h.id, h.data.tools[0].type])).to.deep.equal([[harnessId, "agentcore_gateway"]]);
+            expect(ws.fake.list("ecs").filter((s) => s.status !== "INACTIVE")).to.deep.equal([]);
+            expect(checkEndState(ws.fake, { topology: "gateway", deploysServer: true }, BASIC)).to.deep.equal([]);
+            await ok(ws, "pulumi config set topology ecs");
+            await ok(ws, "pulumi up");
+            expect(ws.fake.list("harness").map((h) => [h.id, h.data.tools[0].type])).to.deep.equal([[harnessId, "remote_mcp"]]);
+            expect(ws.fake.list("gateway")).to.deep.equal([]);
+            expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: true }, BASIC)).to.deep.equal([]);
+        });
+
+        it("refuses a plaintext client secret before anything changes, naming the key and the fix, without a stack trace", async () => {
+            await ok(ws, "pulumi config set zscalerClientSecret not-a-secret-value");
+            const before = ws.fake.calls.length;
+            const failed = await sh(ws, "pulumi up");
+            expect(failed.code).to.not.equal(0);
+            expect(failed.output, failed.output).to.contain("zscalerClientSecret");
+            expect(failed.output, failed.output).to.contain("pulumi config set --secret zscalerClientSecret <client secret>");
+            expect(failed.output, failed.output).to.not.match(STACK_FRAME);
+            expect(ws.fake.calls.slice(before).filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
+            await ok(ws, `pulumi config set --secret zscalerClientSecret ${CLIENT_SECRET}`);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("keeps the client secret and the Basic header out of the exported state", async () => {
+            const exported = await ok(ws, "pulumi stack export");
+            expect(exported.stdout).to.contain('"type": "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider"');
+            expectNoSecrets(exported.stdout, [CLIENT_SECRET, BASIC]);
+        });
+
+        it("converges after a Ctrl-C in the middle of a create", async () => {
+            ws.fake.durations.harness = 600_000;
+            await ok(ws, "pulumi config set harnessName zscaler_mcp_interrupted");
+            const creates = ws.fake.callsTo("CreateHarness").length;
+            const stopped = await ws.run("pulumi up --yes", {
+                interrupt: { signal: "SIGINT", when: () => ws.fake.callsTo("CreateHarness").length > creates },
+            });
+            EXECUTED.push("pulumi up");
+            expect(stopped.code).to.not.equal(0);
+            expect(stopped.output).to.contain("^C received; cancelling");
+            ws.fake.durations.harness = 3_000;
+            await ok(ws, "pulumi up");
+            expect(ws.fake.list("harness").map((h) => h.name)).to.deep.equal(["zscaler_mcp_interrupted"]);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("converges after the CLI is killed in the middle of a create, following the README", async () => {
+            ws.fake.durations.harness = 600_000;
+            await ok(ws, "pulumi config rm harnessName");
+            const creates = ws.fake.callsTo("CreateHarness").length;
+            const killed = await ws.run("pulumi up --yes", {
+                interrupt: { signal: "SIGKILL", when: () => ws.fake.callsTo("CreateHarness").length > creates },
+            });
+            EXECUTED.push("pulumi up");
+            expect(killed.signal ?? killed.code).to.be.oneOf(["SIGKILL", 137]);
+            ws.killStrays();
+            ws.fake.durations.harness = 3_000;
+            for (const c of sectionCommands("After an interrupted pulumi up")) {
+                await ok(ws, c);
+            }
+            expect(ws.fake.list("harness").map((h) => h.name)).to.deep.equal(["zscaler_mcp_harness_dev"]);
+            await ok(ws, "pulumi preview --expect-no-changes");
+            expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: true }, BASIC)).to.deep.equal([]);
+        });
+
+        it("destroys everything but the retained roles, and removes the stack", async () => {
+            await ok(ws, "pulumi config set --path 'retain[0]' roles");
+            await ok(ws, "pulumi up");
+            const [destroy, rm] = sectionCommands("Removing a deployment");
+            await ok(ws, destroy);
+            expect(endpointIds(ws.fake)).to.deep.equal([]);
+            expect(ws.cloud.live().map((r) => r.type).sort()).to.deep.equal([
+                "aws:iam/role:Role",
+                "aws:iam/role:Role",
+                "aws:iam/role:Role",
+                "aws:iam/rolePolicy:RolePolicy",
+                "aws:iam/rolePolicy:RolePolicy",
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            ]);
+            await ok(ws, rm);
+            expect((await sh(ws, "pulumi stack ls")).stdout).to.not.contain("dev");
+        });
+    });
+
+    describe("ecs with your own MCP server", function () {
+        this.bail(true);
+        let ws: Workspace;
+        before(async function () {
+            ws = await Workspace.create(requireCli(this), SCALE);
+            await ok(ws, "pulumi login --local");
+        });
+        after(async () => {
+            await ws?.dispose();
+        });
+
+        it("deploys only the Token Vault entry, the role and the harness, and answers invoke", async () => {
+            const commands = sectionCommands("Your own MCP server");
+            for (const c of commands) {
+                await ok(ws, c);
+            }
+            expect(ws.fake.list("ecs")).to.deep.equal([]);
+            expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: false }, BASIC)).to.deep.equal([]);
+            expect(ws.fake.list("harness")[0].data.tools[0].config.remoteMcp.url).to.equal("https://mcp.example.com/mcp");
+            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
+            expect(invoke.stdout).to.contain("Finance and Engineering.");
+            await ok(ws, "pulumi preview --expect-no-changes");
+            expectNoSecrets((await ok(ws, "pulumi stack export")).stdout, [CLIENT_SECRET, BASIC]);
+            await ok(ws, "pulumi destroy");
+            expect(endpointIds(ws.fake)).to.deep.equal([]);
+            expect(ws.cloud.live()).to.deep.equal([]);
+        });
+    });
+
+    describe("gateway: deploy after a taken Cognito domain, operate, destroy", function () {
+        this.bail(true);
+        let ws: Workspace;
+        before(async function () {
+            ws = await Workspace.create(requireCli(this), SCALE);
+            await ok(ws, "pulumi login --local");
+        });
+        after(async () => {
+            await ws?.dispose();
+        });
+
+        it("fails clearly when the Cognito domain prefix is taken, then deploys with another one", async () => {
+            ws.cloud.transact((s) => s.foreignDomains.push(COGNITO_DOMAIN_TAKEN));
+            const commands = sectionCommands("The gateway topology");
+            const up = commands.pop()!;
+            for (const c of commands) {
+                await ok(ws, c);
+            }
+            const failed = await sh(ws, up);
+            expect(failed.code).to.not.equal(0);
+            expect(failed.output).to.contain("Domain already associated with another user pool");
+            await ok(ws, "pulumi config set cognitoDomainPrefix <unique prefix>".replace("<unique prefix>", PLACEHOLDERS["<unique prefix>"]));
+            EXECUTED.push("pulumi config set cognitoDomainPrefix <unique prefix>");
+            await ok(ws, up);
+            expect(checkEndState(ws.fake, { topology: "gateway", deploysServer: true }, BASIC)).to.deep.equal([]);
+        });
+
+        it("answers status and invoke, changes nothing on a second up, and keeps the Cognito secret out of the state", async () => {
+            const status = await ok(ws, "npm run status");
+            expect(status.stdout).to.match(/Gateway\s+READY/);
+            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
+            expect(invoke.stdout).to.contain("Finance and Engineering.");
+            await ok(ws, "pulumi up --expect-no-changes");
+            const cognitoSecret = ws.cloud.live("aws:cognito/userPoolClient:UserPoolClient")[0].props.clientSecret;
+            expect(cognitoSecret).to.have.length(51);
+            expect(ws.fake.list("oauth2")[0].data.config.customOauth2ProviderConfig.clientSecret).to.equal(cognitoSecret);
+            expectNoSecrets((await ok(ws, "pulumi stack export")).stdout, [CLIENT_SECRET, cognitoSecret]);
+        });
+
+        it("destroys everything and removes the stack", async () => {
+            await ok(ws, "pulumi destroy");
+            expect(endpointIds(ws.fake)).to.deep.equal([]);
+            expect(ws.cloud.live()).to.deep.equal([]);
+            await ok(ws, "pulumi stack rm gateway");
+        });
+    });
+
+    describe("the README", () => {
+        it("shows no command a user would type that this suite did not run", function () {
+            if (EXECUTED.length === 0) {
+                this.skip(); // the suites above were skipped (no CLI), and said so loudly
+            }
+            expect(readmeCommandsNotRun()).to.deep.equal([]);
+        });
+    });
+});

@@ -1,0 +1,77 @@
+/**
+ * The commands the README shows, so the end-to-end suite can run exactly those and check that it
+ * ran every one of them.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PLACEHOLDERS, ROOT } from "./workspace";
+
+export interface ReadmeCommand {
+    /** The heading the command appears under. */
+    section: string;
+    command: string;
+    /** A line of a ```bash block, a `$ ` line of a transcript, or code inline in the text. */
+    kind: "block" | "transcript" | "inline";
+}
+
+/** Sections whose commands are for developers of this project (run by `npm test` itself, not by a user deploying). */
+const DEVELOPER_SECTIONS = ["Development", "Rehearsing a deployment without an AWS account", "Running the end-to-end tests", "Performance"];
+
+function clean(line: string): string {
+    return line.replace(/\s+#\s.*$/, "").trim();
+}
+
+/**
+ * Every command a user is shown: lines of ```bash blocks, `$ ` lines of ```text blocks, and
+ * inline code that starts with `pulumi ` or `npm `, outside the developer sections.
+ */
+export function readmeCommands(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): ReadmeCommand[] {
+    const out: ReadmeCommand[] = [];
+    let section = "";
+    let block: "bash" | "text" | "other" | undefined;
+    for (const line of markdown.split("\n")) {
+        const fence = /^```(\w*)/.exec(line);
+        if (fence) {
+            block = block ? undefined : fence[1] === "bash" ? "bash" : fence[1] === "text" ? "text" : "other";
+            continue;
+        }
+        if (!block) {
+            const heading = /^#+\s+(.*)$/.exec(line);
+            if (heading) {
+                section = heading[1].trim();
+                continue;
+            }
+        }
+        if (DEVELOPER_SECTIONS.includes(section)) {
+            continue;
+        }
+        if (block === "bash" && clean(line)) {
+            out.push({ section, command: clean(line), kind: "block" });
+        } else if (block === "text" && line.startsWith("$ ")) {
+            out.push({ section, command: line.slice(2).trim(), kind: "transcript" });
+        } else if (!block) {
+            for (const m of line.matchAll(/`((?:pulumi|npm) [^`]+)`/g)) {
+                out.push({ section, command: m[1].trim(), kind: "inline" });
+            }
+        }
+    }
+    return out;
+}
+
+/** The command with the README's placeholders filled in with the suite's test values. */
+export function fillPlaceholders(command: string, values: Record<string, string> = {}): string {
+    let out = command;
+    for (const [k, v] of Object.entries({ ...PLACEHOLDERS, ...values })) {
+        out = out.split(k).join(v);
+    }
+    return out;
+}
+
+/** The bash block of one section, placeholders filled in. */
+export function sectionCommands(section: string, values: Record<string, string> = {}): string[] {
+    const block = readmeCommands().filter((c) => c.section === section && c.kind === "block");
+    if (block.length === 0) {
+        throw new Error(`README.md has no commands under "${section}"`);
+    }
+    return block.map((c) => fillPlaceholders(c.command, values));
+}

@@ -1,0 +1,112 @@
+/**
+ * Helpers the end-to-end tests share: how a README command runs without a terminal, what the
+ * suite ran, and the checks of the account after each step.
+ */
+import { expect } from "chai";
+import { fillPlaceholders, readmeCommands } from "./readme";
+import { Cli, locateCli, RunResult, Workspace } from "./workspace";
+
+/** Every command the suite ran, across workspaces, for the check that it ran every README command. */
+export const EXECUTED: string[] = [];
+
+const INTERACTIVE = /^pulumi (up|destroy|refresh|cancel|stack rm)\b/;
+
+/**
+ * The command as the suite runs it: Pulumi asks for confirmation on a terminal, and `--yes` is
+ * the answer a script gives; and `pulumi login --local` (a backend in the user's home, which the
+ * CLI finds in the user database, not in HOME) logs in to the workspace's own directory instead.
+ */
+export function asRun(ws: Workspace, command: string): string {
+    if (command === "pulumi login --local") {
+        return `pulumi login file://${ws.dir}/backend`;
+    }
+    return INTERACTIVE.test(command) && !/\s--yes\b/.test(command) ? `${command} --yes` : command;
+}
+
+/** The form a README command is compared in: no `--yes`. */
+export function asShown(command: string): string {
+    return command.replace(/\s--yes\b/, "");
+}
+
+export async function sh(ws: Workspace, command: string): Promise<RunResult> {
+    const r = await ws.run(asRun(ws, command));
+    EXECUTED.push(asShown(command));
+    return r;
+}
+
+export async function ok(ws: Workspace, command: string): Promise<RunResult> {
+    const r = await sh(ws, command);
+    if (r.code !== 0) {
+        throw new Error(`\`${r.command}\` exited with ${r.code ?? r.signal}:\n${r.output}`);
+    }
+    return r;
+}
+
+/** The README commands not yet run by the suite (placeholders filled in as the suite fills them). */
+export function readmeCommandsNotRun(): string[] {
+    const ran = new Set(EXECUTED);
+    // What still holds a <placeholder> after filling is syntax (`pulumi config set <key> <value>`), not a command.
+    return readmeCommands()
+        .map((c) => fillPlaceholders(c.command))
+        .filter((c) => c !== "npm ci" && !/<[a-z ]+>/.test(c) && !ran.has(c));
+}
+
+/** Resource changes in a preview's or update's summary: `{ create: 20 }`, `{ update: 2, same: 18 }`. */
+export function summary(output: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    const words: Record<string, string> = {
+        "to create": "create",
+        created: "create",
+        "to update": "update",
+        updated: "update",
+        "to replace": "replace",
+        replaced: "replace",
+        "to delete": "delete",
+        deleted: "delete",
+        unchanged: "same",
+    };
+    const block = output.slice(output.lastIndexOf("Resources:"));
+    for (const m of block.matchAll(/^\s+(?:[+~-]|\+-)?\s*(\d+) (to create|created|to update|updated|to replace|replaced|to delete|deleted|unchanged)/gm)) {
+        out[words[m[2]]] = (out[words[m[2]]] ?? 0) + Number(m[1]);
+    }
+    return out;
+}
+
+/** The steps `pulumi preview --diff` plans for each resource: `{ "zscaler-mcp-agent-harness": "update" }`. */
+export function plannedSteps(output: string): Record<string, string> {
+    const steps: Record<string, string> = {};
+    const lines = output.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+        const head = /^\s*(\+-|~|\+|-|\+\+|--)\s*[\w-]+:[\w/-]+:[\w]+: \((update|replace|create|delete|create-replacement|delete-replaced)\)/.exec(lines[i]);
+        const urnOf = (line = "") => /\[urn=urn:pulumi:.*::([^:\]]+)\]/.exec(line);
+        const urn = urnOf(lines[i + 1]) ?? urnOf(lines[i + 2]);
+        if (head && urn) {
+            steps[urn[1]] = head[2];
+        }
+    }
+    return steps;
+}
+
+/** A stack trace line in printed output (an `at fn (file:line)` frame). */
+export const STACK_FRAME = /^\s+at .+[(:]\d+/m;
+
+/** The CLI, or a loud reason why the suite cannot run (an error in CI). */
+export function requireCli(ctx: Mocha.Context): Cli {
+    const cli = locateCli();
+    if (!cli) {
+        const line =
+            "E2E SKIPPED: no Pulumi CLI found (not on PATH, not built). Run tests/cli/ensure-pulumi.sh to build it, or install the Pulumi CLI.";
+        if (process.env.ZSCALER_MCP_REQUIRE_CLI === "1") {
+            throw new Error(line);
+        }
+        console.log(`\n  ${"!".repeat(8)} ${line}\n`);
+        ctx.skip();
+    }
+    return cli!;
+}
+
+export function expectNoSecrets(text: string, secrets: string[]): void {
+    for (const s of secrets) {
+        expect(text.includes(s), `a secret appears in plaintext: ${s.slice(0, 6)}...`).to.equal(false);
+    }
+}

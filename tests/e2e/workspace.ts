@@ -1,0 +1,276 @@
+/**
+ * A user's machine for the end-to-end tests: a copy of the project (with the installed
+ * node_modules), a local Pulumi backend and PULUMI_HOME in a temporary directory, the real Pulumi
+ * CLI, the test-only aws plugin installed with `pulumi plugin install`, and the project's local AWS
+ * endpoint for the dynamic resources. Commands run as a user types them, through a shell.
+ */
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { scaledClock } from "../../providers/lifecycle";
+import { Cloud } from "../awsplugin/cloud";
+import { FakeAws } from "../fakeaws/server";
+
+export const ROOT = path.join(__dirname, "..", "..");
+const AWS_VERSION: string = require("@pulumi/aws/package.json").version;
+
+export interface Cli {
+    pulumi: string;
+    /** built: the CLI from tests/cli, which needs the suite's language host beside it; own: a complete install. */
+    kind: "built" | "own";
+}
+
+/** The CLI the suite runs: ZSCALER_MCP_PULUMI, a `pulumi` on PATH, or the one tests/cli/ensure-pulumi.sh built. */
+export function locateCli(): Cli | undefined {
+    const explicit = process.env.ZSCALER_MCP_PULUMI;
+    if (explicit) {
+        return { pulumi: explicit, kind: fs.existsSync(path.join(path.dirname(fs.realpathSync(explicit)), "pulumi-language-nodejs")) ? "own" : "built" };
+    }
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const candidate = path.join(dir, "pulumi");
+        if (dir && fs.existsSync(candidate)) {
+            return { pulumi: candidate, kind: "own" };
+        }
+    }
+    const version: string = require(path.join(ROOT, "package.json")).dependencies["@pulumi/pulumi"];
+    const cache = process.env.ZSCALER_MCP_CLI_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "zscaler-mcp-harness", "pulumi-cli");
+    const built = path.join(cache, `v${version}`, "pulumi");
+    return fs.existsSync(built) ? { pulumi: built, kind: "built" } : undefined;
+}
+
+export interface RunResult {
+    command: string;
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    /** stdout and stderr as a terminal would show them. */
+    output: string;
+    ms: number;
+}
+
+export interface RunOptions {
+    /** Stop the command with this signal once `when` says so (checked on every chunk of output and every 100 ms). */
+    interrupt?: { signal: NodeJS.Signals; when: (output: string) => boolean; group?: boolean };
+    timeoutMs?: number;
+}
+
+export const PLACEHOLDERS: Record<string, string> = {
+    "<client id>": "e2e-client-id",
+    "<client secret>": "e2e-client-secret-3c7a9f1d",
+    "<customer id>": "e2e-customer-42",
+    "<vanity domain>": "e2e-vanity",
+    "<unique prefix>": "zscaler-mcp-e2e-7f3a",
+};
+
+export class Workspace {
+    readonly commands: string[] = [];
+    readonly fake: FakeAws;
+    readonly cloud: Cloud;
+    private readonly children = new Set<ChildProcess>();
+
+    private constructor(
+        readonly cli: Cli,
+        readonly dir: string,
+        readonly scale: number,
+        readonly anchor: number,
+    ) {
+        this.fake = new FakeAws({ clock: scaledClock(scale, anchor) });
+        this.cloud = new Cloud(path.join(dir, "aws-account.json"));
+    }
+
+    get project(): string {
+        return path.join(this.dir, "project");
+    }
+
+    /** The user's home: ~/.pulumi (plugins, `pulumi login --local` stacks) and ~/.aws live here. */
+    get home(): string {
+        return path.join(this.dir, "home");
+    }
+
+    /** A fresh machine: project copy, backend, PULUMI_HOME, CLI install, aws plugin, local endpoint. */
+    static async create(cli: Cli, scale: number): Promise<Workspace> {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zscaler-mcp-e2e-"));
+        const ws = new Workspace(cli, dir, scale, Date.now());
+        await ws.fake.start();
+        fs.mkdirSync(ws.home);
+        fs.mkdirSync(path.join(dir, "backend"));
+        ws.copyProject();
+        ws.installCli();
+        ws.installAwsPlugin();
+        return ws;
+    }
+
+    private copyProject(): void {
+        const skip = new Set(["node_modules", ".git", "tests", "bin", ".ci"]);
+        fs.mkdirSync(this.project);
+        for (const entry of fs.readdirSync(ROOT)) {
+            if (!skip.has(entry) && !/^Pulumi\.(?!dev\.yaml$).+\.yaml$/.test(entry)) {
+                fs.cpSync(path.join(ROOT, entry), path.join(this.project, entry), { recursive: true });
+            }
+        }
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.project, "node_modules"));
+    }
+
+    /**
+     * A CLI built from tests/cli has no language host or dynamic-provider launcher beside it; the
+     * suite's go next to a link of it, where the CLI looks for its bundled plugins.
+     */
+    private installCli(): void {
+        const bin = path.join(this.dir, "bin");
+        fs.mkdirSync(bin);
+        if (this.cli.kind === "own") {
+            fs.symlinkSync(this.cli.pulumi, path.join(bin, "pulumi"));
+            return;
+        }
+        try {
+            fs.linkSync(this.cli.pulumi, path.join(bin, "pulumi"));
+        } catch {
+            fs.copyFileSync(this.cli.pulumi, path.join(bin, "pulumi"));
+        }
+        const tsx = require.resolve("tsx/cjs", { paths: [ROOT] });
+        write(path.join(bin, "pulumi-language-nodejs"), `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "cli", "languageHost.ts")}" "$@"\n`);
+        fs.copyFileSync(path.join(ROOT, "tests", "cli", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
+        fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+    }
+
+    private installAwsPlugin(): void {
+        const tsx = require.resolve("tsx/cjs", { paths: [ROOT] });
+        const launcher = path.join(this.dir, "plugin", "pulumi-resource-aws");
+        fs.mkdirSync(path.dirname(launcher));
+        write(launcher, `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "awsplugin", "main.ts")}" "$@"\n`);
+        execFileSync(path.join(this.dir, "bin", "pulumi"), ["plugin", "install", "resource", "aws", AWS_VERSION, "--file", launcher], { env: this.env(), stdio: "pipe" });
+    }
+
+    env(): NodeJS.ProcessEnv {
+        return {
+            ...process.env,
+            ...this.fake.env(),
+            PATH: `${path.join(this.dir, "bin")}${path.delimiter}${process.env.PATH}`,
+            HOME: this.home,
+            // The CLI takes its home from the user database, not from HOME: name it.
+            PULUMI_HOME: path.join(this.home, ".pulumi"),
+            PULUMI_BACKEND_URL: undefined,
+            PULUMI_ACCESS_TOKEN: undefined,
+            AWS_PROFILE: undefined,
+            AWS_CONFIG_FILE: undefined,
+            AWS_SHARED_CREDENTIALS_FILE: undefined,
+            npm_config_cache: path.join(os.homedir(), ".npm"),
+            PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+            ZSCALER_MCP_TEST_CLOUD: this.cloud.file,
+            ZSCALER_MCP_TIME_SCALE: String(this.scale),
+            ZSCALER_MCP_TIME_ANCHOR: String(this.anchor),
+            NO_COLOR: "1",
+            FORCE_COLOR: "0",
+        };
+    }
+
+    /** Runs one command line as a user types it, in the project directory. */
+    run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+        this.commands.push(command);
+        const started = Date.now();
+        return new Promise((resolve, reject) => {
+            const child = spawn("/bin/sh", ["-c", command], { cwd: this.project, env: this.env(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+            this.children.add(child);
+            let stdout = "";
+            let stderr = "";
+            let output = "";
+            let stopped = false;
+            const maybeInterrupt = () => {
+                if (opts.interrupt && !stopped && opts.interrupt.when(output)) {
+                    stopped = true;
+                    // A terminal's Ctrl-C, or a stopped runner, reaches the whole process group.
+                    process.kill(opts.interrupt.group === false ? child.pid! : -child.pid!, opts.interrupt.signal);
+                }
+            };
+            const poll = opts.interrupt ? setInterval(maybeInterrupt, 100) : undefined;
+            const timer = setTimeout(() => {
+                process.kill(-child.pid!, "SIGKILL");
+                reject(new Error(`${command} did not finish within ${(opts.timeoutMs ?? 600_000) / 1000} s:\n${output}`));
+            }, opts.timeoutMs ?? 600_000);
+            child.stdout!.on("data", (d) => {
+                stdout += d;
+                output += d;
+                maybeInterrupt();
+            });
+            child.stderr!.on("data", (d) => {
+                stderr += d;
+                output += d;
+                maybeInterrupt();
+            });
+            child.on("close", (code, signal) => {
+                clearTimeout(timer);
+                if (poll) {
+                    clearInterval(poll);
+                }
+                this.children.delete(child);
+                resolve({ command, code, signal, stdout, stderr, output, ms: Date.now() - started });
+            });
+        });
+    }
+
+    /** Runs a command that must succeed; fails with its whole output otherwise. */
+    async expectOk(command: string, opts: RunOptions = {}): Promise<RunResult> {
+        const r = await this.run(command, opts);
+        if (r.code !== 0) {
+            throw new Error(`\`${command}\` exited with ${r.code ?? r.signal}:\n${r.output}`);
+        }
+        return r;
+    }
+
+    /** The stack's outputs, as `pulumi stack output --json` prints them. */
+    async outputs(flags = ""): Promise<Record<string, any>> {
+        return JSON.parse((await this.expectOk(`pulumi stack output --json ${flags}`.trim())).stdout);
+    }
+
+    /** The stack's state, as `pulumi stack export` prints it. */
+    async exported(): Promise<any> {
+        return JSON.parse((await this.expectOk("pulumi stack export")).stdout);
+    }
+
+    /**
+     * Kills what a killed CLI leaves running: the engine starts each plugin in its own process
+     * group, and Pulumi's dynamic-provider host does not notice that the engine has gone. They are
+     * found by this workspace's cloud file in their environment.
+     */
+    killStrays(): number {
+        let killed = 0;
+        const marker = `ZSCALER_MCP_TEST_CLOUD=${this.cloud.file}`;
+        for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+            if (Number(pid) === process.pid) {
+                continue;
+            }
+            try {
+                if (fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) {
+                    process.kill(Number(pid), "SIGKILL");
+                    killed++;
+                }
+            } catch {
+                // gone, or not ours to read
+            }
+        }
+        return killed;
+    }
+
+    async dispose(): Promise<void> {
+        for (const child of this.children) {
+            try {
+                process.kill(-child.pid!, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
+        this.killStrays();
+        await this.fake.stop();
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+function write(file: string, text: string): void {
+    fs.writeFileSync(file, text);
+    fs.chmodSync(file, 0o755);
+}
