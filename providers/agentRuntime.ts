@@ -15,20 +15,23 @@ import {
     checkFields,
     compact,
     deleteAndWait,
+    diffInputs,
     diffWithStatus,
     DiffSpec,
     errorMessage,
     errorName,
+    findAdoptable,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    isNameTaken,
     isNotFound,
     newClientToken,
     refreshInputs,
     waitForStatus,
     withRetries,
 } from "./lifecycle";
-import { controlClient, syncTags } from "./controlPlane";
+import { controlClient, listTags, syncTags } from "./controlPlane";
 
 export interface AgentRuntimeInputs {
     region: string;
@@ -125,6 +128,90 @@ function request(i: AgentRuntimeInputs) {
     });
 }
 
+/** The runtime holding a name, if any (ListAgentRuntimes, then GetAgentRuntime). */
+async function findByName(region: string, name: string): Promise<GetAgentRuntimeResponse | undefined> {
+    const { sdk, client } = await controlClient(region);
+    let nextToken: string | undefined;
+    do {
+        const page = await withRetries(() => client.send(new sdk.ListAgentRuntimesCommand({ nextToken })), { what: `list agent runtimes to find "${name}"` });
+        const hit = page.agentRuntimes?.find((r) => r.agentRuntimeName === name);
+        if (hit) {
+            return getRuntime(region, hit.agentRuntimeId!);
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
+}
+
+/**
+ * Brings an existing runtime to `news`: waits for it to settle, sends the whole configuration
+ * (UpdateAgentRuntime replaces it; one client token for every retry), applies tag changes and waits
+ * for READY. A failure keeps it in state, marked UPDATE_FAILED.
+ */
+async function applyInputs(
+    id: string,
+    arn: string,
+    oldTags: Record<string, string> | undefined,
+    news: AgentRuntimeInputs,
+    recorded: Partial<AgentRuntimeOutputs>,
+): Promise<AgentRuntimeOutputs> {
+    const { sdk, client } = await controlClient(news.region);
+    await waitForStatus<GetAgentRuntimeResponse>({
+        resource: label(news, id),
+        read: () => getRuntime(news.region, id),
+        status: (r) => r.status!,
+        pending: STATUS.pending,
+        target: ["READY", "UPDATE_FAILED"],
+        timeoutMs: TIMEOUT_MS,
+    });
+    const clientToken = newClientToken();
+    await withRetries(() => client.send(new sdk.UpdateAgentRuntimeCommand({ agentRuntimeId: id, clientToken, ...request(news) })), {
+        what: `update ${label(news, id)}`,
+        propagation: IAM_PROPAGATION.runtime,
+    });
+    await syncTags(news.region, arn, oldTags, news.tags);
+    try {
+        const ready = (await waitReady(news, id))!;
+        return { ...news, ...outputsOf(ready, news.region) };
+    } catch (e) {
+        throw initFailed(String((e as Error).message), id, { ...recorded, ...news, status: "UPDATE_FAILED" }, news as any);
+    }
+}
+
+/**
+ * A create found the name taken: this stack's own runtime (a lost answer, a killed deploy) is taken
+ * over and brought to the inputs, or deleted and created again when it was left CREATE_FAILED;
+ * anyone else's is refused.
+ */
+async function adopt(inputs: AgentRuntimeInputs, cause: unknown): Promise<{ id: string; outs: AgentRuntimeOutputs }> {
+    const { found, tags } = await findAdoptable<GetAgentRuntimeResponse>(
+        {
+            what: label(inputs),
+            find: () => findByName(inputs.region, inputs.agentRuntimeName),
+            tagsOf: (r) => listTags(inputs.region, r.agentRuntimeArn!),
+            desiredTags: inputs.tags,
+            wayOut: "Choose another name with pulumi config set runtimeName <name>, or delete that runtime.",
+        },
+        cause,
+    );
+    const id = found.agentRuntimeId!;
+    const settled = await waitForStatus<GetAgentRuntimeResponse>({
+        resource: label(inputs, id),
+        read: () => getRuntime(inputs.region, id),
+        status: (r) => r.status!,
+        pending: STATUS.pending,
+        target: ["READY", "UPDATE_FAILED", "CREATE_FAILED"],
+        timeoutMs: TIMEOUT_MS,
+    });
+    if (!settled || settled.status === "CREATE_FAILED") {
+        if (settled) {
+            await agentRuntimeProvider.delete!(id, { ...inputs, ...outputsOf(settled, inputs.region) });
+        }
+        return agentRuntimeProvider.create!(inputs) as Promise<{ id: string; outs: AgentRuntimeOutputs }>;
+    }
+    return { id, outs: await applyInputs(id, found.agentRuntimeArn!, tags, inputs, outputsOf(found, inputs.region)) };
+}
+
 export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeInputs, AgentRuntimeOutputs> = {
     async check(_olds, news) {
         return {
@@ -142,11 +229,20 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
 
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
+        // One token for the whole create: a retry after a lost answer gets the same runtime back.
         const clientToken = newClientToken();
-        const res = await withRetries(
-            () => client.send(new sdk.CreateAgentRuntimeCommand({ agentRuntimeName: inputs.agentRuntimeName, clientToken, tags: inputs.tags, ...request(inputs) })),
-            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.runtime },
-        );
+        let res: { agentRuntimeId?: string; agentRuntimeArn?: string; agentRuntimeVersion?: string; status?: string };
+        try {
+            res = await withRetries(
+                () => client.send(new sdk.CreateAgentRuntimeCommand({ agentRuntimeName: inputs.agentRuntimeName, clientToken, tags: inputs.tags, ...request(inputs) })),
+                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.runtime },
+            );
+        } catch (e) {
+            if (!isNameTaken(e)) {
+                throw e;
+            }
+            return adopt(inputs, e);
+        }
         const id = res.agentRuntimeId!;
         try {
             const ready = (await waitReady(inputs, id))!;
@@ -174,34 +270,22 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 
     async update(id, olds, news) {
-        const { sdk, client } = await controlClient(news.region);
-        await waitForStatus<GetAgentRuntimeResponse>({
-            resource: label(news, id),
-            read: () => getRuntime(news.region, id),
-            status: (r) => r.status!,
-            pending: STATUS.pending,
-            target: ["READY", "UPDATE_FAILED"],
-            timeoutMs: TIMEOUT_MS,
-        });
-        // UpdateAgentRuntime replaces the whole configuration, so every field is sent.
-        await withRetries(
-            () => client.send(new sdk.UpdateAgentRuntimeCommand({ agentRuntimeId: id, clientToken: newClientToken(), ...request(news) })),
-            { what: `update ${label(news, id)}`, propagation: IAM_PROPAGATION.runtime },
-        );
-        await syncTags(news.region, olds.agentRuntimeArn, olds.tags, news.tags);
-        try {
-            const ready = (await waitReady(news, id))!;
-            return { outs: { ...news, ...outputsOf(ready, news.region) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_FAILED" }, news as any);
+        const changed = diffInputs(olds as any, news as any, AGENT_RUNTIME_DIFF).changed;
+        if (olds.status === "READY" && changed.every((f) => f === "tags")) {
+            // Tags have their own API: no UpdateAgentRuntime, so no new runtime version for a tag.
+            await syncTags(news.region, olds.agentRuntimeArn, olds.tags, news.tags);
+            return { outs: { ...olds, ...news } };
         }
+        return { outs: await applyInputs(id, olds.agentRuntimeArn, olds.tags, news, olds) };
     },
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
+        // One token for every retry of this delete.
+        const clientToken = newClientToken();
         await deleteAndWait<GetAgentRuntimeResponse>({
             what: `delete ${label(props, id)}`,
-            call: () => client.send(new sdk.DeleteAgentRuntimeCommand({ agentRuntimeId: id })),
+            call: () => client.send(new sdk.DeleteAgentRuntimeCommand({ agentRuntimeId: id, clientToken })),
             isGone,
             retryIf: (e) => errorName(e) === "ConflictException",
             wait: {

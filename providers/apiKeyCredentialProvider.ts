@@ -4,8 +4,8 @@
  * a refresh never reports it as drift. A new key is rotated in place; a new name replaces.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, withRetries } from "./lifecycle";
-import { controlClient, syncTags } from "./controlPlane";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, findAdoptable, findOrUndefined, isNameTaken, withRetries } from "./lifecycle";
+import { controlClient, listTags, syncTags } from "./controlPlane";
 
 export interface ApiKeyCredentialProviderInputs {
     region: string;
@@ -45,15 +45,41 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
 
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
-        // No client token in this API; a retried create that already succeeded answers Conflict.
-        const res = await withRetries(
-            () => client.send(new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags })),
-            { what: `create API-key credential provider "${inputs.name}"` },
-        );
-        return {
-            id: inputs.name,
-            outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
-        };
+        const what = `API-key credential provider "${inputs.name}"`;
+        try {
+            const res = await withRetries(
+                () => client.send(new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags })),
+                { what: `create ${what}` },
+            );
+            return {
+                id: inputs.name,
+                outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
+            };
+        } catch (e) {
+            // This API takes no client token: a create whose answer was lost, or one a killed deploy
+            // never recorded, meets its own provider here. That one is taken over and given this key.
+            if (!isNameTaken(e)) {
+                throw e;
+            }
+            const { found, tags } = await findAdoptable(
+                {
+                    what,
+                    find: () => findOrUndefined(`read ${what}`, () => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: inputs.name }))),
+                    tagsOf: (f) => listTags(inputs.region, f.credentialProviderArn!),
+                    desiredTags: inputs.tags,
+                    wayOut: "Choose another name with pulumi config set apiKeyProviderName <name>, or delete that credential provider.",
+                },
+                e,
+            );
+            await withRetries(() => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey })), {
+                what: `set the key of ${what}`,
+            });
+            await syncTags(inputs.region, found.credentialProviderArn!, tags, inputs.tags);
+            return {
+                id: inputs.name,
+                outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, apiKeySecretArn: found.apiKeySecretArn?.secretArn ?? "" },
+            };
+        }
     },
 
     async read(id, props) {

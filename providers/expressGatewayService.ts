@@ -15,9 +15,11 @@ import {
     diffWithStatus,
     DiffSpec,
     errorName,
+    findAdoptable,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    isNameTaken,
     isNotFound,
     isUnknown,
     sdkClientConfig,
@@ -188,33 +190,46 @@ function ecsTags(tags: Record<string, string> | undefined) {
     return tags ? Object.entries(tags).map(([key, value]) => ({ key, value })) : undefined;
 }
 
-/** Fails clearly when a service of this name already exists (or still drains) in the cluster. */
-async function refuseExisting(i: ExpressGatewayServiceInputs): Promise<void> {
+/**
+ * Looks for a service of this name in the cluster before creating one. Returns the ARN of this
+ * stack's own service (a create whose answer was lost, or one a killed deploy never recorded: its
+ * tags carry this stack's ownership tags), to be taken over. Fails clearly for anyone else's, and
+ * for one still draining from an earlier delete.
+ */
+async function ownExisting(i: ExpressGatewayServiceInputs): Promise<string | undefined> {
     const { sdk, client } = await ecsClient(i.region);
-    let status: string | undefined;
+    let found: { status?: string; serviceArn?: string } | undefined;
     try {
         const res = await withRetries(() => client.send(new sdk.DescribeServicesCommand({ cluster: i.cluster, services: [i.serviceName] })), {
             what: `look up ${label(i)}`,
         });
-        status = res.services?.[0]?.status;
+        found = res.services?.[0];
     } catch (e) {
         if (errorName(e) === "ClusterNotFoundException") {
-            return;
+            return undefined;
         }
         throw e;
     }
-    if (status === "ACTIVE") {
-        throw new Error(
-            `${label(i)} already exists and is not managed by this stack. Choose another name with ` +
-                `pulumi config set ecsServiceName <name>, or delete the existing service first.`,
-        );
-    }
-    if (status === "DRAINING") {
+    if (found?.status === "DRAINING") {
         throw new Error(
             `${label(i)} is still draining from an earlier delete (this takes 1-3 minutes). Run pulumi up again in a few ` +
                 `minutes, or choose another name with pulumi config set ecsServiceName <name>.`,
         );
     }
+    if (found?.status !== "ACTIVE") {
+        return undefined;
+    }
+    const { found: service } = await findAdoptable<ECSExpressGatewayService>(
+        {
+            what: label(i),
+            find: () => describeService(i.region, found!.serviceArn!),
+            tagsOf: async (svc) => Object.fromEntries((svc.tags ?? []).map((t) => [t.key!, t.value!])),
+            desiredTags: i.tags,
+            wayOut: "Choose another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
+        },
+        new Error(`${label(i)} already exists`),
+    );
+    return service.serviceArn!;
 }
 
 async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string, fqdn: string | undefined): Promise<void> {
@@ -236,6 +251,47 @@ async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string,
             ),
         { what: `update ${label(i)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
     );
+}
+
+/** After CreateExpressGatewayService: waits for ACTIVE and an endpoint, then rolls the endpoint into the allow-list. */
+async function finishCreate(inputs: ExpressGatewayServiceInputs, serviceArn: string): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
+    let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
+    try {
+        let service = (await waitActive(inputs, serviceArn))!;
+        outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
+        if (inputs.hostValidation === "auto") {
+            await updateService(inputs, serviceArn, outs.endpoint);
+            if (inputs.waitForAllowList !== false) {
+                service = (await waitActive(inputs, serviceArn, outs.allowedHostsValue))!;
+                outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
+            }
+        }
+        return { id: serviceArn, outs };
+    } catch (e) {
+        // Recorded as CREATE_FAILED so the next `pulumi up` replaces it.
+        throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "CREATE_FAILED" }, inputs as any);
+    }
+}
+
+/**
+ * Takes over this stack's own service: once it is ACTIVE with an endpoint, sends the desired
+ * configuration (its endpoint in the allow-list) and tags, and waits as an update does. A failure
+ * keeps it in state as UPDATE_FAILED, so the next `pulumi up` updates it again.
+ */
+async function takeOver(inputs: ExpressGatewayServiceInputs, serviceArn: string): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
+    let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
+    try {
+        let service = (await waitActive(inputs, serviceArn))!;
+        const fqdn = publicEndpoint(service);
+        outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
+        await updateService(inputs, serviceArn, fqdn);
+        await syncEcsTags(inputs.region, serviceArn, Object.fromEntries((service.tags ?? []).map((t) => [t.key!, t.value!])), inputs.tags);
+        const expect = inputs.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, inputs.allowedHosts) : undefined;
+        service = (await waitActive(inputs, serviceArn, inputs.waitForAllowList === false ? undefined : expect))!;
+        return { id: serviceArn, outs: { ...inputs, ...outputsOf(service, serviceArn, inputs) } };
+    } catch (e) {
+        throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "UPDATE_FAILED" }, inputs as any);
+    }
 }
 
 export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<ExpressGatewayServiceInputs, ExpressGatewayServiceOutputs> = {
@@ -266,45 +322,44 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
     },
 
     async create(inputs) {
-        await refuseExisting(inputs);
-        const { sdk, client } = await ecsClient(inputs.region);
-        const res = await withRetries(
-            () =>
-                client.send(
-                    new sdk.CreateExpressGatewayServiceCommand(
-                        compact({
-                            serviceName: inputs.serviceName,
-                            cluster: inputs.cluster,
-                            executionRoleArn: inputs.executionRoleArn,
-                            infrastructureRoleArn: inputs.infrastructureRoleArn,
-                            taskRoleArn: inputs.taskRoleArn,
-                            healthCheckPath: inputs.healthCheckPath,
-                            cpu: inputs.cpu,
-                            memory: inputs.memory,
-                            primaryContainer: primaryContainer(inputs, undefined),
-                            tags: ecsTags(inputs.tags),
-                        }),
-                    ),
-                ),
-            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
-        );
-        const serviceArn = res.service!.serviceArn!;
-        let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
-        try {
-            let service = (await waitActive(inputs, serviceArn))!;
-            outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
-            if (inputs.hostValidation === "auto") {
-                await updateService(inputs, serviceArn, outs.endpoint);
-                if (inputs.waitForAllowList !== false) {
-                    service = (await waitActive(inputs, serviceArn, outs.allowedHostsValue))!;
-                    outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
-                }
-            }
-            return { id: serviceArn, outs };
-        } catch (e) {
-            // Recorded as CREATE_FAILED so the next `pulumi up` replaces it.
-            throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "CREATE_FAILED" }, inputs as any);
+        const own = await ownExisting(inputs);
+        if (own) {
+            return takeOver(inputs, own);
         }
+        const { sdk, client } = await ecsClient(inputs.region);
+        let serviceArn: string;
+        try {
+            const res = await withRetries(
+                () =>
+                    client.send(
+                        new sdk.CreateExpressGatewayServiceCommand(
+                            compact({
+                                serviceName: inputs.serviceName,
+                                cluster: inputs.cluster,
+                                executionRoleArn: inputs.executionRoleArn,
+                                infrastructureRoleArn: inputs.infrastructureRoleArn,
+                                taskRoleArn: inputs.taskRoleArn,
+                                healthCheckPath: inputs.healthCheckPath,
+                                cpu: inputs.cpu,
+                                memory: inputs.memory,
+                                primaryContainer: primaryContainer(inputs, undefined),
+                                tags: ecsTags(inputs.tags),
+                            }),
+                        ),
+                    ),
+                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
+            );
+            serviceArn = res.service!.serviceArn!;
+        } catch (e) {
+            // This API takes no client token: a retry after a lost answer is told the create "was not
+            // idempotent". The service it made is this stack's own, and is taken over.
+            const raced = isNameTaken(e) ? await ownExisting(inputs) : undefined;
+            if (!raced) {
+                throw e;
+            }
+            return takeOver(inputs, raced);
+        }
+        return finishCreate(inputs, serviceArn);
     },
 
     async read(id, props) {

@@ -8,17 +8,20 @@ import {
     checkFields,
     compact,
     deleteAndWait,
+    diffInputs,
     diffWithStatus,
     DiffSpec,
     errorName,
+    findAdoptable,
     findOrUndefined,
     initFailed,
+    isNameTaken,
     newClientToken,
     refreshInputs,
     waitForStatus,
     withRetries,
 } from "./lifecycle";
-import { controlClient, syncTags } from "./controlPlane";
+import { controlClient, listTags, syncTags } from "./controlPlane";
 
 export interface GatewayInputs {
     region: string;
@@ -83,6 +86,72 @@ function request(i: GatewayInputs) {
     });
 }
 
+/** The gateway holding a name, if any (ListGateways, then GetGateway). */
+async function findByName(region: string, name: string): Promise<GetGatewayResponse | undefined> {
+    const { sdk, client } = await controlClient(region);
+    let nextToken: string | undefined;
+    do {
+        const page = await withRetries(() => client.send(new sdk.ListGatewaysCommand({ nextToken })), { what: `list gateways to find "${name}"` });
+        const hit = page.items?.find((g) => g.name === name);
+        if (hit) {
+            return getGateway(region, hit.gatewayId!);
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
+}
+
+/** Brings an existing gateway to `news` (UpdateGateway takes the whole configuration), then its tags; waits for READY. */
+async function applyInputs(id: string, arn: string, oldTags: Record<string, string> | undefined, news: GatewayInputs, recorded: Partial<GatewayOutputs>): Promise<GatewayOutputs> {
+    const { sdk, client } = await controlClient(news.region);
+    await withRetries(() => client.send(new sdk.UpdateGatewayCommand({ gatewayIdentifier: id, ...request(news) })), {
+        what: `update ${label(news, id)}`,
+        // A gateway still settling answers Conflict; it accepts the update once it is done.
+        retryIf: (e) => errorName(e) === "ConflictException",
+    });
+    await syncTags(news.region, arn, oldTags, news.tags);
+    try {
+        const ready = (await waitReady(news, id))!;
+        return { ...news, ...outputsOf(ready) };
+    } catch (e) {
+        throw initFailed(String((e as Error).message), id, { ...recorded, ...news, status: "UPDATE_UNSUCCESSFUL" }, news as any);
+    }
+}
+
+/**
+ * A create found the name taken: this stack's own gateway (a lost answer, a killed deploy) is
+ * taken over and brought to the inputs, or deleted and created again when it was left FAILED;
+ * anyone else's is refused.
+ */
+async function adopt(inputs: GatewayInputs, cause: unknown): Promise<{ id: string; outs: GatewayOutputs }> {
+    const { found, tags } = await findAdoptable<GetGatewayResponse>(
+        {
+            what: label(inputs),
+            find: () => findByName(inputs.region, inputs.name),
+            tagsOf: (g) => listTags(inputs.region, g.gatewayArn!),
+            desiredTags: inputs.tags,
+            wayOut: "Choose another name with pulumi config set gatewayName <name>, or delete that gateway.",
+        },
+        cause,
+    );
+    const id = found.gatewayId!;
+    const settled = await waitForStatus<GetGatewayResponse>({
+        resource: label(inputs, id),
+        read: () => getGateway(inputs.region, id),
+        status: (g) => g.status!,
+        pending: STATUS.pending,
+        target: ["READY", "UPDATE_UNSUCCESSFUL", "FAILED"],
+        timeoutMs: TIMEOUT_MS,
+    });
+    if (!settled || settled.status === "FAILED") {
+        if (settled) {
+            await gatewayProvider.delete!(id, { ...inputs, ...outputsOf(settled) });
+        }
+        return gatewayProvider.create!(inputs) as Promise<{ id: string; outs: GatewayOutputs }>;
+    }
+    return { id, outs: await applyInputs(id, found.gatewayArn!, tags, inputs, outputsOf(found)) };
+}
+
 export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, GatewayOutputs> = {
     async check(_olds, news) {
         const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "name", "roleArn", "authorizerType"], {
@@ -100,11 +169,19 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
 
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
+        // One token for the whole create: a retry after a lost answer gets the same gateway back.
         const clientToken = newClientToken();
-        const res = await withRetries(
-            () => client.send(new sdk.CreateGatewayCommand({ ...request(inputs), clientToken, tags: inputs.tags })),
-            { what: `create ${label(inputs)}` },
-        );
+        let res: { gatewayId?: string; gatewayArn?: string; gatewayUrl?: string; status?: string };
+        try {
+            res = await withRetries(() => client.send(new sdk.CreateGatewayCommand({ ...request(inputs), clientToken, tags: inputs.tags })), {
+                what: `create ${label(inputs)}`,
+            });
+        } catch (e) {
+            if (!isNameTaken(e)) {
+                throw e;
+            }
+            return adopt(inputs, e);
+        }
         const id = res.gatewayId!;
         try {
             const ready = (await waitReady(inputs, id))!;
@@ -124,18 +201,13 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
     },
 
     async update(id, olds, news) {
-        const { sdk, client } = await controlClient(news.region);
-        await withRetries(() => client.send(new sdk.UpdateGatewayCommand({ gatewayIdentifier: id, ...request(news) })), {
-            what: `update ${label(news, id)}`,
-            retryIf: (e) => errorName(e) === "ConflictException",
-        });
-        await syncTags(news.region, olds.gatewayArn, olds.tags, news.tags);
-        try {
-            const ready = (await waitReady(news, id))!;
-            return { outs: { ...news, ...outputsOf(ready) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_UNSUCCESSFUL" }, news as any);
+        const changed = diffInputs(olds as any, news as any, GATEWAY_DIFF).changed;
+        if (olds.status === "READY" && changed.every((f) => f === "tags")) {
+            // Tags have their own API: no UpdateGateway for a tag.
+            await syncTags(news.region, olds.gatewayArn, olds.tags, news.tags);
+            return { outs: { ...olds, ...news } };
         }
+        return { outs: await applyInputs(id, olds.gatewayArn, olds.tags, news, olds) };
     },
 
     async delete(id, props) {

@@ -15,6 +15,7 @@ import {
     IAM_PROPAGATION,
     findOrUndefined,
     initFailed,
+    isNameTaken,
     newClientToken,
     waitForStatus,
     withRetries,
@@ -78,6 +79,71 @@ function outputsOf(t: { targetId?: string; status?: string; statusReasons?: stri
     return compact({ targetId: t.targetId!, status: t.status!, statusReasons: t.statusReasons });
 }
 
+/** The target of this name in the gateway, if any. */
+async function findByName(i: GatewayTargetInputs): Promise<GetGatewayTargetResponse | undefined> {
+    const { sdk, client } = await controlClient(i.region);
+    let nextToken: string | undefined;
+    do {
+        const page = await withRetries(() => client.send(new sdk.ListGatewayTargetsCommand({ gatewayIdentifier: i.gatewayId, nextToken })), {
+            what: `list the targets of gateway ${i.gatewayId}`,
+        });
+        const hit = page.items?.find((t) => t.name === i.name);
+        if (hit) {
+            return getTarget(i.region, i.gatewayId, hit.targetId!);
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    return undefined;
+}
+
+/** Brings an existing target to `news` with UpdateGatewayTarget and waits for READY; a failure keeps it in state. */
+async function applyInputs(news: GatewayTargetInputs, targetId: string): Promise<GatewayTargetOutputs> {
+    const { sdk, client } = await controlClient(news.region);
+    await withRetries(
+        () =>
+            client.send(
+                new sdk.UpdateGatewayTargetCommand(
+                    compact({
+                        gatewayIdentifier: news.gatewayId,
+                        targetId,
+                        name: news.name,
+                        description: news.description,
+                        targetConfiguration: news.targetConfiguration,
+                        credentialProviderConfigurations: news.credentialProviderConfigurations,
+                    }),
+                ),
+            ),
+        { what: `update ${label(news, targetId)}`, propagation: IAM_PROPAGATION.gatewayTarget, retryIf: (e) => errorName(e) === "ConflictException" },
+    );
+    try {
+        const ready = (await waitReady(news, targetId))!;
+        return { ...news, ...outputsOf(ready) };
+    } catch (e) {
+        throw initFailed(String((e as Error).message), `${news.gatewayId}/${targetId}`, { ...news, targetId, status: "UPDATE_UNSUCCESSFUL" }, news as any);
+    }
+}
+
+/** Takes over this stack's own target: one left FAILED is deleted and created again, any other brought to the inputs. */
+async function takeOver(inputs: GatewayTargetInputs, found: GetGatewayTargetResponse): Promise<{ id: string; outs: GatewayTargetOutputs }> {
+    const targetId = found.targetId!;
+    const id = `${inputs.gatewayId}/${targetId}`;
+    const settled = await waitForStatus<GetGatewayTargetResponse>({
+        resource: label(inputs, targetId),
+        read: () => getTarget(inputs.region, inputs.gatewayId, targetId),
+        status: (t) => t.status!,
+        pending: STATUS.pending,
+        target: ["READY", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL", "FAILED", "CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"],
+        timeoutMs: TIMEOUT_MS,
+    });
+    if (!settled || settled.status === "FAILED" || settled.status === "CREATE_PENDING_AUTH") {
+        if (settled) {
+            await gatewayTargetProvider.delete!(id, { ...inputs, ...outputsOf(settled) });
+        }
+        return gatewayTargetProvider.create!(inputs) as Promise<{ id: string; outs: GatewayTargetOutputs }>;
+    }
+    return { id, outs: await applyInputs(inputs, targetId) };
+}
+
 export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTargetInputs, GatewayTargetOutputs> = {
     async check(_olds, news) {
         return {
@@ -93,24 +159,41 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
     },
 
     async create(inputs) {
+        // Targets take no tags, but they live in this stack's own gateway: a target of this name
+        // there is this stack's (a create whose answer was lost, or one a killed deploy never
+        // recorded), so it is looked for first and taken over rather than refused as a duplicate.
+        const existing = await findByName(inputs);
+        if (existing) {
+            return takeOver(inputs, existing);
+        }
         const { sdk, client } = await controlClient(inputs.region);
+        // One token for the whole create: a retry after a lost answer gets the same target back.
         const clientToken = newClientToken();
-        const res = await withRetries(
-            () =>
-                client.send(
-                    new sdk.CreateGatewayTargetCommand(
-                        compact({
-                            gatewayIdentifier: inputs.gatewayId,
-                            name: inputs.name,
-                            description: inputs.description,
-                            clientToken,
-                            targetConfiguration: inputs.targetConfiguration,
-                            credentialProviderConfigurations: inputs.credentialProviderConfigurations,
-                        }),
+        let res: { targetId?: string; status?: string; statusReasons?: string[] };
+        try {
+            res = await withRetries(
+                () =>
+                    client.send(
+                        new sdk.CreateGatewayTargetCommand(
+                            compact({
+                                gatewayIdentifier: inputs.gatewayId,
+                                name: inputs.name,
+                                description: inputs.description,
+                                clientToken,
+                                targetConfiguration: inputs.targetConfiguration,
+                                credentialProviderConfigurations: inputs.credentialProviderConfigurations,
+                            }),
+                        ),
                     ),
-                ),
-            { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.gatewayTarget },
-        );
+                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.gatewayTarget },
+            );
+        } catch (e) {
+            const raced = isNameTaken(e) ? await findByName(inputs) : undefined;
+            if (!raced) {
+                throw e;
+            }
+            return takeOver(inputs, raced);
+        }
         const id = `${inputs.gatewayId}/${res.targetId}`;
         try {
             const ready = (await waitReady(inputs, res.targetId!))!;
@@ -130,30 +213,7 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
     },
 
     async update(id, _olds, news) {
-        const { sdk, client } = await controlClient(news.region);
-        const { targetId } = splitTargetId(id);
-        await withRetries(
-            () =>
-                client.send(
-                    new sdk.UpdateGatewayTargetCommand(
-                        compact({
-                            gatewayIdentifier: news.gatewayId,
-                            targetId,
-                            name: news.name,
-                            description: news.description,
-                            targetConfiguration: news.targetConfiguration,
-                            credentialProviderConfigurations: news.credentialProviderConfigurations,
-                        }),
-                    ),
-                ),
-            { what: `update ${label(news, targetId)}`, propagation: IAM_PROPAGATION.gatewayTarget, retryIf: (e) => errorName(e) === "ConflictException" },
-        );
-        try {
-            const ready = (await waitReady(news, targetId))!;
-            return { outs: { ...news, ...outputsOf(ready) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...news, targetId, status: "UPDATE_UNSUCCESSFUL" }, news as any);
-        }
+        return { outs: await applyInputs(news, splitTargetId(id).targetId) };
     },
 
     async delete(id, props) {

@@ -311,9 +311,11 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
+        // One token for every retry of this delete.
+        const clientToken = newClientToken();
         await deleteAndWait<AwsHarness>({
             what: `delete ${label(props, id)}`,
-            call: () => client.send(new sdk.DeleteHarnessCommand({ harnessId: id, clientToken: newClientToken() })),
+            call: () => client.send(new sdk.DeleteHarnessCommand({ harnessId: id, clientToken })),
             retryIf: (e) => errorName(e) === "ConflictException",
             wait: {
                 resource: label(props, id),

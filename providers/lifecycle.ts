@@ -107,10 +107,23 @@ const THROTTLE_NAMES = [
     "ServerException",
 ];
 
-/** Throttling and server-side failures: always worth another try. */
+const NETWORK_CODES = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED"];
+
+/** A connection dropped, refused or timed out: no answer came, so the request may or may not have run. */
+export function isNetworkError(e: unknown): boolean {
+    const err = e as { code?: string; name?: string; message?: string };
+    return (
+        NETWORK_CODES.includes(String(err?.code)) ||
+        err?.name === "TimeoutError" ||
+        err?.name === "RequestTimeout" ||
+        /socket hang up|request has exceeded the configured .* requestTimeout/i.test(String(err?.message))
+    );
+}
+
+/** Throttling, server-side failures and lost connections: always worth another try. */
 export function isThrottleOrServerError(e: unknown): boolean {
     const status = httpStatus(e);
-    return THROTTLE_NAMES.includes(errorName(e)) || (status !== undefined && status >= 500) || status === 429;
+    return THROTTLE_NAMES.includes(errorName(e)) || (status !== undefined && status >= 500) || status === 429 || isNetworkError(e);
 }
 
 /** A rule that recognises one IAM-propagation failure: the error's name and a message fragment. */
@@ -199,10 +212,15 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
             }
             const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
             if (clock.now() + wait > deadline) {
+                // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
+                // wait for a status, say) still sees throttling as throttling and keeps going.
                 const err = new Error(
                     `${opts.what}: still failing after ${attempt} attempts: ${errorName(e)}: ${errorMessage(e)}`,
-                ) as Error & { cause?: unknown; name: string };
+                ) as Error & { cause?: unknown; name: string; $metadata?: unknown; code?: unknown };
                 err.cause = e;
+                err.name = errorName(e) || "Error";
+                err.$metadata = (e as { $metadata?: unknown })?.$metadata;
+                err.code = (e as { code?: unknown })?.code;
                 throw err;
             }
             await clock.sleep(wait);

@@ -4,8 +4,8 @@
  * replace; client id, secret and discovery URL update in place.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, withRetries } from "./lifecycle";
-import { controlClient, syncTags } from "./controlPlane";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, isNameTaken, withRetries } from "./lifecycle";
+import { controlClient } from "./controlPlane";
 
 export interface Oauth2CredentialProviderInputs {
     region: string;
@@ -23,9 +23,11 @@ export interface Oauth2CredentialProviderOutputs extends Oauth2CredentialProvide
     callbackUrl?: string;
 }
 
+// Tags are given at create only: AWS's TagResource and ListTagsForResource do not accept an OAuth2
+// credential provider's ARN (their pattern allows no digit in "oauth2credentialprovider").
 export const OAUTH2_PROVIDER_DIFF: DiffSpec = {
     createOnly: ["region", "name", "vendor"],
-    updatable: ["discoveryUrl", "clientId", "clientSecret", "tags"],
+    updatable: ["discoveryUrl", "clientId", "clientSecret"],
     nameField: "name",
 };
 
@@ -50,19 +52,52 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
 
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
-        const res = await withRetries(
-            () =>
-                client.send(
-                    new sdk.CreateOauth2CredentialProviderCommand({
-                        name: inputs.name,
-                        credentialProviderVendor: inputs.vendor,
-                        oauth2ProviderConfigInput: config(inputs),
-                        tags: inputs.tags,
-                    }),
-                ),
-            { what: `create OAuth2 credential provider "${inputs.name}"` },
-        );
-        return { id: inputs.name, outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl } };
+        const what = `OAuth2 credential provider "${inputs.name}"`;
+        try {
+            const res = await withRetries(
+                () =>
+                    client.send(
+                        new sdk.CreateOauth2CredentialProviderCommand({
+                            name: inputs.name,
+                            credentialProviderVendor: inputs.vendor,
+                            oauth2ProviderConfigInput: config(inputs),
+                            tags: inputs.tags,
+                        }),
+                    ),
+                { what: `create ${what}` },
+            );
+            return { id: inputs.name, outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl } };
+        } catch (e) {
+            // No client token in this API: this stack's own provider, left by a lost answer or a
+            // killed deploy, is taken over and given this client; anyone else's is refused.
+            if (!isNameTaken(e)) {
+                throw e;
+            }
+            // AWS's tagging API does not accept this kind of ARN, so ownership is proven by what
+            // only this stack's provider holds: this stack's Cognito client and discovery URL.
+            const found = await findOrUndefined(`read ${what}`, () => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: inputs.name })));
+            if (!found) {
+                throw e;
+            }
+            const held = found.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
+            if (held?.clientId !== inputs.clientId || held?.oauthDiscovery?.discoveryUrl !== inputs.discoveryUrl) {
+                throw new Error(
+                    `${what} already exists for another OAuth client (${held?.clientId ?? "unknown"}), so it is left alone. ` +
+                        "Choose another name with pulumi config set oauthProviderName <name>, or delete that credential provider.",
+                );
+            }
+            if (found.credentialProviderVendor !== inputs.vendor) {
+                throw new Error(`${what} exists with vendor ${found.credentialProviderVendor}, not ${inputs.vendor}; delete it, then run pulumi up again.`);
+            }
+            await withRetries(
+                () =>
+                    client.send(
+                        new sdk.UpdateOauth2CredentialProviderCommand({ name: inputs.name, credentialProviderVendor: inputs.vendor, oauth2ProviderConfigInput: config(inputs) }),
+                    ),
+                { what: `update ${what}` },
+            );
+            return { id: inputs.name, outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, callbackUrl: found.callbackUrl } };
+        }
     },
 
     async read(id, props) {
@@ -98,7 +133,6 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
                 { what: `update OAuth2 credential provider "${id}"` },
             );
         }
-        await syncTags(news.region, olds.credentialProviderArn, olds.tags, news.tags);
         return { outs: { ...news, credentialProviderArn: olds.credentialProviderArn, callbackUrl: olds.callbackUrl } };
     },
 

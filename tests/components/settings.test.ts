@@ -42,7 +42,7 @@ describe("settings", () => {
             secretPrefix: "zscaler-mcp-harness/prod-eu/credentials-",
         });
         expect(s.model).to.deep.equal({ modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 });
-        expect(s.tags).to.deep.equal({ "managed-by": "zscaler-mcp-harness", integration: "harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "prod-eu" });
+        expect(s.tags).to.deep.equal({ "managed-by": "zscaler-mcp-harness", integration: "harness", "pulumi-project": "p", "pulumi-stack": "prod-eu" });
         expect(s.harness.maxIterations).to.equal(undefined);
     });
 

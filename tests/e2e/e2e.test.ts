@@ -68,11 +68,16 @@ describe("end to end through the real Pulumi CLI", function () {
             const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
             expect(invoke.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
             expect(ws.fake.callsTo("InvokeHarness")[0].input.harnessArn).to.equal(outputs.harnessArn);
+            const noMessage = await sh(ws, "npm run invoke");
+            expect(noMessage.code).to.equal(2);
+            expect(noMessage.stderr).to.contain('usage: npm run invoke -- "message"');
             const now = ws.fake.clock.now();
+            ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [{ timestamp: now, message: "Starting MCP client for tool zscaler" }]);
             ws.fake.putLogEvents(outputs.ecsLogGroup, [{ timestamp: now, message: "Uvicorn running on http://0.0.0.0:8000" }]);
+            const recent = await ok(ws, "npm run logs");
+            expect(recent.stdout).to.contain("Starting MCP client for tool zscaler");
             const container = await ok(ws, "npm run logs -- --container");
             expect(container.stdout).to.contain("Uvicorn running on http://0.0.0.0:8000");
-            ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [{ timestamp: now, message: "Starting MCP client for tool zscaler" }]);
             const follow = await ws.run("npm run logs -- --since 30m --follow", {
                 interrupt: { signal: "SIGINT", when: (output) => output.includes("Starting MCP client") },
             });

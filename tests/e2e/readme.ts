@@ -12,6 +12,8 @@ export interface ReadmeCommand {
     command: string;
     /** A line of a ```bash block, a `$ ` line of a transcript, or code inline in the text. */
     kind: "block" | "transcript" | "inline";
+    /** In a section for developers of this project (their commands run in `npm test` itself, not by a user deploying). */
+    developer: boolean;
 }
 
 /** Sections whose commands are for developers of this project (run by `npm test` itself, not by a user deploying). */
@@ -22,8 +24,8 @@ function clean(line: string): string {
 }
 
 /**
- * Every command a user is shown: lines of ```bash blocks, `$ ` lines of ```text blocks, and
- * inline code that starts with `pulumi ` or `npm `, outside the developer sections.
+ * Every command the README shows: lines of ```bash blocks, `$ ` lines of ```text blocks, and
+ * inline code that starts with `pulumi ` or `npm `.
  */
 export function readmeCommands(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): ReadmeCommand[] {
     const out: ReadmeCommand[] = [];
@@ -42,16 +44,14 @@ export function readmeCommands(markdown = fs.readFileSync(path.join(ROOT, "READM
                 continue;
             }
         }
-        if (DEVELOPER_SECTIONS.includes(section)) {
-            continue;
-        }
+        const developer = DEVELOPER_SECTIONS.includes(section);
         if (block === "bash" && clean(line)) {
-            out.push({ section, command: clean(line), kind: "block" });
+            out.push({ section, command: clean(line), kind: "block", developer });
         } else if (block === "text" && line.startsWith("$ ")) {
-            out.push({ section, command: line.slice(2).trim(), kind: "transcript" });
+            out.push({ section, command: line.slice(2).trim(), kind: "transcript", developer });
         } else if (!block) {
             for (const m of line.matchAll(/`((?:pulumi|npm) [^`]+)`/g)) {
-                out.push({ section, command: m[1].trim(), kind: "inline" });
+                out.push({ section, command: m[1].trim(), kind: "inline", developer });
             }
         }
     }

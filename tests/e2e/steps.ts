@@ -47,8 +47,9 @@ export function readmeCommandsNotRun(): string[] {
     const ran = new Set(EXECUTED);
     // What still holds a <placeholder> after filling is syntax (`pulumi config set <key> <value>`), not a command.
     return readmeCommands()
+        .filter((c) => !c.developer)
         .map((c) => fillPlaceholders(c.command))
-        .filter((c) => c !== "npm ci" && !/<[a-z ]+>/.test(c) && !ran.has(c));
+        .filter((c) => c !== "npm ci" && !/<[^<>]+>/.test(c) && !ran.has(c));
 }
 
 /** Resource changes in a preview's or update's summary: `{ create: 20 }`, `{ update: 2, same: 18 }`. */

@@ -76,11 +76,15 @@ export interface RecordedCall {
     error?: string;
 }
 
-type FaultKind = "throttle" | "server" | "iam";
+/** Faults before the request is executed (it never happened) and after (it happened; the answer goes wrong). */
+type FaultKind = "throttle" | "server" | "iam" | "lost" | "dropped" | "slow" | "hung";
+const AFTER_EXECUTION: readonly FaultKind[] = ["lost", "dropped", "slow", "hung"];
 interface Fault {
     kind: FaultKind;
     op: string;
     remaining: number;
+    /** For "slow": how long the answer takes, in AWS time. */
+    delayMs?: number;
 }
 type Outcome = { kind: "fail"; reasons: string[]; status?: string } | { kind: "never" };
 
@@ -152,6 +156,8 @@ export class FakeAws {
     readonly taskDefinitions: { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" }[] = [];
     /** The events the next InvokeHarness streams (a default conversation when unset). */
     invokeScript?: StreamEvent[];
+    /** Answers already given, by operation and client token. */
+    private readonly answered = new Map<string, unknown>();
     private faults: Fault[] = [];
     private outcomes = new Map<string, Outcome[]>();
     private server?: http.Server;
@@ -237,6 +243,7 @@ export class FakeAws {
         this.faults = [];
         this.outcomes.clear();
         this.invokeScript = undefined;
+        this.answered.clear();
     }
 
     // -----------------------------------------------------------------------------------------
@@ -249,6 +256,22 @@ export class FakeAws {
     /** The next `n` calls of `op` answer a 500. */
     serverError(op: string, n: number): void {
         this.faults.push({ kind: "server", op, remaining: n });
+    }
+    /** The next `n` calls of `op` are executed, then answered with a 500, as when a proxy or the network loses the answer. */
+    loseResponse(op: string, n: number): void {
+        this.faults.push({ kind: "lost", op, remaining: n });
+    }
+    /** The next `n` calls of `op` are executed, then the connection is dropped without an answer. */
+    dropConnection(op: string, n: number): void {
+        this.faults.push({ kind: "dropped", op, remaining: n });
+    }
+    /** The next `n` calls of `op` are executed and answered after `delayMs` of AWS time. */
+    slow(op: string, n: number, delayMs: number): void {
+        this.faults.push({ kind: "slow", op, remaining: n, delayMs });
+    }
+    /** The next `n` calls of `op` are executed and never answered: only a request timeout ends them. */
+    hang(op: string, n: number): void {
+        this.faults.push({ kind: "hung", op, remaining: n });
     }
     /** The next `n` calls of a Create/Update op answer the IAM-propagation error AWS gives for it. */
     iamPropagation(op: string, n: number): void {
@@ -290,8 +313,8 @@ export class FakeAws {
         return this.outcomes.get(kind)?.shift();
     }
 
-    private takeFault(op: string): Fault | undefined {
-        const f = this.faults.find((x) => x.remaining > 0 && (x.op === op || x.op === "*"));
+    private takeFault(op: string, after = false): Fault | undefined {
+        const f = this.faults.find((x) => x.remaining > 0 && (x.op === op || x.op === "*") && AFTER_EXECUTION.includes(x.kind) === after);
         if (f) {
             f.remaining--;
         }
@@ -424,10 +447,40 @@ export class FakeAws {
                 throw new AwsError("ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
             }
             const out = service === "ecs" ? this.ecsOp(opName, input) : this.logsOp(opName, input);
+            if (await this.answerGoesWrong(opName, call, res)) {
+                return;
+            }
             send(200, op.output ? serializeShape(model, op.output.shape, out) : {});
         } catch (e) {
             fail(e instanceof AwsError ? e : new AwsError("ServerException", String(e), 500), call);
         }
+    }
+
+    /**
+     * After the request was executed: loses the answer (a 500), drops the connection, hangs, or
+     * delays the answer, when a fault asks for it. True when the caller must not answer.
+     */
+    private async answerGoesWrong(op: string, call: RecordedCall, res: http.ServerResponse): Promise<boolean> {
+        const f = this.takeFault(op, true);
+        if (!f) {
+            return false;
+        }
+        call.error = f.kind;
+        if (f.kind === "slow") {
+            await this.clock.sleep(f.delayMs ?? 0);
+            call.error = undefined;
+            return false;
+        }
+        if (f.kind === "lost") {
+            const ecs = call.service === "ecs" || call.service === "logs";
+            res.statusCode = 500;
+            res.setHeader(ecs ? "content-type" : "x-amzn-errortype", ecs ? "application/x-amz-json-1.1" : "InternalServerException");
+            res.end(JSON.stringify(ecs ? { __type: "ServerException", message: "Service unavailable" } : { message: "Service unavailable" }));
+        } else if (f.kind === "dropped") {
+            res.socket?.destroy();
+        }
+        // "hung": the request stays open until the client gives up on it.
+        return true;
     }
 
     private injectFault(op: string, service: string): void {
@@ -488,7 +541,15 @@ export class FakeAws {
                 this.invokeHarness(input, res);
                 return;
             }
-            const out = this.controlOp(op.name, input);
+            // AWS answers a repeated client token with the first answer, without doing it again.
+            const tokenKey = typeof input.clientToken === "string" ? `${op.name}:${input.clientToken}` : undefined;
+            const out = tokenKey && this.answered.has(tokenKey) ? this.answered.get(tokenKey) : this.controlOp(op.name, input);
+            if (tokenKey) {
+                this.answered.set(tokenKey, out);
+            }
+            if (await this.answerGoesWrong(op.name, call, res)) {
+                return;
+            }
             res.statusCode = op.http.responseCode ?? 200;
             res.setHeader("content-type", "application/json");
             res.end(JSON.stringify(op.output ? serializeShape(model, op.output.shape, out) : {}));

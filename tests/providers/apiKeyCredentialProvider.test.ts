@@ -47,18 +47,33 @@ describe("ApiKeyCredentialProvider provider", () => {
         expect(renamed.deleteBeforeReplace).to.equal(false);
     });
 
-    it("retries throttling and 500s, and surfaces a name conflict", async () => {
+    it("retries throttling and 500s, and refuses a provider of that name that is not this stack's", async () => {
         ctx.fake.throttle("CreateApiKeyCredentialProvider", 1);
         ctx.fake.serverError("CreateApiKeyCredentialProvider", 1);
         await provider.create!(inputs());
         const err = await rejection(provider.create!(inputs()));
-        expect(err.name).to.equal("ConflictException");
+        expect(err.message).to.equal(
+            'API-key credential provider "zscaler-mcp-creds-dev" already exists and is not this stack\'s (it has pulumi-project=(none), pulumi-stack=(none); ' +
+                "this stack is pulumi-project=(none), pulumi-stack=(none)), so it is left alone. " +
+                "Choose another name with pulumi config set apiKeyProviderName <name>, or delete that credential provider.",
+        );
         expect(ctx.fake.callsTo("CreateApiKeyCredentialProvider").map((c) => c.error ?? "ok")).to.deep.equal([
             "ThrottlingException",
             "InternalServerException",
             "ok",
             "ConflictException",
         ]);
+        expect(ctx.fake.callsTo("UpdateApiKeyCredentialProvider")).to.deep.equal([]);
+    });
+
+    it("takes over this stack's own provider left by a lost answer, and gives it the new key", async () => {
+        const own = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+        const first = (await provider.create!(inputs({ tags: own, apiKey: "Basic b2xkOm9sZA==" }))) as Created;
+        const again = (await provider.create!(inputs({ tags: own }))) as Created;
+        expect(again.id).to.equal(first.id);
+        expect(again.outs.credentialProviderArn).to.equal(first.outs.credentialProviderArn);
+        expect(again.outs.apiKeySecretArn).to.equal(first.outs.apiKeySecretArn);
+        expect(ctx.fake.list("apikey").map((k) => k.data.apiKey)).to.deep.equal([KEY]);
     });
 
     it("checks the name offline", async () => {

@@ -36,6 +36,8 @@ function inputs(over: Partial<ExpressGatewayServiceInputs> = {}): ExpressGateway
     };
 }
 
+const OWN = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+
 function envOf(call: { input: Record<string, any> }): Record<string, string> {
     return Object.fromEntries((call.input.primaryContainer.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
 }
@@ -90,12 +92,35 @@ describe("ExpressGatewayService provider", () => {
         expect(ctx.fake.callsTo("UpdateExpressGatewayService")).to.have.length(0);
     });
 
-    it("refuses to adopt a service of the same name that already exists", async () => {
-        await provider.create!(inputs());
-        const err = await rejection(provider.create!(inputs()));
-        expect(err.message).to.contain('ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" already exists');
-        expect(err.message).to.contain("pulumi config set ecsServiceName");
+    it("refuses a service of the same name that is not this stack's, naming it and the way out", async () => {
+        await provider.create!(inputs({ tags: { ...OWN, "pulumi-stack": "prod" } }));
+        const err = await rejection(provider.create!(inputs({ tags: OWN })));
+        expect(err.message).to.equal(
+            'ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" already exists and is not this stack\'s ' +
+                "(it has pulumi-project=zscaler-mcp-harness, pulumi-stack=prod; this stack is pulumi-project=zscaler-mcp-harness, pulumi-stack=dev), " +
+                "so it is left alone. Choose another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
+        );
         expect(ctx.fake.callsTo("CreateExpressGatewayService")).to.have.length(1);
+    });
+
+    it("takes over this stack's own service (a create recorded nowhere) and brings it to the inputs", async () => {
+        const first = (await provider.create!(inputs({ tags: OWN }))) as Created;
+        const image = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock";
+        const again = (await provider.create!(inputs({ tags: OWN, container: { ...inputs().container, image } }))) as Created;
+        expect(again.id).to.equal(first.id);
+        expect(again.outs.mcpUrl).to.equal(first.outs.mcpUrl);
+        expect(ctx.fake.callsTo("CreateExpressGatewayService")).to.have.length(1);
+        const last = ctx.fake.callsTo("UpdateExpressGatewayService").pop()!;
+        expect(last.input.primaryContainer.image).to.equal(image);
+        expect(envOf(last).ZSCALER_MCP_ALLOWED_HOSTS).to.equal(allowedHostsValue(first.outs.endpoint, ["mcp.example.com"]));
+    });
+
+    it("takes over its own service when the create's answer is lost and the retry is told it was not idempotent", async () => {
+        ctx.fake.loseResponse("CreateExpressGatewayService", 1);
+        const { id, outs } = (await provider.create!(inputs({ tags: OWN }))) as Created;
+        expect(ctx.fake.list("ecs").map((s) => s.id)).to.deep.equal([id]);
+        expect(outs.status).to.equal("ACTIVE");
+        expect(ctx.fake.callsTo("CreateExpressGatewayService").map((c) => c.error ?? "ok")).to.deep.equal(["lost", "InvalidParameterException"]);
     });
 
     it("rolls a new image out in place, keeping the FQDN in the allow-list", async () => {

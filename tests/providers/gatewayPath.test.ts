@@ -198,3 +198,61 @@ describe("Oauth2CredentialProvider provider", () => {
         expect(failures!.map((f) => f.property)).to.deep.equal(["discoveryUrl"]);
     });
 });
+
+describe("gateway path: a create that finds its own resource already there", () => {
+    const ctx = useFakeAws();
+    const OWN = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+    const FOREIGN = { ...OWN, "pulumi-stack": "prod" };
+
+    it("gets the same runtime back when the create's answer is lost: one client token for every retry", async () => {
+        ctx.fake.loseResponse("CreateAgentRuntime", 1);
+        const { id } = (await agentRuntimeProvider.create!(runtimeInputs({ tags: OWN }))) as { id: string };
+        expect(ctx.fake.list("runtime").map((r) => r.id)).to.deep.equal([id]);
+        const calls = ctx.fake.callsTo("CreateAgentRuntime");
+        expect(calls.map((c) => c.error ?? "ok")).to.deep.equal(["lost", "ok"]);
+        expect(calls[0].input.clientToken).to.equal(calls[1].input.clientToken);
+    });
+
+    it("takes over this stack's own runtime and brings it to the inputs; refuses anyone else's", async () => {
+        const first = (await agentRuntimeProvider.create!(runtimeInputs({ tags: OWN }))) as { id: string; outs: AgentRuntimeOutputs };
+        const env = { ZSCALER_SECRET_NAME: "other", ZSCALER_MCP_TRANSPORT: "streamable-http" };
+        const again = (await agentRuntimeProvider.create!(runtimeInputs({ tags: OWN, environmentVariables: env }))) as { id: string; outs: AgentRuntimeOutputs };
+        expect(again.id).to.equal(first.id);
+        expect(again.outs.agentRuntimeVersion).to.equal("2");
+        expect(ctx.fake.find("runtime", first.id)!.data.environmentVariables).to.deep.equal(env);
+        const err = await rejection(agentRuntimeProvider.create!(runtimeInputs({ tags: FOREIGN })));
+        expect(err.message).to.contain('agent runtime "zscaler_mcp_runtime_dev" already exists and is not this stack\'s');
+        expect(err.message).to.contain("pulumi config set runtimeName <name>");
+    });
+
+    it("takes over this stack's own gateway; refuses anyone else's", async () => {
+        const first = (await gatewayProvider.create!(gatewayInputs({ tags: OWN }))) as { id: string; outs: GatewayOutputs };
+        const again = (await gatewayProvider.create!(gatewayInputs({ tags: OWN, description: "taken over" }))) as { id: string; outs: GatewayOutputs };
+        expect(again.id).to.equal(first.id);
+        expect(again.outs.gatewayUrl).to.equal(first.outs.gatewayUrl);
+        expect(ctx.fake.find("gateway", first.id)!.data.description).to.equal("taken over");
+        const err = await rejection(gatewayProvider.create!(gatewayInputs({ tags: FOREIGN })));
+        expect(err.message).to.contain('gateway "zscaler-mcp-gateway-dev" already exists and is not this stack\'s');
+    });
+
+    it("takes over a target of its name in the stack's gateway instead of creating a second one", async () => {
+        const { id: gatewayId } = (await gatewayProvider.create!(gatewayInputs({ tags: OWN }))) as { id: string };
+        const first = (await gatewayTargetProvider.create!(targetInputs(gatewayId))) as { id: string; outs: GatewayTargetOutputs };
+        const again = (await gatewayTargetProvider.create!(targetInputs(gatewayId, { description: "again" }))) as { id: string; outs: GatewayTargetOutputs };
+        expect(again.id).to.equal(first.id);
+        expect(ctx.fake.list("target").map((t) => [t.id, t.data.description])).to.deep.equal([[first.outs.targetId, "again"]]);
+        expect(ctx.fake.callsTo("CreateGatewayTarget")).to.have.length(1);
+    });
+
+    it("takes over this stack's own OAuth2 provider (its Cognito client) with the new secret; refuses another client's", async () => {
+        await oauthProvider.create!(oauthInputs({ tags: OWN, clientSecret: "old-secret" }));
+        const again = (await oauthProvider.create!(oauthInputs({ tags: OWN }))) as { id: string; outs: Oauth2CredentialProviderOutputs };
+        expect(again.outs.credentialProviderArn).to.match(/oauth2credentialprovider\/zscaler-mcp-cognito-oauth-dev$/);
+        expect(ctx.fake.list("oauth2").map((p) => p.data.config.customOauth2ProviderConfig.clientSecret)).to.deep.equal(["cognito-secret"]);
+        const err = await rejection(oauthProvider.create!(oauthInputs({ tags: OWN, clientId: "someone-elses-client" })));
+        expect(err.message).to.equal(
+            'OAuth2 credential provider "zscaler-mcp-cognito-oauth-dev" already exists for another OAuth client (client123), so it is left alone. ' +
+                "Choose another name with pulumi config set oauthProviderName <name>, or delete that credential provider.",
+        );
+    });
+});

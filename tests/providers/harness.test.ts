@@ -165,6 +165,17 @@ describe("Harness provider", () => {
         expect(err.properties.harnessName).to.equal("zscaler_mcp_harness_dev");
     });
 
+    it("keeps waiting through throttling that outlasts one retry window, and records the harness READY", async () => {
+        const created = harnessProvider.create!(inputs());
+        // About five minutes of AWS time answering ThrottlingException to every read.
+        ctx.fake.throttle("GetHarness", 40);
+        const { outs } = (await created) as Created;
+        expect(outs.status).to.equal("READY");
+        const throttled = ctx.fake.callsTo("GetHarness").filter((c) => c.error === "ThrottlingException");
+        expect(throttled).to.have.length(40);
+        expect(throttled[throttled.length - 1].at - throttled[0].at).to.be.greaterThan(2 * 60_000);
+    });
+
     it("gives up at the deadline naming the last status, and keeps the id", async () => {
         ctx.fake.neverReady("harness");
         const err = await rejection(harnessProvider.create!(inputs()));

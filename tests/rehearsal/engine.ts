@@ -37,6 +37,8 @@ export interface StateEntry {
     secretKeys: string[];
     /** When the resource last finished an operation: a topological order of the dependencies. */
     order: number;
+    /** Registered with retainOnDelete: the engine drops it from the state without deleting it. */
+    retainOnDelete?: boolean;
 }
 
 export type OpKind = "create" | "update" | "replace" | "delete" | "same" | "refresh" | "gone";
@@ -112,6 +114,7 @@ export class Rehearsal {
 
     private record(entry: StateEntry): void {
         entry.order = ++this.counter;
+        entry.retainOnDelete = registrationOptions(entry.type, entry.name).retainOnDelete;
         this.state.set(entry.name, entry);
         for (const [k, v] of Object.entries(entry.outputs)) {
             this.observed.push({ where: `${entry.name}.outputs.${k}`, value: v, secret: entry.secretKeys.includes(k) });
@@ -316,7 +319,7 @@ export class Rehearsal {
             const op = (ok: boolean, error?: string) =>
                 operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok, error });
             try {
-                if (entry.dynamic) {
+                if (entry.dynamic && !entry.retainOnDelete) {
                     await this.host.delete(entry.urn, entry.id, entry.outputs);
                 }
                 // A replaced resource's name now belongs to its replacement: keep that in the state.

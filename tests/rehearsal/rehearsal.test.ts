@@ -72,6 +72,17 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
         expect(endpointIds(bench.fake)).to.deep.equal([]);
     });
 
+    it("leaves a retained part in the account on destroy, as the engine does with retainOnDelete", async () => {
+        bench.fake.reset();
+        const r = new Rehearsal(bench.fake, bench.host);
+        expect((await r.up({ config: { ...SCENARIOS[5].config, retain: '["runtime"]' }, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
+        const runtimeId = bench.fake.list("runtime")[0].id;
+        const destroyed = await r.destroy();
+        expect(destroyed.ok, destroyed.error).to.equal(true);
+        expect(r.state.size).to.equal(0);
+        expect(endpointIds(bench.fake)).to.deep.equal([runtimeId]);
+    });
+
     it("finds no secret outside what Pulumi keeps secret, including the serialized providers", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
