@@ -3,12 +3,16 @@
  * (client credentials) as identity provider, and one OAuth2 credential provider in the Token Vault
  * serving both the harness-to-gateway and the gateway-to-runtime legs.
  *
- * Dependencies (and so destroy order, reversed): secret -> Cognito -> OAuth2 provider -> runtime
- * role -> runtime -> gateway role -> gateway -> target -> harness role -> harness.
+ * Dependencies (and so destroy order, reversed) are the ones AWS forces, no more: the runtime
+ * hands out its ARN as soon as AWS accepts it, so the gateway role and the gateway are created while
+ * the runtime starts; only the target, which calls the runtime, waits for it to be READY; and the
+ * harness needs the gateway and the OAuth2 provider, not the target (it lists the gateway's tools
+ * when a session starts, not when it is created).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AgentRuntime } from "../providers/agentRuntime";
+import { AgentRuntimeReady } from "../providers/agentRuntimeReady";
 import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
@@ -29,6 +33,7 @@ const RESOURCE_SERVER = "zscaler-mcp";
 export class GatewayTopology extends pulumi.ComponentResource {
     readonly agent: HarnessAgent;
     readonly runtime: AgentRuntime;
+    readonly runtimeReady: AgentRuntimeReady;
     readonly gateway: Gateway;
     readonly target: GatewayTarget;
     readonly oauthProvider: Oauth2CredentialProvider;
@@ -147,9 +152,21 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 environmentVariables,
                 authorizerConfiguration: authorizer,
                 requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization"] },
+                // The ARN is handed out at once; runtimeReady below waits for READY.
+                waitForReady: false,
                 tags,
             },
             { parent: this, retainOnDelete: retain.runtime },
+        );
+        this.runtimeReady = new AgentRuntimeReady(
+            `${name}-runtime-ready`,
+            {
+                region: s.region,
+                agentRuntimeId: this.runtime.agentRuntimeId,
+                agentRuntimeName: s.names.runtime,
+                invocationUrl: this.runtime.invocationUrl,
+            },
+            { parent: this },
         );
 
         // 5. The gateway role (invoke exactly this runtime) and the gateway.
@@ -192,7 +209,8 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 gatewayId: this.gateway.gatewayId,
                 name: s.names.target,
                 description: "Zscaler MCP server",
-                targetConfiguration: this.runtime.invocationUrl.apply((endpoint) => ({ mcp: { mcpServer: { endpoint, listingMode: "DEFAULT" } } }) as any),
+                // The ready runtime's URL: the target calls the runtime as soon as it exists.
+                targetConfiguration: this.runtimeReady.invocationUrl.apply((endpoint) => ({ mcp: { mcpServer: { endpoint, listingMode: "DEFAULT" } } }) as any),
                 credentialProviderConfigurations: [
                     oauth.apply((o) => ({ credentialProviderType: "OAUTH" as const, credentialProvider: { oauthCredentialProvider: o } })),
                 ],
@@ -200,8 +218,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // 7. The harness with the agentcore_gateway tool, created once the target is ready.
-        const tool = pulumi.all([this.gateway.gatewayArn, oauth, this.target.targetId]).apply(([gatewayArn, o]) => ({
+        // 7. The harness with the agentcore_gateway tool: it needs the gateway and the OAuth2
+        // provider, not the target (neither AWS's documentation nor its service model ask for one).
+        const tool = pulumi.all([this.gateway.gatewayArn, oauth]).apply(([gatewayArn, o]) => ({
             type: "agentcore_gateway" as const,
             name: DEFAULTS.toolName,
             config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },

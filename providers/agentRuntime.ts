@@ -14,18 +14,17 @@ import type {
 import {
     checkFields,
     compact,
+    currentClock,
     deleteAndWait,
     diffInputs,
     diffWithStatus,
     DiffSpec,
-    errorMessage,
     errorName,
     findAdoptable,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     isNameTaken,
-    isNotFound,
     newClientToken,
     refreshInputs,
     waitForStatus,
@@ -46,6 +45,12 @@ export interface AgentRuntimeInputs {
     requestHeaderConfiguration?: RequestHeaderConfiguration;
     description?: string;
     tags?: Record<string, string>;
+    /**
+     * Whether create waits for READY (the default). With false, create returns as soon as AWS
+     * accepts the runtime, with its ARN and invocation URL, and an AgentRuntimeReady waits for it:
+     * what needs only the ARN goes ahead meanwhile. Updates always wait.
+     */
+    waitForReady?: boolean;
 }
 
 export interface AgentRuntimeOutputs extends AgentRuntimeInputs {
@@ -82,11 +87,6 @@ function label(i: { agentRuntimeName: string }, id?: string): string {
     return `agent runtime "${i.agentRuntimeName}"` + (id ? ` (${id})` : "");
 }
 
-/** AgentCore may answer a missing runtime id with AccessDenied instead of NotFound. */
-function isGone(e: unknown): boolean {
-    return isNotFound(e) || (errorName(e) === "AccessDeniedException" && errorMessage(e).includes("is not authorized to perform"));
-}
-
 async function getRuntime(region: string, id: string): Promise<GetAgentRuntimeResponse | undefined> {
     const { sdk, client } = await controlClient(region);
     return findOrUndefined(`read runtime ${id}`, () => client.send(new sdk.GetAgentRuntimeCommand({ agentRuntimeId: id })));
@@ -103,7 +103,7 @@ function outputsOf(r: { agentRuntimeId?: string; agentRuntimeArn?: string; agent
     });
 }
 
-function waitReady(i: AgentRuntimeInputs, id: string) {
+export function waitReady(i: { region: string; agentRuntimeName: string }, id: string) {
     return waitForStatus<GetAgentRuntimeResponse>({
         resource: label(i, id),
         read: () => getRuntime(i.region, id),
@@ -223,7 +223,16 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
         };
     },
 
-    async diff(_id, olds, news) {
+    async diff(id, olds, news) {
+        // A runtime handed out before it was READY was last seen CREATING: what it became decides
+        // (CREATE_FAILED replaces it, READY only records that), so the next up repairs a failure.
+        // One still CREATING past the create deadline will not get there: it is replaced too.
+        if (STATUS.pending.includes(olds.status) && olds.region) {
+            const live = await getRuntime(olds.region, id);
+            const stuck = live?.status === "CREATING" && live.createdAt !== undefined && currentClock().now() - new Date(live.createdAt).getTime() > TIMEOUT_MS;
+            const status = !live || stuck ? "CREATE_FAILED" : live.status!;
+            return diffWithStatus({ ...olds, status } as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
+        }
         return diffWithStatus(olds as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
     },
 
@@ -244,6 +253,9 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
             return adopt(inputs, e);
         }
         const id = res.agentRuntimeId!;
+        if (inputs.waitForReady === false) {
+            return { id, outs: { ...inputs, ...outputsOf(res, inputs.region) } };
+        }
         try {
             const ready = (await waitReady(inputs, id))!;
             return { id, outs: { ...inputs, ...outputsOf(ready, inputs.region) } };
@@ -286,7 +298,7 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
         await deleteAndWait<GetAgentRuntimeResponse>({
             what: `delete ${label(props, id)}`,
             call: () => client.send(new sdk.DeleteAgentRuntimeCommand({ agentRuntimeId: id, clientToken })),
-            isGone,
+            // AgentCore may answer a missing runtime id with AccessDenied: deleteAndWait reads it to tell.
             retryIf: (e) => errorName(e) === "ConflictException",
             wait: {
                 resource: label(props, id),
@@ -312,6 +324,7 @@ export interface AgentRuntimeArgs {
     requestHeaderConfiguration?: pulumi.Input<RequestHeaderConfiguration>;
     description?: pulumi.Input<string>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    waitForReady?: pulumi.Input<boolean>;
 }
 
 export class AgentRuntime extends pulumi.dynamic.Resource {

@@ -226,7 +226,9 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
                 resource: label(props, targetId),
                 read: () => getTarget(props.region, gatewayId, targetId),
                 status: (t) => t.status!,
-                pending: ["DELETING", "READY", "FAILED", "UPDATING", "CREATING", "SYNCHRONIZING"],
+                reasons: (t) => t.statusReasons?.join("; "),
+                // A target whose delete failed goes to FAILED: report it at once, not after 30 minutes.
+                pending: ["DELETING", "READY", "UPDATING", "CREATING", "SYNCHRONIZING"],
                 timeoutMs: TIMEOUT_MS,
             },
         });

@@ -92,6 +92,11 @@ const NOT_FOUND_NAMES = [
     "ClusterNotFoundException",
 ];
 
+/** True when AWS refuses the caller (a missing permission, or an id some services treat as such). */
+export function isAccessDenied(e: unknown): boolean {
+    return ["AccessDeniedException", "AccessDenied", "UnauthorizedException"].includes(errorName(e)) || httpStatus(e) === 403;
+}
+
 /** True when AWS says the resource does not exist. */
 export function isNotFound(e: unknown): boolean {
     return NOT_FOUND_NAMES.includes(errorName(e));
@@ -517,6 +522,17 @@ export async function deleteAndWait<T>(o: DeleteOptions<T>): Promise<void> {
     } catch (e) {
         if ((o.isGone ?? isNotFound)(e)) {
             return;
+        }
+        // Some services answer "access denied" for an id that no longer exists: only a read tells
+        // that apart from a real missing permission, which must not drop a live resource from state.
+        if (isAccessDenied(e) && o.wait && (await o.wait.read()) === undefined) {
+            return;
+        }
+        if (isAccessDenied(e)) {
+            throw new Error(
+                `${o.what}: AWS denied it and the resource still exists (${errorMessage(e)}). ` +
+                    "Give the deploying identity that permission, then run the same pulumi command again.",
+            );
         }
         throw e;
     }

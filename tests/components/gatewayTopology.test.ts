@@ -45,6 +45,7 @@ describe("Gateway topology (strict mocks)", () => {
             "aws:secretsmanager/secret:Secret zscaler-mcp-credentials-secret",
             "aws:secretsmanager/secretVersion:SecretVersion zscaler-mcp-credentials-secret-value",
             "pulumi-nodejs:dynamic/agentcore:AgentRuntime zscaler-mcp-runtime",
+            "pulumi-nodejs:dynamic/agentcore:AgentRuntimeReady zscaler-mcp-runtime-ready",
             "pulumi-nodejs:dynamic/agentcore:Gateway zscaler-mcp-gateway",
             "pulumi-nodejs:dynamic/agentcore:GatewayTarget zscaler-mcp-target",
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
@@ -138,13 +139,17 @@ describe("Gateway topology (strict mocks)", () => {
         expect(isSecretWrapper(oauthProvider.clientSecret)).to.equal(true);
     });
 
-    it("orders creation (and so destruction) runtime -> gateway -> target -> harness", async () => {
+    it("imposes only the order AWS forces: the gateway needs the runtime's ARN, the target its readiness, the harness neither", async () => {
         const r = await run();
-        const deps = (name: string) => r.resources.find((x) => x.name === name)!.dependencies.map((u) => u.split("::").pop());
-        expect(deps("zscaler-mcp-gateway-policy")).to.include("zscaler-mcp-runtime");
-        expect(deps("zscaler-mcp-gateway")).to.include("zscaler-mcp-gateway-policy");
-        expect(deps("zscaler-mcp-target")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-runtime", "zscaler-mcp-oauth"]);
-        expect(deps("zscaler-mcp-agent-harness")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-target", "zscaler-mcp-oauth", "zscaler-mcp-agent-exec-policy"]);
+        const deps = (name: string) => r.resources.find((x) => x.name === name)!.dependencies.map((u) => u.split("::").pop()).sort();
+        expect(r.resources.find((x) => x.name === "zscaler-mcp-runtime")!.inputs.waitForReady).to.equal(false);
+        expect(deps("zscaler-mcp-runtime-ready")).to.deep.equal(["zscaler-mcp-runtime"]);
+        expect(deps("zscaler-mcp-gateway-policy")).to.deep.equal(["zscaler-mcp-gateway-role", "zscaler-mcp-runtime"]);
+        expect(deps("zscaler-mcp-gateway")).to.include("zscaler-mcp-gateway-policy").and.not.include("zscaler-mcp-runtime-ready");
+        expect(deps("zscaler-mcp-target")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-runtime-ready", "zscaler-mcp-oauth"]);
+        expect(deps("zscaler-mcp-agent-harness")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-oauth", "zscaler-mcp-agent-exec-policy"]);
+        expect(deps("zscaler-mcp-agent-harness")).to.not.include.members(["zscaler-mcp-target"]);
+        expect(deps("zscaler-mcp-agent-harness")).to.not.include("zscaler-mcp-runtime-ready");
         expect(deps("zscaler-mcp-runtime")).to.include.members(["zscaler-mcp-runtime-policy", "zscaler-mcp-client"]);
     });
 

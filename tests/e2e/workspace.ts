@@ -33,10 +33,19 @@ export function locateCli(): Cli | undefined {
             return { pulumi: candidate, kind: "own" };
         }
     }
-    const version: string = require(path.join(ROOT, "package.json")).dependencies["@pulumi/pulumi"];
     const cache = process.env.ZSCALER_MCP_CLI_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "zscaler-mcp-harness", "pulumi-cli");
-    const built = path.join(cache, `v${version}`, "pulumi");
+    const built = path.join(cache, `v${builtCliVersion()}`, "pulumi");
     return fs.existsSync(built) ? { pulumi: built, kind: "built" } : undefined;
+}
+
+/** The CLI version tests/cli/go.mod builds. */
+export function builtCliVersion(): string {
+    const gomod = fs.readFileSync(path.join(ROOT, "tests", "cli", "go.mod"), "utf8");
+    const m = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/m.exec(gomod);
+    if (!m) {
+        throw new Error("tests/cli/go.mod does not require github.com/pulumi/pulumi/pkg/v3");
+    }
+    return m[1];
 }
 
 export interface RunResult {

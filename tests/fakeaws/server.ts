@@ -77,7 +77,7 @@ export interface RecordedCall {
 }
 
 /** Faults before the request is executed (it never happened) and after (it happened; the answer goes wrong). */
-type FaultKind = "throttle" | "server" | "iam" | "lost" | "dropped" | "slow" | "hung";
+type FaultKind = "throttle" | "server" | "iam" | "denied" | "lost" | "dropped" | "slow" | "hung";
 const AFTER_EXECUTION: readonly FaultKind[] = ["lost", "dropped", "slow", "hung"];
 interface Fault {
     kind: FaultKind;
@@ -85,6 +85,8 @@ interface Fault {
     remaining: number;
     /** For "slow": how long the answer takes, in AWS time. */
     delayMs?: number;
+    /** For "denied": AWS's message. */
+    message?: string;
 }
 type Outcome = { kind: "fail"; reasons: string[]; status?: string } | { kind: "never" };
 
@@ -156,6 +158,7 @@ export class FakeAws {
     readonly taskDefinitions: { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" }[] = [];
     /** The events the next InvokeHarness streams (a default conversation when unset). */
     invokeScript?: StreamEvent[];
+    private readonly deleteFailures = new Map<ResourceKind, string[][]>();
     /** Answers already given, by operation and client token. */
     private readonly answered = new Map<string, unknown>();
     private faults: Fault[] = [];
@@ -244,6 +247,7 @@ export class FakeAws {
         this.outcomes.clear();
         this.invokeScript = undefined;
         this.answered.clear();
+        this.deleteFailures.clear();
     }
 
     // -----------------------------------------------------------------------------------------
@@ -256,6 +260,10 @@ export class FakeAws {
     /** The next `n` calls of `op` answer a 500. */
     serverError(op: string, n: number): void {
         this.faults.push({ kind: "server", op, remaining: n });
+    }
+    /** The next call of `op` is refused with AccessDeniedException and this message, as for a missing permission. */
+    denyNext(op: string, message: string): void {
+        this.faults.push({ kind: "denied", op, remaining: 1, message });
     }
     /** The next `n` calls of `op` are executed, then answered with a 500, as when a proxy or the network loses the answer. */
     loseResponse(op: string, n: number): void {
@@ -287,6 +295,10 @@ export class FakeAws {
     /** The next create or update of `kind` lands in `status` (CREATE_PENDING_AUTH, say) with these reasons. */
     landNext(kind: ResourceKind, status: string, reasons: string[]): void {
         this.queueOutcome(kind, { kind: "fail", reasons, status });
+    }
+    /** The next delete of `kind` fails: the resource goes to FAILED with these reasons instead of going away. */
+    failNextDelete(kind: ResourceKind, reasons: string[]): void {
+        this.deleteFailures.set(kind, [...(this.deleteFailures.get(kind) ?? []), reasons]);
     }
     /** The next create or update of `kind` never leaves its pending status. */
     neverReady(kind: ResourceKind): void {
@@ -487,6 +499,9 @@ export class FakeAws {
         const f = this.takeFault(op);
         if (!f) {
             return;
+        }
+        if (f.kind === "denied") {
+            throw new AwsError("AccessDeniedException", f.message ?? "Access denied", service === "ecs" ? 400 : 403);
         }
         if (f.kind === "throttle") {
             throw new AwsError("ThrottlingException", "Rate exceeded", service === "ecs" || service === "logs" ? 400 : 429);
@@ -707,7 +722,8 @@ export class FakeAws {
                 }
                 const { agentRuntimeId: _id, clientToken: _t, ...rest } = input;
                 // An update replaces the whole configuration and makes a new version.
-                rec.data = { agentRuntimeName: rec.name, ...rest, version: rec.data.version + 1 };
+                // Tags are not part of the configuration: they survive, as on AWS.
+                rec.data = { agentRuntimeName: rec.name, ...rest, version: rec.data.version + 1, tags: rec.data.tags };
                 this.startTransition(rec, "UPDATING", "READY", this.durations.runtime, false);
                 const v = this.runtimeView(rec);
                 return {
@@ -753,7 +769,7 @@ export class FakeAws {
                     throw new AwsError("ValidationException", "Gateway name cannot be changed");
                 }
                 const { gatewayIdentifier: _g, ...rest } = input;
-                rec.data = { ...rest, gatewayUrl: rec.data.gatewayUrl };
+                rec.data = { ...rest, gatewayUrl: rec.data.gatewayUrl, tags: rec.data.tags };
                 this.startTransition(rec, "UPDATING", "READY", this.durations.gateway, false);
                 return this.gatewayView(rec);
             }
@@ -796,7 +812,10 @@ export class FakeAws {
                     this.startTransition(rec, "UPDATING", "READY", this.durations.target, false);
                 } else if (op === "DeleteGatewayTarget") {
                     rec.status = "DELETING";
-                    rec.transition = { until: this.clock.now() + this.durations.target, next: "GONE" };
+                    const failure = this.deleteFailures.get("target")?.shift();
+                    rec.transition = failure
+                        ? { until: this.clock.now() + this.durations.target, next: "FAILED", reasons: failure }
+                        : { until: this.clock.now() + this.durations.target, next: "GONE" };
                     return { gatewayArn: rec.data.gatewayArn, targetId: rec.id, status: "DELETING" };
                 }
                 return this.targetView(rec);

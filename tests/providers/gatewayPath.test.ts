@@ -256,3 +256,37 @@ describe("gateway path: a create that finds its own resource already there", () 
         );
     });
 });
+
+describe("gateway path: deletes that AWS refuses", () => {
+    const ctx = useFakeAws();
+
+    it("counts AccessDenied on DeleteAgentRuntime as gone only when a read confirms the runtime is gone", async () => {
+        const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
+        ctx.fake.deleteBehindBack("runtime", id);
+        await agentRuntimeProvider.delete!(id, outs);
+        expect(ctx.fake.callsTo("DeleteAgentRuntime").map((c) => c.error)).to.deep.equal(["AccessDeniedException"]);
+        expect(ctx.fake.callsTo("GetAgentRuntime").map((c) => c.error).pop()).to.equal("ResourceNotFoundException");
+    });
+
+    it("fails a delete that is denied while the runtime still exists, naming the cause, and keeps it", async () => {
+        const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
+        ctx.fake.denyNext("DeleteAgentRuntime", "User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: bedrock-agentcore:DeleteAgentRuntime");
+        const err = await rejection(agentRuntimeProvider.delete!(id, outs));
+        expect(err.message).to.equal(
+            `delete agent runtime "zscaler_mcp_runtime_dev" (${id}): AWS denied it and the resource still exists ` +
+                "(User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: bedrock-agentcore:DeleteAgentRuntime). " +
+                "Give the deploying identity that permission, then run the same pulumi command again.",
+        );
+        expect(ctx.fake.find("runtime", id)!.status).to.equal("READY");
+    });
+
+    it("reports a target whose delete fails at once, with AWS's reasons", async () => {
+        const { id: gatewayId } = (await gatewayProvider.create!(gatewayInputs())) as { id: string };
+        const { id, outs } = (await gatewayTargetProvider.create!(targetInputs(gatewayId))) as { id: string; outs: GatewayTargetOutputs };
+        ctx.fake.failNextDelete("target", ["Target is in use by a synchronization"]);
+        const started = ctx.clock.now();
+        const err = await rejection(gatewayTargetProvider.delete!(id, outs));
+        expect(err.message).to.contain("reached status FAILED: Target is in use by a synchronization");
+        expect(ctx.clock.now() - started).to.be.lessThan(60_000);
+    });
+});

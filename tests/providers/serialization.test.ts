@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { agentRuntimeProvider } from "../../providers/agentRuntime";
+import { agentRuntimeReadyProvider } from "../../providers/agentRuntimeReady";
 import { apiKeyCredentialProviderProvider } from "../../providers/apiKeyCredentialProvider";
 import { expressGatewayServiceProvider } from "../../providers/expressGatewayService";
 import { expressGatewayServiceRolloutProvider } from "../../providers/expressGatewayServiceRollout";
@@ -27,6 +28,7 @@ describe("providers survive Pulumi's serialization", () => {
         expressGatewayServiceProvider,
         expressGatewayServiceRolloutProvider,
         agentRuntimeProvider,
+        agentRuntimeReadyProvider,
         gatewayProvider,
         gatewayTargetProvider,
         oauth2CredentialProviderProvider,

@@ -41,6 +41,9 @@ export interface StateEntry {
     retainOnDelete?: boolean;
 }
 
+/** Dynamic resources that only wait for another one: nothing of theirs exists in AWS. */
+export const WAIT_ONLY_TYPES = [":ExpressGatewayServiceRollout", ":AgentRuntimeReady"];
+
 export type OpKind = "create" | "update" | "replace" | "delete" | "same" | "refresh" | "gone";
 
 export interface Operation {
@@ -338,7 +341,7 @@ export class Rehearsal {
     /** Ids of the dynamic resources in the state that stand for an AWS object (comparable with the endpoint's). */
     dynamicIds(): string[] {
         return [...this.state.values()]
-            .filter((e) => e.dynamic && !e.type.endsWith(":ExpressGatewayServiceRollout"))
+            .filter((e) => e.dynamic && !WAIT_ONLY_TYPES.some((t) => e.type.endsWith(t)))
             .map((e) => e.id)
             .sort();
     }

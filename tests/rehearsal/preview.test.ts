@@ -35,7 +35,7 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
             const ops = dynamicOps(plan);
             const expected =
                 scenario.topology === "gateway"
-                    ? ["zscaler-mcp-oauth", "zscaler-mcp-runtime", "zscaler-mcp-gateway", "zscaler-mcp-target", "zscaler-mcp-agent-harness"]
+                    ? ["zscaler-mcp-oauth", "zscaler-mcp-runtime", "zscaler-mcp-runtime-ready", "zscaler-mcp-gateway", "zscaler-mcp-target", "zscaler-mcp-agent-harness"]
                     : [...(scenario.deploysServer ? ["zscaler-mcp-service", "zscaler-mcp-allow-list"] : []), "zscaler-mcp-api-key", "zscaler-mcp-agent-harness"];
             expect(ops.sort()).to.deep.equal(expected.map((n) => `create ${n}`).sort());
             // The case that used to fail: the one tool is an unknown element of the list.

@@ -189,6 +189,8 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                 },
             };
         }
+        case "pulumi-nodejs:dynamic/agentcore:AgentRuntimeReady":
+            return { id: `${i.agentRuntimeId}/ready`, state: { ...inputs, status: "READY", agentRuntimeVersion: "1" } };
         case "pulumi-nodejs:dynamic/agentcore:Gateway": {
             const id = `${String(i.name).toLowerCase()}-q1w2e3r4t5`;
             return {

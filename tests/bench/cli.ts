@@ -1,0 +1,104 @@
+/**
+ * The real Pulumi CLI's side of `npm run bench`: the wall time of `pulumi preview` on a new stack
+ * and on an unchanged one (median of three), and the size of the state `pulumi stack export`
+ * prints, with the share that is serialized provider code (`__provider`, in inputs and outputs).
+ */
+import { locateCli, Workspace } from "../e2e/workspace";
+import { PLACEHOLDERS } from "../e2e/workspace";
+
+export interface CliFigures {
+    topology: string;
+    newStackPreviewMs: number[];
+    unchangedPreviewMs: number[];
+    stateBytes: number;
+    providerCodeBytes: number;
+    dynamicResources: number;
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+/** Bytes of `__provider` text in the exported state: the providers serialized into each dynamic resource. */
+export function providerCodeBytes(exported: any): { bytes: number; resources: number } {
+    let bytes = 0;
+    let resources = 0;
+    for (const r of exported.deployment?.resources ?? []) {
+        if (!String(r.type).startsWith("pulumi-nodejs:dynamic")) {
+            continue;
+        }
+        resources++;
+        for (const bag of [r.inputs, r.outputs]) {
+            const code = bag?.__provider;
+            bytes += typeof code === "string" ? Buffer.byteLength(JSON.stringify(code)) : 0;
+        }
+    }
+    return { bytes, resources };
+}
+
+async function measure(ws: Workspace, topology: "ecs" | "gateway"): Promise<CliFigures> {
+    const ok = async (c: string) => {
+        const r = await ws.run(c);
+        if (r.code !== 0) {
+            throw new Error(`${c} failed:\n${r.output}`);
+        }
+        return r;
+    };
+    await ok(`pulumi stack init bench-${topology}`);
+    await ok("pulumi config set aws:region us-east-1");
+    await ok(`pulumi config set topology ${topology}`);
+    await ok(`pulumi config set zscalerClientId ${PLACEHOLDERS["<client id>"]}`);
+    await ok(`pulumi config set --secret zscalerClientSecret ${PLACEHOLDERS["<client secret>"]}`);
+    await ok(`pulumi config set zscalerCustomerId ${PLACEHOLDERS["<customer id>"]}`);
+    await ok(`pulumi config set zscalerVanityDomain ${PLACEHOLDERS["<vanity domain>"]}`);
+    const newStackPreviewMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+        newStackPreviewMs.push((await ok("pulumi preview")).ms);
+    }
+    await ok("pulumi up --yes");
+    const unchangedPreviewMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+        unchangedPreviewMs.push((await ok("pulumi preview --expect-no-changes")).ms);
+    }
+    const exported = (await ok("pulumi stack export")).stdout;
+    const code = providerCodeBytes(JSON.parse(exported));
+    await ok("pulumi destroy --yes");
+    return {
+        topology,
+        newStackPreviewMs,
+        unchangedPreviewMs,
+        stateBytes: Buffer.byteLength(exported),
+        providerCodeBytes: code.bytes,
+        dynamicResources: code.resources,
+    };
+}
+
+/** Runs both topologies through the CLI and prints the figures; says so when there is no CLI. */
+export async function cliBench(out: NodeJS.WritableStream): Promise<CliFigures[] | undefined> {
+    const cli = locateCli();
+    if (!cli) {
+        out.write("\nReal Pulumi CLI: none found (run tests/cli/ensure-pulumi.sh); skipped.\n");
+        return undefined;
+    }
+    const ws = await Workspace.create(cli, 0.001);
+    const figures: CliFigures[] = [];
+    try {
+        await ws.run(`pulumi login file://${ws.dir}/backend`);
+        out.write(`\nReal Pulumi CLI (${cli.pulumi}, ${cli.kind}), AWS time compressed 1000x:\n`);
+        for (const topology of ["ecs", "gateway"] as const) {
+            const f = await measure(ws, topology);
+            figures.push(f);
+            const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+            out.write(
+                `  ${topology.padEnd(8)} preview, new stack ${(median(f.newStackPreviewMs) / 1000).toFixed(1)} s` +
+                    `  preview, unchanged ${(median(f.unchangedPreviewMs) / 1000).toFixed(1)} s` +
+                    `  state ${kb(f.stateBytes)}, of which provider code ${kb(f.providerCodeBytes)} ` +
+                    `(${((100 * f.providerCodeBytes) / f.stateBytes).toFixed(0)}%, ${f.dynamicResources} dynamic resources)\n`,
+            );
+        }
+    } finally {
+        await ws.dispose();
+    }
+    return figures;
+}
