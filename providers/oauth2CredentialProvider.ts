@@ -21,6 +21,8 @@ export interface Oauth2CredentialProviderInputs {
 export interface Oauth2CredentialProviderOutputs extends Oauth2CredentialProviderInputs {
     credentialProviderArn: string;
     callbackUrl?: string;
+    /** The Token Vault's own secret holding the client secret (the harness role may read exactly it). */
+    clientSecretArn?: string;
 }
 
 // Tags are given at create only: AWS's TagResource and ListTagsForResource do not accept an OAuth2
@@ -66,7 +68,10 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
                     ),
                 { what: `create ${what}` },
             );
-            return { id: inputs.name, outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl } };
+            return {
+                id: inputs.name,
+                outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl, clientSecretArn: res.clientSecretArn?.secretArn },
+            };
         } catch (e) {
             // No client token in this API: this stack's own provider, left by a lost answer or a
             // killed deploy, is taken over and given this client; anyone else's is refused.
@@ -96,7 +101,10 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
                     ),
                 { what: `update ${what}` },
             );
-            return { id: inputs.name, outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, callbackUrl: found.callbackUrl } };
+            return {
+                id: inputs.name,
+                outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, callbackUrl: found.callbackUrl, clientSecretArn: found.clientSecretArn?.secretArn },
+            };
         }
     },
 
@@ -118,6 +126,7 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
                 discoveryUrl: custom?.oauthDiscovery?.discoveryUrl ?? props!.discoveryUrl,
                 credentialProviderArn: res.credentialProviderArn!,
                 callbackUrl: res.callbackUrl,
+                clientSecretArn: res.clientSecretArn?.secretArn ?? props!.clientSecretArn,
             },
         };
     },
@@ -133,7 +142,7 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
                 { what: `update OAuth2 credential provider "${id}"` },
             );
         }
-        return { outs: { ...news, credentialProviderArn: olds.credentialProviderArn, callbackUrl: olds.callbackUrl } };
+        return { outs: { ...news, credentialProviderArn: olds.credentialProviderArn, callbackUrl: olds.callbackUrl, clientSecretArn: olds.clientSecretArn } };
     },
 
     async delete(id, props) {
@@ -156,12 +165,13 @@ export interface Oauth2CredentialProviderArgs {
 export class Oauth2CredentialProvider extends pulumi.dynamic.Resource {
     declare readonly credentialProviderArn: pulumi.Output<string>;
     declare readonly callbackUrl: pulumi.Output<string | undefined>;
+    declare readonly clientSecretArn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: Oauth2CredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             oauth2CredentialProviderProvider,
             name,
-            { ...args, clientSecret: pulumi.secret(args.clientSecret), credentialProviderArn: undefined, callbackUrl: undefined },
+            { ...args, clientSecret: pulumi.secret(args.clientSecret), credentialProviderArn: undefined, callbackUrl: undefined, clientSecretArn: undefined },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["clientSecret"] }),
             "agentcore",
             "Oauth2CredentialProvider",

@@ -155,7 +155,11 @@ export function mockState(type: string, name: string, inputs: Record<string, any
         case "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider":
             return {
                 id: i.name,
-                state: { ...inputs, credentialProviderArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:token-vault/default/oauth2credentialprovider/${i.name}` },
+                state: {
+                    ...inputs,
+                    credentialProviderArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:token-vault/default/oauth2credentialprovider/${i.name}`,
+                    clientSecretArn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:bedrock-agentcore-identity!default/oauth2/${i.name}-Gh5Jk7`,
+                },
             };
         case "pulumi-nodejs:dynamic/ecs:ExpressGatewayService": {
             const endpoint = `zs-ab12cd34.ecs.${region}.on.aws`;
