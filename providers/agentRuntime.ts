@@ -3,6 +3,7 @@
  * create-only: every other change is an UpdateAgentRuntime, which makes a new runtime version.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import type {
     AgentRuntimeArtifact,
     AuthorizerConfiguration,
@@ -336,7 +337,7 @@ export class AgentRuntime extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: AgentRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            agentRuntimeProvider,
+            projectProvider("agentRuntime", "agentRuntimeProvider"),
             name,
             { ...args, agentRuntimeId: undefined, agentRuntimeArn: undefined, agentRuntimeVersion: undefined, status: undefined, invocationUrl: undefined, failureReason: undefined },
             opts,

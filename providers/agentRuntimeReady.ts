@@ -5,6 +5,7 @@
  * waits for this resource. Nothing is created in AWS; delete does nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import { checkFields, diffInputs, DiffSpec } from "./lifecycle";
 import { waitReady } from "./agentRuntime";
 
@@ -71,6 +72,6 @@ export class AgentRuntimeReady extends pulumi.dynamic.Resource {
     declare readonly invocationUrl: pulumi.Output<string>;
 
     constructor(name: string, args: AgentRuntimeReadyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(agentRuntimeReadyProvider, name, { ...args, status: undefined, agentRuntimeVersion: undefined }, opts, "agentcore", "AgentRuntimeReady");
+        super(projectProvider("agentRuntimeReady", "agentRuntimeReadyProvider"), name, { ...args, status: undefined, agentRuntimeVersion: undefined }, opts, "agentcore", "AgentRuntimeReady");
     }
 }

@@ -4,6 +4,7 @@
  * a refresh never reports it as drift. A new key is rotated in place; a new name replaces.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import { checkFields, deleteAndWait, diffInputs, DiffSpec, findAdoptable, findOrUndefined, isNameTaken, withRetries } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
 
@@ -129,7 +130,7 @@ export class ApiKeyCredentialProvider extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ApiKeyCredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            apiKeyCredentialProviderProvider,
+            projectProvider("apiKeyCredentialProvider", "apiKeyCredentialProviderProvider"),
             name,
             { ...args, apiKey: pulumi.secret(args.apiKey), credentialProviderArn: undefined, apiKeySecretArn: undefined },
             // The key is secret in every output too, whatever the caller passed.

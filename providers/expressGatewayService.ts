@@ -8,6 +8,7 @@
  * One `pulumi up` ends with a working URL.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import {
     checkFields,
@@ -536,7 +537,7 @@ export class ExpressGatewayService extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ExpressGatewayServiceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            expressGatewayServiceProvider,
+            projectProvider("expressGatewayService", "expressGatewayServiceProvider"),
             name,
             { ...args, serviceArn: undefined, endpoint: undefined, url: undefined, mcpUrl: undefined, status: undefined, allowedHostsValue: undefined },
             opts,

@@ -5,6 +5,7 @@
  * created in AWS; delete does nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import { checkFields, diffInputs, DiffSpec } from "./lifecycle";
 import { waitActive } from "./expressGatewayService";
 
@@ -75,6 +76,6 @@ export class ExpressGatewayServiceRollout extends pulumi.dynamic.Resource {
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: ExpressGatewayServiceRolloutArgs, opts?: pulumi.CustomResourceOptions) {
-        super(expressGatewayServiceRolloutProvider, name, { ...args, status: undefined }, opts, "ecs", "ExpressGatewayServiceRollout");
+        super(projectProvider("expressGatewayServiceRollout", "expressGatewayServiceRolloutProvider"), name, { ...args, status: undefined }, opts, "ecs", "ExpressGatewayServiceRollout");
     }
 }

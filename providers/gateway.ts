@@ -3,6 +3,7 @@
  * replaces it; authorizer, role and description changes update it in place.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     checkFields,
@@ -247,7 +248,7 @@ export class Gateway extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            gatewayProvider,
+            projectProvider("gateway", "gatewayProvider"),
             name,
             { ...args, gatewayId: undefined, gatewayArn: undefined, gatewayUrl: undefined, status: undefined, statusReasons: undefined },
             opts,

@@ -4,6 +4,7 @@
  * replaced on the next `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     checkFields,
@@ -249,6 +250,6 @@ export class GatewayTarget extends pulumi.dynamic.Resource {
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: GatewayTargetArgs, opts?: pulumi.CustomResourceOptions) {
-        super(gatewayTargetProvider, name, { ...args, targetId: undefined, status: undefined, statusReasons: undefined }, opts, "agentcore", "GatewayTarget");
+        super(projectProvider("gatewayTarget", "gatewayTargetProvider"), name, { ...args, targetId: undefined, status: undefined, statusReasons: undefined }, opts, "agentcore", "GatewayTarget");
     }
 }

@@ -4,6 +4,7 @@
  * second harness.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import type {
     HarnessMemoryConfiguration,
     HarnessModelConfiguration,
@@ -353,7 +354,7 @@ export class Harness extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: HarnessArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            harnessProvider,
+            projectProvider("harness", "harnessProvider"),
             name,
             { ...args, harnessId: undefined, arn: undefined, status: undefined, runtimeId: undefined, failureReason: undefined },
             opts,

@@ -4,6 +4,7 @@
  * replace; client id, secret and discovery URL update in place.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { projectProvider } from "./projectProvider";
 import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, isNameTaken, withRetries } from "./lifecycle";
 import { controlClient } from "./controlPlane";
 
@@ -169,7 +170,7 @@ export class Oauth2CredentialProvider extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: Oauth2CredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            oauth2CredentialProviderProvider,
+            projectProvider("oauth2CredentialProvider", "oauth2CredentialProviderProvider"),
             name,
             { ...args, clientSecret: pulumi.secret(args.clientSecret), credentialProviderArn: undefined, callbackUrl: undefined, clientSecretArn: undefined },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["clientSecret"] }),

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { harnessProvider, HarnessInputs, HarnessOutputs } from "../../providers/harness";
 
 type Created = { id: string; outs: HarnessOutputs };
-import { UNKNOWN } from "../../providers/lifecycle";
+import { installClock, UNKNOWN } from "../../providers/lifecycle";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 
 const PROVIDER_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/apikeycredentialprovider/zscaler-mcp-creds-dev";
@@ -181,8 +181,8 @@ describe("Harness provider", () => {
         const err = await rejection(harnessProvider.create!(inputs()));
         expect(err.message).to.match(/did not reach READY within 30 min; last status CREATING/);
         expect(err.id).to.be.a("string");
-        // Polling backs off to one poll per 10 s: about 180 polls for 30 minutes, not 1800.
-        expect(ctx.fake.callsTo("GetHarness").length).to.be.within(180, 200);
+        // Polling backs off to one poll per 5 s: about 360 polls for 30 minutes, not 1800.
+        expect(ctx.fake.callsTo("GetHarness").length).to.be.within(355, 370);
     });
 
     it("deletes, waits until the harness is gone, and treats not-found as done", async () => {
@@ -242,5 +242,18 @@ describe("Harness provider", () => {
             expect(ctx.fake.callsTo("UntagResource").map((c) => c.input.tagKeys)).to.deep.equal([["managed-by"]]);
             expect(after!.harnessId).to.equal(id);
         });
+    });
+});
+
+describe("Harness provider: requests that never answer", () => {
+    const ctx = useFakeAws();
+
+    it("abandons a request with no answer after its timeout and goes on", async () => {
+        // A clock whose 30 s request timeout is 50 real milliseconds.
+        installClock({ ...ctx.clock, realMs: () => 50 });
+        ctx.fake.hang("GetHarness", 1);
+        const { outs } = (await harnessProvider.create!(inputs())) as Created;
+        expect(outs.status).to.equal("READY");
+        expect(ctx.fake.callsTo("GetHarness").map((c) => c.error ?? "ok")[0]).to.equal("hung");
     });
 });

@@ -9,7 +9,31 @@ import { gatewayProvider } from "../../providers/gateway";
 import { gatewayTargetProvider } from "../../providers/gatewayTarget";
 import { harnessProvider } from "../../providers/harness";
 import { oauth2CredentialProviderProvider } from "../../providers/oauth2CredentialProvider";
-import { useFakeAws } from "../support/fakeAwsHooks";
+import * as path from "path";
+import { projectProvider } from "../../providers/projectProvider";
+import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+import { runProgram } from "../support/mocks";
+
+const ROOT = path.join(__dirname, "..", "..");
+/** The file of providers/ each provider lives in. */
+const FILES: Record<string, string> = {
+    harnessProvider: "harness",
+    apiKeyCredentialProviderProvider: "apiKeyCredentialProvider",
+    expressGatewayServiceProvider: "expressGatewayService",
+    expressGatewayServiceRolloutProvider: "expressGatewayServiceRollout",
+    agentRuntimeProvider: "agentRuntime",
+    agentRuntimeReadyProvider: "agentRuntimeReady",
+    gatewayProvider: "gateway",
+    gatewayTargetProvider: "gatewayTarget",
+    oauth2CredentialProviderProvider: "oauth2CredentialProvider",
+};
+const PROGRAM_CONFIG = {
+    "aws:region": "us-east-1",
+    zscalerClientId: "client",
+    zscalerClientSecret: "secret-value",
+    zscalerCustomerId: "cust",
+    zscalerVanityDomain: "acme",
+};
 
 const requireFromString = require("require-from-string") as (code: string) => { handler(): pulumi.dynamic.ResourceProvider };
 
@@ -35,19 +59,43 @@ describe("providers survive Pulumi's serialization", () => {
     };
 
     for (const [name, provider] of Object.entries(all)) {
-        it(`serializes ${name} with every method and without an SDK client captured`, async () => {
-            const { text, loaded } = await roundTrip(provider);
+        it(`stores ${name} as a loader of under 4 KB that finds every method in providers/`, async () => {
+            const file = FILES[name];
+            expect(require(path.join(ROOT, "providers", file))[name], `providers/${file}.ts exports ${name}`).to.equal(provider);
+            const { text, loaded } = await roundTrip(projectProvider(file, name));
             for (const m of ["check", "diff", "create", "read", "update", "delete"] as const) {
+                expect(provider[m], m).to.be.a("function");
                 expect(loaded[m], m).to.be.a("function");
             }
-            // The SDK is loaded inside the methods, never captured as an object.
-            expect(text).to.not.match(/BedrockAgentCoreControlClient\s*\{/);
-            expect(text.length).to.be.lessThan(400_000);
+            // The SDK and the lifecycle kit stay in providers/, never in the state.
+            expect(text).to.not.match(/BedrockAgentCoreControlClient|waitForStatus/);
+            expect(text.length).to.be.lessThan(4_000);
         });
     }
 
+    it("every dynamic resource the program registers carries the loader, not the provider's code", async () => {
+        for (const config of [{}, { topology: "gateway" }] as Record<string, string>[]) {
+            const r = await runProgram({ config: { ...PROGRAM_CONFIG, ...config }, secretKeys: ["zscalerClientSecret"] });
+            const dynamic = r.resources.filter((x) => x.type.startsWith("pulumi-nodejs:dynamic/"));
+            expect(dynamic.length).to.be.greaterThan(3);
+            for (const d of dynamic) {
+                expect(String(d.inputs.__provider).length, d.name).to.be.lessThan(4_000);
+            }
+        }
+    });
+
+    it("says where it looked when the project's providers are not there", async () => {
+        const { loaded } = await roundTrip(projectProvider("noSuchProvider", "noSuchProviderProvider"));
+        const err = await rejection(loaded.check!({}, {}));
+        const where = path.join(process.cwd(), "providers", "noSuchProvider");
+        expect(err.message).to.equal(
+            `The dynamic-provider host could not load providers/noSuchProvider.ts from ${process.cwd()} (Cannot find module '${where}'). ` +
+                "Run pulumi from the project's directory, after npm ci.",
+        );
+    });
+
     it("runs a deserialized Harness create and delete against the endpoint", async () => {
-        const { loaded } = await roundTrip(harnessProvider);
+        const { loaded } = await roundTrip(projectProvider("harness", "harnessProvider"));
         const res = await loaded.create!({
             region: "us-east-1",
             harnessName: "serialized_harness",
@@ -62,14 +110,14 @@ describe("providers survive Pulumi's serialization", () => {
     });
 
     it("runs a deserialized API-key provider create against the endpoint", async () => {
-        const { text, loaded } = await roundTrip(apiKeyCredentialProviderProvider);
+        const { text, loaded } = await roundTrip(projectProvider("apiKeyCredentialProvider", "apiKeyCredentialProviderProvider"));
         const res = await loaded.create!({ region: "us-east-1", name: "serialized", apiKey: "Basic c2VjcmV0" });
         expect(res.outs.credentialProviderArn).to.match(/apikeycredentialprovider\/serialized$/);
         expect(text).to.not.contain("c2VjcmV0");
     });
 
     it("runs a deserialized ECS Express create against the endpoint", async () => {
-        const { loaded } = await roundTrip(expressGatewayServiceProvider);
+        const { loaded } = await roundTrip(projectProvider("expressGatewayService", "expressGatewayServiceProvider"));
         const { inputs } = await loaded.check!({}, {
             region: "us-east-1",
             serviceName: "svc",
