@@ -25,6 +25,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    inputsOf,
     isNameTaken,
     newClientToken,
     refreshInputs,
@@ -279,7 +280,8 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
             authorizerConfiguration: r.authorizerConfiguration,
             requestHeaderConfiguration: r.requestHeaderConfiguration,
         };
-        return { id, props: { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(r, props!.region) } };
+        const read = { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(r, props!.region) };
+        return { id, props: read, inputs: inputsOf(read, AGENT_RUNTIME_DIFF, ["waitForReady"]) };
     },
 
     async update(id, olds, news) {

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { projectProvider } from "./projectProvider";
-import { checkFields, diffInputs, DiffSpec } from "./lifecycle";
+import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitReady } from "./agentRuntime";
 
 export interface AgentRuntimeReadyInputs {
@@ -47,7 +47,7 @@ export const agentRuntimeReadyProvider: pulumi.dynamic.ResourceProvider<AgentRun
     },
 
     async read(id, props) {
-        return { id, props };
+        return { id, props, inputs: inputsOf(props as any, AGENT_RUNTIME_READY_DIFF) };
     },
 
     async update(_id, _olds, news) {

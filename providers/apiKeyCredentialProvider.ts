@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { projectProvider } from "./projectProvider";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, findAdoptable, findOrUndefined, isNameTaken, withRetries } from "./lifecycle";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, findAdoptable, findOrUndefined, inputsOf, isNameTaken, withRetries } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
 
 export interface ApiKeyCredentialProviderInputs {
@@ -92,10 +92,8 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
             return {};
         }
         // The key itself is never returned: keep the one in state.
-        return {
-            id,
-            props: { ...props!, name: res.name!, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
-        };
+        const read = { ...props!, name: res.name!, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" };
+        return { id, props: read, inputs: inputsOf(read, API_KEY_PROVIDER_DIFF) };
     },
 
     async update(id, olds, news) {

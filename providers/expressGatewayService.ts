@@ -20,6 +20,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    inputsOf,
     isNameTaken,
     isNotFound,
     isUnknown,
@@ -382,7 +383,8 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             }
         }
         const outs = outputsOf(s, id, props!);
-        return { id, props: { ...refreshed, ...outs, endpoint: outs.endpoint || props!.endpoint, allowedHostsValue: outs.allowedHostsValue || props!.allowedHostsValue } };
+        const read = { ...refreshed, ...outs, endpoint: outs.endpoint || props!.endpoint, allowedHostsValue: outs.allowedHostsValue || props!.allowedHostsValue };
+        return { id, props: read, inputs: inputsOf(read, EXPRESS_DIFF) };
     },
 
     async update(id, olds, news) {

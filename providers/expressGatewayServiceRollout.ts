@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { projectProvider } from "./projectProvider";
-import { checkFields, diffInputs, DiffSpec } from "./lifecycle";
+import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitActive } from "./expressGatewayService";
 
 export interface ExpressGatewayServiceRolloutInputs {
@@ -52,7 +52,7 @@ export const expressGatewayServiceRolloutProvider: pulumi.dynamic.ResourceProvid
     },
 
     async read(id, props) {
-        return { id, props };
+        return { id, props, inputs: inputsOf(props as any, ROLLOUT_DIFF) };
     },
 
     async update(_id, _olds, news) {

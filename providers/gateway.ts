@@ -16,6 +16,7 @@ import {
     findAdoptable,
     findOrUndefined,
     initFailed,
+    inputsOf,
     isNameTaken,
     newClientToken,
     refreshInputs,
@@ -198,7 +199,8 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
             return {};
         }
         const fromAws = { roleArn: g.roleArn, authorizerType: g.authorizerType, authorizerConfiguration: g.authorizerConfiguration, description: g.description };
-        return { id, props: { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(g) } };
+        const read = { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(g) };
+        return { id, props: read, inputs: inputsOf(read, GATEWAY_DIFF) };
     },
 
     async update(id, olds, news) {

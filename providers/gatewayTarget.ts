@@ -16,8 +16,10 @@ import {
     IAM_PROPAGATION,
     findOrUndefined,
     initFailed,
+    inputsOf,
     isNameTaken,
     newClientToken,
+    refreshInputs,
     waitForStatus,
     withRetries,
 } from "./lifecycle";
@@ -210,7 +212,14 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
         if (!t) {
             return {};
         }
-        return { id, props: { ...props!, ...outputsOf(t) } };
+        const fromAws = {
+            name: t.name,
+            description: t.description,
+            targetConfiguration: t.targetConfiguration,
+            credentialProviderConfigurations: t.credentialProviderConfigurations,
+        };
+        const read = { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(t) };
+        return { id, props: read, inputs: inputsOf(read, GATEWAY_TARGET_DIFF) };
     },
 
     async update(id, _olds, news) {

@@ -24,6 +24,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    inputsOf,
     isNameTaken,
     isUnknown,
     newClientToken,
@@ -49,6 +50,11 @@ export interface HarnessInputs {
 }
 
 export interface HarnessOutputs extends HarnessInputs {
+    /**
+     * What AWS holds for the limits the inputs left unset (as it reported them, or its documented
+     * default): what leaving a limit unset again restores, and what a refresh compares against.
+     */
+    serviceDefaults?: { maxIterations?: number; timeoutSeconds?: number };
     harnessId: string;
     arn: string;
     status: string;
@@ -84,6 +90,41 @@ const CREATE_TIMEOUT_MS = 30 * 60_000;
 
 function label(inputs: { harnessName: string }, id?: string): string {
     return `harness "${inputs.harnessName}"` + (id ? ` (${id})` : "");
+}
+
+/** AWS's agent-loop limit when none is set (the harness keeps it until told otherwise). */
+const DEFAULT_MAX_ITERATIONS = 25;
+const LIMITS = ["maxIterations", "timeoutSeconds"] as const;
+
+/** The service defaults known for this harness: kept from before, or learned from a limit the inputs leave unset. */
+function serviceDefaults(inputs: HarnessInputs, h: AwsHarness, known?: HarnessOutputs["serviceDefaults"]): HarnessOutputs["serviceDefaults"] {
+    return compact({
+        maxIterations: known?.maxIterations ?? (inputs.maxIterations === undefined ? h.maxIterations : undefined) ?? DEFAULT_MAX_ITERATIONS,
+        timeoutSeconds: known?.timeoutSeconds ?? (inputs.timeoutSeconds === undefined ? h.timeoutSeconds : undefined),
+    });
+}
+
+/**
+ * The limits UpdateHarness receives: each one set, or, when the inputs no longer set one the harness
+ * had, AWS's default for it (an absent field would leave the old value in place).
+ */
+function limitsFor(news: HarnessInputs, recorded: Partial<HarnessOutputs>, id: string): Pick<HarnessInputs, "maxIterations" | "timeoutSeconds"> {
+    const out: Pick<HarnessInputs, "maxIterations" | "timeoutSeconds"> = {};
+    for (const k of LIMITS) {
+        if (news[k] !== undefined || recorded[k] === undefined) {
+            out[k] = news[k];
+            continue;
+        }
+        const restored = recorded.serviceDefaults?.[k];
+        if (restored === undefined) {
+            throw new Error(
+                `${label(news, id)}: ${k} cannot go back to AWS's default, which AWS never reported for this harness. ` +
+                    `Set ${k} to the value you want (pulumi config set ${k} <value>).`,
+            );
+        }
+        out[k] = restored;
+    }
+    return out;
 }
 
 function outputsOf(h: AwsHarness): Omit<HarnessOutputs, keyof HarnessInputs> {
@@ -132,7 +173,7 @@ async function findByName(region: string, harnessName: string): Promise<AwsHarne
  * Brings an existing harness to `news`: waits for it to settle, calls UpdateHarness (one client
  * token for every retry), applies tag changes, and waits for READY. A failure keeps it in state.
  */
-async function applyInputs(id: string, arn: string, oldTags: Record<string, string> | undefined, news: HarnessInputs, hadMemory: boolean): Promise<HarnessOutputs> {
+async function applyInputs(id: string, news: HarnessInputs, recorded: Partial<HarnessOutputs> & { arn: string }): Promise<HarnessOutputs> {
     const { sdk, client } = await controlClient(news.region);
     const current = await waitForStatus<AwsHarness>({
         resource: label(news, id),
@@ -145,6 +186,7 @@ async function applyInputs(id: string, arn: string, oldTags: Record<string, stri
     if (!current) {
         throw new Error(`${label(news, id)} no longer exists; run pulumi refresh, then pulumi up to create it again.`);
     }
+    const limits = limitsFor(news, recorded, id);
     const clientToken = newClientToken();
     await withRetries(
         () =>
@@ -157,22 +199,22 @@ async function applyInputs(id: string, arn: string, oldTags: Record<string, stri
                         model: news.model,
                         systemPrompt: news.systemPrompt,
                         tools: news.tools,
-                        maxIterations: news.maxIterations,
+                        maxIterations: limits.maxIterations,
                         maxTokens: news.maxTokens,
-                        timeoutSeconds: news.timeoutSeconds,
+                        timeoutSeconds: limits.timeoutSeconds,
                         // Optional configurations travel in a wrapper: an empty one clears the value.
-                        memory: hadMemory || news.memory !== undefined ? compact({ optionalValue: news.memory }) : undefined,
+                        memory: recorded.memory !== undefined || news.memory !== undefined ? compact({ optionalValue: news.memory }) : undefined,
                     }),
                 ),
             ),
         { what: `update ${label(news, id)}`, propagation: IAM_PROPAGATION.harness },
     );
-    await syncTags(news.region, arn, oldTags, news.tags);
+    await syncTags(news.region, recorded.arn, recorded.tags, news.tags);
     try {
         const ready = (await waitReady(news, id))!;
-        return { ...news, ...outputsOf(ready) };
+        return { ...news, ...outputsOf(ready), serviceDefaults: serviceDefaults(news, ready, recorded.serviceDefaults) };
     } catch (e) {
-        throw initFailed(String((e as Error).message), id, { harnessId: id, arn, status: "UPDATE_FAILED" }, news as any);
+        throw initFailed(String((e as Error).message), id, { harnessId: id, arn: recorded.arn, serviceDefaults: recorded.serviceDefaults, status: "UPDATE_FAILED" }, news as any);
     }
 }
 
@@ -207,7 +249,18 @@ async function adopt(inputs: HarnessInputs, cause: unknown): Promise<{ id: strin
         }
         return harnessProvider.create!(inputs) as Promise<{ id: string; outs: HarnessOutputs }>;
     }
-    return { id, outs: await applyInputs(id, found.arn!, tags, inputs, true) };
+    // What this harness held is unknown to the stack: send the memory wrapper and restore the
+    // documented loop limit when the inputs leave it unset.
+    return {
+        id,
+        outs: await applyInputs(id, inputs, {
+            arn: found.arn!,
+            tags,
+            memory: found.memory ?? ({} as HarnessOutputs["memory"]),
+            maxIterations: found.maxIterations,
+            serviceDefaults: { maxIterations: DEFAULT_MAX_ITERATIONS },
+        }),
+    };
 }
 
 export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, HarnessOutputs> = {
@@ -275,7 +328,7 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
         }
         try {
             const ready = (await waitReady(inputs, created.harnessId!))!;
-            return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready) } };
+            return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) } };
         } catch (e) {
             throw initFailed(String((e as Error).message), created.harnessId!, { ...outputsOf(created), status: "CREATE_FAILED" }, inputs as any);
         }
@@ -297,7 +350,16 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
             timeoutSeconds: h.timeoutSeconds,
             memory: h.memory,
         };
-        return { id, props: { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(h) } };
+        const refreshed = refreshInputs(props as any, fromAws, Object.keys(fromAws));
+        // A limit the stack leaves unset, held by AWS at something other than its default, has drifted.
+        for (const k of LIMITS) {
+            const known = props!.serviceDefaults?.[k];
+            if (props![k] === undefined && fromAws[k] !== undefined && known !== undefined && fromAws[k] !== known) {
+                refreshed[k] = fromAws[k];
+            }
+        }
+        const merged = { ...props!, ...refreshed, ...outputsOf(h) };
+        return { id, props: merged, inputs: inputsOf(merged, HARNESS_DIFF) };
     },
 
     async update(id, olds, news) {
@@ -307,7 +369,7 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
             await syncTags(news.region, olds.arn, olds.tags, news.tags);
             return { outs: { ...olds, ...news } };
         }
-        return { outs: await applyInputs(id, olds.arn, olds.tags, news, olds.memory !== undefined) };
+        return { outs: await applyInputs(id, news, olds) };
     },
 
     async delete(id, props) {

@@ -499,6 +499,15 @@ export function checkFields(
     return failures;
 }
 
+/**
+ * The inputs inside a read's properties: what `read` returns as `inputs`, so that a refresh records
+ * drift as a change of the input it concerns (the next preview then shows that property).
+ */
+// Typed any: Pulumi types a read's inputs as its outputs.
+export function inputsOf(props: Record<string, unknown>, spec: DiffSpec, extra: readonly string[] = []): any {
+    return compact(Object.fromEntries([...spec.createOnly, ...spec.updatable, ...extra].map((k) => [k, props[k]])));
+}
+
 /** Input fields a refresh may take from AWS: only those the user set, so service defaults never look like drift. */
 export function refreshInputs(
     props: Record<string, unknown>,

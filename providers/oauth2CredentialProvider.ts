@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { projectProvider } from "./projectProvider";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, isNameTaken, withRetries } from "./lifecycle";
+import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, isNameTaken, withRetries } from "./lifecycle";
 import { controlClient } from "./controlPlane";
 
 export interface Oauth2CredentialProviderInputs {
@@ -119,17 +119,15 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
         }
         // AWS returns the client id and discovery URL, never the secret: keep the one in state.
         const custom = res.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
-        return {
-            id,
-            props: {
-                ...props!,
-                clientId: custom?.clientId ?? props!.clientId,
-                discoveryUrl: custom?.oauthDiscovery?.discoveryUrl ?? props!.discoveryUrl,
-                credentialProviderArn: res.credentialProviderArn!,
-                callbackUrl: res.callbackUrl,
-                clientSecretArn: res.clientSecretArn?.secretArn ?? props!.clientSecretArn,
-            },
+        const read = {
+            ...props!,
+            clientId: custom?.clientId ?? props!.clientId,
+            discoveryUrl: custom?.oauthDiscovery?.discoveryUrl ?? props!.discoveryUrl,
+            credentialProviderArn: res.credentialProviderArn!,
+            callbackUrl: res.callbackUrl,
+            clientSecretArn: res.clientSecretArn?.secretArn ?? props!.clientSecretArn,
         };
+        return { id, props: read, inputs: inputsOf(read, OAUTH2_PROVIDER_DIFF, ["tags"]) };
     },
 
     async update(id, olds, news) {

@@ -257,3 +257,39 @@ describe("Harness provider: requests that never answer", () => {
         expect(ctx.fake.callsTo("GetHarness").map((c) => c.error ?? "ok")[0]).to.equal("hung");
     });
 });
+
+describe("Harness provider: limits left unset again, and drift seen by a refresh", () => {
+    const ctx = useFakeAws();
+
+    it("sends AWS's default loop limit when maxIterations is no longer set, and records it", async () => {
+        const { id, outs } = (await harnessProvider.create!(inputs({ maxIterations: 40 }))) as Created;
+        expect(outs.serviceDefaults).to.deep.equal({ maxIterations: 25 });
+        const { outs: after } = await harnessProvider.update!(id, outs, inputs({ maxIterations: undefined }));
+        expect(ctx.fake.callsTo("UpdateHarness").map((c) => c.input.maxIterations)).to.deep.equal([25]);
+        expect(ctx.fake.find("harness", id)!.data.maxIterations).to.equal(25);
+        expect(after!.maxIterations).to.equal(undefined);
+    });
+
+    it("refuses to leave timeoutSeconds unset again when AWS never reported its default, saying what to set", async () => {
+        const { id, outs } = (await harnessProvider.create!(inputs({ timeoutSeconds: 600 }))) as Created;
+        const err = await rejection(harnessProvider.update!(id, outs, inputs({ timeoutSeconds: undefined })));
+        expect(err.message).to.equal(
+            `harness "zscaler_mcp_harness_dev" (${id}): timeoutSeconds cannot go back to AWS's default, which AWS never reported for this harness. ` +
+                "Set timeoutSeconds to the value you want (pulumi config set timeoutSeconds <value>).",
+        );
+        expect(ctx.fake.callsTo("UpdateHarness")).to.deep.equal([]);
+    });
+
+    it("returns inputs from read, so a refresh records a limit changed outside the stack as that input's drift", async () => {
+        const { id, outs } = (await harnessProvider.create!(inputs({ maxIterations: undefined }))) as Created;
+        ctx.fake.find("harness", id)!.data.maxIterations = 60;
+        const read = await harnessProvider.read!(id, outs);
+        expect(read.inputs!.maxIterations).to.equal(60);
+        expect(read.inputs!.harnessName).to.equal("zscaler_mcp_harness_dev");
+        expect(read.inputs).to.not.have.property("harnessId");
+        const d = await harnessProvider.diff!(id, read.props!, inputs({ maxIterations: undefined }));
+        expect(d.changes).to.equal(true);
+        await harnessProvider.update!(id, read.props!, inputs({ maxIterations: undefined }));
+        expect(ctx.fake.find("harness", id)!.data.maxIterations).to.equal(25);
+    });
+});
