@@ -348,7 +348,7 @@ export async function waitForStatus<T>(o: WaitOptions<T>): Promise<T | undefined
             throw new Error(
                 `${o.resource} did not reach ${o.target.join(" or ")} within ${minutes} min; last status ${lastStatus}` +
                     (lastReasons ? ` (${lastReasons})` : "") +
-                    `. ${o.nextStep ?? "It stays in the stack: run pulumi up again to pick it up where it is."}`,
+                    `. ${o.nextStep ?? "It stays in the stack: run pulumi up again to repair it."}`,
             );
         }
         await clock.sleep(delay);

@@ -10,7 +10,7 @@ import { ACCOUNT } from "../awsplugin/cloud";
 import { endpointIds } from "../rehearsal/engine";
 import { checkEndState } from "../rehearsal/scenarios";
 import { sectionCommands } from "./readme";
-import { EXECUTED, expectNoSecrets, ok, plannedSteps, readmeCommandsNotRun, requireCli, sh, STACK_FRAME, summary } from "./steps";
+import { EXECUTED, expectNoSecrets, ok, plannedSteps, readmeCommandsNotRun, requireCli, sh, STACK_FRAME, stepsInOrder, summary } from "./steps";
 import { PLACEHOLDERS, Workspace } from "./workspace";
 
 const SCALE = 0.005;
@@ -27,7 +27,7 @@ describe("end to end through the real Pulumi CLI", function () {
     this.timeout(30 * 60_000);
 
     describe("ecs: deploy, operate, change, repair, switch topology, interrupt, destroy", function () {
-        this.bail(true);
+        stepsInOrder();
         let ws: Workspace;
         let harnessId: string;
 
@@ -216,7 +216,7 @@ describe("end to end through the real Pulumi CLI", function () {
     });
 
     describe("ecs with your own MCP server", function () {
-        this.bail(true);
+        stepsInOrder();
         let ws: Workspace;
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);
@@ -245,7 +245,7 @@ describe("end to end through the real Pulumi CLI", function () {
     });
 
     describe("gateway: deploy after a taken Cognito domain, operate, destroy", function () {
-        this.bail(true);
+        stepsInOrder();
         let ws: Workspace;
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);

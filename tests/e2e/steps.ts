@@ -111,3 +111,22 @@ export function expectNoSecrets(text: string, secrets: string[]): void {
         expect(text.includes(s), `a secret appears in plaintext: ${s.slice(0, 6)}...`).to.equal(false);
     }
 }
+
+/**
+ * The steps of a scenario build on each other: after one fails, the rest of that scenario is
+ * skipped (and says why), while the other scenarios still run.
+ */
+export function stepsInOrder(): void {
+    let failed: string | undefined;
+    afterEach(function () {
+        if (this.currentTest?.state === "failed" && !failed) {
+            failed = this.currentTest.title;
+        }
+    });
+    beforeEach(function () {
+        if (failed) {
+            console.log(`      (skipped: an earlier step of this scenario failed: "${failed}")`);
+            this.skip();
+        }
+    });
+}

@@ -159,7 +159,7 @@ describe("ExpressGatewayService provider", () => {
             "AccessDeniedException",
             "ok",
         ]);
-        expect(err.message).to.match(/did not reach ACTIVE within 20 min; last status ACTIVE \(no public endpoint yet\)\. It stays in the stack: run pulumi up again to pick it up where it is\.$/);
+        expect(err.message).to.match(/did not reach ACTIVE within 20 min; last status ACTIVE \(no public endpoint yet\)\. It stays in the stack: run pulumi up again to repair it\.$/);
         expect(err.id).to.equal("arn:aws:ecs:us-east-1:123456789012:service/zscaler-mcp-dev/zscaler-mcp-server-dev");
     });
 

@@ -117,7 +117,7 @@ describe("lifecycle kit", () => {
                 }),
             );
             expect(err.message).to.equal(
-                "gateway g did not reach READY within 5 min; last status CREATING (reason of CREATING). It stays in the stack: run pulumi up again to pick it up where it is.",
+                "gateway g did not reach READY within 5 min; last status CREATING (reason of CREATING). It stays in the stack: run pulumi up again to repair it.",
             );
             expect(clock.now()).to.be.at.most(5 * 60_000);
         });

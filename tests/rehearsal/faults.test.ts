@@ -15,8 +15,27 @@ describe("fault matrix: every dynamic resource against every injected fault", fu
         await bench.stop();
     });
 
-    it("covers 41 cells: both topologies, every resource, every fault that applies", () => {
-        expect(cells).to.have.length(41);
+    it("covers 131 cells: both topologies, every resource, every fault that applies, before and after AWS executed the request", () => {
+        expect(cells).to.have.length(131);
+        expect(cells.filter((c) => / on (create|update|delete)$/.test(c.fault))).to.have.length(84);
+        expect(cells.filter((c) => c.fault === "throttled 5 min in a wait").map((c) => c.resource)).to.deep.equal([
+            "zscaler-mcp-service",
+            "zscaler-mcp-agent-harness",
+            "zscaler-mcp-runtime",
+            "zscaler-mcp-gateway",
+            "zscaler-mcp-target",
+            "zscaler-mcp-agent-harness",
+        ]);
+    });
+
+    it("converges at once when AWS did the work and the answer went wrong: no second copy, no conflict", () => {
+        const after = cells.filter((c) => / on (create|update|delete)$/.test(c.fault));
+        expect(after.filter((c) => c.outcome !== "converged").map((c) => `${c.resource} ${c.fault}: ${c.firstError}`)).to.deep.equal([]);
+    });
+
+    it("keeps waiting through five minutes of throttling, and records the resource as what it is", () => {
+        const long = cells.filter((c) => c.fault === "throttled 5 min in a wait");
+        expect(long.filter((c) => c.outcome !== "converged" || c.orphans.length > 0).map((c) => `${c.resource}: ${c.firstError ?? c.orphans.join("; ")}`)).to.deep.equal([]);
     });
 
     it("ends every cell converged, directly or after a clear error", () => {
