@@ -291,6 +291,51 @@ describe("end to end through the real Pulumi CLI", function () {
         });
     });
 
+    describe("a killed pulumi up converges, whichever create it interrupts", function () {
+        // The dynamic resources whose create is a request to AWS (the waits have none).
+        const CREATES: { topology: "ecs" | "gateway"; op: string; kind: string }[] = [
+            { topology: "ecs", op: "CreateApiKeyCredentialProvider", kind: "apikey" },
+            { topology: "ecs", op: "CreateExpressGatewayService", kind: "ecs" },
+            { topology: "ecs", op: "CreateHarness", kind: "harness" },
+            { topology: "gateway", op: "CreateOauth2CredentialProvider", kind: "oauth2" },
+            { topology: "gateway", op: "CreateAgentRuntime", kind: "runtime" },
+            { topology: "gateway", op: "CreateGateway", kind: "gateway" },
+            { topology: "gateway", op: "CreateGatewayTarget", kind: "target" },
+            { topology: "gateway", op: "CreateHarness", kind: "harness" },
+        ];
+        let ws: Workspace;
+        before(async function () {
+            ws = await Workspace.create(requireCli(this), SCALE);
+            await ok(ws, "pulumi login --local");
+            for (const c of sectionCommands("Deploy").filter((x) => x.startsWith("pulumi config set") || x.startsWith("pulumi stack init"))) {
+                await ok(ws, c);
+            }
+        });
+        after(async () => {
+            await ws?.dispose();
+        });
+
+        for (const { topology, op, kind } of CREATES) {
+            it(`${topology}: killed right after ${op} reached AWS, then the README's steps: one of each, nothing pending, nothing to change`, async () => {
+                await ok(ws, `pulumi config set topology ${topology}`);
+                const before = ws.fake.callsTo(op).length;
+                const killed = await ws.run("pulumi up --yes", { interrupt: { signal: "SIGKILL", when: () => ws.fake.callsTo(op).length > before } });
+                expect(killed.signal ?? killed.code, killed.output).to.be.oneOf(["SIGKILL", 137]);
+                ws.killStrays();
+                for (const c of sectionCommands("After an interrupted pulumi up")) {
+                    await ok(ws, c);
+                }
+                expect(checkEndState(ws.fake, { topology, deploysServer: true }, BASIC)).to.deep.equal([]);
+                expect(ws.fake.list(kind as any).filter((r) => r.status !== "INACTIVE")).to.have.length(1);
+                const exported = JSON.parse((await ok(ws, "pulumi stack export")).stdout);
+                expect(exported.deployment.pending_operations ?? []).to.deep.equal([]);
+                await ok(ws, "pulumi preview --expect-no-changes");
+                await ok(ws, "pulumi destroy");
+                expect(endpointIds(ws.fake)).to.deep.equal([]);
+            });
+        }
+    });
+
     describe("the README", () => {
         it("shows no command a user would type that this suite did not run", function () {
             if (EXECUTED.length === 0) {
