@@ -13,6 +13,11 @@ export function readSettings(): Settings {
     const raw: RawConfig = {
         get: (key) => config.get(key),
         isSecret: (key) => runtimeConfig.isConfigSecret(`${project}:${key}`),
+        // Every key set in the project's namespace, so a misspelled one is reported, not ignored.
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(`${project}:`))
+                .map((k) => k.slice(project.length + 1)),
     };
     try {
         return loadSettings(raw, {

@@ -10,8 +10,8 @@ import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
 import { basicAuthHeader, credentialValues, ecsServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
-import { MANAGED_POLICIES, taskExecutionPolicy, trustPolicy } from "./policies";
-import { DEFAULTS, parseEcrImage, Settings } from "./settings";
+import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "./policies";
+import { DEFAULTS, Settings } from "./settings";
 import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
 
 export interface EcsTopologyArgs {
@@ -46,36 +46,42 @@ export class EcsTopology extends pulumi.ComponentResource {
             const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s), { parent: this });
             this.secretArn = credentials.secretArn;
 
-            // 1. Task execution role: managed policy, plus the image's registry and the secret.
+            // 1. Task execution role: the image from its own repository, the service's log group, and
+            // exactly the Zscaler secret (in place of the managed policy, which allows any of each).
             const taskRole = new aws.iam.Role(
                 `${name}-task-exec-role`,
-                { description: "ECS task execution role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("ecs-tasks.amazonaws.com")), tags },
+                {
+                    description: "ECS task execution role of the Zscaler MCP server",
+                    assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(ecsTaskExecutionTrustPolicy({ account }))),
+                    tags,
+                },
                 { parent: this, retainOnDelete: retain.roles },
             );
-            const taskManaged = new aws.iam.RolePolicyAttachment(
-                `${name}-task-exec-managed`,
-                { role: taskRole.name, policyArn: MANAGED_POLICIES.ecsTaskExecution },
+            const taskPolicy = new aws.iam.RolePolicy(
+                `${name}-task-exec-policy`,
+                {
+                    role: taskRole.id,
+                    policy: pulumi
+                        .output(args.accountId)
+                        .apply((account) => JSON.stringify(taskExecutionPolicy({ region: s.region, account, imageUri: s.imageUri, logGroup: s.names.logGroup }))),
+                },
                 { parent: this, retainOnDelete: retain.roles },
             );
-            const attached: pulumi.Output<string>[] = [taskManaged.id];
-            const inlinePolicy = pulumi
-                .output(credentials.secretArn)
-                .apply((secretArn) => taskExecutionPolicy({ region: s.region, imageUri: s.imageUri, secretArn }));
-            // Needed for an ECR image (pull from its own region) or a secret (read exactly it).
-            if (parseEcrImage(s.imageUri) !== undefined || credentials.secretArn !== undefined) {
-                const inline = new aws.iam.RolePolicy(
-                    `${name}-task-exec-policy`,
-                    { role: taskRole.id, policy: inlinePolicy.apply((p) => JSON.stringify(p!)) },
+            const attached: pulumi.Output<string>[] = [taskPolicy.id];
+            if (credentials.secretArn !== undefined) {
+                const secretPolicy = new aws.iam.RolePolicy(
+                    `${name}-task-exec-secret-policy`,
+                    { role: taskRole.id, policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region: s.region, secretArn }))) },
                     { parent: this, retainOnDelete: retain.roles },
                 );
-                attached.push(inline.id);
+                attached.push(secretPolicy.id);
             }
             this.taskExecutionRoleArn = pulumi.all([taskRole.arn, ...attached]).apply(([arn]) => arn);
 
             // 2. Infrastructure role ECS uses to build the load balancer and scaling.
             const infraRole = new aws.iam.Role(
                 `${name}-infra-role`,
-                { description: "ECS Express infrastructure role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("ecs.amazonaws.com")), tags },
+                { description: "ECS Express infrastructure role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(ecsInfrastructureTrustPolicy()), tags },
                 { parent: this, retainOnDelete: retain.roles },
             );
             const infraManaged = new aws.iam.RolePolicyAttachment(
@@ -166,7 +172,10 @@ export class EcsTopology extends pulumi.ComponentResource {
             name: DEFAULTS.toolName,
             config: { remoteMcp: { url, headers: { Authorization: `\${${providerArn}}` } } },
         }));
-        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), harnessAgentOptions(name, "gateway", this));
+        const tokenVault = pulumi
+            .all([this.credentialProvider.credentialProviderArn, this.credentialProvider.apiKeySecretArn])
+            .apply(([providerArn, secretArn]) => [{ kind: "apiKey" as const, providerArn, secretArn }]);
+        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool, tokenVault), harnessAgentOptions(name, "gateway", this));
         this.registerOutputs({
             mcpUrl: this.mcpUrl,
             harnessArn: this.agent.harness.arn,

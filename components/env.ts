@@ -1,7 +1,7 @@
 /**
  * Environment for the MCP server container. Pure: no Pulumi imports.
  */
-import type { Settings } from "./settings";
+import { DEFAULTS, type Settings } from "./settings";
 
 /** The credential keys the server reads, in the order they are listed everywhere. */
 export const CREDENTIAL_KEYS = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN", "ZSCALER_CLOUD"] as const;
@@ -21,12 +21,13 @@ export function credentialValues(z: Settings["zscaler"]): Partial<Record<Credent
 
 /**
  * The ECS container's plain environment: transport, bind address and port unless the user set
- * them, Zscaler auth mode, then the user's extra settings. Credentials never appear here.
+ * them, Zscaler auth mode, then the user's extra settings (the settings module refuses those that
+ * weaken the server unless acknowledged). Credentials never appear here.
  */
 export function ecsServerEnvironment(s: Pick<Settings, "ecs">, port: number): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
-        ZSCALER_MCP_HOST: "0.0.0.0",
+        ZSCALER_MCP_HOST: DEFAULTS.containerHost,
         ZSCALER_MCP_PORT: String(port),
         // The server checks the inbound `Authorization: Basic` header against Zscaler's token endpoint.
         ZSCALER_MCP_AUTH_MODE: "zscaler",
@@ -42,7 +43,7 @@ export function ecsServerEnvironment(s: Pick<Settings, "ecs">, port: number): Re
 export function runtimeServerEnvironment(s: Pick<Settings, "ecs">, port: number, secretName: string | undefined): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
-        ZSCALER_MCP_HOST: "0.0.0.0",
+        ZSCALER_MCP_HOST: DEFAULTS.containerHost,
         ZSCALER_MCP_PORT: String(port),
         ...s.ecs.containerEnv,
         ZSCALER_MCP_ALLOW_HTTP: "true",

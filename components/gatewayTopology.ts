@@ -18,7 +18,7 @@ import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
 import { credentialValues, runtimeServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
-import { gatewayPolicy, runtimePolicy, trustPolicy } from "./policies";
+import { agentCoreTrustPolicy, gatewayPolicy, runtimePolicy } from "./policies";
 import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
 import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
 
@@ -117,10 +117,11 @@ export class GatewayTopology extends pulumi.ComponentResource {
             { parent: this, dependsOn: [domain] },
         );
 
-        // 4. The runtime role and the runtime.
+        // 4. The runtime role and the runtime. AgentCore assumes each role only for this account.
+        const agentCoreTrust = pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: s.region, account })));
         const runtimeRole = new aws.iam.Role(
             `${name}-runtime-role`,
-            { description: "AgentCore Runtime role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("bedrock-agentcore.amazonaws.com")), tags },
+            { description: "AgentCore Runtime role of the Zscaler MCP server", assumeRolePolicy: agentCoreTrust, tags },
             { parent: this, retainOnDelete: retain.roles },
         );
         const runtimeRolePolicy = new aws.iam.RolePolicy(
@@ -129,7 +130,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 role: runtimeRole.id,
                 policy: pulumi
                     .all([args.accountId, credentials.secretArn])
-                    .apply(([account, secretArn]) => JSON.stringify(runtimePolicy({ region: s.region, account, secretArn }))),
+                    .apply(([account, secretArn]) =>
+                        JSON.stringify(runtimePolicy({ region: s.region, account, runtimeName: s.names.runtime, imageUri: s.imageUri, secretArn })),
+                    ),
             },
             { parent: this, retainOnDelete: retain.roles },
         );
@@ -172,12 +175,17 @@ export class GatewayTopology extends pulumi.ComponentResource {
         // 5. The gateway role (invoke exactly this runtime) and the gateway.
         const gatewayRole = new aws.iam.Role(
             `${name}-gateway-role`,
-            { description: "AgentCore Gateway role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(trustPolicy("bedrock-agentcore.amazonaws.com")), tags },
+            { description: "AgentCore Gateway role of the Zscaler MCP server", assumeRolePolicy: agentCoreTrust, tags },
             { parent: this, retainOnDelete: retain.roles },
         );
         const gatewayRolePolicy = new aws.iam.RolePolicy(
             `${name}-gateway-policy`,
-            { role: gatewayRole.id, policy: this.runtime.agentRuntimeArn.apply((runtimeArn) => JSON.stringify(gatewayPolicy({ runtimeArn }))) },
+            {
+                role: gatewayRole.id,
+                policy: pulumi
+                    .all([args.accountId, this.runtime.agentRuntimeArn])
+                    .apply(([account, runtimeArn]) => JSON.stringify(gatewayPolicy({ region: s.region, account, gatewayName: s.names.gateway, runtimeArn }))),
+            },
             { parent: this, retainOnDelete: retain.roles },
         );
         this.gateway = new Gateway(
@@ -225,7 +233,10 @@ export class GatewayTopology extends pulumi.ComponentResource {
             name: DEFAULTS.toolName,
             config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },
         }));
-        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool), harnessAgentOptions(name, "ecs", this));
+        const tokenVault = pulumi
+            .all([this.oauthProvider.credentialProviderArn, this.oauthProvider.clientSecretArn])
+            .apply(([providerArn, secretArn]) => [{ kind: "oauth2" as const, providerArn, secretArn }]);
+        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool, tokenVault), harnessAgentOptions(name, "ecs", this));
         this.registerOutputs({
             harnessArn: this.agent.harness.arn,
             gatewayArn: this.gateway.gatewayArn,

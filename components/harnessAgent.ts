@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
 import { Harness } from "../providers/harness";
-import { harnessExecutionPolicy, trustPolicy } from "./policies";
+import { agentCoreTrustPolicy, harnessExecutionPolicy, TokenVaultCredential } from "./policies";
 import type { Settings } from "./settings";
 
 /** The topology components' type tokens. */
@@ -30,13 +30,15 @@ export interface HarnessAgentArgs {
     readonly region: string;
     readonly accountId: pulumi.Input<string>;
     readonly harnessName: string;
-    readonly modelId: pulumi.Input<string>;
+    readonly modelId: string;
     readonly modelMaxTokens: pulumi.Input<number>;
     readonly temperature: pulumi.Input<number>;
     readonly systemPrompt: pulumi.Input<string>;
     readonly maxIterations?: pulumi.Input<number>;
     readonly timeoutSeconds?: pulumi.Input<number>;
     readonly tool: pulumi.Input<HarnessTool>;
+    /** The Token Vault credential providers the tool reads: the only ones the role may read. */
+    readonly credentials: pulumi.Input<TokenVaultCredential[]>;
     readonly tags: Record<string, string>;
     readonly retainRole: boolean;
 }
@@ -54,7 +56,7 @@ export class HarnessAgent extends pulumi.ComponentResource {
             `${name}-exec-role`,
             {
                 description: `Execution role of AgentCore harness ${args.harnessName}`,
-                assumeRolePolicy: JSON.stringify(trustPolicy("bedrock-agentcore.amazonaws.com")),
+                assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: args.region, account }))),
                 tags: args.tags,
             },
             { parent: this, retainOnDelete: args.retainRole },
@@ -63,9 +65,9 @@ export class HarnessAgent extends pulumi.ComponentResource {
             `${name}-exec-policy`,
             {
                 role: this.role.id,
-                policy: pulumi
-                    .output(args.accountId)
-                    .apply((account) => JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName }))),
+                policy: pulumi.all([args.accountId, args.credentials]).apply(([account, credentials]) =>
+                    JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName, modelId: args.modelId, credentials })),
+                ),
             },
             { parent: this, retainOnDelete: args.retainRole },
         );
@@ -91,8 +93,13 @@ export class HarnessAgent extends pulumi.ComponentResource {
     }
 }
 
-/** The harness settings every topology shares; only the tool differs. */
-export function harnessAgentArgs(s: Readonly<Settings>, accountId: pulumi.Input<string>, tool: pulumi.Input<HarnessTool>): HarnessAgentArgs {
+/** The harness settings every topology shares; only the tool and the credential provider behind it differ. */
+export function harnessAgentArgs(
+    s: Readonly<Settings>,
+    accountId: pulumi.Input<string>,
+    tool: pulumi.Input<HarnessTool>,
+    credentials: pulumi.Input<TokenVaultCredential[]>,
+): HarnessAgentArgs {
     return {
         region: s.region,
         accountId,
@@ -104,6 +111,7 @@ export function harnessAgentArgs(s: Readonly<Settings>, accountId: pulumi.Input<
         maxIterations: s.harness.maxIterations,
         timeoutSeconds: s.harness.timeoutSeconds,
         tool,
+        credentials,
         tags: s.tags,
         retainRole: s.retain.roles,
     };

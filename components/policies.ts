@@ -1,8 +1,12 @@
 /**
  * IAM policy documents, one function per role. Pure: plain strings in, plain documents out, so
  * each can be read and tested (and evaluated by an IAM simulator) on its own.
+ *
+ * Every statement names what this stack knows: its own credential providers and their Token Vault
+ * secrets, the configured model, its runtime, secret, log groups and image repository. A `*` stays
+ * only where AWS offers no resource to name or names the resource at run time; each says which.
  */
-import { parseEcrImage } from "./settings";
+import { INFERENCE_GEOGRAPHIES, parseEcrImage, parseModelId } from "./settings";
 
 export interface Statement {
     Sid?: string;
@@ -19,21 +23,54 @@ export interface PolicyDocument {
     Statement: Statement[];
 }
 
-/** Trust policy letting one AWS service assume the role. */
-export function trustPolicy(service: string): PolicyDocument {
+export const SERVICE_PRINCIPALS = {
+    agentCore: "bedrock-agentcore.amazonaws.com",
+    ecsTasks: "ecs-tasks.amazonaws.com",
+    ecs: "ecs.amazonaws.com",
+} as const;
+
+/** Trust policy letting one AWS service assume the role, under the given conditions. */
+export function trustPolicy(service: string, condition?: Statement["Condition"]): PolicyDocument {
     return {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) }],
     };
 }
 
+/**
+ * Harness, runtime and gateway roles. AgentCore documents both confused-deputy keys for its
+ * principal: the calling account, and an ARN of one of its resources in this account and region.
+ */
+export function agentCoreTrustPolicy(p: { region: string; account: string }): PolicyDocument {
+    return trustPolicy(SERVICE_PRINCIPALS.agentCore, {
+        StringEquals: { "aws:SourceAccount": p.account },
+        ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:${p.region}:${p.account}:*` },
+    });
+}
+
+/**
+ * The ECS task execution role. ECS documents aws:SourceAccount for this principal; the source ARN
+ * it would carry for the execution role is a task's, which AWS documents for task roles only.
+ */
+export function ecsTaskExecutionTrustPolicy(p: { account: string }): PolicyDocument {
+    return trustPolicy(SERVICE_PRINCIPALS.ecsTasks, { StringEquals: { "aws:SourceAccount": p.account } });
+}
+
+/** The ECS infrastructure role: AWS documents no source condition for this principal's role. */
+export function ecsInfrastructureTrustPolicy(): PolicyDocument {
+    return trustPolicy(SERVICE_PRINCIPALS.ecs);
+}
+
 export const MANAGED_POLICIES = {
-    ecsTaskExecution: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    // ECS Express creates the load balancer, certificate, security groups and scaling policies
+    // itself, under names it picks at run time; its managed policy is the documented grant.
     ecsInfrastructureExpress: "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
 };
 
 function kmsViaSecretsManager(region: string): Statement {
     return {
+        // The key is the secret's (AWS-managed unless its owner chose one), not known to the stack;
+        // the condition allows it only for Secrets Manager calls in this region.
         Sid: "DecryptSecretsViaSecretsManager",
         Effect: "Allow",
         Action: "kms:Decrypt",
@@ -42,47 +79,126 @@ function kmsViaSecretsManager(region: string): Statement {
     };
 }
 
-/** Read access to exactly one secret (the ARN, and the ARN with Secrets Manager's random suffix). */
+/** Read access to exactly one secret, by its full ARN. */
 function readSecret(region: string, secretArn: string): Statement[] {
+    return [{ Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }, kmsViaSecretsManager(region)];
+}
+
+/**
+ * Pull from the image's own repository (in the image's registry and region). The authorization
+ * token has no resource to name: AWS authorizes ecr:GetAuthorizationToken on `*` only.
+ */
+function pullImage(imageUri: string): Statement[] {
+    const ecr = parseEcrImage(imageUri);
+    if (!ecr) {
+        return [];
+    }
     return [
-        { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secretArn, `${secretArn}-*`] },
-        kmsViaSecretsManager(region),
+        { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+            Sid: "PullImage",
+            Effect: "Allow",
+            Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeImages"],
+            Resource: `arn:aws:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`,
+        },
     ];
 }
 
-/** The harness execution role: every statement AgentCore checks, scoped to this harness's workload identity. */
-export function harnessExecutionPolicy(p: { region: string; account: string; harnessName: string }): PolicyDocument {
+const MODEL_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Converse", "bedrock:ConverseStream"];
+
+/**
+ * The configured model: a foundation model in this region, or a system inference profile here and
+ * the foundation model behind it in the regions the profile routes to, only through this profile.
+ */
+function invokeModel(region: string, account: string, modelId: string): Statement[] {
+    const model = parseModelId(modelId);
+    if (!model) {
+        throw new Error(`modelId ${JSON.stringify(modelId)} is neither a foundation model id nor an inference profile id`);
+    }
+    if (model.kind === "foundation-model") {
+        return [{ Sid: "InvokeModel", Effect: "Allow", Action: MODEL_ACTIONS, Resource: `arn:aws:bedrock:${region}::foundation-model/${model.modelId}` }];
+    }
+    const profileArn = `arn:aws:bedrock:${region}:${account}:inference-profile/${model.profileId}`;
+    return [
+        { Sid: "InvokeInferenceProfile", Effect: "Allow", Action: MODEL_ACTIONS, Resource: profileArn },
+        {
+            // AWS picks the destination region per call, among the profile's geography (a global
+            // profile may use any commercial region, named without a region in its model ARN);
+            // the condition admits the foundation model only through this stack's profile.
+            Sid: "InvokeModelThroughProfile",
+            Effect: "Allow",
+            Action: MODEL_ACTIONS,
+            Resource: INFERENCE_GEOGRAPHIES[model.geography].destinations.map((r) => `arn:aws:bedrock:${r}::foundation-model/${model.modelId}`),
+            Condition: { StringEquals: { "bedrock:InferenceProfileArn": profileArn } },
+        },
+    ];
+}
+
+/** A Token Vault credential provider the harness reads, as the provider resource reports it. */
+export interface TokenVaultCredential {
+    readonly kind: "apiKey" | "oauth2";
+    /** `...:token-vault/default/apikeycredentialprovider/<name>` or `.../oauth2credentialprovider/<name>`. */
+    readonly providerArn: string;
+    /** The Secrets Manager secret behind it (apiKeySecretArn or clientSecretArn); empty when AWS reported none. */
+    readonly secretArn?: string;
+}
+
+/** The Token Vault secret of a provider: the ARN AWS reported, else the name AgentCore gives it. */
+function tokenVaultSecret(region: string, account: string, c: TokenVaultCredential): string {
+    if (c.secretArn) {
+        return c.secretArn;
+    }
+    // Secrets Manager appends six random characters to the name at creation.
+    const name = c.providerArn.split("/").pop();
+    return `arn:aws:secretsmanager:${region}:${account}:secret:bedrock-agentcore-identity!default/${c.kind === "apiKey" ? "apikey" : "oauth2"}/${name}-*`;
+}
+
+/**
+ * The harness execution role: every statement AgentCore checks, scoped to this harness's workload
+ * identity, its model, its own credential providers and their Token Vault secrets.
+ */
+export function harnessExecutionPolicy(p: {
+    region: string;
+    account: string;
+    harnessName: string;
+    modelId: string;
+    credentials: readonly TokenVaultCredential[];
+}): PolicyDocument {
     const { region: r, account: a, harnessName } = p;
     const ac = `arn:aws:bedrock-agentcore:${r}:${a}`;
     const directory = `${ac}:workload-identity-directory/default`;
+    // AgentCore names the harness's workload identity and managed runtime `harness_<name>-<id>`,
+    // the id chosen at creation.
     const workload = `${directory}/workload-identity/harness_${harnessName}-*`;
-    const runtimeLogs = `arn:aws:logs:${r}:${a}:log-group:/aws/bedrock-agentcore/runtimes/*`;
+    const runtimeLogs = `arn:aws:logs:${r}:${a}:log-group:/aws/bedrock-agentcore/runtimes/harness_${harnessName}-*`;
+    const tokenActions = [
+        ...(p.credentials.some((c) => c.kind === "apiKey") ? ["bedrock-agentcore:GetResourceApiKey"] : []),
+        ...(p.credentials.some((c) => c.kind === "oauth2") ? ["bedrock-agentcore:GetResourceOauth2Token"] : []),
+    ];
     return {
         Version: "2012-10-17",
         Statement: [
+            ...invokeModel(r, a, p.modelId),
             {
-                Sid: "InvokeModel",
+                // The managed runtime's image is AWS's own in ECR Public; neither token call has a resource.
+                Sid: "PullManagedRuntimeImage",
                 Effect: "Allow",
-                Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Converse", "bedrock:ConverseStream"],
-                Resource: [
-                    "arn:aws:bedrock:*::foundation-model/*",
-                    `arn:aws:bedrock:${r}:${a}:*`,
-                    `arn:aws:bedrock:${r}:${a}:inference-profile/*`,
-                    `arn:aws:bedrock:${r}:${a}:application-inference-profile/*`,
-                    "arn:aws:bedrock:*:*:inference-profile/*",
-                ],
+                Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"],
+                Resource: "*",
             },
-            { Sid: "PullManagedRuntimeImage", Effect: "Allow", Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], Resource: "*" },
             {
+                // X-Ray authorizes these calls on `*` only.
                 Sid: "Tracing",
                 Effect: "Allow",
                 Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
                 Resource: "*",
             },
             { Sid: "RuntimeLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], Resource: runtimeLogs },
+            // DescribeLogGroups lists names only and is authorized on the account's log-group:*.
             { Sid: "DescribeLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${r}:${a}:log-group:*` },
             { Sid: "RuntimeLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${runtimeLogs}:log-stream:*` },
             {
+                // Metrics have no resource; the condition keeps them in AgentCore's namespace.
                 Sid: "Metrics",
                 Effect: "Allow",
                 Action: "cloudwatch:PutMetricData",
@@ -96,24 +212,19 @@ export function harnessExecutionPolicy(p: { region: string; account: string; har
                 Resource: [directory, workload],
             },
             {
-                // AgentCore checks each of these five resources separately, and IAM matches ARNs
-                // exactly: token-vault/default does not cover the providers beneath it.
+                // AgentCore checks the directory, the workload identity, the vault and the provider
+                // separately, and IAM matches ARNs exactly: token-vault/default does not cover the
+                // providers beneath it. Only this stack's providers are named.
                 Sid: "TokenVault",
                 Effect: "Allow",
-                Action: ["bedrock-agentcore:GetResourceApiKey", "bedrock-agentcore:GetResourceOauth2Token"],
-                Resource: [
-                    directory,
-                    workload,
-                    `${ac}:token-vault/default`,
-                    `${ac}:token-vault/default/apikeycredentialprovider/*`,
-                    `${ac}:token-vault/default/oauth2credentialprovider/*`,
-                ],
+                Action: tokenActions,
+                Resource: [directory, workload, `${ac}:token-vault/default`, ...p.credentials.map((c) => c.providerArn)],
             },
             {
                 Sid: "TokenVaultSecrets",
                 Effect: "Allow",
                 Action: "secretsmanager:GetSecretValue",
-                Resource: `arn:aws:secretsmanager:${r}:${a}:secret:bedrock-agentcore-identity*`,
+                Resource: p.credentials.map((c) => tokenVaultSecret(r, a, c)),
             },
             kmsViaSecretsManager(r),
         ],
@@ -121,54 +232,41 @@ export function harnessExecutionPolicy(p: { region: string; account: string; har
 }
 
 /**
- * The ECS task execution role's inline policy: pulls from the image's own registry and region
- * (not the deploy region), and reads exactly the Zscaler secret when one is used. Undefined when
- * neither applies (the managed policy then covers everything).
+ * The ECS task execution role: pull the image from its own repository (in the image's region, not
+ * the deploy region) and write to the service's own log group. This replaces the managed
+ * AmazonECSTaskExecutionRolePolicy, which grants both on every resource.
  */
-export function taskExecutionPolicy(p: { region: string; imageUri: string; secretArn?: string }): PolicyDocument | undefined {
-    const statements: Statement[] = [];
-    const ecr = parseEcrImage(p.imageUri);
-    if (ecr) {
-        statements.push(
-            { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            {
-                Sid: "PullImage",
-                Effect: "Allow",
-                Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeImages"],
-                Resource: `arn:aws:ecr:${ecr.region}:${ecr.account}:repository/*`,
-            },
-        );
-    }
-    if (p.secretArn) {
-        statements.push(...readSecret(p.region, p.secretArn));
-    }
-    return statements.length > 0 ? { Version: "2012-10-17", Statement: statements } : undefined;
+export function taskExecutionPolicy(p: { region: string; account: string; imageUri: string; logGroup: string }): PolicyDocument {
+    const logGroup = `arn:aws:logs:${p.region}:${p.account}:log-group:${p.logGroup}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            ...pullImage(p.imageUri),
+            { Sid: "ContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup}:log-stream:*` },
+        ],
+    };
 }
 
-/** The AgentCore Runtime role: image pull, runtime logs, model calls, and exactly this secret. */
-export function runtimePolicy(p: { region: string; account: string; secretArn?: string }): PolicyDocument {
-    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/runtimes/*`;
+/** The ECS task execution role's read access to exactly the Zscaler secret. */
+export function taskSecretPolicy(p: { region: string; secretArn: string }): PolicyDocument {
+    return { Version: "2012-10-17", Statement: readSecret(p.region, p.secretArn) };
+}
+
+/**
+ * The AgentCore Runtime role: the image from its repository, the runtime's own log groups, and
+ * exactly this secret. The MCP server calls no model, so the role may call none.
+ */
+export function runtimePolicy(p: { region: string; account: string; runtimeName: string; imageUri: string; secretArn?: string }): PolicyDocument {
+    // The runtime's id (`<name>-<suffix>`) and so its log group names are chosen at creation.
+    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/runtimes/${p.runtimeName}-*`;
     const statements: Statement[] = [
-        {
-            Sid: "PullImage",
-            Effect: "Allow",
-            Action: [
-                "ecr:GetAuthorizationToken",
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:BatchGetImage",
-                "ecr-public:GetAuthorizationToken",
-                "sts:GetServiceBearerToken",
-            ],
-            Resource: "*",
-        },
-        {
-            Sid: "RuntimeLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
-            Resource: [logs, `${logs}:log-stream:*`],
-        },
-        { Sid: "InvokeModel", Effect: "Allow", Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], Resource: "*" },
+        ...pullImage(p.imageUri),
+        // Images in ECR Public: neither token call has a resource.
+        { Sid: "PullPublicImage", Effect: "Allow", Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], Resource: "*" },
+        { Sid: "RuntimeLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], Resource: logs },
+        // DescribeLogGroups lists names only and is authorized on the account's log-group:*.
+        { Sid: "DescribeLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${p.region}:${p.account}:log-group:*` },
+        { Sid: "RuntimeLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logs}:log-stream:*` },
     ];
     if (p.secretArn) {
         statements.push(...readSecret(p.region, p.secretArn));
@@ -176,8 +274,10 @@ export function runtimePolicy(p: { region: string; account: string; secretArn?: 
     return { Version: "2012-10-17", Statement: statements };
 }
 
-/** The gateway role: invoke this runtime (and its versions and endpoints) and write logs. */
-export function gatewayPolicy(p: { runtimeArn: string }): PolicyDocument {
+/** The gateway role: invoke this runtime (and its versions and endpoints) and write the gateway's own logs. */
+export function gatewayPolicy(p: { region: string; account: string; gatewayName: string; runtimeArn: string }): PolicyDocument {
+    // The gateway's id is its lower-cased name and a suffix chosen at creation.
+    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/gateways/${p.gatewayName.toLowerCase()}-*`;
     return {
         Version: "2012-10-17",
         Statement: [
@@ -187,7 +287,7 @@ export function gatewayPolicy(p: { runtimeArn: string }): PolicyDocument {
                 Action: "bedrock-agentcore:InvokeAgentRuntime",
                 Resource: [p.runtimeArn, `${p.runtimeArn}/*`, `${p.runtimeArn}:*`],
             },
-            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" },
+            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logs, `${logs}:log-stream:*`] },
         ],
     };
 }

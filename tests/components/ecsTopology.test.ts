@@ -41,8 +41,8 @@ describe("ECS topology (strict mocks)", () => {
             "aws:iam/role:Role zscaler-mcp-task-exec-role",
             "aws:iam/rolePolicy:RolePolicy zscaler-mcp-agent-exec-policy",
             "aws:iam/rolePolicy:RolePolicy zscaler-mcp-task-exec-policy",
+            "aws:iam/rolePolicy:RolePolicy zscaler-mcp-task-exec-secret-policy",
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment zscaler-mcp-infra-managed",
-            "aws:iam/rolePolicyAttachment:RolePolicyAttachment zscaler-mcp-task-exec-managed",
             "aws:secretsmanager/secret:Secret zscaler-mcp-credentials-secret",
             "aws:secretsmanager/secretVersion:SecretVersion zscaler-mcp-credentials-secret-value",
             "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider zscaler-mcp-api-key",
@@ -88,13 +88,13 @@ describe("ECS topology (strict mocks)", () => {
         const dependsOn = (name: string, on: string) => r.resources.find((x) => x.name === name)!.dependencies.some((u) => u.endsWith(`::${on}`));
         expect(dependsOn("zscaler-mcp-agent-harness", "zscaler-mcp-agent-exec-policy")).to.equal(true);
         expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-policy")).to.equal(true);
-        expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-managed")).to.equal(true);
+        expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-secret-policy")).to.equal(true);
         expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-infra-managed")).to.equal(true);
         expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-credentials-secret-value")).to.equal(true);
         const order = r.resources.map((x) => x.name);
         expect(order.indexOf("zscaler-mcp-agent-harness")).to.be.greaterThan(order.indexOf("zscaler-mcp-agent-exec-policy"));
         expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-task-exec-policy"));
-        expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-task-exec-managed"));
+        expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-task-exec-secret-policy"));
         expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-infra-managed"));
         expect(order.indexOf("zscaler-mcp-service")).to.be.greaterThan(order.indexOf("zscaler-mcp-credentials-secret-value"));
     });
@@ -153,7 +153,7 @@ describe("ECS topology (strict mocks)", () => {
         });
     });
 
-    it("scopes the task role's inline policy to the image's registry and region and to this secret", async () => {
+    it("scopes the task role to the image's own repository, the service's log group and this secret, with no managed policy", async () => {
         const r = await run({ imageUri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/zscaler-mcp:1.0", "aws:region": "us-west-2" });
         const secretArn = `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
         expect(policyOf(r, "task-exec-policy")).to.deep.equal({
@@ -164,9 +164,20 @@ describe("ECS topology (strict mocks)", () => {
                     Sid: "PullImage",
                     Effect: "Allow",
                     Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeImages"],
-                    Resource: "arn:aws:ecr:eu-west-1:111122223333:repository/*",
+                    Resource: "arn:aws:ecr:eu-west-1:111122223333:repository/mirror/zscaler-mcp",
                 },
-                { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secretArn, `${secretArn}-*`] },
+                {
+                    Sid: "ContainerLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: `arn:aws:logs:us-west-2:${ACCOUNT}:log-group:/ecs/zscaler-mcp-dev:log-stream:*`,
+                },
+            ],
+        });
+        expect(policyOf(r, "task-exec-secret-policy")).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
                 {
                     Sid: "DecryptSecretsViaSecretsManager",
                     Effect: "Allow",
@@ -176,22 +187,56 @@ describe("ECS topology (strict mocks)", () => {
                 },
             ],
         });
-        expect(unwrap(one(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "task-exec-managed").inputs).policyArn).to.equal(
-            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-        );
-        expect(unwrap(one(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "infra-managed").inputs).policyArn).to.equal(
+        expect(byType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => unwrap(a.inputs).policyArn)).to.deep.equal([
             "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
-        );
-        expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", "task-exec-role").inputs).assumeRolePolicy)).to.deep.equal({
+        ]);
+        const trust = (name: string) => JSON.parse(unwrap(one(r, "aws:iam/role:Role", name).inputs).assumeRolePolicy);
+        expect(trust("task-exec-role")).to.deep.equal({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            Statement: [
+                { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
+            ],
         });
-        expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", "infra-role").inputs).assumeRolePolicy).Statement[0].Principal).to.deep.equal({
-            Service: "ecs.amazonaws.com",
+        expect(trust("infra-role")).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }],
         });
-        expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", "agent-exec-role").inputs).assumeRolePolicy).Statement[0].Principal).to.deep.equal({
-            Service: "bedrock-agentcore.amazonaws.com",
+        expect(trust("agent-exec-role").Statement[0]).to.deep.equal({
+            Effect: "Allow",
+            Principal: { Service: "bedrock-agentcore.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:*` } },
         });
+    });
+
+    it("lets the harness role read only this stack's API key, its Token Vault secret and the configured model", async () => {
+        const r = await run();
+        const statements = Object.fromEntries(policyOf(r, "agent-exec-policy").Statement.map((s: any) => [s.Sid, s]));
+        const ac = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}`;
+        expect(statements.TokenVault).to.deep.equal({
+            Sid: "TokenVault",
+            Effect: "Allow",
+            Action: ["bedrock-agentcore:GetResourceApiKey"],
+            Resource: [
+                `${ac}:workload-identity-directory/default`,
+                `${ac}:workload-identity-directory/default/workload-identity/harness_zscaler_mcp_harness_dev-*`,
+                `${ac}:token-vault/default`,
+                PROVIDER_ARN,
+            ],
+        });
+        // The secret the provider resource reported (apiKeySecretArn).
+        expect(statements.TokenVaultSecrets.Resource).to.deep.equal([
+            `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev`,
+        ]);
+        const profile = `arn:aws:bedrock:us-east-1:${ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0`;
+        expect(statements.InvokeInferenceProfile.Resource).to.equal(profile);
+        expect(statements.InvokeModelThroughProfile).to.deep.include({
+            Resource: ["arn:aws:bedrock:us-*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"],
+            Condition: { StringEquals: { "bedrock:InferenceProfileArn": profile } },
+        });
+        const other = await run({ modelId: "amazon.nova-pro-v1:0" });
+        const invoke = policyOf(other, "agent-exec-policy").Statement.filter((s: any) => s.Sid.startsWith("Invoke"));
+        expect(invoke.map((s: any) => s.Resource)).to.deep.equal(["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"]);
     });
 
     it("uses an existing cluster without creating or owning it", async () => {
@@ -212,7 +257,12 @@ describe("ECS topology (strict mocks)", () => {
         expect(byType(r, "aws:secretsmanager/secret:Secret")).to.have.length(0);
         expect(byType(r, "aws:secretsmanager/secretVersion:SecretVersion")).to.have.length(0);
         expect(r.invokes.find((i) => i.token === "aws:secretsmanager/getSecret:getSecret")!.inputs).to.deep.equal({ name: "team/zscaler" });
-        expect(policyOf(r, "task-exec-policy").Statement[2].Resource).to.deep.equal([external, `${external}-*`]);
+        expect(policyOf(r, "task-exec-secret-policy").Statement[0]).to.deep.equal({
+            Sid: "ReadZscalerSecret",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: external,
+        });
         expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").container.secrets.ZSCALER_CLIENT_SECRET).to.equal(
             `${external}:ZSCALER_CLIENT_SECRET::`,
         );
@@ -226,7 +276,8 @@ describe("ECS topology (strict mocks)", () => {
         expect(unwrap(svc.container).environment.ZSCALER_CLIENT_SECRET).to.equal(CLIENT_SECRET);
         expect(unwrap(svc.container).secrets).to.deep.equal({});
         expect(r.warnings.some((w) => w.includes("plaintext"))).to.equal(true);
-        expect(policyOf(r, "task-exec-policy").Statement.map((s: any) => s.Sid)).to.deep.equal(["EcrAuth", "PullImage"]);
+        expect(policyOf(r, "task-exec-policy").Statement.map((s: any) => s.Sid)).to.deep.equal(["EcrAuth", "PullImage", "ContainerLogs"]);
+        expect(byType(r, "aws:iam/rolePolicy:RolePolicy").map((p) => p.name)).to.not.include("zscaler-mcp-task-exec-secret-policy");
     });
 
     it("points the harness at a user's MCP URL and deploys no server and no secret", async () => {
@@ -256,9 +307,9 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp-credentials-secret-value",
             "zscaler-mcp-infra-managed",
             "zscaler-mcp-infra-role",
-            "zscaler-mcp-task-exec-managed",
             "zscaler-mcp-task-exec-policy",
             "zscaler-mcp-task-exec-role",
+            "zscaler-mcp-task-exec-secret-policy",
         ]);
         expect(retained(await run({ retain: '["ecs"]' }))).to.deep.equal(["zscaler-mcp-cluster", "zscaler-mcp-logs", "zscaler-mcp-service"]);
     });
@@ -289,6 +340,25 @@ describe("ECS topology (strict mocks)", () => {
         expect(r).to.equal(undefined);
         expect(err!.message).to.contain('harnessName: "zscaler-mcp" is not a valid name');
         expect(err!.message).to.contain("mcpUrl: \"http://mcp.acme.com\" must be an https:// URL");
+    });
+
+    it("refuses a misspelled key in the stack's configuration instead of ignoring it", async () => {
+        const err = await run({ modelID: "amazon.nova-pro-v1:0" }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(err!.message).to.contain('modelID: "amazon.nova-pro-v1:0" is not a setting of this program; did you mean modelId?');
+    });
+
+    it("runs an acknowledged weaker server as configured, and warns on every up", async () => {
+        const config = { containerEnv: '["ZSCALER_MCP_AUTH_ENABLED=false"]', acknowledgeRisks: '["auth-off"]' };
+        for (let up = 0; up < 2; up++) {
+            const r = await run(config);
+            expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").container.environment.ZSCALER_MCP_AUTH_ENABLED).to.equal("false");
+            expect(r.warnings).to.include(
+                'containerEnv "ZSCALER_MCP_AUTH_ENABLED=false": the MCP server\'s own authentication is off: anyone who reaches the endpoint can call it (acknowledged in acknowledgeRisks as auth-off).',
+            );
+        }
     });
 
     it("refuses a client secret stored as plaintext config", async () => {

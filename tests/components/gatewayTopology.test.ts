@@ -153,6 +153,59 @@ describe("Gateway topology (strict mocks)", () => {
         expect(deps("zscaler-mcp-runtime")).to.include.members(["zscaler-mcp-runtime-policy", "zscaler-mcp-client"]);
     });
 
+    it("scopes the runtime, gateway and harness roles to this stack's runtime, image, logs, secret and OAuth2 provider", async () => {
+        const r = await run();
+        const policy = (name: string) => JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy));
+        const secretArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
+        const runtimeLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-*`;
+        expect(policy("runtime-policy").Statement).to.deep.equal([
+            { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            {
+                Sid: "PullImage",
+                Effect: "Allow",
+                Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeImages"],
+                Resource: "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server",
+            },
+            { Sid: "PullPublicImage", Effect: "Allow", Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], Resource: "*" },
+            { Sid: "RuntimeLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], Resource: runtimeLogs },
+            { Sid: "DescribeLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*` },
+            { Sid: "RuntimeLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${runtimeLogs}:log-stream:*` },
+            { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+            {
+                Sid: "DecryptSecretsViaSecretsManager",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
+            },
+        ]);
+        const gatewayLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/zscaler-mcp-gateway-dev-*`;
+        expect(policy("gateway-policy").Statement).to.deep.equal([
+            { Sid: "InvokeRuntime", Effect: "Allow", Action: "bedrock-agentcore:InvokeAgentRuntime", Resource: [RUNTIME_ARN, `${RUNTIME_ARN}/*`, `${RUNTIME_ARN}:*`] },
+            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: [gatewayLogs, `${gatewayLogs}:log-stream:*`] },
+        ]);
+        const harness = Object.fromEntries(policy("agent-exec-policy").Statement.map((s: any) => [s.Sid, s]));
+        expect(harness.TokenVault.Action).to.deep.equal(["bedrock-agentcore:GetResourceOauth2Token"]);
+        expect(harness.TokenVault.Resource[3]).to.equal(OAUTH_ARN);
+        expect(harness.TokenVaultSecrets.Resource).to.deep.equal([
+            `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bedrock-agentcore-identity!default/oauth2/zscaler-mcp-cognito-oauth-dev-Gh5Jk7`,
+        ]);
+        const agentCoreTrust = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "bedrock-agentcore.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:*` } },
+                },
+            ],
+        };
+        for (const role of ["runtime-role", "gateway-role", "agent-exec-role"]) {
+            expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", role).inputs).assumeRolePolicy), role).to.deep.equal(agentCoreTrust);
+        }
+    });
+
     it("keeps Cognito and the runtime on destroy when retain says so", async () => {
         const r = await run({ retain: '["cognito","runtime"]' });
         expect(r.resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort()).to.deep.equal([
@@ -169,7 +222,7 @@ describe("Gateway topology (strict mocks)", () => {
         expect(r.resources.filter((x) => x.type.startsWith("aws:secretsmanager"))).to.have.length(0);
         expect(inputs(r, "pulumi-nodejs:dynamic/agentcore:AgentRuntime").environmentVariables.ZSCALER_SECRET_NAME).to.equal("team/zscaler");
         const policy = JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", "runtime-policy").inputs.policy));
-        expect(policy.Statement.find((s: any) => s.Sid === "ReadZscalerSecret").Resource).to.deep.equal([EXTERNAL_ARN, `${EXTERNAL_ARN}-*`]);
+        expect(policy.Statement.find((s: any) => s.Sid === "ReadZscalerSecret").Resource).to.equal(EXTERNAL_ARN);
     });
 
     it("refuses an image in another region before registering anything, and says how to copy it", async () => {

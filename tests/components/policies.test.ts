@@ -1,119 +1,310 @@
 import { expect } from "chai";
-import { gatewayPolicy, harnessExecutionPolicy, PolicyDocument, runtimePolicy, taskExecutionPolicy } from "../../components/policies";
-import { ACCOUNT, allowed } from "../support/iam";
+import {
+    agentCoreTrustPolicy,
+    ecsInfrastructureTrustPolicy,
+    ecsTaskExecutionTrustPolicy,
+    gatewayPolicy,
+    harnessExecutionPolicy,
+    PolicyDocument,
+    runtimePolicy,
+    taskExecutionPolicy,
+    taskSecretPolicy,
+    TokenVaultCredential,
+} from "../../components/policies";
+import { ACCOUNT, allowed, assumable, OTHER_ACCOUNT } from "../support/iam";
 
 const R = "us-east-1";
 const AC = `arn:aws:bedrock-agentcore:${R}:${ACCOUNT}`;
-const SECRET = `arn:aws:secretsmanager:${R}:${ACCOUNT}:secret:zscaler-mcp-harness/dev/credentials-a1b2`;
-const OTHER_SECRET = `arn:aws:secretsmanager:${R}:${ACCOUNT}:secret:payroll/db-Zz99Yy`;
+const SM = `arn:aws:secretsmanager:${R}:${ACCOUNT}:secret`;
+const SECRET = `${SM}:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
+const OTHER_SECRET = `${SM}:payroll/db-Zz99Yy`;
 const VIA_SM = { "kms:ViaService": `secretsmanager.${R}.amazonaws.com` };
+const KEY = `arn:aws:kms:${R}:${ACCOUNT}:key/0a1b2c3d-0000-1111-2222-333344445555`;
+const IMAGE = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock";
+const SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+const PROFILE = `us.${SONNET}`;
+const PROFILE_ARN = `arn:aws:bedrock:${R}:${ACCOUNT}:inference-profile/${PROFILE}`;
+const THROUGH_PROFILE = { "bedrock:InferenceProfileArn": PROFILE_ARN };
+const model = (region: string, id = SONNET) => `arn:aws:bedrock:${region}::foundation-model/${id}`;
 
-function actions(p: PolicyDocument): string[] {
-    return p.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const API_KEY: TokenVaultCredential = {
+    kind: "apiKey",
+    providerArn: `${AC}:token-vault/default/apikeycredentialprovider/zscaler-mcp-creds-dev`,
+    secretArn: `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Qw12Er`,
+};
+const OAUTH: TokenVaultCredential = {
+    kind: "oauth2",
+    providerArn: `${AC}:token-vault/default/oauth2credentialprovider/zscaler-mcp-cognito-oauth-dev`,
+    secretArn: `${SM}:bedrock-agentcore-identity!default/oauth2/zscaler-mcp-cognito-oauth-dev-Gh5Jk7`,
+};
+// Another team's Token Vault entries in the same account.
+const THEIR_API_KEY = `${AC}:token-vault/default/apikeycredentialprovider/payroll-api-key`;
+const THEIR_OAUTH = `${AC}:token-vault/default/oauth2credentialprovider/payroll-oauth`;
+const THEIR_VAULT_SECRETS = [`${SM}:bedrock-agentcore-identity!default/apikey/payroll-api-key-Zx98Cv`, `${SM}:bedrock-agentcore-identity!default/oauth2/payroll-oauth-Bn76Mm`];
+
+const HARNESS = "zscaler_mcp_harness_dev";
+const WORKLOAD = `${AC}:workload-identity-directory/default/workload-identity/harness_${HARNESS}-AbCdE12345`;
+const HARNESS_LOGS = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/harness_${HARNESS}-r1-DEFAULT`;
+const RUNTIME_ARN = `${AC}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5`;
+const INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
+
+function harness(credentials: TokenVaultCredential[], modelId = PROFILE, region = R): PolicyDocument {
+    return harnessExecutionPolicy({ region, account: ACCOUNT, harnessName: HARNESS, modelId, credentials });
 }
 
-describe("IAM policies, evaluated by an IAM simulator", () => {
-    describe("harness execution role", () => {
-        const policy = harnessExecutionPolicy({ region: R, account: ACCOUNT, harnessName: "zscaler_mcp_harness_dev" });
+async function every(policy: PolicyDocument, actions: string[], resources: string[], context: Record<string, string> = {}): Promise<string[]> {
+    const decisions: string[] = [];
+    for (const action of actions) {
+        for (const resource of resources) {
+            decisions.push(`${(await allowed(policy, action, resource, context)) ? "allow" : "deny"} ${action} ${resource}`);
+        }
+    }
+    return decisions;
+}
 
-        it("may fetch the API key and OAuth tokens from each of the five Token Vault resources", async () => {
-            const resources = [
-                `${AC}:workload-identity-directory/default`,
-                `${AC}:workload-identity-directory/default/workload-identity/harness_zscaler_mcp_harness_dev-AbCdE12345`,
-                `${AC}:token-vault/default`,
-                `${AC}:token-vault/default/apikeycredentialprovider/zscaler-mcp-creds-dev`,
-                `${AC}:token-vault/default/oauth2credentialprovider/zscaler-mcp-cognito-oauth-dev`,
-            ];
-            for (const resource of resources) {
-                expect(await allowed(policy, "bedrock-agentcore:GetResourceApiKey", resource), resource).to.equal(true);
-                expect(await allowed(policy, "bedrock-agentcore:GetResourceOauth2Token", resource), resource).to.equal(true);
-            }
-            expect(await allowed(policy, "bedrock-agentcore:GetWorkloadAccessToken", resources[1])).to.equal(true);
-            expect(await allowed(policy, "bedrock-agentcore:GetWorkloadAccessTokenForJWT", resources[0])).to.equal(true);
+/** A wildcard for every resource, region, account, or every resource of a type. */
+function isWide(arn: string): boolean {
+    if (arn === "*") {
+        return true;
+    }
+    const [, , , region, account, ...rest] = arn.split(":");
+    return region.includes("*") || account.includes("*") || /^[a-z-]+[:/]\*$/.test(rest.join(":"));
+}
+
+const allAllowed = (d: string[]) => d.filter((x) => !x.startsWith("allow"));
+const noneAllowed = (d: string[]) => d.filter((x) => !x.startsWith("deny"));
+
+describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
+    describe("harness execution role (ECS: the API-key provider)", () => {
+        const policy = harness([API_KEY]);
+
+        it("may fetch its API key from each resource AgentCore checks", async () => {
+            const resources = [`${AC}:workload-identity-directory/default`, WORKLOAD, `${AC}:token-vault/default`, API_KEY.providerArn];
+            expect(allAllowed(await every(policy, ["bedrock-agentcore:GetResourceApiKey"], resources))).to.deep.equal([]);
+            expect(allAllowed(await every(policy, ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetWorkloadAccessTokenForJWT"], resources.slice(0, 2)))).to.deep.equal([]);
+            expect(await allowed(policy, "secretsmanager:GetSecretValue", API_KEY.secretArn!)).to.equal(true);
+            expect(await allowed(policy, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
         });
 
-        it("may not use another harness's workload identity", async () => {
+        it("may not read another team's API key, OAuth token or Token Vault secret, nor another harness's identity", async () => {
+            expect(noneAllowed(await every(policy, ["bedrock-agentcore:GetResourceApiKey", "bedrock-agentcore:GetResourceOauth2Token"], [THEIR_API_KEY, THEIR_OAUTH]))).to.deep.equal([]);
+            // The ECS harness reads an API key; it has no business with OAuth tokens, even its own vault's.
+            expect(await allowed(policy, "bedrock-agentcore:GetResourceOauth2Token", `${AC}:token-vault/default`)).to.equal(false);
+            expect(noneAllowed(await every(policy, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, OTHER_SECRET, SECRET]))).to.deep.equal([]);
             const other = `${AC}:workload-identity-directory/default/workload-identity/harness_someone_else-AbCdE12345`;
-            expect(await allowed(policy, "bedrock-agentcore:GetWorkloadAccessToken", other)).to.equal(false);
-            expect(await allowed(policy, "bedrock-agentcore:GetResourceApiKey", other)).to.equal(false);
+            expect(noneAllowed(await every(policy, ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetResourceApiKey"], [other]))).to.deep.equal([]);
+            expect(await allowed(policy, "kms:Decrypt", KEY, { "kms:ViaService": `s3.${R}.amazonaws.com` })).to.equal(false);
         });
 
-        it("may call the model directly and through inference profiles", async () => {
-            const model = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
-            const profile = `arn:aws:bedrock:${R}:${ACCOUNT}:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0`;
-            for (const action of ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]) {
-                expect(await allowed(policy, action, model), `${action} model`).to.equal(true);
-                expect(await allowed(policy, action, profile), `${action} profile`).to.equal(true);
-                // Cross-region profiles route to foundation models in other regions.
-                expect(await allowed(policy, action, "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0")).to.equal(true);
-            }
+        it("may call the configured inference profile and the model behind it in the profile's US regions", async () => {
+            expect(allAllowed(await every(policy, INVOKE, [PROFILE_ARN]))).to.deep.equal([]);
+            const destinations = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"].map((r) => model(r));
+            expect(allAllowed(await every(policy, INVOKE, destinations, THROUGH_PROFILE))).to.deep.equal([]);
         });
 
-        it("may pull the managed runtime image from ECR Public, and decrypt only through Secrets Manager", async () => {
-            expect(await allowed(policy, "ecr-public:GetAuthorizationToken", "*")).to.equal(true);
-            expect(await allowed(policy, "sts:GetServiceBearerToken", "*")).to.equal(true);
-            const key = `arn:aws:kms:${R}:${ACCOUNT}:key/0a1b2c3d-0000-1111-2222-333344445555`;
-            expect(await allowed(policy, "kms:Decrypt", key, VIA_SM)).to.equal(true);
-            expect(await allowed(policy, "kms:Decrypt", key, { "kms:ViaService": `s3.${R}.amazonaws.com` })).to.equal(false);
-            expect(await allowed(policy, "secretsmanager:GetSecretValue", `arn:aws:secretsmanager:${R}:${ACCOUNT}:secret:bedrock-agentcore-identity!default/apikey/x-Ab12Cd`)).to.equal(true);
-            expect(await allowed(policy, "secretsmanager:GetSecretValue", OTHER_SECRET)).to.equal(false);
+        it("may not call another model, another account's profile, or the model outside the profile", async () => {
+            const otherProfiles = [
+                `arn:aws:bedrock:${R}:${OTHER_ACCOUNT}:inference-profile/${PROFILE}`,
+                `arn:aws:bedrock:${R}:${ACCOUNT}:inference-profile/us.anthropic.claude-opus-4-5-20250929-v1:0`,
+                `arn:aws:bedrock:${R}:${ACCOUNT}:application-inference-profile/a1b2c3d4e5f6`,
+                `arn:aws:bedrock:eu-west-1:${ACCOUNT}:inference-profile/eu.${SONNET}`,
+            ];
+            expect(noneAllowed(await every(policy, INVOKE, otherProfiles))).to.deep.equal([]);
+            // Directly, or routed through someone else's profile, or to a region the US profile never uses.
+            expect(noneAllowed(await every(policy, INVOKE, [model(R), model("us-west-2")]))).to.deep.equal([]);
+            expect(noneAllowed(await every(policy, INVOKE, [model(R)], { "bedrock:InferenceProfileArn": otherProfiles[0] }))).to.deep.equal([]);
+            expect(noneAllowed(await every(policy, INVOKE, [model("eu-west-1"), model("ap-northeast-1")], THROUGH_PROFILE))).to.deep.equal([]);
+            expect(noneAllowed(await every(policy, INVOKE, [model(R, "anthropic.claude-opus-4-5-20250929-v1:0"), model(R, "amazon.nova-pro-v1:0")], THROUGH_PROFILE))).to.deep.equal([]);
         });
 
-        it("may write runtime logs and metrics only where AgentCore writes them", async () => {
-            const stream = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/harness_x-DEFAULT:log-stream:abc`;
-            expect(await allowed(policy, "logs:PutLogEvents", stream)).to.equal(true);
-            expect(await allowed(policy, "logs:PutLogEvents", `arn:aws:logs:${R}:${ACCOUNT}:log-group:/other:log-stream:abc`)).to.equal(false);
+        it("may write its own runtime's logs and AgentCore metrics, nothing else", async () => {
+            expect(await allowed(policy, "logs:PutLogEvents", `${HARNESS_LOGS}:log-stream:abc`)).to.equal(true);
+            expect(await allowed(policy, "logs:CreateLogGroup", HARNESS_LOGS)).to.equal(true);
+            const theirs = [
+                `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/harness_payroll-x1-DEFAULT:log-stream:abc`,
+                `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-k9j8h7g6f5-DEFAULT:log-stream:abc`,
+                `arn:aws:logs:${R}:${ACCOUNT}:log-group:/other:log-stream:abc`,
+            ];
+            expect(noneAllowed(await every(policy, ["logs:PutLogEvents", "logs:CreateLogStream"], theirs))).to.deep.equal([]);
             expect(await allowed(policy, "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "bedrock-agentcore" })).to.equal(true);
             expect(await allowed(policy, "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "Other" })).to.equal(false);
+            expect(await allowed(policy, "ecr-public:GetAuthorizationToken", "*")).to.equal(true);
+            expect(await allowed(policy, "sts:GetServiceBearerToken", "*")).to.equal(true);
+        });
+
+        it("falls back to the provider's own Token Vault secret name when AWS reports no ARN", async () => {
+            const p = harness([{ ...API_KEY, secretArn: "" }]);
+            expect(await allowed(p, "secretsmanager:GetSecretValue", `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Ab12Cd`)).to.equal(true);
+            expect(noneAllowed(await every(p, ["secretsmanager:GetSecretValue"], THEIR_VAULT_SECRETS))).to.deep.equal([]);
+        });
+    });
+
+    describe("harness execution role (gateway: the OAuth2 provider)", () => {
+        const policy = harness([OAUTH]);
+
+        it("may fetch OAuth tokens from its own provider, and read that provider's secret", async () => {
+            const resources = [`${AC}:workload-identity-directory/default`, WORKLOAD, `${AC}:token-vault/default`, OAUTH.providerArn];
+            expect(allAllowed(await every(policy, ["bedrock-agentcore:GetResourceOauth2Token"], resources))).to.deep.equal([]);
+            expect(await allowed(policy, "secretsmanager:GetSecretValue", OAUTH.secretArn!)).to.equal(true);
+        });
+
+        it("may not fetch API keys, another team's tokens, or their secrets", async () => {
+            expect(noneAllowed(await every(policy, ["bedrock-agentcore:GetResourceApiKey"], [OAUTH.providerArn, `${AC}:token-vault/default`, THEIR_API_KEY]))).to.deep.equal([]);
+            expect(await allowed(policy, "bedrock-agentcore:GetResourceOauth2Token", THEIR_OAUTH)).to.equal(false);
+            expect(noneAllowed(await every(policy, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, API_KEY.secretArn!]))).to.deep.equal([]);
+        });
+    });
+
+    describe("harness execution role, other models", () => {
+        it("calls a foundation model id in the deploy region only", async () => {
+            const p = harness([API_KEY], "amazon.nova-pro-v1:0");
+            expect(allAllowed(await every(p, INVOKE, [model(R, "amazon.nova-pro-v1:0")]))).to.deep.equal([]);
+            expect(noneAllowed(await every(p, INVOKE, [model("us-west-2", "amazon.nova-pro-v1:0"), model(R), PROFILE_ARN]))).to.deep.equal([]);
+        });
+
+        it("follows a global profile to any region, and only through that profile", async () => {
+            const globalArn = `arn:aws:bedrock:${R}:${ACCOUNT}:inference-profile/global.${SONNET}`;
+            const p = harness([API_KEY], `global.${SONNET}`);
+            expect(allAllowed(await every(p, INVOKE, [globalArn]))).to.deep.equal([]);
+            expect(allAllowed(await every(p, INVOKE, [model("ap-south-1"), model("eu-west-3")], { "bedrock:InferenceProfileArn": globalArn }))).to.deep.equal([]);
+            expect(noneAllowed(await every(p, INVOKE, [model("ap-south-1")]))).to.deep.equal([]);
+            expect(p.Statement.find((s) => s.Sid === "InvokeModelThroughProfile")!.Resource).to.include(`arn:aws:bedrock:::foundation-model/${SONNET}`);
+        });
+
+        it("keeps a Japan profile in Tokyo and Osaka", async () => {
+            const jpArn = `arn:aws:bedrock:ap-northeast-1:${ACCOUNT}:inference-profile/jp.${SONNET}`;
+            const p = harness([API_KEY], `jp.${SONNET}`, "ap-northeast-1");
+            const through = { "bedrock:InferenceProfileArn": jpArn };
+            expect(allAllowed(await every(p, INVOKE, [model("ap-northeast-1"), model("ap-northeast-3")], through))).to.deep.equal([]);
+            expect(noneAllowed(await every(p, INVOKE, [model("ap-northeast-2"), model("us-east-1")], through))).to.deep.equal([]);
         });
     });
 
     describe("ECS task execution role", () => {
-        const policy = taskExecutionPolicy({ region: R, imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock", secretArn: SECRET })!;
+        const policy = taskExecutionPolicy({ region: R, account: ACCOUNT, imageUri: IMAGE, logGroup: "/ecs/zscaler-mcp-dev" });
+        const secret = taskSecretPolicy({ region: R, secretArn: SECRET });
+        const logs = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/ecs/zscaler-mcp-dev`;
 
-        it("may read this secret and not another", async () => {
-            expect(await allowed(policy, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
-            expect(await allowed(policy, "secretsmanager:GetSecretValue", `${SECRET}-Q1w2E3`)).to.equal(true);
-            expect(await allowed(policy, "secretsmanager:GetSecretValue", OTHER_SECRET)).to.equal(false);
+        it("may pull the image from its own repository and write the service's log group", async () => {
+            expect(allAllowed(await every(policy, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], ["arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server"]))).to.deep.equal([]);
+            expect(await allowed(policy, "ecr:GetAuthorizationToken", "*")).to.equal(true);
+            expect(await allowed(policy, "logs:PutLogEvents", `${logs}:log-stream:mcp/zscaler-mcp/abc`)).to.equal(true);
+            expect(await allowed(policy, "logs:CreateLogStream", `${logs}:log-stream:mcp/zscaler-mcp/def`)).to.equal(true);
         });
 
-        it("may pull from the image's registry and not from other accounts", async () => {
-            expect(await allowed(policy, "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server")).to.equal(true);
-            expect(await allowed(policy, "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:999999999999:repository/x")).to.equal(false);
+        it("may not pull the vendor's other repositories, other accounts' images, or write other log groups", async () => {
+            const repos = [
+                "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/other-product",
+                "arn:aws:ecr:us-west-2:709825985650:repository/zscaler/zscaler-mcp-server",
+                `arn:aws:ecr:us-east-1:${OTHER_ACCOUNT}:repository/x`,
+            ];
+            expect(noneAllowed(await every(policy, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], repos))).to.deep.equal([]);
+            expect(noneAllowed(await every(policy, ["logs:PutLogEvents"], [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/ecs/payroll:log-stream:x`]))).to.deep.equal([]);
+            expect(await allowed(policy, "secretsmanager:GetSecretValue", SECRET)).to.equal(false);
         });
 
-        it("has no inline policy for a public image without a secret", () => {
-            expect(taskExecutionPolicy({ region: R, imageUri: "public.ecr.aws/zscaler/zscaler-mcp-server:1" })).to.equal(undefined);
+        it("may read exactly the Zscaler secret", async () => {
+            expect(await allowed(secret, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
+            expect(await allowed(secret, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
+            expect(noneAllowed(await every(secret, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, `${SECRET}-Q1w2E3`, ...THEIR_VAULT_SECRETS]))).to.deep.equal([]);
+        });
+
+        it("pulls from the image's own region and registry, not the deploy region", async () => {
+            const p = taskExecutionPolicy({ region: "us-west-2", account: ACCOUNT, imageUri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/zscaler-mcp@sha256:" + "a".repeat(64), logGroup: "/ecs/x" });
+            expect(await allowed(p, "ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:111122223333:repository/mirror/zscaler-mcp")).to.equal(true);
+            expect(await allowed(p, "ecr:BatchGetImage", "arn:aws:ecr:us-west-2:111122223333:repository/mirror/zscaler-mcp")).to.equal(false);
+        });
+
+        it("grants no ECR access for an image outside ECR", () => {
+            const p = taskExecutionPolicy({ region: R, account: ACCOUNT, imageUri: "public.ecr.aws/zscaler/zscaler-mcp-server:1", logGroup: "/ecs/x" });
+            expect(p.Statement.map((s) => s.Sid)).to.deep.equal(["ContainerLogs"]);
         });
     });
 
     describe("runtime and gateway roles", () => {
-        const runtime = runtimePolicy({ region: R, account: ACCOUNT, secretArn: SECRET });
-        const runtimeArn = `${AC}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5`;
-        const gateway = gatewayPolicy({ runtimeArn });
+        const runtime = runtimePolicy({ region: R, account: ACCOUNT, runtimeName: "zscaler_mcp_runtime_dev", imageUri: IMAGE, secretArn: SECRET });
+        const gateway = gatewayPolicy({ region: R, account: ACCOUNT, gatewayName: "zscaler-mcp-gateway-dev", runtimeArn: RUNTIME_ARN });
+        const runtimeLogs = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-k9j8h7g6f5-DEFAULT`;
+        const gatewayLogs = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/zscaler-mcp-gateway-dev-q1w2e3r4t5`;
 
-        it("lets the runtime read this secret and not another", async () => {
+        it("lets the runtime pull its image, write its logs and read this secret", async () => {
+            expect(await allowed(runtime, "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server")).to.equal(true);
+            expect(await allowed(runtime, "logs:PutLogEvents", `${runtimeLogs}:log-stream:x`)).to.equal(true);
             expect(await allowed(runtime, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
-            expect(await allowed(runtime, "secretsmanager:GetSecretValue", OTHER_SECRET)).to.equal(false);
-            expect(await allowed(runtime, "kms:Decrypt", `arn:aws:kms:${R}:${ACCOUNT}:key/0a1b2c3d-0000-1111-2222-333344445555`, VIA_SM)).to.equal(true);
+            expect(await allowed(runtime, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
         });
 
-        it("lets the gateway invoke this runtime (and its endpoints) and no other", async () => {
-            expect(await allowed(gateway, "bedrock-agentcore:InvokeAgentRuntime", runtimeArn)).to.equal(true);
-            expect(await allowed(gateway, "bedrock-agentcore:InvokeAgentRuntime", `${runtimeArn}/runtime-endpoint/DEFAULT`)).to.equal(true);
-            expect(await allowed(gateway, "bedrock-agentcore:InvokeAgentRuntime", `${AC}:runtime/someone_else-a1b2c3d4e5`)).to.equal(false);
+        it("denies the runtime any model, other repositories, other runtimes' logs and other secrets", async () => {
+            expect(noneAllowed(await every(runtime, INVOKE, [model(R), PROFILE_ARN, "*"]))).to.deep.equal([]);
+            expect(await allowed(runtime, "ecr:BatchGetImage", `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/payroll/app`)).to.equal(false);
+            expect(await allowed(runtime, "logs:PutLogEvents", `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/payroll_runtime-a1b2c3d4e5-DEFAULT:log-stream:x`)).to.equal(false);
+            expect(noneAllowed(await every(runtime, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, ...THEIR_VAULT_SECRETS]))).to.deep.equal([]);
+        });
+
+        it("lets the gateway invoke this runtime (and its endpoints) and write its own logs", async () => {
+            expect(allAllowed(await every(gateway, ["bedrock-agentcore:InvokeAgentRuntime"], [RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/DEFAULT`]))).to.deep.equal([]);
+            expect(await allowed(gateway, "logs:PutLogEvents", `${gatewayLogs}:log-stream:x`)).to.equal(true);
+        });
+
+        it("denies the gateway other runtimes and other log groups", async () => {
+            expect(await allowed(gateway, "bedrock-agentcore:InvokeAgentRuntime", `${AC}:runtime/payroll_runtime-a1b2c3d4e5`)).to.equal(false);
+            const others = [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/lambda/payroll`, `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/payroll-gw-a1b2c3d4e5`];
+            expect(noneAllowed(await every(gateway, ["logs:CreateLogGroup"], others))).to.deep.equal([]);
+            expect(noneAllowed(await every(gateway, ["logs:CreateLogStream", "logs:PutLogEvents"], others.map((g) => `${g}:log-stream:x`)))).to.deep.equal([]);
         });
     });
 
-    it("never grants every action of a service, nor anything on IAM", async () => {
+    describe("trust policies", () => {
+        const ours = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": `${AC}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5` };
+        const theirs = { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": `arn:aws:bedrock-agentcore:${R}:${OTHER_ACCOUNT}:runtime/x-a1b2c3d4e5` };
+
+        it("lets AgentCore assume the harness, runtime and gateway roles for this account and region only", async () => {
+            const trust = agentCoreTrustPolicy({ region: R, account: ACCOUNT });
+            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", ours)).to.equal(true);
+            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", theirs)).to.equal(false);
+            // Another account's resource naming this account, or this account's resource in another region.
+            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", { ...ours, "aws:SourceAccount": OTHER_ACCOUNT })).to.equal(false);
+            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", { ...ours, "aws:SourceArn": `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:runtime/x` })).to.equal(false);
+            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", {})).to.equal(false);
+            expect(await assumable(trust, "lambda.amazonaws.com", ours)).to.equal(false);
+        });
+
+        it("lets ECS tasks of this account assume the task execution role, and no other account's", async () => {
+            const trust = ecsTaskExecutionTrustPolicy({ account: ACCOUNT });
+            expect(await assumable(trust, "ecs-tasks.amazonaws.com", { "aws:SourceAccount": ACCOUNT })).to.equal(true);
+            expect(await assumable(trust, "ecs-tasks.amazonaws.com", { "aws:SourceAccount": OTHER_ACCOUNT })).to.equal(false);
+            expect(await assumable(trust, "ecs.amazonaws.com", { "aws:SourceAccount": ACCOUNT })).to.equal(false);
+        });
+
+        it("lets only ECS assume the infrastructure role", async () => {
+            const trust = ecsInfrastructureTrustPolicy();
+            expect(await assumable(trust, "ecs.amazonaws.com")).to.equal(true);
+            expect(await assumable(trust, "ecs-tasks.amazonaws.com")).to.equal(false);
+        });
+    });
+
+    it("never grants every action of a service, nor anything on IAM, and names every wildcard's reason", async () => {
         const all = [
-            harnessExecutionPolicy({ region: R, account: ACCOUNT, harnessName: "h" }),
-            taskExecutionPolicy({ region: R, imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/a/b:1", secretArn: SECRET })!,
-            runtimePolicy({ region: R, account: ACCOUNT, secretArn: SECRET }),
-            gatewayPolicy({ runtimeArn: `${AC}:runtime/r-a1b2c3d4e5` }),
+            harness([API_KEY]),
+            harness([OAUTH], `global.${SONNET}`),
+            taskExecutionPolicy({ region: R, account: ACCOUNT, imageUri: IMAGE, logGroup: "/ecs/x" }),
+            taskSecretPolicy({ region: R, secretArn: SECRET }),
+            runtimePolicy({ region: R, account: ACCOUNT, runtimeName: "r", imageUri: IMAGE, secretArn: SECRET }),
+            gatewayPolicy({ region: R, account: ACCOUNT, gatewayName: "g", runtimeArn: `${AC}:runtime/r-a1b2c3d4e5` }),
         ];
+        // Statements whose resource AWS does not let a policy name (or names at run time), each
+        // with a comment in policies.ts.
+        const unscoped = ["EcrAuth", "PullManagedRuntimeImage", "PullPublicImage", "Tracing", "Metrics", "DecryptSecretsViaSecretsManager", "DescribeLogGroups", "InvokeModelThroughProfile"];
         for (const p of all) {
-            expect(actions(p).filter((a) => a === "*" || a.endsWith(":*"))).to.deep.equal([]);
+            const actions = p.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+            expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).to.deep.equal([]);
+            for (const s of p.Statement) {
+                const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource!];
+                const wide = resources.filter(isWide);
+                if (wide.length > 0) {
+                    expect(unscoped, `${s.Sid}: ${wide.join(", ")}`).to.include(s.Sid);
+                }
+            }
             expect(await allowed(p, "iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/admin`)).to.equal(false);
             expect(await allowed(p, "s3:DeleteBucket", "arn:aws:s3:::any-bucket")).to.equal(false);
         }

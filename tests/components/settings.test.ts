@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { normalizeMcpUrl, isSigV4RuntimeUrl } from "../../components/mcpUrl";
-import { loadSettings, RawConfig, SettingsError, stackName } from "../../components/settings";
+import { CONFIG_KEYS, loadSettings, parseEcrImage, parseModelId, RawConfig, SettingsError, stackName } from "../../components/settings";
 
 const GOOD: Record<string, string> = {
     zscalerClientId: "cid",
@@ -10,7 +10,7 @@ const GOOD: Record<string, string> = {
 };
 
 function raw(values: Record<string, string>, secretKeys: string[] = ["zscalerClientSecret"]): RawConfig {
-    return { get: (k) => values[k], isSecret: (k) => secretKeys.includes(k) };
+    return { get: (k) => values[k], isSecret: (k) => secretKeys.includes(k), keys: () => Object.keys(values) };
 }
 
 function problems(values: Record<string, string>, secretKeys?: string[], region?: string): string[] {
@@ -81,9 +81,9 @@ describe("settings", () => {
             'topology: "lambda" is not one of ecs, gateway. Run: pulumi config set topology ecs',
             'harnessName: "zscaler-mcp" is not a valid name (a letter, then up to 39 letters, digits or underscores; no hyphens, e.g. zscaler_mcp_harness).',
             'secretsMode: "vault" is not one of managed, external, plaintext. Run: pulumi config set secretsMode managed',
-            'imageUri: "not a ref!" is not a container image reference (registry/repository:tag or @sha256:digest).',
-            'temperature: "9" must be a number from 0 to 2.',
-            'maxIterations: "-3" must be a whole number from 1 to 1000.',
+            'imageUri: "not a ref!" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock',
+            'temperature: "9" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2',
+            'maxIterations: "-3" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>',
             'hostValidation: "off" is not one of auto, disabled. Run: pulumi config set hostValidation auto',
             'retain: "everything" is not one of roles, ecs, secret, cognito, runtime.',
         ]);
@@ -136,15 +136,15 @@ describe("settings", () => {
             'apiKeyProviderName: "has space" is not a valid name (1-128 letters, digits, hyphens or underscores).',
             'runtimeName: "zscaler-runtime" is not a valid name (a letter, then up to 47 letters, digits or underscores; no hyphens).',
             'gatewayName: "bad--name" is not a valid name (letters and digits, single hyphens between them, at most 100 characters).',
-            'cognitoDomainPrefix: "my-aws-domain" must be 1-63 lowercase letters, digits and hyphens, not start or end with a hyphen, and not contain "aws", "amazon" or "cognito".',
+            'cognitoDomainPrefix: "my-aws-domain" must be 1-63 lowercase letters, digits and hyphens, not start or end with a hyphen, and not contain "aws", "amazon" or "cognito". Run: pulumi config set cognitoDomainPrefix <unique prefix>',
         ]);
     });
 
     it("keeps credentials out of containerEnv and checks host entries", () => {
         expect(problems({ ...GOOD, containerEnv: '["ZSCALER_CLIENT_SECRET=x","LOG=1","ZSCALER_MCP_DEBUG=1"]', allowedHosts: '["ok.example.com:*","bad host"]' })).to.deep.equal([
-            'allowedHosts: "bad host" is not a host entry (host, host:port, host:* or *).',
+            "allowedHosts: \"bad host\" is not a host entry (host, host:port, host:* or *; ports 1-65535). Run: pulumi config set --path 'allowedHosts[0]' <host>",
             "containerEnv: ZSCALER_CLIENT_SECRET is a credential; set it with the zscaler* config keys so it is kept secret, not in containerEnv.",
-            'containerEnv: "LOG" must be KEY=VALUE with a key starting ZSCALER_, FASTMCP_ or MCP_ (upper case).',
+            "containerEnv: \"LOG\" must be KEY=VALUE with a key starting ZSCALER_, FASTMCP_ or MCP_ (upper case, at most 100 characters). Remove it: pulumi config rm --path 'containerEnv[<n>]'",
         ]);
     });
 
@@ -156,8 +156,109 @@ describe("settings", () => {
     });
 
     it("checks the secret recovery window", () => {
-        expect(problems({ ...GOOD, secretRecoveryDays: "3" })).to.deep.equal(["secretRecoveryDays: must be 0 (delete at once) or from 7 to 30 days."]);
+        expect(problems({ ...GOOD, secretRecoveryDays: "3" })).to.deep.equal([
+            "secretRecoveryDays: 3 must be 0 (delete at once) or from 7 to 30 days. Run: pulumi config set secretRecoveryDays 7",
+        ]);
         expect(loadSettings(raw({ ...GOOD, secretRecoveryDays: "0" }), { project: "p", stack: "s" }).secrets.recoveryWindowDays).to.equal(0);
+    });
+});
+
+describe("settings: strict values", () => {
+    const load = (values: Record<string, string>, region?: string) => loadSettings(raw({ ...GOOD, ...values }), { project: "p", stack: "dev", region });
+
+    it("accepts every key Pulumi.yaml declares, and reports a misspelled one with the key it resembles", () => {
+        const declared = Object.fromEntries(CONFIG_KEYS.map((k) => [k, ""]));
+        expect(problems({ ...declared, ...GOOD })).to.deep.equal([]);
+        expect(problems({ ...GOOD, hostvalidation: "auto" })).to.deep.equal([
+            'hostvalidation: "auto" is not a setting of this program; did you mean hostValidation? Run: pulumi config rm hostvalidation, then set hostValidation (the README\'s configuration reference lists every key).',
+        ]);
+    });
+
+    it("parses the MCP URL with the WHATWG parser and normalises scheme, host and path", () => {
+        expect(load({ mcpUrl: "HTTPS://MCP.Example.COM:8443/Base/" }).mcpUrl).to.equal("https://mcp.example.com:8443/Base/mcp");
+        expect(load({ mcpUrl: "https://mcp.example.com/a/../mcp/" }).mcpUrl).to.equal("https://mcp.example.com/mcp");
+        expect(load({ mcpUrl: "https://xn--mnchen-3ya.example/mcp" }).mcpUrl).to.equal("https://xn--mnchen-3ya.example/mcp");
+    });
+
+    it("recognises a SigV4-only runtime URL in any case, and deploys it only when told to, with a warning", () => {
+        const s = load({ mcpUrl: "https://Bedrock-AgentCore.us-east-1.amazonaws.com/Runtimes/x/invocations", allowSigV4McpUrl: "true" });
+        expect(s.warnings[0]).to.contain("Deploying anyway because allowSigV4McpUrl is true");
+    });
+
+    it("accepts the sizes Fargate offers", () => {
+        for (const [cpu, memory] of [["256", "512"], ["512", "4096"], ["2048", "16384"], ["4096", "30720"], ["8192", "61440"], ["16384", "122880"]]) {
+            expect(problems({ ...GOOD, ecsCpu: cpu, ecsMemory: memory }), `${cpu}/${memory}`).to.deep.equal([]);
+        }
+    });
+
+    it("accepts model ids and inference profiles of the deploy region's geography", () => {
+        expect(load({ modelId: "amazon.nova-pro-v1:0" }).model.modelId).to.equal("amazon.nova-pro-v1:0");
+        expect(load({ modelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "eu-west-1").model.modelId).to.equal("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        expect(load({ modelId: "jp.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "ap-northeast-1").region).to.equal("ap-northeast-1");
+        expect(load({ modelId: "global.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "eu-west-1").region).to.equal("eu-west-1");
+        expect(load({ modelId: "anthropic.claude-sonnet-4-6" }).model.modelId).to.equal("anthropic.claude-sonnet-4-6");
+    });
+
+    it("accepts ordinary values for every checked key", () => {
+        const s = load({
+            zscalerClientId: "0oa1b2C3d4+E5/f6=",
+            zscalerCloud: "zscloud.net",
+            zscalerVanityDomain: "acme-corp",
+            systemPrompt: "Answer briefly.\n\tUse lists.",
+            temperature: "1.5",
+            maxIterations: "50",
+            containerEnv: JSON.stringify(["ZSCALER_MCP_PORT=8000", "ZSCALER_MCP_HOST=0.0.0.0", "ZSCALER_MCP_AUTH_MODE=zscaler", "ZSCALER_MCP_WRITE_ENABLED=false", "ZSCALER_MCP_LOG_LEVEL=DEBUG"]),
+            allowedHosts: JSON.stringify(["mcp.acme.com", "mcp.acme.com:443", "internal.acme.com:*", "[::1]:8000"]),
+        });
+        expect(s.harness).to.deep.include({ systemPrompt: "Answer briefly.\n\tUse lists.", maxIterations: 50 });
+        expect(s.model.temperature).to.equal(1.5);
+        expect(s.ecs.allowedHosts).to.have.length(4);
+        expect(s.warnings).to.deep.equal([]);
+        expect(load({ topology: "gateway", containerEnv: '["ZSCALER_MCP_AUTH_MODE=jwt"]' }).ecs.containerEnv).to.deep.equal({ ZSCALER_MCP_AUTH_MODE: "jwt" });
+        expect(load({ secretsMode: "external", zscalerSecretName: "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zs-Ab12Cd" }).secrets.externalSecretName).to.equal(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zs-Ab12Cd",
+        );
+    });
+
+    it("deploys an acknowledged weaker server, and warns about it on every up", () => {
+        const s = load({
+            containerEnv: JSON.stringify(["ZSCALER_MCP_AUTH_ENABLED=false", "ZSCALER_MCP_WRITE_ENABLED=true", "ZSCALER_MCP_WRITE_TOOLS=zpa_*"]),
+            allowedHosts: '["*"]',
+            acknowledgeRisks: '["auth-off","write-tools","any-host","listen-override"]',
+        });
+        expect(s.ecs.containerEnv).to.deep.equal({ ZSCALER_MCP_AUTH_ENABLED: "false", ZSCALER_MCP_WRITE_ENABLED: "true", ZSCALER_MCP_WRITE_TOOLS: "zpa_*" });
+        expect(s.acknowledgedRisks).to.deep.equal(["auth-off", "write-tools", "any-host", "listen-override"]);
+        expect(s.warnings).to.deep.equal([
+            "allowedHosts \"*\": the server answers any Host header, without its DNS-rebinding guard (acknowledged in acknowledgeRisks as any-host).",
+            "containerEnv \"ZSCALER_MCP_AUTH_ENABLED=false\": the MCP server's own authentication is off: anyone who reaches the endpoint can call it (acknowledged in acknowledgeRisks as auth-off).",
+            "containerEnv \"ZSCALER_MCP_WRITE_ENABLED=true\" and \"ZSCALER_MCP_WRITE_TOOLS=zpa_*\": the agent can create, change and delete Zscaler configuration (acknowledged in acknowledgeRisks as write-tools).",
+            "acknowledgeRisks lists listen-override, but no setting needs it. Remove it so a later change cannot use it unnoticed.",
+        ]);
+    });
+
+    it("warns that a disabled Host check leaves the public endpoint without its guard", () => {
+        expect(load({ hostValidation: "disabled", allowedHosts: '["mcp.acme.com"]' }).warnings).to.deep.equal([
+            "hostValidation disabled: the MCP server answers any Host header on its public endpoint, without its DNS-rebinding guard.",
+            "allowedHosts is ignored because hostValidation is disabled.",
+        ]);
+    });
+
+    it("parses model ids and ECR image references", () => {
+        expect(parseModelId("us.anthropic.claude-sonnet-4-5-20250929-v1:0")).to.deep.equal({
+            kind: "inference-profile",
+            profileId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            geography: "us",
+            modelId: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        });
+        expect(parseModelId("meta.llama3-3-70b-instruct-v1:0")).to.deep.equal({ kind: "foundation-model", modelId: "meta.llama3-3-70b-instruct-v1:0" });
+        expect(parseModelId("us.Anthropic.claude")).to.equal(undefined);
+        expect(parseEcrImage("709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock")).to.deep.equal({
+            account: "709825985650",
+            region: "us-east-1",
+            repository: "zscaler/zscaler-mcp-server",
+        });
+        expect(parseEcrImage(`111122223333.dkr.ecr.eu-west-1.amazonaws.com/a/b@sha256:${"0".repeat(64)}`)!.repository).to.equal("a/b");
+        expect(parseEcrImage("public.ecr.aws/zscaler/mcp:1")).to.equal(undefined);
     });
 });
 

@@ -201,13 +201,14 @@ describe("end to end through the real Pulumi CLI", function () {
             const [destroy, rm] = sectionCommands("Removing a deployment");
             await ok(ws, destroy);
             expect(endpointIds(ws.fake)).to.deep.equal([]);
+            // The harness, task execution and infrastructure roles, with their policies.
             expect(ws.cloud.live().map((r) => r.type).sort()).to.deep.equal([
                 "aws:iam/role:Role",
                 "aws:iam/role:Role",
                 "aws:iam/role:Role",
                 "aws:iam/rolePolicy:RolePolicy",
                 "aws:iam/rolePolicy:RolePolicy",
-                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "aws:iam/rolePolicy:RolePolicy",
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             ]);
             await ok(ws, rm);

@@ -5,6 +5,8 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { PolicyDocument } from "../../components/policies";
 
 export const ACCOUNT = "123456789012";
+/** Another team's account, for the cross-account half of the proofs. */
+export const OTHER_ACCOUNT = "999988887777";
 
 /** The default key policy of a KMS key: the account's IAM policies decide. */
 const DEFAULT_KEY_POLICY = {
@@ -12,17 +14,23 @@ const DEFAULT_KEY_POLICY = {
     Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }],
 };
 
+async function simulate(simulation: Record<string, unknown>, what: string): Promise<string> {
+    const result = await runSimulation({ serviceControlPolicies: [], resourceControlPolicies: [], ...simulation } as any, {});
+    if (result.resultType === "error") {
+        throw new Error(`simulation of ${what} failed: ${JSON.stringify(result.errors)}`);
+    }
+    return (result as { overallResult: string }).overallResult;
+}
+
 export async function decision(
     policy: PolicyDocument,
     action: string,
     resource: string,
     context: Record<string, string> = {},
 ): Promise<string> {
-    const result = await runSimulation(
+    return simulate(
         {
             identityPolicies: [{ name: "policy", policy: policy as any }],
-            serviceControlPolicies: [],
-            resourceControlPolicies: [],
             resourcePolicy: action.startsWith("kms:") ? (DEFAULT_KEY_POLICY as any) : undefined,
             request: {
                 action,
@@ -30,15 +38,32 @@ export async function decision(
                 resource: { accountId: ACCOUNT, resource },
                 contextVariables: context,
             },
-        } as any,
-        {},
+        },
+        `${action} on ${resource}`,
     );
-    if (result.resultType === "error") {
-        throw new Error(`simulation of ${action} on ${resource} failed: ${JSON.stringify(result.errors)}`);
-    }
-    return (result as { overallResult: string }).overallResult;
 }
 
 export async function allowed(policy: PolicyDocument, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
     return (await decision(policy, action, resource, context)) === "Allowed";
+}
+
+/**
+ * Whether `service` may assume a role of this account with the given trust policy, when AWS sends
+ * these request keys (aws:SourceAccount, aws:SourceArn) with the AssumeRole call.
+ */
+export async function assumable(trust: PolicyDocument, service: string, context: Record<string, string> = {}): Promise<boolean> {
+    const decided = await simulate(
+        {
+            identityPolicies: [],
+            resourcePolicy: trust as any,
+            request: {
+                action: "sts:AssumeRole",
+                principal: service,
+                resource: { accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:role/under-test` },
+                contextVariables: context,
+            },
+        },
+        `sts:AssumeRole by ${service}`,
+    );
+    return decided === "Allowed";
 }
