@@ -37,7 +37,6 @@ export class EcsTopology extends pulumi.ComponentResource {
         const s = args.settings;
         const z = s.zscaler;
         const tags = s.tags;
-        const retain = s.retain;
 
         if (s.mcpUrl !== undefined) {
             this.mcpUrl = pulumi.output(s.mcpUrl);
@@ -55,7 +54,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                     assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(ecsTaskExecutionTrustPolicy({ account }))),
                     tags,
                 },
-                { parent: this, retainOnDelete: retain.roles },
+                { parent: this, retainOnDelete: s.keep.serviceRoles },
             );
             const taskPolicy = new aws.iam.RolePolicy(
                 `${name}-task-exec-policy`,
@@ -65,14 +64,14 @@ export class EcsTopology extends pulumi.ComponentResource {
                         .output(args.accountId)
                         .apply((account) => JSON.stringify(taskExecutionPolicy({ region: s.region, account, imageUri: s.imageUri, logGroup: s.names.logGroup }))),
                 },
-                { parent: this, retainOnDelete: retain.roles },
+                { parent: this, retainOnDelete: s.keep.serviceRoles },
             );
             const attached: pulumi.Output<string>[] = [taskPolicy.id];
             if (credentials.secretArn !== undefined) {
                 const secretPolicy = new aws.iam.RolePolicy(
                     `${name}-task-exec-secret-policy`,
                     { role: taskRole.id, policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region: s.region, secretArn }))) },
-                    { parent: this, retainOnDelete: retain.roles },
+                    { parent: this, retainOnDelete: s.keep.serviceRoles },
                 );
                 attached.push(secretPolicy.id);
             }
@@ -82,12 +81,12 @@ export class EcsTopology extends pulumi.ComponentResource {
             const infraRole = new aws.iam.Role(
                 `${name}-infra-role`,
                 { description: "ECS Express infrastructure role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(ecsInfrastructureTrustPolicy()), tags },
-                { parent: this, retainOnDelete: retain.roles },
+                { parent: this, retainOnDelete: s.keep.serviceRoles },
             );
             const infraManaged = new aws.iam.RolePolicyAttachment(
                 `${name}-infra-managed`,
                 { role: infraRole.name, policyArn: MANAGED_POLICIES.ecsInfrastructureExpress },
-                { parent: this, retainOnDelete: retain.roles },
+                { parent: this, retainOnDelete: s.keep.serviceRoles },
             );
             const infraRoleArn = pulumi.all([infraRole.arn, infraManaged.id]).apply(([arn]) => arn);
 
@@ -95,7 +94,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             if (s.ecs.existingClusterName) {
                 this.clusterName = aws.ecs.getClusterOutput({ clusterName: s.ecs.existingClusterName }, { parent: this }).clusterName;
             } else {
-                const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: s.names.cluster, tags }, { parent: this, retainOnDelete: retain.ecs });
+                const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: s.names.cluster, tags }, { parent: this, retainOnDelete: s.keep.ecs });
                 this.clusterName = cluster.name;
             }
 
@@ -103,7 +102,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             const logGroup = new aws.cloudwatch.LogGroup(
                 `${name}-logs`,
                 { name: s.names.logGroup, retentionInDays: 30, tags },
-                { parent: this, retainOnDelete: retain.ecs },
+                { parent: this, retainOnDelete: s.keep.ecs },
             );
             this.logGroupName = logGroup.name;
 
@@ -138,7 +137,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                     waitForAllowList: false,
                     tags,
                 },
-                { parent: this, dependsOn: [logGroup], retainOnDelete: retain.ecs },
+                { parent: this, dependsOn: [logGroup], retainOnDelete: s.keep.ecs },
             );
             this.allowListRollout = new ExpressGatewayServiceRollout(
                 `${name}-allow-list`,

@@ -51,14 +51,13 @@ export class GatewayTopology extends pulumi.ComponentResource {
             throw new SettingsError([regionProblem]);
         }
         const tags = s.tags;
-        const retain = s.retain;
         const scope = DEFAULTS.oauthScope;
 
         // 1. Cognito: machine-to-machine tokens only; nobody signs up.
         this.userPool = new aws.cognito.UserPool(
             `${name}-users`,
             { name: s.names.cognitoPool, adminCreateUserConfig: { allowAdminCreateUserOnly: true }, tags },
-            { parent: this, retainOnDelete: retain.cognito },
+            { parent: this, retainOnDelete: s.keep.cognito },
         );
         const resourceServer = new aws.cognito.ResourceServer(
             `${name}-resource-server`,
@@ -68,7 +67,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 name: "Zscaler MCP",
                 scopes: [{ scopeName: "invoke", scopeDescription: "Call the Zscaler MCP server" }],
             },
-            { parent: this, retainOnDelete: retain.cognito },
+            { parent: this, retainOnDelete: s.keep.cognito },
         );
         const client = new aws.cognito.UserPoolClient(
             `${name}-client`,
@@ -81,7 +80,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 allowedOauthScopes: [scope],
                 supportedIdentityProviders: ["COGNITO"],
             },
-            { parent: this, dependsOn: [resourceServer], retainOnDelete: retain.cognito },
+            { parent: this, dependsOn: [resourceServer], retainOnDelete: s.keep.cognito },
         );
         // Domain prefixes are unique per region across all accounts: the account id keeps ours apart.
         const domainPrefix = s.names.cognitoDomainPrefix
@@ -90,7 +89,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
         const domain = new aws.cognito.UserPoolDomain(
             `${name}-domain`,
             { domain: domainPrefix, userPoolId: this.userPool.id },
-            { parent: this, retainOnDelete: retain.cognito },
+            { parent: this, retainOnDelete: s.keep.cognito },
         );
         this.discoveryUrl = pulumi.interpolate`https://cognito-idp.${s.region}.amazonaws.com/${this.userPool.id}/.well-known/openid-configuration`;
         this.tokenEndpoint = pulumi.interpolate`https://${domain.domain}.auth.${s.region}.amazoncognito.com/oauth2/token`;
@@ -122,7 +121,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
         const runtimeRole = new aws.iam.Role(
             `${name}-runtime-role`,
             { description: "AgentCore Runtime role of the Zscaler MCP server", assumeRolePolicy: agentCoreTrust, tags },
-            { parent: this, retainOnDelete: retain.roles },
+            { parent: this, retainOnDelete: s.keep.runtimeRole },
         );
         const runtimeRolePolicy = new aws.iam.RolePolicy(
             `${name}-runtime-policy`,
@@ -134,7 +133,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                         JSON.stringify(runtimePolicy({ region: s.region, account, runtimeName: s.names.runtime, imageUri: s.imageUri, secretArn })),
                     ),
             },
-            { parent: this, retainOnDelete: retain.roles },
+            { parent: this, retainOnDelete: s.keep.runtimeRole },
         );
         const runtimeRoleArn = pulumi.all([runtimeRole.arn, runtimeRolePolicy.id]).apply(([arn]) => arn);
         const plainEnv = pulumi
@@ -159,7 +158,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 waitForReady: false,
                 tags,
             },
-            { parent: this, retainOnDelete: retain.runtime },
+            { parent: this, retainOnDelete: s.keep.runtime },
         );
         this.runtimeReady = new AgentRuntimeReady(
             `${name}-runtime-ready`,
@@ -176,7 +175,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
         const gatewayRole = new aws.iam.Role(
             `${name}-gateway-role`,
             { description: "AgentCore Gateway role of the Zscaler MCP server", assumeRolePolicy: agentCoreTrust, tags },
-            { parent: this, retainOnDelete: retain.roles },
+            { parent: this, retainOnDelete: s.keep.gatewayRole },
         );
         const gatewayRolePolicy = new aws.iam.RolePolicy(
             `${name}-gateway-policy`,
@@ -186,7 +185,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                     .all([args.accountId, this.runtime.agentRuntimeArn])
                     .apply(([account, runtimeArn]) => JSON.stringify(gatewayPolicy({ region: s.region, account, gatewayName: s.names.gateway, runtimeArn }))),
             },
-            { parent: this, retainOnDelete: retain.roles },
+            { parent: this, retainOnDelete: s.keep.gatewayRole },
         );
         this.gateway = new Gateway(
             `${name}-gateway`,

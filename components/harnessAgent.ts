@@ -113,7 +113,7 @@ export function harnessAgentArgs(
         tool,
         credentials,
         tags: s.tags,
-        retainRole: s.retain.roles,
+        retainRole: s.keep.harnessRole,
     };
 }
 

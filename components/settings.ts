@@ -130,9 +130,42 @@ export interface Settings {
     /** The weaker server settings the user acknowledged (each also produces a warning). */
     acknowledgedRisks: Risk[];
     retain: Record<RetainPart, boolean>;
+    /** What destroy leaves in the account: each retained part together with what it needs to keep working. */
+    keep: KeepOnDestroy;
     tags: Record<string, string>;
     /** Soft problems the program reports with `pulumi.log.warn`. */
     warnings: string[];
+}
+
+export interface KeepOnDestroy {
+    harnessRole: boolean;
+    /** The ECS task execution and infrastructure roles, with their policies. */
+    serviceRoles: boolean;
+    ecs: boolean;
+    secret: boolean;
+    cognito: boolean;
+    runtime: boolean;
+    runtimeRole: boolean;
+    gatewayRole: boolean;
+}
+
+/**
+ * A retained part keeps what it needs: the ECS service its roles and its secret; the runtime its
+ * role, its secret and the Cognito pool its authorizer trusts.
+ */
+export function keepOnDestroy(retain: Record<RetainPart, boolean>, topology: Topology): KeepOnDestroy {
+    const ecs = topology === "ecs" && retain.ecs;
+    const runtime = topology === "gateway" && retain.runtime;
+    return {
+        harnessRole: retain.roles,
+        serviceRoles: retain.roles || ecs,
+        ecs: retain.ecs,
+        secret: retain.secret || ecs || runtime,
+        cognito: retain.cognito || runtime,
+        runtime: retain.runtime,
+        runtimeRole: retain.roles || runtime,
+        gatewayRole: retain.roles,
+    };
 }
 
 /** Every problem found in the configuration, one line each. */
@@ -1073,6 +1106,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         ecs: { existingClusterName, cpu, memory, hostValidation, allowedHosts, containerEnv },
         acknowledgedRisks: acknowledged,
         retain,
+        keep: keepOnDestroy(retain, topology),
         tags,
         warnings,
     };

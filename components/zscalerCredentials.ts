@@ -73,7 +73,7 @@ export function credentialsArgs(s: Readonly<Settings>): ZscalerCredentialsArgs {
         secretNamePrefix: s.names.secretPrefix,
         externalSecret: s.secrets.externalSecretName,
         recoveryWindowDays: s.secrets.recoveryWindowDays,
-        retainOnDelete: s.retain.secret,
+        retainOnDelete: s.keep.secret,
         tags: s.tags,
     };
 }

@@ -296,7 +296,7 @@ describe("ECS topology (strict mocks)", () => {
         expect(r.outputs).to.not.have.property("ecsServiceArn");
     });
 
-    it("keeps exactly the parts named in retain when the stack is destroyed", async () => {
+    it("keeps exactly the parts named in retain, each with what it needs, when the stack is destroyed", async () => {
         const retained = (r: ProgramRun) =>
             r.resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort();
         expect(retained(await run())).to.deep.equal([]);
@@ -311,7 +311,19 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp-task-exec-role",
             "zscaler-mcp-task-exec-secret-policy",
         ]);
-        expect(retained(await run({ retain: '["ecs"]' }))).to.deep.equal(["zscaler-mcp-cluster", "zscaler-mcp-logs", "zscaler-mcp-service"]);
+        // The service keeps its roles and its secret: without them it could neither start nor pull.
+        expect(retained(await run({ retain: '["ecs"]' }))).to.deep.equal([
+            "zscaler-mcp-cluster",
+            "zscaler-mcp-credentials-secret",
+            "zscaler-mcp-credentials-secret-value",
+            "zscaler-mcp-infra-managed",
+            "zscaler-mcp-infra-role",
+            "zscaler-mcp-logs",
+            "zscaler-mcp-service",
+            "zscaler-mcp-task-exec-policy",
+            "zscaler-mcp-task-exec-role",
+            "zscaler-mcp-task-exec-secret-policy",
+        ]);
     });
 
     it("keeps the client secret and the Basic header secret in every input and out of every output", async () => {

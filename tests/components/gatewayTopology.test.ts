@@ -206,15 +206,20 @@ describe("Gateway topology (strict mocks)", () => {
         }
     });
 
-    it("keeps Cognito and the runtime on destroy when retain says so", async () => {
-        const r = await run({ retain: '["cognito","runtime"]' });
-        expect(r.resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort()).to.deep.equal([
-            "zscaler-mcp-client",
-            "zscaler-mcp-domain",
-            "zscaler-mcp-resource-server",
-            "zscaler-mcp-runtime",
-            "zscaler-mcp-users",
-        ]);
+    it("keeps the runtime on destroy with its role, its secret and the Cognito pool its authorizer trusts", async () => {
+        const retained = async (retain: string) => (await run({ retain })).resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort();
+        const cognito = ["zscaler-mcp-client", "zscaler-mcp-domain", "zscaler-mcp-resource-server", "zscaler-mcp-users"];
+        expect(await retained('["cognito"]')).to.deep.equal(cognito);
+        expect(await retained('["runtime"]')).to.deep.equal(
+            [
+                ...cognito,
+                "zscaler-mcp-credentials-secret",
+                "zscaler-mcp-credentials-secret-value",
+                "zscaler-mcp-runtime",
+                "zscaler-mcp-runtime-policy",
+                "zscaler-mcp-runtime-role",
+            ].sort(),
+        );
     });
 
     it("uses an external secret by name without writing it", async () => {
