@@ -2,7 +2,8 @@
  * Finds the deployment the operator commands act on: flags first, then environment variables,
  * then the stack's outputs (`pulumi stack output --json`).
  */
-import { Io, OperatorError, ParsedArgs } from "./io";
+import { ParsedCommand, stringOption } from "./args";
+import { Io, OperatorError } from "./io";
 
 export interface Deployment {
     region: string;
@@ -17,7 +18,20 @@ export interface Deployment {
     gatewayId?: string;
     targetId?: string;
     cognitoTokenEndpoint?: string;
+    /** The MCP URL the harness calls (topology ecs). */
+    mcpUrl?: string;
     stack?: string;
+}
+
+/** The deployment runs the MCP server itself (ECS service or AgentCore Runtime), or calls the user's own. */
+export function serverKind(d: Deployment): "ecs" | "runtime" | "own" | "unknown" {
+    if (d.topology === "gateway" || d.runtimeId) {
+        return "runtime";
+    }
+    if (d.ecsServiceArn || d.ecsLogGroup) {
+        return "ecs";
+    }
+    return d.topology === "ecs" ? "own" : "unknown";
 }
 
 export function harnessIdFromArn(arn: string): string {
@@ -32,8 +46,8 @@ function regionFromArn(arn: string): string | undefined {
     return arn.split(":")[3] || undefined;
 }
 
-export function findDeployment(args: ParsedArgs, io: Io): Deployment {
-    const flag = (name: string): string | undefined => (typeof args.flags[name] === "string" ? (args.flags[name] as string) : undefined);
+export function findDeployment(args: ParsedCommand, io: Io): Deployment {
+    const flag = (name: string): string | undefined => stringOption(args, name);
     let outputs: Record<string, unknown> = {};
     const explicitArn = flag("harness-arn") ?? io.env.ZSCALER_MCP_HARNESS_ARN;
     const stack = flag("stack") ?? io.env.PULUMI_STACK;
@@ -68,13 +82,14 @@ export function findDeployment(args: ParsedArgs, io: Io): Deployment {
         harnessId: harnessIdFromArn(harnessArn),
         topology: str("topology"),
         harnessName: str("harnessName"),
-        ecsServiceArn: flag("ecs-service-arn") ?? str("ecsServiceArn"),
-        ecsLogGroup: flag("log-group") ?? str("ecsLogGroup"),
+        ecsServiceArn: str("ecsServiceArn"),
+        ecsLogGroup: str("ecsLogGroup"),
         imageUri: str("imageUri"),
         runtimeId: str("runtimeId"),
         gatewayId: str("gatewayId"),
         targetId: str("targetId"),
         cognitoTokenEndpoint: str("cognitoTokenEndpoint"),
+        mcpUrl: str("mcpUrl"),
         stack,
     };
 }

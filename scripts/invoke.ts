@@ -1,27 +1,65 @@
 /**
  * `npm run invoke -- "message"`: sends one user message to the harness and prints the answer as
  * it streams, each tool call as it starts, then the stop reason, token usage and latency.
+ * `npm run chat` prints its answers with the same code (streamAnswer).
  */
 import { randomUUID } from "crypto";
-import { findDeployment } from "./deployment";
-import { EXIT, Io, OperatorError, paint, parseArgs, sdkConfig } from "./io";
+import type * as AgentCore from "@aws-sdk/client-bedrock-agentcore";
+import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, stringOption, usage, UsageError } from "./args";
+import { Deployment, findDeployment, serverKind } from "./deployment";
+import { deniedAction, EXIT, Io, OperatorError, paint, sanitize, sdkConfig, TerminalSanitizer } from "./io";
 
-export const INVOKE_USAGE = 'usage: npm run invoke -- "message" [--session <id>] [--json] [--stack <name>] [--harness-arn <arn>] [--region <region>]';
+export const INVOKE_SPEC: CommandSpec = {
+    name: "invoke",
+    synopsis: '-- "message" [options]',
+    summary:
+        "Sends one message to the harness and prints the answer as it streams, each tool call as it starts,\n" +
+        "then the token usage, the model's latency and the session id.",
+    positionals: true,
+    options: {
+        session: { type: "string", value: "<id>", description: "continue an earlier conversation (the session id an answer ended with)" },
+        json: { type: "boolean", description: "print one JSON object per event, then a summary object" },
+        ...DEPLOYMENT_OPTIONS,
+        ...HELP_OPTION,
+    },
+    examples: [
+        'npm run invoke -- "list my zpa segment groups"',
+        'npm run invoke -- "and the first group\'s applications?" --session <id from the last answer>',
+        'npm run invoke -- "hello" --json --stack prod',
+    ],
+    notes: "Exit codes: 0 answered, 1 the harness or AWS reported an error, 2 a usage error or no deployment, 130 interrupted.",
+};
 
 /** A session id AWS accepts: 33 to 100 characters, letters, digits, - and _. */
 export function newSessionId(): string {
     return `zscaler-mcp-${randomUUID()}`;
 }
 
-/** The hint for a failure, from the causes the seed's troubleshooting table lists. */
-export function hintFor(name: string, message: string): string | undefined {
+export const SESSION_ID = /^[a-zA-Z0-9][a-zA-Z0-9-_]{32,99}$/;
+
+/** Where the MCP server's own logs are, in words a hint can use, for this deployment. */
+function serverLogsHint(d: Deployment | undefined): string {
+    switch (d && serverKind(d)) {
+        case "ecs":
+            return "an MCP server that is not running (npm run status, then npm run logs -- --server)";
+        case "runtime":
+            return "a gateway target that is not READY (npm run status), or an MCP server that does not start (npm run logs -- --server)";
+        case "own":
+            return `an MCP URL with a trailing slash, or your own MCP server${d?.mcpUrl ? ` at ${d.mcpUrl}` : ""} not answering (see its own logs)`;
+        default:
+            return "an MCP server that is not running (npm run status, then npm run logs -- --server, for the stack that deployed it)";
+    }
+}
+
+/** The hint for a failure, from the causes the troubleshooting table lists, for this deployment. */
+export function hintFor(name: string, message: string, d?: Deployment): string | undefined {
     const m = message.toLowerCase();
     if (m.includes("taskgroup") || m.includes("failed to start mcp client")) {
-        return (
-            "The harness could not start the MCP tool. Usual causes: a harness role missing a statement " +
-            "(run pulumi up to restore it), an MCP URL with a trailing slash, or a server that is not up " +
-            "(npm run logs -- --container)."
-        );
+        return `The harness could not start the MCP tool. Usual causes: a harness role missing a statement (run pulumi up to restore it), or ${serverLogsHint(d)}.`;
+    }
+    const action = deniedAction({ message });
+    if (action === "bedrock-agentcore:InvokeHarness") {
+        return "Your AWS identity may not invoke this harness: grant it bedrock-agentcore:InvokeHarness on the harness ARN, or use the credentials that deployed it.";
     }
     if (m.includes("getresourceapikey") || m.includes("getresourceoauth2token") || m.includes("not authorized to perform")) {
         return "The harness role lacks a Token Vault permission. Run pulumi up to restore the role's policy, and check no other policy denies it.";
@@ -33,7 +71,9 @@ export function hintFor(name: string, message: string): string | undefined {
         return "The MCP server rejected the Host header (421). Keep hostValidation auto so the service's address is allowed, or add the host to allowedHosts, then pulumi up.";
     }
     if (/\b401\b/.test(m) || m.includes("unauthorized")) {
-        return "The MCP server refused the credentials (401). Check zscalerClientId / zscalerClientSecret, then pulumi up to rotate the stored key.";
+        return d?.topology === "gateway"
+            ? "The gateway or the runtime refused the token (401). Run pulumi up to restore the OAuth2 provider and the target's scope, then npm run status."
+            : "The MCP server refused the credentials (401). Check zscalerClientId / zscalerClientSecret, then pulumi up to rotate the stored key.";
     }
     if (name === "ResourceNotFoundException") {
         return "The harness does not exist: it was deleted outside this stack. Run pulumi refresh, then pulumi up.";
@@ -44,38 +84,47 @@ export function hintFor(name: string, message: string): string | undefined {
     return undefined;
 }
 
-export async function runInvoke(argv: string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["json"]);
-    const message = args.positional.join(" ").trim();
-    if (!message) {
-        throw new OperatorError(INVOKE_USAGE);
-    }
-    const json = args.flags.json === true;
-    const deployment = findDeployment(args, io);
-    const sessionId = typeof args.flags.session === "string" ? args.flags.session : newSessionId();
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9-_]{32,99}$/.test(sessionId)) {
-        throw new OperatorError("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke).");
-    }
-    // Loaded here, not at start-up: the command starts faster.
-    const sdk = await import("@aws-sdk/client-bedrock-agentcore");
-    const client = new sdk.BedrockAgentCoreClient(sdkConfig(deployment.region));
+export interface AnswerOptions {
+    sdk: typeof AgentCore;
+    client: AgentCore.BedrockAgentCoreClient;
+    deployment: Deployment;
+    sessionId: string;
+    message: string;
+    io: Io;
+    json: boolean;
+    /** Aborts this answer only (chat) or the whole command (invoke). */
+    signal?: AbortSignal;
+}
+
+export type AnswerOutcome = "answered" | "failed" | "interrupted";
+
+/**
+ * Sends one message and prints the answer as it streams: text as it arrives (without terminal
+ * control sequences), each tool call as a line when it starts, then any stop reason other than
+ * end_turn and a line with usage and latency. Errors print the service's message and a hint.
+ */
+export async function streamAnswer(o: AnswerOptions): Promise<{ outcome: AnswerOutcome; summary: string }> {
+    const { io, json } = o;
     const started = Date.now();
     let stopReason: string | undefined;
-    let usage: { inputTokens?: number; outputTokens?: number; totalTokens?: number } | undefined;
+    let usageReport: { inputTokens?: number; outputTokens?: number; totalTokens?: number } | undefined;
     let latencyMs: number | undefined;
     let midLine = false;
+    const text = new TerminalSanitizer();
     const out = (s: string) => {
-        io.stdout.write(s);
-        midLine = !s.endsWith("\n");
+        if (s) {
+            io.stdout.write(s);
+            midLine = !s.endsWith("\n");
+        }
     };
     try {
-        const res = await client.send(
-            new sdk.InvokeHarnessCommand({
-                harnessArn: deployment.harnessArn,
-                runtimeSessionId: sessionId,
-                messages: [{ role: "user", content: [{ text: message }] }],
+        const res = await o.client.send(
+            new o.sdk.InvokeHarnessCommand({
+                harnessArn: o.deployment.harnessArn,
+                runtimeSessionId: o.sessionId,
+                messages: [{ role: "user", content: [{ text: o.message }] }],
             }),
-            { abortSignal: io.signal },
+            { abortSignal: o.signal },
         );
         for await (const event of res.stream ?? []) {
             if (json) {
@@ -83,50 +132,83 @@ export async function runInvoke(argv: string[], io: Io): Promise<number> {
             }
             if (event.contentBlockDelta?.delta?.text !== undefined) {
                 if (!json) {
-                    out(event.contentBlockDelta.delta.text);
+                    out(text.push(event.contentBlockDelta.delta.text));
                 }
             } else if (event.contentBlockStart?.start?.toolUse) {
                 if (!json) {
-                    out(`${midLine ? "\n" : ""}${paint(io, "dim", `→ tool ${event.contentBlockStart.start.toolUse.name}`)}\n`);
+                    const name = sanitize(event.contentBlockStart.start.toolUse.name ?? "?");
+                    out(`${midLine ? "\n" : ""}${paint(io, "dim", `→ tool ${name}`)}\n`);
                 }
             } else if (event.messageStop) {
                 stopReason = event.messageStop.stopReason;
             } else if (event.metadata) {
-                usage = event.metadata.usage;
+                usageReport = event.metadata.usage;
                 latencyMs = event.metadata.metrics?.latencyMs;
             }
         }
     } catch (e) {
-        if (io.signal?.aborted) {
+        if (o.signal?.aborted) {
             io.stderr.write(`${midLine ? "\n" : ""}Interrupted.\n`);
-            return EXIT.interrupted;
+            return { outcome: "interrupted", summary: "" };
         }
         const err = e as { name?: string; message?: string };
-        const name = String(err.name ?? "Error");
-        const text = String(err.message ?? e);
-        const hint = hintFor(name, text);
+        const name = sanitize(String(err.name ?? "Error"));
+        const message = sanitize(String(err.message ?? e));
+        const hint = hintFor(name, message, o.deployment);
         if (json) {
-            io.stdout.write(JSON.stringify({ error: { name, message: text, hint } }) + "\n");
+            io.stdout.write(JSON.stringify({ error: { name, message, hint } }) + "\n");
         } else {
-            io.stderr.write(`${midLine ? "\n" : ""}${paint(io, "red", `${name}: ${text}`)}\n${hint ? `Hint: ${hint}\n` : ""}`);
+            io.stderr.write(`${midLine ? "\n" : ""}${paint(io, "red", `${name}: ${message}`)}\n${hint ? `Hint: ${hint}\n` : ""}`);
         }
-        return EXIT.failed;
+        return { outcome: "failed", summary: "" };
     }
     if (json) {
-        io.stdout.write(JSON.stringify({ session: sessionId, stopReason, usage, latencyMs }) + "\n");
-        return EXIT.ok;
+        io.stdout.write(JSON.stringify({ session: o.sessionId, stopReason, usage: usageReport, latencyMs }) + "\n");
+        return { outcome: "answered", summary: "" };
     }
     if (midLine) {
         out("\n");
     }
     if (stopReason && stopReason !== "end_turn") {
-        io.stdout.write(paint(io, "yellow", `Stopped: ${stopReason}`) + "\n");
+        io.stdout.write(paint(io, "yellow", `Stopped: ${sanitize(stopReason)}`) + "\n");
         if (stopReason === "max_iterations_exceeded") {
             io.stdout.write("Hint: raise the limit with pulumi config set maxIterations 50, then pulumi up.\n");
         }
     }
-    const tokens = usage ? `tokens in ${usage.inputTokens ?? 0}, out ${usage.outputTokens ?? 0}, total ${usage.totalTokens ?? 0}` : "no usage reported";
+    const tokens = usageReport
+        ? `tokens in ${usageReport.inputTokens ?? 0}, out ${usageReport.outputTokens ?? 0}, total ${usageReport.totalTokens ?? 0}`
+        : "no usage reported";
     const latency = latencyMs !== undefined ? `model latency ${latencyMs} ms` : `${Date.now() - started} ms`;
-    io.stdout.write(paint(io, "dim", `${tokens} · ${latency} · session ${sessionId}`) + "\n");
-    return EXIT.ok;
+    return { outcome: "answered", summary: `${tokens} · ${latency}` };
+}
+
+/** The AgentCore data-plane SDK and a client for the deployment's region. */
+export async function dataPlane(d: Deployment): Promise<{ sdk: typeof AgentCore; client: AgentCore.BedrockAgentCoreClient }> {
+    // Loaded here, not at start-up: each command loads only the SDK it needs.
+    const sdk = await import("@aws-sdk/client-bedrock-agentcore");
+    return { sdk, client: new sdk.BedrockAgentCoreClient(sdkConfig(d.region)) };
+}
+
+export async function runInvoke(argv: string[], io: Io): Promise<number> {
+    const args = parseCommand(INVOKE_SPEC, argv);
+    if (args === "help") {
+        io.stdout.write(usage(INVOKE_SPEC));
+        return EXIT.ok;
+    }
+    const message = args.positionals.join(" ").trim();
+    if (!message) {
+        throw new UsageError('a message is needed: npm run invoke -- "your question"', INVOKE_SPEC);
+    }
+    const json = args.values.json === true;
+    const deployment = findDeployment(args, io);
+    const sessionId = stringOption(args, "session") ?? newSessionId();
+    if (!SESSION_ID.test(sessionId)) {
+        throw new OperatorError("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke).");
+    }
+    const { sdk, client } = await dataPlane(deployment);
+    const { outcome, summary } = await streamAnswer({ sdk, client, deployment, sessionId, message, io, json, signal: io.signal });
+    if (outcome === "answered" && !json) {
+        io.stdout.write(paint(io, "dim", `${summary} · session ${sessionId}`) + "\n");
+    }
+    return outcome === "answered" ? EXIT.ok : outcome === "interrupted" ? EXIT.interrupted : EXIT.failed;
 }

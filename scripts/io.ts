@@ -9,11 +9,18 @@ export interface Io {
     isTTY: boolean;
     /** Runs the Pulumi CLI; returns stdout, or undefined when the CLI is not installed. */
     pulumi?: (args: string[]) => string | undefined;
-    /** Aborted on Ctrl-C. */
+    /** Aborted on the first Ctrl-C. */
     signal?: AbortSignal;
+    /** Standard input (chat reads it); a terminal gets line editing and history. */
+    stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
+    /**
+     * Each Ctrl-C, as an "interrupt" event, for a command that handles them one by one (chat
+     * cancels the answer in progress). While a listener is attached, `signal` is not aborted.
+     */
+    interrupts?: import("events").EventEmitter;
 }
 
-/** Exit codes: 0 ok, 1 a failure AWS reported, 2 bad usage or no deployment, 130 interrupted. */
+/** Exit codes: 0 ok, 1 a failure AWS reported (or a failed check), 2 bad usage or no deployment, 130 interrupted. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** An error for the operator: printed as is, with a hint, never as a stack trace. */
@@ -24,40 +31,6 @@ export class OperatorError extends Error {
     ) {
         super(message);
     }
-}
-
-export interface ParsedArgs {
-    positional: string[];
-    flags: Record<string, string | true>;
-}
-
-/** `--name value`, `--name=value` and boolean `--flag`; `booleans` lists the flags that take no value. */
-export function parseArgs(argv: string[], booleans: readonly string[]): ParsedArgs {
-    const positional: string[] = [];
-    const flags: Record<string, string | true> = {};
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--") {
-            positional.push(...argv.slice(i + 1));
-            break;
-        }
-        if (a.startsWith("--")) {
-            const eq = a.indexOf("=");
-            const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-            if (eq > 0) {
-                flags[name] = a.slice(eq + 1);
-            } else if (booleans.includes(name)) {
-                flags[name] = true;
-            } else if (i + 1 < argv.length) {
-                flags[name] = argv[++i];
-            } else {
-                throw new OperatorError(`--${name} needs a value.`);
-            }
-        } else {
-            positional.push(a);
-        }
-    }
-    return { positional, flags };
 }
 
 const CODES = { green: 32, red: 31, cyan: 36, yellow: 33, dim: 2, bold: 1 } as const;
@@ -71,7 +44,7 @@ export function statusColor(status: string): keyof typeof CODES {
     if (status === "READY" || status === "ACTIVE") {
         return "green";
     }
-    if (status.endsWith("FAILED") || status === "UPDATE_UNSUCCESSFUL" || status === "MISSING") {
+    if (status.endsWith("FAILED") || status === "UPDATE_UNSUCCESSFUL" || status === "MISSING" || status === "ACCESS DENIED") {
         return "red";
     }
     if (status === "CREATING" || status.endsWith("IN_PROGRESS")) {
@@ -91,4 +64,105 @@ export function parseDuration(text: string): number {
 
 export function sdkConfig(region: string): { region: string; maxAttempts: number } {
     return { region, maxAttempts: 3 };
+}
+
+/**
+ * Removes terminal control sequences from text that comes from outside (the model, a tool, a
+ * log line): escape sequences (CSI, OSC and the rest, 7- and 8-bit), other control characters
+ * but tab and newline, and carriage returns. Text arrives in pieces and a sequence may be split
+ * between two of them, so the state carries over from one `push` to the next.
+ */
+export class TerminalSanitizer {
+    private state: "text" | "esc" | "escIntermediate" | "csi" | "string" | "stringEsc" = "text";
+
+    push(text: string): string {
+        let out = "";
+        for (const ch of text) {
+            const c = ch.codePointAt(0)!;
+            switch (this.state) {
+                case "text":
+                    if (c === 0x1b) {
+                        this.state = "esc";
+                    } else if (c === 0x9b) {
+                        this.state = "csi";
+                    } else if (c === 0x90 || c === 0x9d || c === 0x98 || c === 0x9e || c === 0x9f) {
+                        this.state = "string";
+                    } else if (c === 0x09 || c === 0x0a || (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c <= 0x9f))) {
+                        out += ch;
+                    }
+                    break;
+                case "esc":
+                    if (c === 0x5b) {
+                        this.state = "csi"; // ESC [
+                    } else if (c === 0x5d || c === 0x50 || c === 0x58 || c === 0x5e || c === 0x5f) {
+                        this.state = "string"; // ESC ] (OSC), ESC P (DCS), ESC X, ESC ^, ESC _
+                    } else if (c >= 0x20 && c <= 0x2f) {
+                        this.state = "escIntermediate";
+                    } else {
+                        this.state = "text"; // a two-character sequence (ESC c, ESC 7, ...)
+                    }
+                    break;
+                case "escIntermediate":
+                    if (c < 0x20 || c > 0x2f) {
+                        this.state = "text";
+                    }
+                    break;
+                case "csi":
+                    if (c >= 0x40 && c <= 0x7e) {
+                        this.state = "text";
+                    } else if (c < 0x20 || c > 0x3f) {
+                        this.state = "text"; // malformed: drop it and go on
+                    }
+                    break;
+                case "string":
+                    if (c === 0x07 || c === 0x9c) {
+                        this.state = "text";
+                    } else if (c === 0x1b) {
+                        this.state = "stringEsc";
+                    }
+                    break;
+                case "stringEsc":
+                    this.state = c === 0x5c ? "text" : "string";
+                    break;
+            }
+        }
+        return out;
+    }
+}
+
+/** `text` without terminal control sequences (for text that arrives whole). */
+export function sanitize(text: string): string {
+    return new TerminalSanitizer().push(text);
+}
+
+/** The IAM action an AccessDenied message names (`... not authorized to perform: logs:FilterLogEvents on ...`). */
+export function deniedAction(e: unknown): string | undefined {
+    return /perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)/.exec(String((e as Error)?.message ?? ""))?.[1];
+}
+
+export function awsErrorName(e: unknown): string {
+    return String((e as { name?: string })?.name ?? "Error");
+}
+
+/** True when AWS refused the caller (a missing permission), not the request. */
+export function isAccessDenied(e: unknown): boolean {
+    const name = awsErrorName(e);
+    return ["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"].includes(name) ||
+        (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
+}
+
+/** True when AWS says the resource does not exist. */
+export function isNotFound(e: unknown): boolean {
+    return ["ResourceNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException", "NotFoundException"].includes(awsErrorName(e));
+}
+
+/** A promise that settles when `signal` aborts (never, without a signal). */
+export function aborted(signal: AbortSignal | undefined): Promise<"aborted"> {
+    return new Promise((resolve) => {
+        if (signal?.aborted) {
+            resolve("aborted");
+        } else {
+            signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+        }
+    });
 }

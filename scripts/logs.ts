@@ -1,10 +1,32 @@
 /**
- * `npm run logs`: the harness runtime's logs (or, with --container, the ECS container's), for the
- * last --since (default 10m), and with --follow until Ctrl-C. Each line starts with its UTC time.
+ * `npm run logs`: the harness runtime's logs, or with --server the MCP server's own (the ECS
+ * container's log group, or the AgentCore Runtime's for topology gateway), for the last --since
+ * (default 10m), and with --follow until Ctrl-C. Each line starts with its UTC time.
  */
 import { currentClock } from "../providers/lifecycle";
-import { Deployment, findDeployment } from "./deployment";
-import { EXIT, Io, OperatorError, parseArgs, parseDuration, sdkConfig } from "./io";
+import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage } from "./args";
+import { Deployment, findDeployment, serverKind } from "./deployment";
+import { aborted, deniedAction, EXIT, Io, isAccessDenied, OperatorError, parseDuration, sanitize, sdkConfig } from "./io";
+
+export const LOGS_SPEC: CommandSpec = {
+    name: "logs",
+    synopsis: "[-- options]",
+    summary:
+        "Prints recent log lines of the harness's runtime (the agent loop, tool calls), or with --server those of\n" +
+        "the MCP server itself, and with --follow keeps printing new ones until Ctrl-C.",
+    positionals: false,
+    options: {
+        since: { type: "string", value: "<duration>", description: "how far back to start: 30s, 10m (the default), 2h, 1d" },
+        follow: { type: "boolean", description: "keep printing new lines until Ctrl-C" },
+        server: { type: "boolean", description: "the MCP server's logs: the ECS container's (ecs) or the AgentCore Runtime's (gateway)" },
+        container: { type: "boolean", description: "the same as --server (its name from when only ECS had one)" },
+        "log-group": { type: "string", value: "<name>", description: "read this CloudWatch Logs group instead" },
+        ...DEPLOYMENT_OPTIONS,
+        ...HELP_OPTION,
+    },
+    examples: ["npm run logs", "npm run logs -- --since 30m --follow", "npm run logs -- --server --since 1h", "npm run logs -- --log-group /ecs/zscaler-mcp-dev"],
+    notes: "Exit codes: 0 done (or stopped with Ctrl-C while following), 1 AWS refused, 2 a usage error or no deployment.",
+};
 
 const RUNTIME_LOGS = "/aws/bedrock-agentcore/runtimes/";
 const FOLLOW_POLL_MS = 2_000;
@@ -13,79 +35,145 @@ function utc(ms: number): string {
     return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+function refused(e: unknown, permission: string, what: string): OperatorError {
+    return new OperatorError(
+        `AWS refused to read ${what}: your AWS identity needs ${deniedAction(e) ?? permission} (${(e as Error).message}).`,
+        EXIT.failed,
+    );
+}
+
 /** The runtime id AWS manages for the harness, from GetHarness. */
-async function runtimeIdOf(d: Deployment): Promise<string | undefined> {
+async function runtimeIdOf(d: Deployment, signal?: AbortSignal): Promise<string | undefined> {
     const control = await import("@aws-sdk/client-bedrock-agentcore-control");
     const client = new control.BedrockAgentCoreControlClient(sdkConfig(d.region));
     try {
-        const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }));
+        const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal });
         return h.harness?.environment?.agentCoreRuntimeEnvironment?.agentRuntimeId;
     } catch (e) {
         if ((e as { name?: string }).name === "ResourceNotFoundException") {
             throw new OperatorError("The harness was deleted outside this stack: run pulumi refresh, then pulumi up.", EXIT.failed);
         }
+        if (isAccessDenied(e)) {
+            throw refused(e, "bedrock-agentcore:GetHarness", `the harness ${d.harnessId}`);
+        }
         throw e;
     }
 }
 
-export async function findRuntimeLogGroup(d: Deployment): Promise<string | undefined> {
+async function logGroupsWithPrefix(d: Deployment, prefix: string, signal?: AbortSignal): Promise<string[]> {
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
     const client = new logs.CloudWatchLogsClient(sdkConfig(d.region));
-    const runtimeId = await runtimeIdOf(d);
-    const list = async (prefix: string) =>
-        (await client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }))).logGroups?.map((g) => g.logGroupName!) ?? [];
+    try {
+        const page = await client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }), { abortSignal: signal });
+        return page.logGroups?.map((g) => g.logGroupName!) ?? [];
+    } catch (e) {
+        if (isAccessDenied(e)) {
+            throw refused(e, "logs:DescribeLogGroups", `the log groups under ${prefix}`);
+        }
+        throw e;
+    }
+}
+
+export async function findRuntimeLogGroup(d: Deployment, signal?: AbortSignal): Promise<string | undefined> {
+    const runtimeId = await runtimeIdOf(d, signal);
     if (runtimeId) {
-        const byId = await list(`${RUNTIME_LOGS}${runtimeId}`);
+        const byId = await logGroupsWithPrefix(d, `${RUNTIME_LOGS}${runtimeId}`, signal);
         if (byId.length > 0) {
             return byId[0];
         }
     }
     // Fall back to the harness's name: the managed runtime is named after it.
     const name = d.harnessId.replace(/-[a-zA-Z0-9]{10}$/, "");
-    return (await list(RUNTIME_LOGS)).find((g) => g.includes(`harness_${name}`));
+    return (await logGroupsWithPrefix(d, RUNTIME_LOGS, signal)).find((g) => g.includes(`harness_${name}`));
+}
+
+/** The MCP server's log group, or an OperatorError saying where its logs are instead. */
+async function serverLogGroup(d: Deployment, io: Io): Promise<string | undefined> {
+    switch (serverKind(d)) {
+        case "ecs":
+            if (!d.ecsLogGroup) {
+                throw new OperatorError("The stack's outputs name no ECS log group (ecsLogGroup): run pulumi up, or pass --log-group <name>.");
+            }
+            return d.ecsLogGroup;
+        case "runtime": {
+            if (!d.runtimeId) {
+                throw new OperatorError("The stack's outputs name no MCP server runtime (runtimeId): run pulumi up, or pass --log-group <name>.");
+            }
+            const groups = await logGroupsWithPrefix(d, `${RUNTIME_LOGS}${d.runtimeId}`, io.signal);
+            if (groups.length === 0) {
+                io.stdout.write(
+                    `No log group for the MCP server's runtime ${d.runtimeId} yet: AgentCore creates it when the gateway first calls ` +
+                        `the server. Try npm run invoke -- "hello", then npm run logs -- --server again.\n`,
+                );
+            }
+            return groups[0];
+        }
+        case "own":
+            throw new OperatorError(
+                `This stack calls your own MCP server${d.mcpUrl ? ` (${d.mcpUrl})` : ""}: its logs are wherever it runs. ` +
+                    "npm run logs shows the harness's own logs.",
+            );
+        default:
+            throw new OperatorError(
+                "Without the stack's outputs the MCP server's log group is unknown: use --stack <name>, or pass --log-group <name>.",
+            );
+    }
+}
+
+async function chooseGroup(args: ParsedCommand, d: Deployment, io: Io): Promise<string | undefined> {
+    const explicit = stringOption(args, "log-group");
+    if (explicit) {
+        return explicit;
+    }
+    if (args.values.server === true || args.values.container === true) {
+        return serverLogGroup(d, io);
+    }
+    const group = await findRuntimeLogGroup(d, io.signal);
+    if (!group) {
+        io.stdout.write(
+            `No runtime log group for harness ${d.harnessId} yet: AgentCore creates it on the first invocation. ` +
+                `Try npm run invoke -- "hello", then npm run logs again.\n`,
+        );
+    }
+    return group;
 }
 
 export async function runLogs(argv: string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["follow", "container"]);
+    const args = parseCommand(LOGS_SPEC, argv);
+    if (args === "help") {
+        io.stdout.write(usage(LOGS_SPEC));
+        return EXIT.ok;
+    }
+    const sinceMs = parseDuration(stringOption(args, "since") ?? "10m");
+    const follow = args.values.follow === true;
     const d = findDeployment(args, io);
-    const sinceMs = parseDuration(typeof args.flags.since === "string" ? args.flags.since : "10m");
-    let group: string | undefined;
-    if (args.flags.container === true) {
-        group = d.ecsLogGroup;
-        if (!group) {
-            throw new OperatorError("This stack runs no ECS container (topology gateway, or a user-supplied mcpUrl): drop --container.");
-        }
-    } else {
-        group = await findRuntimeLogGroup(d);
-        if (!group) {
-            io.stdout.write(
-                `No runtime log group for harness ${d.harnessId} yet: AgentCore creates it on the first invocation. ` +
-                    `Try npm run invoke -- "hello", then npm run logs again.\n`,
-            );
-            return EXIT.ok;
-        }
+    const group = await chooseGroup(args, d, io);
+    if (!group) {
+        return EXIT.ok;
     }
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
     const client = new logs.CloudWatchLogsClient(sdkConfig(d.region));
     const clock = currentClock();
     const seen = new Set<string>();
     let startTime = clock.now() - sinceMs;
-    io.stderr.write(`${group}${args.flags.follow === true ? " (following; Ctrl-C to stop)" : ""}\n`);
+    io.stderr.write(`${group}${follow ? " (following; Ctrl-C to stop)" : ""}\n`);
     while (true) {
         let nextToken: string | undefined;
         do {
-            const page = await client.send(
-                new logs.FilterLogEventsCommand({ logGroupName: group, startTime, nextToken }),
-                { abortSignal: io.signal },
-            ).catch((e: unknown) => {
-                if (io.signal?.aborted) {
-                    return undefined;
-                }
-                if ((e as { name?: string }).name === "ResourceNotFoundException") {
-                    throw new OperatorError(`The log group ${group} does not exist (yet).`, EXIT.failed);
-                }
-                throw e;
-            });
+            const page = await client
+                .send(new logs.FilterLogEventsCommand({ logGroupName: group, startTime, nextToken }), { abortSignal: io.signal })
+                .catch((e: unknown) => {
+                    if (io.signal?.aborted) {
+                        return undefined;
+                    }
+                    if ((e as { name?: string }).name === "ResourceNotFoundException") {
+                        throw new OperatorError(`The log group ${group} does not exist (yet).`, EXIT.failed);
+                    }
+                    if (isAccessDenied(e)) {
+                        throw refused(e, "logs:FilterLogEvents", `the log group ${group}`);
+                    }
+                    throw e;
+                });
             if (!page) {
                 return EXIT.ok;
             }
@@ -95,15 +183,16 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
                     continue;
                 }
                 seen.add(key);
-                io.stdout.write(`${utc(ev.timestamp ?? 0)} ${(ev.message ?? "").replace(/\n$/, "")}\n`);
+                io.stdout.write(`${utc(ev.timestamp ?? 0)} ${sanitize((ev.message ?? "").replace(/\n$/, ""))}\n`);
                 startTime = Math.max(startTime, ev.timestamp ?? 0);
             }
             nextToken = page.nextToken;
         } while (nextToken);
-        if (args.flags.follow !== true || io.signal?.aborted) {
+        if (!follow || io.signal?.aborted) {
             return EXIT.ok;
         }
-        await clock.sleep(FOLLOW_POLL_MS);
+        // The first Ctrl-C ends the wait at once, not after it.
+        await Promise.race([clock.sleep(FOLLOW_POLL_MS), aborted(io.signal)]);
         if (io.signal?.aborted) {
             return EXIT.ok;
         }

@@ -2,8 +2,25 @@
  * `npm run status`: the harness and what it depends on, with their statuses. Exits non-zero when
  * anything is failed or missing.
  */
+import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
 import { Deployment, findDeployment } from "./deployment";
-import { EXIT, Io, paint, parseArgs, sdkConfig, statusColor } from "./io";
+import { deniedAction, EXIT, Io, isAccessDenied, isNotFound, paint, sanitize, sdkConfig, statusColor } from "./io";
+
+export const STATUS_SPEC: CommandSpec = {
+    name: "status",
+    synopsis: "[-- options]",
+    summary:
+        "Shows the harness and what it depends on (the ECS service, or the runtime, gateway and target), with\n" +
+        "their statuses. Something missing is told apart from something your AWS identity may not read.",
+    positionals: false,
+    options: {
+        json: { type: "boolean", description: "print the same as one JSON object" },
+        ...DEPLOYMENT_OPTIONS,
+        ...HELP_OPTION,
+    },
+    examples: ["npm run status", "npm run status -- --json --stack prod", "npm run status -- --harness-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/<id>"],
+    notes: "Exit codes: 0 everything ready, 1 something failed, missing or unreadable, 2 a usage error or no deployment, 130 interrupted.",
+};
 
 interface Row {
     label: string;
@@ -19,15 +36,23 @@ function bad(status: string): boolean {
     return statusColor(status) === "red" || status === "INACTIVE" || status === "DRAINING";
 }
 
-function isMissing(e: unknown): boolean {
-    const name = (e as { name?: string }).name ?? "";
-    return ["ResourceNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException"].includes(name) ||
-        (name === "AccessDeniedException" && String((e as Error).message).includes("is not authorized"));
+/** Why a resource could not be read: it is gone, or the caller may not read it (naming the permission). */
+type Unreadable = { status: "MISSING" } | { status: "ACCESS DENIED"; permission: string };
+
+function unreadable(e: unknown, permission: string): Unreadable | undefined {
+    if (isNotFound(e)) {
+        return { status: "MISSING" };
+    }
+    if (isAccessDenied(e)) {
+        return { status: "ACCESS DENIED", permission: deniedAction(e) ?? permission };
+    }
+    return undefined;
 }
 
-export async function collectStatus(d: Deployment): Promise<{ rows: Row[]; report: Record<string, unknown>; healthy: boolean }> {
+export async function collectStatus(d: Deployment, signal?: AbortSignal): Promise<{ rows: Row[]; report: Record<string, unknown>; healthy: boolean }> {
     const control = await import("@aws-sdk/client-bedrock-agentcore-control");
     const client = new control.BedrockAgentCoreControlClient(sdkConfig(d.region));
+    const opts = { abortSignal: signal };
     const rows: Row[] = [];
     const report: Record<string, unknown> = { region: d.region, harnessArn: d.harnessArn, topology: d.topology };
     let healthy = true;
@@ -38,19 +63,31 @@ export async function collectStatus(d: Deployment): Promise<{ rows: Row[]; repor
         }
     };
 
+    const denied = (what: string, u: { permission: string }) =>
+        `access denied, not missing: your AWS identity needs ${u.permission} to read the ${what}`;
+
     let harness: import("@aws-sdk/client-bedrock-agentcore-control").Harness | undefined;
+    let harnessProblem: Unreadable | undefined;
     try {
-        harness = (await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }))).harness;
+        harness = (await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), opts)).harness;
     } catch (e) {
-        if (!isMissing(e)) {
+        harnessProblem = unreadable(e, "bedrock-agentcore:GetHarness");
+        if (!harnessProblem) {
             throw e;
         }
     }
     if (!harness) {
+        const problem = harnessProblem ?? { status: "MISSING" };
         rows.push({ label: "Harness", value: d.harnessId });
-        status("Status", "MISSING");
-        rows.push({ label: "Note", value: "the harness was deleted outside this stack: run pulumi refresh, then pulumi up" });
-        report.harness = { harnessId: d.harnessId, status: "MISSING" };
+        status("Status", problem.status);
+        rows.push({
+            label: "Note",
+            value:
+                problem.status === "MISSING"
+                    ? "the harness was deleted outside this stack: run pulumi refresh, then pulumi up"
+                    : denied("harness", problem),
+        });
+        report.harness = { harnessId: d.harnessId, ...problem, status: problem.status.replace(" ", "_") };
         return { rows, report, healthy: false };
     }
     const model =
@@ -60,7 +97,7 @@ export async function collectStatus(d: Deployment): Promise<{ rows: Row[]; repor
     rows.push({ label: "Id", value: harness.harnessId ?? d.harnessId });
     status("Status", harness.status ?? "UNKNOWN");
     if (harness.failureReason) {
-        rows.push({ label: "Failure", value: harness.failureReason });
+        rows.push({ label: "Failure", value: sanitize(harness.failureReason) });
     }
     rows.push({ label: "Model", value: model });
     rows.push({ label: "Tools", value: tools || "(none)" });
@@ -84,7 +121,7 @@ export async function collectStatus(d: Deployment): Promise<{ rows: Row[]; repor
         const ecs = await import("@aws-sdk/client-ecs");
         const ecsClient = new ecs.ECSClient(sdkConfig(d.region));
         try {
-            const svc = (await ecsClient.send(new ecs.DescribeExpressGatewayServiceCommand({ serviceArn: d.ecsServiceArn }))).service;
+            const svc = (await ecsClient.send(new ecs.DescribeExpressGatewayServiceCommand({ serviceArn: d.ecsServiceArn }), opts)).service;
             const configs = svc?.activeConfigurations ?? [];
             const last = configs[configs.length - 1];
             const endpoint = last?.ingressPaths?.find((p) => p.accessType === "PUBLIC")?.endpoint;
@@ -93,43 +130,71 @@ export async function collectStatus(d: Deployment): Promise<{ rows: Row[]; repor
             rows.push({ label: "Image", value: last?.primaryContainer?.image ?? d.imageUri ?? "?" });
             report.ecs = { serviceArn: d.ecsServiceArn, status: svc?.status?.statusCode, endpoint, image: last?.primaryContainer?.image };
         } catch (e) {
-            if (!isMissing(e)) {
+            const problem = unreadable(e, "ecs:DescribeExpressGatewayService");
+            if (!problem) {
                 throw e;
             }
-            status("ECS service", "MISSING");
-            report.ecs = { serviceArn: d.ecsServiceArn, status: "MISSING" };
+            status("ECS service", problem.status);
+            if (problem.status === "ACCESS DENIED") {
+                rows.push({ label: "Note", value: denied("ECS service", problem) });
+            }
+            report.ecs = { serviceArn: d.ecsServiceArn, ...problem, status: problem.status.replace(" ", "_") };
         }
     }
     if (d.topology === "gateway") {
         const gw: Record<string, unknown> = {};
-        const probe = async (label: string, key: string, read: () => Promise<{ status?: string } | undefined>, extra?: (x: any) => void) => {
+        const probe = async (
+            label: string,
+            key: string,
+            permission: string,
+            read: () => Promise<{ status?: string } | undefined>,
+            extra?: (x: any) => void,
+            // AgentCore answers a runtime id that does not exist with AccessDenied: ask the list.
+            exists?: () => Promise<boolean | undefined>,
+        ) => {
             try {
                 const x = await read();
                 status(label, x?.status ?? "UNKNOWN");
                 gw[key] = x?.status;
                 extra?.(x);
             } catch (e) {
-                if (!isMissing(e)) {
+                let problem = unreadable(e, permission);
+                if (!problem) {
                     throw e;
                 }
-                status(label, "MISSING");
-                gw[key] = "MISSING";
+                if (problem.status === "ACCESS DENIED" && exists && (await exists()) === false) {
+                    problem = { status: "MISSING" };
+                }
+                status(label, problem.status);
+                if (problem.status === "ACCESS DENIED") {
+                    rows.push({ label: "Note", value: denied(label.toLowerCase(), problem) });
+                    gw[`${key}Permission`] = problem.permission;
+                }
+                gw[key] = problem.status.replace(" ", "_");
             }
         };
         if (d.runtimeId) {
-            await probe("Runtime", "runtimeStatus", () => client.send(new control.GetAgentRuntimeCommand({ agentRuntimeId: d.runtimeId! })), (r) => {
+            const runtimeListed = async () => {
+                try {
+                    const list = await client.send(new control.ListAgentRuntimesCommand({}), opts);
+                    return (list.agentRuntimes ?? []).some((r) => r.agentRuntimeId === d.runtimeId);
+                } catch {
+                    return undefined;
+                }
+            };
+            await probe("Runtime", "runtimeStatus", "bedrock-agentcore:GetAgentRuntime", () => client.send(new control.GetAgentRuntimeCommand({ agentRuntimeId: d.runtimeId! }), opts), (r) => {
                 rows.push({ label: "Image", value: r.agentRuntimeArtifact?.containerConfiguration?.containerUri ?? "?" });
                 gw.image = r.agentRuntimeArtifact?.containerConfiguration?.containerUri;
-            });
+            }, runtimeListed);
         }
         if (d.gatewayId) {
-            await probe("Gateway", "gatewayStatus", () => client.send(new control.GetGatewayCommand({ gatewayIdentifier: d.gatewayId! })), (g) => {
+            await probe("Gateway", "gatewayStatus", "bedrock-agentcore:GetGateway", () => client.send(new control.GetGatewayCommand({ gatewayIdentifier: d.gatewayId! }), opts), (g) => {
                 rows.push({ label: "Gateway URL", value: g.gatewayUrl ?? "?" });
                 gw.gatewayUrl = g.gatewayUrl;
             });
             if (d.targetId) {
-                await probe("Target", "targetStatus", () =>
-                    client.send(new control.GetGatewayTargetCommand({ gatewayIdentifier: d.gatewayId!, targetId: d.targetId! })),
+                await probe("Target", "targetStatus", "bedrock-agentcore:GetGatewayTarget", () =>
+                    client.send(new control.GetGatewayTargetCommand({ gatewayIdentifier: d.gatewayId!, targetId: d.targetId! }), opts),
                 );
             }
         }
@@ -143,10 +208,14 @@ export async function collectStatus(d: Deployment): Promise<{ rows: Row[]; repor
 }
 
 export async function runStatus(argv: string[], io: Io): Promise<number> {
-    const args = parseArgs(argv, ["json"]);
+    const args = parseCommand(STATUS_SPEC, argv);
+    if (args === "help") {
+        io.stdout.write(usage(STATUS_SPEC));
+        return EXIT.ok;
+    }
     const d = findDeployment(args, io);
-    const { rows, report, healthy } = await collectStatus(d);
-    if (args.flags.json === true) {
+    const { rows, report, healthy } = await collectStatus(d, io.signal);
+    if (args.values.json === true) {
         io.stdout.write(JSON.stringify({ ...report, healthy }, null, 2) + "\n");
     } else {
         const width = Math.max(...rows.map((r) => r.label.length));

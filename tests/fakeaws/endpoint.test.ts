@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { AwsContext, jsonCall, queryCall, restGet, xmlList, xmlText } from "../../scripts/aws";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 
 const ROLE = "arn:aws:iam::123456789012:role/r";
@@ -115,5 +116,63 @@ describe("local AWS endpoint", () => {
         expect((await rejection(client.send(new sdk.ListHarnessesCommand({})))).name).to.equal("ThrottlingException");
         expect((await rejection(client.send(new sdk.ListHarnessesCommand({})))).name).to.equal("InternalServerException");
         expect((await client.send(new sdk.ListHarnessesCommand({}))).harnesses).to.deep.equal([]);
+    });
+
+    describe("STS, EC2, ECR, Cognito, Secrets Manager and Bedrock", () => {
+        const aws = (accessKeyId = "AKIAFAKEFAKEFAKEFAKE", secretAccessKey = "fake-secret-key-for-the-local-endpoint", sessionToken?: string): AwsContext => ({
+            region: "us-east-1",
+            env: ctx.fake.env(),
+            credentials: async () => ({ accessKeyId, secretAccessKey, sessionToken }),
+        });
+
+        it("STS: AssumeRole through the SDK's own STS client, then GetCallerIdentity as the role, each call recorded with its signing key", async () => {
+            const sts = await import("@aws-sdk/client-sts");
+            const client = new sts.STSClient({ region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "AKIAFAKEFAKEFAKEFAKE", secretAccessKey: "fake-secret-key-for-the-local-endpoint" } });
+            const assumed = await client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/deployer", RoleSessionName: "pulumi" }));
+            const creds = assumed.Credentials!;
+            expect(creds.AccessKeyId).to.match(/^ASIA[A-Z2-7]{16}$/);
+            expect(creds.Expiration).to.be.instanceOf(Date);
+            expect(assumed.AssumedRoleUser!.Arn).to.equal("arn:aws:sts::123456789012:assumed-role/deployer/pulumi");
+            const me = await queryCall(aws(creds.AccessKeyId!, creds.SecretAccessKey!, creds.SessionToken!), "sts", "GetCallerIdentity");
+            expect(xmlText(me, "GetCallerIdentityResult/Arn")).to.equal("arn:aws:sts::123456789012:assumed-role/deployer/pulumi");
+            expect(ctx.fake.calls.map((c) => [c.op, c.accessKeyId])).to.deep.equal([
+                ["AssumeRole", "AKIAFAKEFAKEFAKEFAKE"],
+                ["GetCallerIdentity", creds.AccessKeyId],
+            ]);
+        });
+
+        it("STS: refuses what the model refuses, and a revoked key", async () => {
+            const sts = await import("@aws-sdk/client-sts");
+            const client = new sts.STSClient({ region: "us-east-1", maxAttempts: 1, credentials: { accessKeyId: "AKIAFAKEFAKEFAKEFAKE", secretAccessKey: "fake-secret-key-for-the-local-endpoint" } });
+            const bad = await rejection(client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/r", RoleSessionName: "has spaces" })));
+            expect(bad.message).to.contain("Value at 'RoleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern");
+            ctx.fake.revokedKeys.set("AKIAFAKEFAKEFAKEFAKE", "InvalidClientTokenId");
+            const revoked = await rejection(queryCall(aws(), "sts", "GetCallerIdentity"));
+            expect(revoked.name).to.equal("InvalidClientTokenId");
+        });
+
+        it("EC2: filters by the model's list encoding, refuses unknown parameters and filters", async () => {
+            const vpcs = await queryCall(aws(), "ec2", "DescribeVpcs", { "Filter.1.Name": "is-default", "Filter.1.Value.1": "true" });
+            expect(xmlList(vpcs, "vpcSet").map((v) => xmlText(v, "vpcId"))).to.deep.equal(["vpc-0a1b2c3d4e5f60718"]);
+            expect(ctx.fake.calls[0].input).to.deep.equal({ Filters: [{ Name: "is-default", Values: ["true"] }] });
+            expect((await rejection(queryCall(aws(), "ec2", "DescribeVpcs", { "Filters.1.Name": "x" }))).name).to.equal("UnknownParameter");
+            expect((await rejection(queryCall(aws(), "ec2", "DescribeVpcs", { "Filter.1.Name": "colour", "Filter.1.Value.1": "x" }))).name).to.equal("InvalidParameterValue");
+        });
+
+        it("ECR, Cognito, Secrets Manager and Bedrock answer by their models", async () => {
+            const images = await jsonCall(aws(), "ecr", "BatchGetImage", {
+                registryId: "709825985650",
+                repositoryName: "zscaler/zscaler-mcp-server",
+                imageIds: [{ imageTag: "0.10.4-bedrock" }],
+            });
+            expect(JSON.parse(images.images[0].imageManifest).manifests.map((m: any) => m.platform.architecture)).to.deep.equal(["amd64", "arm64"]);
+            const short = await rejection(jsonCall(aws(), "ecr", "BatchGetImage", { repositoryName: "x", imageIds: [] }));
+            expect(short.name).to.equal("ValidationException");
+            expect(await jsonCall(aws(), "cognito", "DescribeUserPoolDomain", { Domain: "free-prefix" })).to.deep.equal({ DomainDescription: {} });
+            expect((await rejection(jsonCall(aws(), "secretsmanager", "DescribeSecret", { SecretId: "nope" }))).name).to.equal("ResourceNotFoundException");
+            const profile = await restGet(aws(), "bedrock", `/inference-profiles/${encodeURIComponent("us.amazon.nova-pro-v1:0")}`);
+            expect(profile.models[0].modelArn).to.equal("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0");
+            expect(ctx.fake.calls.map((c) => c.service)).to.deep.equal(["ecr", "ecr", "cognito-idp", "secretsmanager", "bedrock"]);
+        });
     });
 });

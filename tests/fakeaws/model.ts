@@ -324,3 +324,95 @@ export function serializeShape(model: ServiceModel, shapeName: string, value: un
             return value;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The query protocols (STS: query; EC2: ec2): form-encoded requests, XML answers
+
+function capitalize(s: string): string {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Builds an operation's input from its form parameters (`Filter.1.Name=vpc-id`), by the shapes:
+ * query lists are `Name.member.N` (or `Name.N` when flattened), EC2 lists always `Name.N` with the
+ * member's queryName (or its capitalized locationName). Every parameter used is added to `used`.
+ */
+export function formInput(
+    model: ServiceModel,
+    shapeName: string,
+    params: URLSearchParams,
+    ec2: boolean,
+    prefix = "",
+    used: Set<string> = new Set(),
+): unknown {
+    const shape = model.shapes[shapeName] as Shape & { flattened?: boolean };
+    const has = (p: string) => [...params.keys()].some((k) => k === p || k.startsWith(`${p}.`));
+    switch (shape.type) {
+        case "structure": {
+            const out: Record<string, unknown> = {};
+            for (const [name, m] of Object.entries(shape.members ?? {})) {
+                const member = m as typeof m & { queryName?: string; flattened?: boolean };
+                const key = ec2 ? (member.queryName ?? capitalize(member.locationName ?? name)) : (member.locationName ?? name);
+                const p = prefix ? `${prefix}.${key}` : key;
+                if (has(p)) {
+                    out[name] = formInput(model, member.shape, params, ec2, p, used);
+                }
+            }
+            return out;
+        }
+        case "list": {
+            const items: unknown[] = [];
+            const flat = ec2 || shape.flattened;
+            for (let i = 1; ; i++) {
+                const p = flat ? `${prefix}.${i}` : `${prefix}.member.${i}`;
+                if (!has(p)) {
+                    break;
+                }
+                items.push(formInput(model, shape.member!.shape, params, ec2, p, used));
+            }
+            return items;
+        }
+        default: {
+            used.add(prefix);
+            const v = params.get(prefix) ?? "";
+            if (shape.type === "integer" || shape.type === "long") {
+                return Number(v);
+            }
+            return shape.type === "boolean" ? v === "true" : v;
+        }
+    }
+}
+
+function xmlEscape(s: string): string {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Serializes an output value as the query and EC2 protocols write it, by its shape. */
+export function xmlOf(model: ServiceModel, shapeName: string, value: unknown): string {
+    if (value === undefined || value === null) {
+        return "";
+    }
+    const shape = model.shapes[shapeName] as Shape & { flattened?: boolean };
+    switch (shape.type) {
+        case "structure":
+            return Object.entries(shape.members ?? {})
+                .map(([name, m]) => {
+                    const v = (value as Record<string, unknown>)[name];
+                    if (v === undefined || v === null) {
+                        return "";
+                    }
+                    const tag = m.locationName ?? name;
+                    return `<${tag}>${xmlOf(model, m.shape, v)}</${tag}>`;
+                })
+                .join("");
+        case "list": {
+            const member = shape.member as { shape: string; locationName?: string };
+            const tag = member.locationName ?? "member";
+            return (value as unknown[]).map((v) => `<${tag}>${xmlOf(model, member.shape, v)}</${tag}>`).join("");
+        }
+        case "timestamp":
+            return new Date(typeof value === "number" ? value : Date.parse(String(value))).toISOString();
+        default:
+            return xmlEscape(String(value));
+    }
+}

@@ -1,16 +1,19 @@
 /**
  * A local AWS endpoint for tests: the real SDK clients talk to it over HTTP on 127.0.0.1.
  *
- * It speaks rest-json (AgentCore control and data planes, including InvokeHarness's event stream)
- * and awsJson1_1 (ECS, CloudWatch Logs), validates every request against AWS's models, moves
- * resources through their real statuses on a clock the test controls, and injects the faults a
- * test asks for.
+ * It speaks rest-json (AgentCore control and data planes, including InvokeHarness's event stream;
+ * Bedrock), awsJson1_1 (ECS, CloudWatch Logs, ECR, Cognito, Secrets Manager) and the query
+ * protocols (STS; EC2), tells services apart by the SigV4 credential scope as AWS tells them apart
+ * by host, validates every request against AWS's models, moves resources through their real
+ * statuses on a clock the test controls, and injects the faults a test asks for. Each recorded
+ * call carries the access key id its request was signed with.
  */
+import { EventEmitter } from "events";
 import * as http from "http";
 import * as zlib from "zlib";
 import { AddressInfo } from "net";
 import type { Clock } from "../../providers/lifecycle";
-import { loadModel, RestRouter, restInput, serializeShape, ServiceModel, validateShape } from "./model";
+import { formInput, loadModel, RestRouter, restInput, serializeShape, ServiceModel, validateShape, xmlOf } from "./model";
 
 export const ACCOUNT = "123456789012";
 
@@ -73,8 +76,20 @@ export interface RecordedCall {
     at: number;
     /** Wall-clock time (ms since the epoch), for measuring a client's start-up. */
     wallAt: number;
+    /** The access key id of the request's SigV4 signature (`Credential=<id>/...`), when signed. */
+    accessKeyId?: string;
     error?: string;
 }
+
+/** Who a set of credentials is, as STS GetCallerIdentity answers. */
+export interface Identity {
+    arn: string;
+    userId: string;
+    account: string;
+}
+
+/** The access key id the endpoint's env() hands to SDK clients. */
+export const DEFAULT_ACCESS_KEY_ID = "AKIAFAKEFAKEFAKEFAKE";
 
 /** Faults before the request is executed (it never happened) and after (it happened; the answer goes wrong). */
 type FaultKind = "throttle" | "server" | "iam" | "denied" | "lost" | "dropped" | "slow" | "hung";
@@ -113,10 +128,25 @@ const IAM_MESSAGES: Record<string, [string, string]> = {
     UpdateExpressGatewayService: ["AccessDeniedException", "Cannot assume role arn:aws:iam::123456789012:role/x"],
 };
 
+/** The random source of ids; an endpoint with a seed makes its ids repeat from run to run. */
+let random: () => number = Math.random;
+
+/** A small seeded generator (mulberry32). */
+function seeded(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
 function rand(n: number, alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"): string {
     let s = "";
     for (let i = 0; i < n; i++) {
-        s += alphabet[Math.floor(Math.random() * alphabet.length)];
+        s += alphabet[Math.floor(random() * alphabet.length)];
     }
     return s;
 }
@@ -146,7 +176,27 @@ export interface FakeAwsOptions {
     clock: Clock;
     region?: string;
     durations?: Partial<Durations>;
+    /** Ids (harness, service endpoint, ...) from a seeded generator, the same in every run. */
+    seed?: number;
 }
+
+/** A container image in the endpoint's ECR: the platforms its index lists, or one for a single manifest. */
+export interface FakeImage {
+    platforms: { os: string; architecture: string }[];
+    /** One manifest with a config blob instead of an index. */
+    single?: boolean;
+}
+
+/** What Bedrock's GetFoundationModelAvailability answers for a model. */
+export interface ModelAvailability {
+    agreementAvailability: { status: string; errorMessage?: string };
+    authorizationStatus: string;
+    entitlementAvailability: string;
+    regionAvailability: string;
+}
+
+/** The AWS Marketplace registry of the default image. */
+export const MARKETPLACE_REGISTRY = "709825985650";
 
 export class FakeAws {
     readonly region: string;
@@ -154,10 +204,37 @@ export class FakeAws {
     durations: Durations;
     readonly resources = new Map<string, Rec>();
     readonly calls: RecordedCall[] = [];
-    readonly logGroups = new Map<string, { createdAt: number; events: { timestamp: number; message: string; logStreamName: string }[] }>();
+    readonly logGroups = new Map<string, { createdAt: number; events: { timestamp: number; message: string; logStreamName: string }[]; tags?: Record<string, string> }>();
     readonly taskDefinitions: { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" }[] = [];
-    /** The events the next InvokeHarness streams (a default conversation when unset). */
+    /** The events every InvokeHarness streams (a default conversation when unset). */
     invokeScript?: StreamEvent[];
+    /** Answers for the next InvokeHarness calls, one script each, before invokeScript applies. */
+    readonly invokeQueue: StreamEvent[][] = [];
+    /** "call" (a RecordedCall) for every request; "held" when an answer stops at a `{ $hold: true }` event. */
+    readonly events = new EventEmitter();
+    /** Identities by access key id (STS GetCallerIdentity; AssumeRole adds one per session). */
+    readonly identities = new Map<string, Identity>();
+    /** Access keys AWS no longer accepts, with the error code it answers (ExpiredToken, InvalidClientTokenId). */
+    readonly revokedKeys = new Map<string, string>();
+    /** EC2: the VPCs and subnets of the region (a default VPC with three subnets to begin with). */
+    readonly vpcs: { vpcId: string; isDefault: boolean; cidrBlock: string }[] = [];
+    readonly subnets: { subnetId: string; vpcId: string; availabilityZone: string; cidrBlock: string; defaultForAz: boolean }[] = [];
+    /** ECR: images by URI (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`). */
+    readonly images = new Map<string, FakeImage>();
+    /** Registries whose images this account may not pull (an AWS Marketplace product it is not subscribed to). */
+    readonly deniedRegistries = new Set<string>();
+    /** Bedrock: models by id, inference profiles by id (their model ids), and the Anthropic use-case form. */
+    readonly models = new Map<string, ModelAvailability>();
+    readonly inferenceProfiles = new Map<string, string[]>();
+    useCaseSubmitted = true;
+    /** Cognito hosted domains by prefix. */
+    readonly cognitoDomains = new Map<string, { userPoolId: string; account: string; tags?: Record<string, string> }>();
+    /** Secrets Manager secrets by name. */
+    readonly secrets = new Map<string, { arn: string; deletedAt?: number; tags?: Record<string, string> }>();
+    /** ECS clusters by name. */
+    readonly clusters = new Map<string, { tags?: Record<string, string>; status: string }>();
+    private readonly random: () => number;
+    private holds: (() => void)[] = [];
     private readonly deleteFailures = new Map<ResourceKind, string[][]>();
     /** Answers already given, by operation and client token. */
     private readonly answered = new Map<string, unknown>();
@@ -171,17 +248,52 @@ export class FakeAws {
     private readonly logs: ServiceModel;
     private readonly controlRouter: RestRouter;
     private readonly dataRouter: RestRouter;
+    private readonly models2: Record<"sts" | "ec2" | "ecr" | "cognito" | "secretsmanager" | "bedrock", ServiceModel>;
+    private readonly bedrockRouter: RestRouter;
 
     constructor(opts: FakeAwsOptions) {
         this.clock = opts.clock;
         this.region = opts.region ?? "us-east-1";
         this.durations = { ...FAST_DURATIONS, ...opts.durations };
+        this.random = opts.seed === undefined ? Math.random : seeded(opts.seed);
         this.control = loadModel("bedrock-agentcore-control.2023-06-05.json");
         this.data = loadModel("bedrock-agentcore.2024-02-28.json");
         this.ecs = loadModel("ecs.2014-11-13.json");
         this.logs = loadModel("logs.2014-03-28.json");
         this.controlRouter = new RestRouter(this.control);
         this.dataRouter = new RestRouter(this.data);
+        this.models2 = {
+            sts: loadModel("sts.2011-06-15.json"),
+            ec2: loadModel("ec2.2016-11-15.json"),
+            ecr: loadModel("ecr.2015-09-21.json"),
+            cognito: loadModel("cognito-idp.2016-04-18.json"),
+            secretsmanager: loadModel("secretsmanager.2017-10-17.json"),
+            bedrock: loadModel("bedrock.2023-04-20.json"),
+        };
+        this.bedrockRouter = new RestRouter(this.models2.bedrock);
+        this.seedAccount();
+    }
+
+    /** What a fresh account in the region holds: an identity, a default VPC, the default image, the catalogue's models. */
+    private seedAccount(): void {
+        const r = this.region;
+        this.identities.set(DEFAULT_ACCESS_KEY_ID, { arn: `arn:aws:iam::${ACCOUNT}:user/local-tester`, userId: "AIDAFAKELOCALTESTER01", account: ACCOUNT });
+        this.vpcs.push({ vpcId: "vpc-0a1b2c3d4e5f60718", isDefault: true, cidrBlock: "172.31.0.0/16" });
+        ["a", "b", "c"].forEach((z, i) =>
+            this.subnets.push({ subnetId: `subnet-0${i + 1}a2b3c4d5e6f7a8b`, vpcId: "vpc-0a1b2c3d4e5f60718", availabilityZone: `${r}${z}`, cidrBlock: `172.31.${i * 16}.0/20`, defaultForAz: true }),
+        );
+        const both = [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }];
+        this.images.set(`${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock`, { platforms: both });
+        const available: ModelAvailability = {
+            agreementAvailability: { status: "AVAILABLE" },
+            authorizationStatus: "AUTHORIZED",
+            entitlementAvailability: "AVAILABLE",
+            regionAvailability: "AVAILABLE",
+        };
+        for (const m of ["anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-opus-4-5-20250929-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-3-70b-instruct-v1:0"]) {
+            this.models.set(m, { ...available, agreementAvailability: { status: "AVAILABLE" } });
+            this.inferenceProfiles.set(`us.${m}`, [m]);
+        }
     }
 
     get url(): string {
@@ -239,6 +351,8 @@ export class FakeAws {
 
     /** Forgets every resource, call, fault and log, for the next scenario on the same endpoint. */
     reset(): void {
+        this.invokeQueue.length = 0;
+        this.releaseInvoke();
         this.resources.clear();
         this.calls.length = 0;
         this.logGroups.clear();
@@ -349,6 +463,31 @@ export class FakeAws {
         return this.calls.filter((c) => c.op === op);
     }
 
+    /** The next call of `op` (resolves at once when `already` is true and one was made). */
+    nextCall(op: string): Promise<RecordedCall> {
+        return new Promise((resolve) => {
+            const listener = (c: RecordedCall) => {
+                if (c.op === op) {
+                    this.events.off("call", listener);
+                    resolve(c);
+                }
+            };
+            this.events.on("call", listener);
+        });
+    }
+
+    /** Lets every InvokeHarness answer held at a `{ $hold: true }` event go on. */
+    releaseInvoke(): void {
+        const holds = this.holds;
+        this.holds = [];
+        holds.forEach((release) => release());
+    }
+
+    /** Adds an image to the endpoint's ECR. */
+    putImage(uri: string, image: FakeImage): void {
+        this.images.set(uri, image);
+    }
+
     /** Applies a due transition; returns false when the record is gone. */
     private settle(rec: Rec): boolean {
         if (rec.transition && this.clock.now() >= rec.transition.until) {
@@ -410,23 +549,59 @@ export class FakeAws {
             chunks.push(c as Buffer);
         }
         const raw = Buffer.concat(chunks).toString("utf8");
+        // Credential=<access key id>/<date>/<region>/<service>/aws4_request
+        const scope = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""));
+        this.signer = { accessKeyId: scope?.[1], service: scope?.[2] };
         const target = req.headers["x-amz-target"] as string | undefined;
         if (target) {
             await this.handleJson(target, raw, res);
             return;
         }
+        if (String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+            await this.handleQuery(raw, res);
+            return;
+        }
+        if (req.method === "GET" && req.url?.startsWith("/__ecr-blobs/")) {
+            // What an ECR layer download URL points at (S3, on AWS): unsigned, the URL is the grant.
+            const digest = decodeURIComponent(req.url.slice("/__ecr-blobs/".length));
+            const blob = this.blobs.get(digest);
+            res.statusCode = blob ? 200 : 404;
+            res.end(blob ?? "");
+            return;
+        }
         await this.handleRest(req, raw, res);
     }
 
+    /** The signature of the request being handled. */
+    private signer: { accessKeyId?: string; service?: string } = {};
+    private readonly blobs = new Map<string, string>();
+
     private record(service: string, op: string, input: Record<string, unknown>): RecordedCall {
-        const call: RecordedCall = { service, op, input, at: this.clock.now(), wallAt: Date.now() };
+        const call: RecordedCall = { service, op, input, at: this.clock.now(), wallAt: Date.now(), accessKeyId: this.signer.accessKeyId };
         this.calls.push(call);
+        random = this.random;
+        this.events.emit("call", call);
         return call;
+    }
+
+    /** Refuses a request signed with a revoked key, as AWS refuses expired or unknown credentials. */
+    private checkCredentials(call: RecordedCall): void {
+        const code = call.accessKeyId ? this.revokedKeys.get(call.accessKeyId) : undefined;
+        if (code) {
+            throw new AwsError(code, code.startsWith("Expired") ? "The security token included in the request is expired" : "The security token included in the request is invalid.", 403);
+        }
     }
 
     private async handleJson(target: string, raw: string, res: http.ServerResponse): Promise<void> {
         const [prefix, opName] = target.split(".");
-        const model = prefix.startsWith("AmazonEC2ContainerService") ? this.ecs : prefix.startsWith("Logs") ? this.logs : undefined;
+        const byPrefix: Record<string, [string, ServiceModel]> = {
+            AmazonEC2ContainerServiceV20141113: ["ecs", this.ecs],
+            Logs_20140328: ["logs", this.logs],
+            AmazonEC2ContainerRegistry_V20150921: ["ecr", this.models2.ecr],
+            AWSCognitoIdentityProviderService: ["cognito-idp", this.models2.cognito],
+            secretsmanager: ["secretsmanager", this.models2.secretsmanager],
+        };
+        const [service, model] = byPrefix[prefix] ?? ["", undefined];
         const send = (status: number, body: unknown): void => {
             res.statusCode = status;
             res.setHeader("content-type", "application/x-amz-json-1.1");
@@ -449,16 +624,25 @@ export class FakeAws {
             fail(new AwsError("SerializationException", "Malformed JSON"));
             return;
         }
-        const service = model === this.ecs ? "ecs" : "logs";
         const call = this.record(service, opName, input);
         try {
+            this.checkCredentials(call);
             this.injectFault(opName, service);
             const op = model.operations[opName];
             const problems = op.input ? validateShape(model, op.input.shape, input) : [];
             if (problems.length > 0) {
                 throw new AwsError("ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
             }
-            const out = service === "ecs" ? this.ecsOp(opName, input) : this.logsOp(opName, input);
+            const out =
+                service === "ecs"
+                    ? this.ecsOp(opName, input)
+                    : service === "logs"
+                      ? this.logsOp(opName, input)
+                      : service === "ecr"
+                        ? this.ecrOp(opName, input)
+                        : service === "cognito-idp"
+                          ? this.cognitoOp(opName, input)
+                          : this.secretsOp(opName, input);
             if (await this.answerGoesWrong(opName, call, res)) {
                 return;
             }
@@ -513,14 +697,73 @@ export class FakeAws {
         throw new AwsError(code, message, code === "AccessDeniedException" && service !== "ecs" ? 403 : 400);
     }
 
+    /** The query protocol (STS) and the EC2 protocol: form-encoded requests, XML answers. */
+    private async handleQuery(raw: string, res: http.ServerResponse): Promise<void> {
+        const params = new URLSearchParams(raw);
+        const action = params.get("Action") ?? "";
+        const ec2 = this.signer.service === "ec2" || params.get("Version") === "2016-11-15";
+        const service = ec2 ? "ec2" : "sts";
+        const model = ec2 ? this.models2.ec2 : this.models2.sts;
+        const requestId = `${rand(8, "0123456789abcdef")}-${rand(4, "0123456789abcdef")}-${rand(4, "0123456789abcdef")}`;
+        res.setHeader("content-type", "text/xml");
+        const fail = (e: AwsError, call?: RecordedCall): void => {
+            if (call) {
+                call.error = e.code;
+            }
+            res.statusCode = e.status;
+            res.end(
+                ec2
+                    ? `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+                    : `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+            );
+        };
+        const op = model.operations[action];
+        if (!op) {
+            fail(new AwsError("InvalidAction", `Could not find operation ${action} for version ${params.get("Version")}`));
+            return;
+        }
+        const used = new Set(["Action", "Version"]);
+        const input = (op.input ? formInput(model, op.input.shape, params, ec2, "", used) : {}) as Record<string, any>;
+        const call = this.record(service, action, input);
+        try {
+            this.checkCredentials(call);
+            this.injectFault(action, service);
+            const unknown = [...params.keys()].filter((k) => !used.has(k));
+            if (unknown.length > 0) {
+                // EC2 refuses parameters its model does not know; so does STS.
+                throw new AwsError(ec2 ? "UnknownParameter" : "InvalidParameterValue", `The parameter ${unknown[0]} is not recognized`);
+            }
+            const problems = op.input ? validateShape(model, op.input.shape, input) : [];
+            if (problems.length > 0) {
+                throw new AwsError(ec2 ? "InvalidParameterValue" : "ValidationError", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
+            }
+            const out = ec2 ? this.ec2Op(action, input) : this.stsOp(action, input, call);
+            const body = op.output ? xmlOf(model, op.output.shape, out) : "";
+            res.statusCode = 200;
+            res.end(
+                ec2
+                    ? `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${body}</${action}Response>`
+                    : `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${action}Result>${body}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+            );
+        } catch (e) {
+            fail(e instanceof AwsError ? e : new AwsError("InternalFailure", String(e), 500), call);
+        }
+    }
+
     private async handleRest(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
         const url = new URL(req.url ?? "/", "http://localhost");
         const method = req.method ?? "GET";
         let model = this.data;
-        let route = this.dataRouter.match(method, url.pathname, url.searchParams);
-        if (!route) {
-            model = this.control;
-            route = this.controlRouter.match(method, url.pathname, url.searchParams);
+        let route;
+        if (this.signer.service === "bedrock") {
+            model = this.models2.bedrock;
+            route = this.bedrockRouter.match(method, url.pathname, url.searchParams);
+        } else {
+            route = this.dataRouter.match(method, url.pathname, url.searchParams);
+            if (!route) {
+                model = this.control;
+                route = this.controlRouter.match(method, url.pathname, url.searchParams);
+            }
         }
         const fail = (e: AwsError, call?: RecordedCall): void => {
             if (call) {
@@ -544,21 +787,26 @@ export class FakeAws {
         }
         const op = route.op;
         const input = restInput(model, op, route.pathParams, url.searchParams, req.headers, body);
-        const service = model === this.data ? "bedrock-agentcore" : "bedrock-agentcore-control";
+        const service = model === this.data ? "bedrock-agentcore" : model === this.control ? "bedrock-agentcore-control" : "bedrock";
         const call = this.record(service, op.name, input);
         try {
+            this.checkCredentials(call);
             this.injectFault(op.name, service);
             const problems = op.input ? validateShape(model, op.input.shape, input) : [];
             if (problems.length > 0) {
                 throw new AwsError("ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
             }
             if (op.name === "InvokeHarness") {
-                this.invokeHarness(input, res);
+                if (await this.answerGoesWrong(op.name, call, res)) {
+                    return;
+                }
+                await this.invokeHarness(input, res);
                 return;
             }
             // AWS answers a repeated client token with the first answer, without doing it again.
             const tokenKey = typeof input.clientToken === "string" ? `${op.name}:${input.clientToken}` : undefined;
-            const out = tokenKey && this.answered.has(tokenKey) ? this.answered.get(tokenKey) : this.controlOp(op.name, input);
+            const execute = () => (service === "bedrock" ? this.bedrockOp(op.name, input) : this.controlOp(op.name, input));
+            const out = tokenKey && this.answered.has(tokenKey) ? this.answered.get(tokenKey) : execute();
             if (tokenKey) {
                 this.answered.set(tokenKey, out);
             }
@@ -991,6 +1239,219 @@ export class FakeAws {
     }
 
     // -----------------------------------------------------------------------------------------
+    // STS and EC2
+
+    private stsOp(op: string, input: Record<string, any>, call: RecordedCall): unknown {
+        switch (op) {
+            case "GetCallerIdentity": {
+                const id = this.identities.get(call.accessKeyId ?? "") ?? {
+                    arn: `arn:aws:iam::${ACCOUNT}:user/${call.accessKeyId ?? "anonymous"}`,
+                    userId: call.accessKeyId ?? "anonymous",
+                    account: ACCOUNT,
+                };
+                return { UserId: id.userId, Account: id.account, Arn: id.arn };
+            }
+            case "AssumeRole": {
+                const m = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(input.RoleArn);
+                if (!m) {
+                    throw new AwsError("ValidationError", `${input.RoleArn} is not a role ARN`);
+                }
+                const accessKeyId = `ASIA${rand(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`;
+                const roleId = `AROA${rand(17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`;
+                const arn = `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/${input.RoleSessionName}`;
+                this.identities.set(accessKeyId, { arn, userId: `${roleId}:${input.RoleSessionName}`, account: m[1] });
+                return {
+                    Credentials: {
+                        AccessKeyId: accessKeyId,
+                        SecretAccessKey: rand(40),
+                        SessionToken: rand(64),
+                        Expiration: this.clock.now() + (input.DurationSeconds ?? 3600) * 1000,
+                    },
+                    AssumedRoleUser: { AssumedRoleId: `${roleId}:${input.RoleSessionName}`, Arn: arn },
+                };
+            }
+            default:
+                throw new AwsError("InvalidAction", `The local endpoint does not implement STS ${op}`);
+        }
+    }
+
+    private ec2Op(op: string, input: Record<string, any>): unknown {
+        const filters = (input.Filters ?? []) as { Name: string; Values?: string[] }[];
+        const match = (item: Record<string, unknown>, names: Record<string, string>) =>
+            filters.every((f) => {
+                const key = names[f.Name];
+                if (!key) {
+                    throw new AwsError("InvalidParameterValue", `The filter '${f.Name}' is invalid`);
+                }
+                return (f.Values ?? []).includes(String(item[key]));
+            });
+        switch (op) {
+            case "DescribeVpcs":
+                return {
+                    Vpcs: this.vpcs
+                        .filter((v) => match(v, { "is-default": "isDefault", "vpc-id": "vpcId" }))
+                        .map((v) => ({ VpcId: v.vpcId, IsDefault: v.isDefault, CidrBlock: v.cidrBlock, State: "available", OwnerId: ACCOUNT })),
+                };
+            case "DescribeSubnets":
+                return {
+                    Subnets: this.subnets
+                        .filter((sn) => match(sn, { "vpc-id": "vpcId", "default-for-az": "defaultForAz", "availability-zone": "availabilityZone" }))
+                        .map((sn) => ({
+                            SubnetId: sn.subnetId,
+                            VpcId: sn.vpcId,
+                            AvailabilityZone: sn.availabilityZone,
+                            CidrBlock: sn.cidrBlock,
+                            DefaultForAz: sn.defaultForAz,
+                            State: "available",
+                            OwnerId: ACCOUNT,
+                        })),
+                };
+            default:
+                throw new AwsError("InvalidAction", `The local endpoint does not implement EC2 ${op}`);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // ECR, Cognito, Secrets Manager, Bedrock
+
+    private ecrOp(op: string, input: Record<string, any>): unknown {
+        const registry = input.registryId ?? ACCOUNT;
+        if (this.deniedRegistries.has(registry)) {
+            throw new AwsError(
+                "AccessDeniedException",
+                `User: arn:aws:iam::${ACCOUNT}:user/local-tester is not authorized to perform: ecr:${op} on resource: arn:aws:ecr:${this.region}:${registry}:repository/${input.repositoryName} because no resource-based policy allows the ecr:${op} action`,
+            );
+        }
+        const prefix = `${registry}.dkr.ecr.`;
+        const repoImages = [...this.images.entries()].filter(([uri]) => uri.startsWith(prefix) && uri.includes(`.amazonaws.com/${input.repositoryName}:`));
+        if (repoImages.length === 0) {
+            throw new AwsError("RepositoryNotFoundException", `The repository with name '${input.repositoryName}' does not exist in the registry with id '${registry}'`);
+        }
+        switch (op) {
+            case "BatchGetImage": {
+                const images: unknown[] = [];
+                const failures: unknown[] = [];
+                for (const id of input.imageIds as { imageTag?: string; imageDigest?: string }[]) {
+                    const hit = repoImages.find(([uri]) => uri.endsWith(`:${id.imageTag}`));
+                    if (!hit) {
+                        failures.push({ imageId: id, failureCode: "ImageNotFound", failureReason: "Requested image not found" });
+                        continue;
+                    }
+                    const [, image] = hit;
+                    const configDigest = `sha256:${rand(64, "0123456789abcdef")}`;
+                    const manifest = image.single
+                        ? { schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: 1 }, layers: [] }
+                        : {
+                              schemaVersion: 2,
+                              mediaType: "application/vnd.oci.image.index.v1+json",
+                              manifests: image.platforms.map((pl) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${rand(64, "0123456789abcdef")}`, size: 1, platform: pl })),
+                          };
+                    if (image.single) {
+                        this.blobs.set(configDigest, JSON.stringify({ architecture: image.platforms[0].architecture, os: image.platforms[0].os }));
+                    }
+                    images.push({ registryId: registry, repositoryName: input.repositoryName, imageId: id, imageManifest: JSON.stringify(manifest), imageManifestMediaType: manifest.mediaType });
+                }
+                return { images, failures };
+            }
+            case "GetDownloadUrlForLayer":
+                if (!this.blobs.has(input.layerDigest)) {
+                    throw new AwsError("LayersNotFoundException", `The layer ${input.layerDigest} does not exist`);
+                }
+                return { downloadUrl: `${this.url}/__ecr-blobs/${encodeURIComponent(input.layerDigest)}`, layerDigest: input.layerDigest };
+            default:
+                throw new AwsError("UnknownOperationException", `The local endpoint does not implement ECR ${op}`);
+        }
+    }
+
+    private cognitoOp(op: string, input: Record<string, any>): unknown {
+        switch (op) {
+            case "DescribeUserPoolDomain": {
+                const d = this.cognitoDomains.get(input.Domain);
+                // AWS answers a free prefix with an empty description, not an error.
+                return { DomainDescription: d ? { UserPoolId: d.userPoolId, AWSAccountId: d.account, Domain: input.Domain, Status: "ACTIVE", Version: "1" } : {} };
+            }
+            case "ListTagsForResource": {
+                const d = [...this.cognitoDomains.values()].find((x) => input.ResourceArn.endsWith(`:userpool/${x.userPoolId}`));
+                if (!d) {
+                    throw new AwsError("ResourceNotFoundException", `User pool ${input.ResourceArn} does not exist.`);
+                }
+                return { Tags: d.tags ?? {} };
+            }
+            default:
+                throw new AwsError("UnknownOperationException", `The local endpoint does not implement Cognito ${op}`);
+        }
+    }
+
+    private secretsOp(op: string, input: Record<string, any>): unknown {
+        switch (op) {
+            case "DescribeSecret": {
+                const entry = [...this.secrets.entries()].find(([name, x]) => name === input.SecretId || x.arn === input.SecretId);
+                if (!entry) {
+                    throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+                }
+                const [name, secret] = entry;
+                return {
+                    ARN: secret.arn,
+                    Name: name,
+                    DeletedDate: secret.deletedAt,
+                    Tags: Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+                };
+            }
+            default:
+                throw new AwsError("UnknownOperationException", `The local endpoint does not implement Secrets Manager ${op}`);
+        }
+    }
+
+    /** Adds a secret (name or ARN lookups both work); `deletedAt` marks it scheduled for deletion. */
+    putSecret(name: string, opts: { deletedAt?: number; tags?: Record<string, string> } = {}): string {
+        const arn = `arn:aws:secretsmanager:${this.region}:${ACCOUNT}:secret:${name}-${rand(6, "abcdefABCDEF")}`;
+        this.secrets.set(name, { arn, ...opts });
+        return arn;
+    }
+
+    private bedrockOp(op: string, input: Record<string, any>): unknown {
+        const r = this.region;
+        const notFound = (what: string) => new AwsError("ResourceNotFoundException", `${what} not found`, 404);
+        switch (op) {
+            case "GetInferenceProfile": {
+                const models = this.inferenceProfiles.get(input.inferenceProfileIdentifier);
+                if (!models) {
+                    throw notFound(`Inference profile ${input.inferenceProfileIdentifier}`);
+                }
+                return {
+                    inferenceProfileName: input.inferenceProfileIdentifier,
+                    inferenceProfileId: input.inferenceProfileIdentifier,
+                    inferenceProfileArn: `arn:aws:bedrock:${r}:${ACCOUNT}:inference-profile/${input.inferenceProfileIdentifier}`,
+                    models: models.flatMap((m) => ["us-east-1", "us-east-2", "us-west-2"].map((reg) => ({ modelArn: `arn:aws:bedrock:${reg}::foundation-model/${m}` }))),
+                    status: "ACTIVE",
+                    type: "SYSTEM_DEFINED",
+                };
+            }
+            case "GetFoundationModel": {
+                if (!this.models.has(input.modelIdentifier)) {
+                    throw notFound(`Model ${input.modelIdentifier}`);
+                }
+                const id = input.modelIdentifier as string;
+                return { modelDetails: { modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`, modelId: id, providerName: id.split(".")[0], responseStreamingSupported: true } };
+            }
+            case "GetFoundationModelAvailability": {
+                const a = this.models.get(input.modelId);
+                if (!a) {
+                    throw notFound(`Model ${input.modelId}`);
+                }
+                return { modelId: input.modelId, ...a };
+            }
+            case "GetUseCaseForModelAccess":
+                if (!this.useCaseSubmitted) {
+                    throw notFound("Use case for model access");
+                }
+                return { formData: Buffer.from(JSON.stringify({ companyName: "Example" })).toString("base64") };
+            default:
+                throw new AwsError("UnknownOperationException", `The local endpoint does not implement Bedrock ${op}`, 501);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
     // ECS
 
     private ecsOp(op: string, input: Record<string, any>): unknown {
@@ -1054,10 +1515,36 @@ export class FakeAws {
                     }
                     const status =
                         rec.status === "INACTIVE" && this.clock.now() < (rec.data.drainingUntil ?? 0) ? "DRAINING" : rec.status;
-                    services.push({ serviceArn: rec.arn, serviceName: rec.name, clusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${cluster}`, status });
+                    services.push({
+                        serviceArn: rec.arn,
+                        serviceName: rec.name,
+                        clusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${cluster}`,
+                        status,
+                        tags: (input.include as string[] | undefined)?.includes("TAGS") ? rec.data.tags : undefined,
+                    });
                 }
                 return { services, failures };
             }
+            case "DescribeClusters": {
+                const clusters: unknown[] = [];
+                const failures: unknown[] = [];
+                for (const name of (input.clusters as string[] | undefined) ?? ["default"]) {
+                    const c = this.clusters.get(name.replace(/^arn:.*:cluster\//, ""));
+                    if (!c) {
+                        failures.push({ arn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${name}`, reason: "MISSING" });
+                        continue;
+                    }
+                    clusters.push({
+                        clusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${name}`,
+                        clusterName: name,
+                        status: c.status,
+                        tags: (input.include as string[] | undefined)?.includes("TAGS") ? Object.entries(c.tags ?? {}).map(([key, value]) => ({ key, value })) : undefined,
+                    });
+                }
+                return { clusters, failures };
+            }
+            case "ListTagsForResource":
+                return { tags: this.findEcs(input.resourceArn).data.tags ?? [] };
             case "TagResource":
             case "UntagResource": {
                 const rec = this.findEcs(input.resourceArn);
@@ -1197,6 +1684,14 @@ export class FakeAws {
                     .map(([name, g]) => ({ logGroupName: name, creationTime: g.createdAt, arn: `arn:aws:logs:${this.region}:${ACCOUNT}:log-group:${name}:*` }));
                 return { logGroups: groups };
             }
+            case "ListTagsForResource": {
+                const name = /:log-group:(.+)$/.exec(input.resourceArn)?.[1];
+                const g = name === undefined ? undefined : this.logGroups.get(name);
+                if (!g) {
+                    throw new AwsError("ResourceNotFoundException", "The specified log group does not exist.");
+                }
+                return { tags: g.tags ?? {} };
+            }
             case "FilterLogEvents": {
                 const g = this.logGroups.get(input.logGroupName);
                 if (!g) {
@@ -1216,16 +1711,29 @@ export class FakeAws {
     // -----------------------------------------------------------------------------------------
     // InvokeHarness (AWS event stream)
 
-    private invokeHarness(input: Record<string, any>, res: http.ServerResponse): void {
+    private async invokeHarness(input: Record<string, any>, res: http.ServerResponse): Promise<void> {
         const harness = this.list("harness").find((h) => h.arn === input.harnessArn);
         if (!harness) {
             throw new AwsError("ResourceNotFoundException", `Harness ${input.harnessArn} not found`, 404);
         }
-        const events = this.invokeScript ?? defaultConversation();
+        const events = this.invokeQueue.shift() ?? this.invokeScript ?? defaultConversation();
         res.statusCode = 200;
         res.setHeader("content-type", "application/vnd.amazon.eventstream");
         res.setHeader("x-amzn-bedrock-agentcore-runtime-session-id", String(input.runtimeSessionId));
         for (const ev of events) {
+            if (ev.$hold) {
+                // The answer stops here until releaseInvoke() (or until the client goes away).
+                res.flushHeaders();
+                await new Promise<void>((resolve) => {
+                    this.holds.push(resolve);
+                    res.once("close", resolve);
+                    this.events.emit("held");
+                });
+                if (res.destroyed || res.writableEnded) {
+                    return;
+                }
+                continue;
+            }
             const [name, payload] = Object.entries(ev)[0];
             const isError = /Exception$|Error$/.test(name);
             const headers: Record<string, string> = isError
@@ -1235,6 +1743,10 @@ export class FakeAws {
         }
         res.end();
     }
+}
+
+function escapeXml(s: string): string {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** A conversation with a tool call, text, a non-default stop reason and usage. */

@@ -1,0 +1,762 @@
+/**
+ * `npm run doctor`: checks, before any deploy, what the stack's configuration needs from the AWS
+ * account and region, and prints one line per check: ok, or what fails and the fix. Every call is
+ * a read; nothing is created or changed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { loadSettings, parseEcrImage, Settings, SettingsError } from "../components/settings";
+import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
+import { AwsContext, AwsServiceError, Credentials, httpRequest, jsonCall, queryCall, restGet, xmlList, xmlText } from "./aws";
+import { awsErrorName, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, paint } from "./io";
+
+export const DOCTOR_SPEC: CommandSpec = {
+    name: "doctor",
+    synopsis: "[-- options]",
+    summary:
+        "Checks the prerequisites of the current stack's configuration before a deploy: credentials and account,\n" +
+        "AgentCore Harness in the region, access to the model, the default VPC (ecs), the image's registry and\n" +
+        "architecture, the Cognito domain prefix (gateway), and names already taken by something else.\n" +
+        "It only reads; nothing is created or changed.",
+    positionals: false,
+    options: {
+        json: { type: "boolean", description: "print the checks as one JSON object" },
+        stack: { type: "string", value: "<name>", description: "check this stack's configuration instead of the current stack's" },
+        ...HELP_OPTION,
+    },
+    examples: ["npm run doctor", "npm run doctor -- --stack prod --json"],
+    notes: "Exit codes: 0 every check passed, 1 a check failed, 2 a usage error or no stack, 130 interrupted.",
+};
+
+export type CheckStatus = "ok" | "fail" | "skip";
+
+export interface CheckResult {
+    name: string;
+    status: CheckStatus;
+    detail: string;
+    fix?: string;
+}
+
+/** The AWS Marketplace registry that serves the default image. */
+const MARKETPLACE_REGISTRY = "709825985650";
+const MANIFEST_TYPES = [
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+];
+
+class CheckFailure extends Error {
+    constructor(
+        readonly detail: string,
+        readonly fix?: string,
+    ) {
+        super(detail);
+    }
+}
+
+const ok = (detail: string): CheckResult => ({ name: "", status: "ok", detail });
+const fail = (detail: string, fix?: string): never => {
+    throw new CheckFailure(detail, fix);
+};
+
+// ---------------------------------------------------------------------------------------------
+// The stack's configuration, through the Pulumi CLI
+
+interface ConfigEntry {
+    value?: string;
+    secret?: boolean;
+}
+
+interface StackConfig {
+    project: string;
+    stack: string;
+    entries: Record<string, ConfigEntry>;
+}
+
+function projectName(): string {
+    try {
+        const text = fs.readFileSync(path.join(process.cwd(), "Pulumi.yaml"), "utf8");
+        return /^name:\s*["']?([^"'\s#]+)/m.exec(text)?.[1] ?? "zscaler-mcp-harness";
+    } catch {
+        return "zscaler-mcp-harness";
+    }
+}
+
+function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
+    const stackArgs = stackFlag ? ["--stack", stackFlag] : [];
+    const text = io.pulumi?.(["config", "--json", ...stackArgs]);
+    if (text === undefined) {
+        throw new OperatorError("npm run doctor reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.");
+    }
+    let entries: Record<string, ConfigEntry>;
+    try {
+        entries = JSON.parse(text || "{}") as Record<string, ConfigEntry>;
+    } catch {
+        throw new OperatorError("Could not read the stack's configuration from `pulumi config --json`.");
+    }
+    const stack = stackFlag ?? (io.pulumi?.(["stack", "--show-name"]) ?? "").trim();
+    if (!stack) {
+        throw new OperatorError("No stack is selected: run pulumi stack select <name>, or pass --stack <name>.");
+    }
+    return { project: projectName(), stack, entries };
+}
+
+/** The settings the program would deploy with; secret values are never read, only their presence. */
+function settingsOf(c: StackConfig, env: Record<string, string | undefined>): Settings {
+    const entry = (key: string) => c.entries[`${c.project}:${key}`];
+    const raw = {
+        get: (key: string) => {
+            const e = entry(key);
+            return e === undefined ? undefined : (e.value ?? (e.secret ? "[secret]" : undefined));
+        },
+        isSecret: (key: string) => entry(key)?.secret === true,
+        keys: () =>
+            Object.keys(c.entries)
+                .filter((k) => k.startsWith(`${c.project}:`))
+                .map((k) => k.slice(c.project.length + 1)),
+    };
+    return loadSettings(raw, { project: c.project, stack: c.stack, region: c.entries["aws:region"]?.value ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
+}
+
+function accountList(c: StackConfig, key: string): string[] | undefined {
+    const v = c.entries[key]?.value;
+    if (!v) {
+        return undefined;
+    }
+    try {
+        const parsed: unknown = JSON.parse(v);
+        return Array.isArray(parsed) ? parsed.map(String) : [String(parsed)];
+    } catch {
+        return v.split(",").map((s) => s.trim());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+interface Context {
+    settings: Settings;
+    config: StackConfig;
+    aws: AwsContext;
+    /** SDK client settings: the stack's region and aws:profile. */
+    sdk: { region: string; profile?: string; maxAttempts: number };
+    signal?: AbortSignal;
+    account?: string;
+}
+
+function describeDenied(e: unknown, permission: string): string {
+    return `AWS refused ${deniedAction(e) ?? permission} (${awsErrorName(e)})`;
+}
+
+async function checkCredentials(ctx: Context): Promise<CheckResult> {
+    let account: string | undefined;
+    let arn: string | undefined;
+    try {
+        const doc = await queryCall(ctx.aws, "sts", "GetCallerIdentity");
+        account = xmlText(doc, "GetCallerIdentityResult/Account");
+        arn = xmlText(doc, "GetCallerIdentityResult/Arn");
+    } catch (e) {
+        const name = awsErrorName(e);
+        if (name === "CredentialsProviderError") {
+            fail("no AWS credentials found", "aws sso login, or set AWS_PROFILE (or pulumi config set aws:profile <profile>)");
+        }
+        if (/Expired/.test(name) || name === "RequestExpired") {
+            fail(`the AWS credentials have expired (${name})`, "aws sso login, or renew the credentials in your environment");
+        }
+        if (["InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "AccessDenied"].includes(name)) {
+            fail(`AWS does not accept these credentials (${name}: ${(e as Error).message})`, "check AWS_PROFILE or AWS_ACCESS_KEY_ID, or aws sso login");
+        }
+        throw e;
+    }
+    if (!account) {
+        fail("STS answered without an account id");
+    }
+    const allowed = accountList(ctx.config, "aws:allowedAccountIds");
+    const forbidden = accountList(ctx.config, "aws:forbiddenAccountIds");
+    if ((allowed && !allowed.includes(account!)) || forbidden?.includes(account!)) {
+        fail(
+            `account ${account} is not one the stack allows (aws:${allowed ? "allowedAccountIds" : "forbiddenAccountIds"})`,
+            "use credentials for the stack's account (AWS_PROFILE, or pulumi config set aws:profile <profile>)",
+        );
+    }
+    ctx.account = account;
+    return ok(`account ${account} as ${arn}`);
+}
+
+async function checkAgentCore(ctx: Context): Promise<CheckResult> {
+    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
+    const client = new control.BedrockAgentCoreControlClient(ctx.sdk);
+    const region = ctx.settings.region;
+    try {
+        await client.send(new control.ListHarnessesCommand({ maxResults: 1 }), { abortSignal: ctx.signal });
+    } catch (e) {
+        if (isAccessDenied(e)) {
+            fail(
+                `${describeDenied(e, "bedrock-agentcore:ListHarnesses")} in ${region}`,
+                "ask for AgentCore Harness preview access for this account, and permission for bedrock-agentcore:* (the deploy creates harnesses)",
+            );
+        }
+        const code = (e as { code?: string }).code;
+        if (["UnknownOperationException", "UnrecognizedClientException"].includes(awsErrorName(e)) || code === "ENOTFOUND") {
+            fail(`AgentCore Harness does not answer in ${region} (${awsErrorName(e)})`, "deploy to a region that offers it: pulumi config set aws:region us-east-1");
+        }
+        throw e;
+    }
+    return ok(`AgentCore Harness answers in ${region}`);
+}
+
+interface Availability {
+    agreementAvailability?: { status?: string; errorMessage?: string };
+    authorizationStatus?: string;
+    entitlementAvailability?: string;
+    regionAvailability?: string;
+}
+
+async function checkModel(ctx: Context): Promise<CheckResult> {
+    const { modelId } = ctx.settings.model;
+    const region = ctx.settings.region;
+    const setModel = "pulumi config set modelId <model or inference profile id>";
+    let foundationModel = modelId;
+    let kind = "model";
+    const get = async <T>(p: string, permission: string): Promise<T | undefined> => {
+        try {
+            return await restGet<T>(ctx.aws, "bedrock", p);
+        } catch (e) {
+            if (isNotFound(e)) {
+                return undefined;
+            }
+            if (isAccessDenied(e)) {
+                fail(describeDenied(e, permission), `grant your AWS identity ${permission}, or check the model id (${setModel})`);
+            }
+            throw e;
+        }
+    };
+    // System inference profiles (us.*, eu.*, apac.*, global.*) and profile ARNs name their models.
+    if (/^(us|eu|apac|us-gov|global|jp|au|ca)\./.test(modelId) || modelId.includes(":inference-profile/") || modelId.includes("application-inference-profile")) {
+        const profile = await get<{ models?: { modelArn?: string }[]; status?: string }>(
+            `/inference-profiles/${encodeURIComponent(modelId)}`,
+            "bedrock:GetInferenceProfile",
+        );
+        if (!profile) {
+            fail(`${modelId} is not an inference profile in ${region}`, setModel);
+        }
+        const arns = (profile!.models ?? []).map((m) => m.modelArn ?? "");
+        const local = arns.find((a) => a.includes(`:${region}::`)) ?? arns[0];
+        foundationModel = local?.split("/").pop() ?? modelId;
+        kind = "inference profile";
+    } else if (!(await get(`/foundation-models/${encodeURIComponent(modelId)}`, "bedrock:GetFoundationModel"))) {
+        fail(`${modelId} is not a Bedrock model in ${region}`, setModel);
+    }
+    const a = await get<Availability>(`/foundation-model-availability/${encodeURIComponent(foundationModel)}`, "bedrock:GetFoundationModelAvailability");
+    if (!a) {
+        fail(`Bedrock knows no model ${foundationModel} in ${region}`, setModel);
+    }
+    const console = `the Bedrock console in ${region}, Model access`;
+    if (a!.regionAvailability === "NOT_AVAILABLE") {
+        fail(`${foundationModel} is not offered in ${region}`, `choose a model offered there (${setModel}), or another region`);
+    }
+    if (a!.authorizationStatus === "NOT_AUTHORIZED") {
+        fail(`your AWS identity is not authorized to use ${foundationModel}`, "allow bedrock:InvokeModel for it, and check no SCP denies the model");
+    }
+    if (a!.entitlementAvailability === "NOT_AVAILABLE") {
+        fail(`model access to ${foundationModel} is not granted in this account`, `request access in ${console}`);
+    }
+    if (a!.agreementAvailability?.status && a!.agreementAvailability.status !== "AVAILABLE") {
+        fail(
+            `the model's agreement is ${a!.agreementAvailability.status}${a!.agreementAvailability.errorMessage ? ` (${a!.agreementAvailability.errorMessage})` : ""}`,
+            `accept the model's offer in ${console}`,
+        );
+    }
+    if (foundationModel.startsWith("anthropic.")) {
+        try {
+            await restGet(ctx.aws, "bedrock", "/use-case-for-model-access");
+        } catch (e) {
+            if (isNotFound(e)) {
+                fail("Anthropic models need the use-case form, and this account has not submitted it", `submit it once in ${console}`);
+            }
+            throw e;
+        }
+    }
+    return ok(`${modelId} (${kind}${kind === "model" ? "" : ` for ${foundationModel}`}): access granted in ${region}`);
+}
+
+async function checkNetwork(ctx: Context): Promise<CheckResult> {
+    const region = ctx.settings.region;
+    const q = async (action: string, params: Record<string, string>) => {
+        try {
+            return await queryCall(ctx.aws, "ec2", action, params, region);
+        } catch (e) {
+            if (isAccessDenied(e)) {
+                fail(describeDenied(e, `ec2:${action}`), `grant your AWS identity ec2:${action} (the deploy uses the default VPC)`);
+            }
+            throw e;
+        }
+    };
+    const vpcs = xmlList(await q("DescribeVpcs", { "Filter.1.Name": "is-default", "Filter.1.Value.1": "true" }), "vpcSet");
+    const vpcId = xmlText(vpcs[0], "vpcId");
+    if (!vpcId) {
+        fail(`no default VPC in ${region}; ECS Express Mode places the service there`, `aws ec2 create-default-vpc --region ${region}`);
+    }
+    const subnets = xmlList(await q("DescribeSubnets", { "Filter.1.Name": "vpc-id", "Filter.1.Value.1": vpcId! }), "subnetSet");
+    const zones = new Set(subnets.map((s) => xmlText(s, "availabilityZone")).filter(Boolean));
+    if (zones.size < 2) {
+        fail(
+            `the default VPC ${vpcId} has subnets in ${zones.size} availability zone${zones.size === 1 ? "" : "s"}; the load balancer needs two`,
+            `aws ec2 create-default-subnet --region ${region} --availability-zone <zone>`,
+        );
+    }
+    return ok(`default VPC ${vpcId} with ${subnets.length} subnets in ${zones.size} availability zones`);
+}
+
+interface Platform {
+    os?: string;
+    architecture?: string;
+}
+
+/** The platforms an ECR image is built for: from its index, or from its config blob. */
+async function ecrPlatforms(ctx: Context, image: { account: string; region: string }, repository: string, ref: { imageTag?: string; imageDigest?: string }): Promise<Platform[]> {
+    const answer = await jsonCall<{ images?: { imageManifest?: string }[]; failures?: { failureCode?: string; failureReason?: string }[] }>(
+        ctx.aws,
+        "ecr",
+        "BatchGetImage",
+        { registryId: image.account, repositoryName: repository, imageIds: [ref], acceptedMediaTypes: MANIFEST_TYPES },
+        image.region,
+    );
+    const manifestText = answer.images?.[0]?.imageManifest;
+    if (!manifestText) {
+        const f = answer.failures?.[0];
+        throw new AwsServiceError(f?.failureCode ?? "ImageNotFound", f?.failureReason ?? "no such image", 400);
+    }
+    const manifest = JSON.parse(manifestText) as { manifests?: { platform?: Platform }[]; config?: { digest?: string } };
+    if (manifest.manifests) {
+        return manifest.manifests.map((m) => m.platform ?? {}).filter((p) => p.architecture && p.architecture !== "unknown");
+    }
+    const digest = manifest.config?.digest;
+    if (!digest) {
+        return [];
+    }
+    const layer = await jsonCall<{ downloadUrl?: string }>(ctx.aws, "ecr", "GetDownloadUrlForLayer", { registryId: image.account, repositoryName: repository, layerDigest: digest }, image.region);
+    const blob = await httpRequest(new URL(layer.downloadUrl!), { method: "GET", signal: ctx.signal });
+    const config = JSON.parse(blob.body) as Platform;
+    return [{ os: config.os, architecture: config.architecture }];
+}
+
+async function checkImage(ctx: Context): Promise<CheckResult> {
+    const s = ctx.settings;
+    const uri = s.imageUri;
+    const needed = s.topology === "gateway" ? "arm64" : "amd64";
+    const runs = s.topology === "gateway" ? "AgentCore Runtime runs linux/arm64" : "Fargate runs linux/amd64";
+    const ecr = parseEcrImage(uri);
+    if (!ecr) {
+        return { name: "", status: "skip", detail: `${uri} is outside Amazon ECR: its architecture is not checked (${runs})` };
+    }
+    const rest = uri.slice(uri.indexOf("/") + 1);
+    const at = rest.indexOf("@");
+    const colon = rest.lastIndexOf(":");
+    const repository = at >= 0 ? rest.slice(0, at) : colon >= 0 ? rest.slice(0, colon) : rest;
+    const ref = at >= 0 ? { imageDigest: rest.slice(at + 1) } : { imageTag: colon >= 0 ? rest.slice(colon + 1) : "latest" };
+    let platforms: Platform[];
+    try {
+        platforms = await ecrPlatforms(ctx, ecr, repository, ref);
+    } catch (e) {
+        if (isAccessDenied(e) && ecr.account === MARKETPLACE_REGISTRY) {
+            fail(
+                `ECR refused the default image: this account is not subscribed to the Zscaler MCP Server in AWS Marketplace (${awsErrorName(e)})`,
+                "subscribe to it in AWS Marketplace, or copy the image into your own ECR and pulumi config set imageUri <uri>",
+            );
+        }
+        if (isAccessDenied(e)) {
+            fail(`${describeDenied(e, "ecr:BatchGetImage")} on ${ecr.account}/${repository}`, "grant ecr:BatchGetImage on the repository, or use an image you can pull");
+        }
+        if (/NotFound/.test(awsErrorName(e)) || awsErrorName(e) === "ImageTagDoesNotMatchDigest") {
+            fail(`${uri} does not exist in ECR (${awsErrorName(e)})`, "push the image, or pulumi config set imageUri <uri>");
+        }
+        throw e;
+    }
+    const archs = [...new Set(platforms.filter((p) => !p.os || p.os === "linux").map((p) => p.architecture!))];
+    if (archs.length > 0 && !archs.includes(needed)) {
+        fail(
+            `${uri} is built for ${archs.map((a) => `linux/${a}`).join(", ")}; ${runs}`,
+            `build it for linux/${needed} (docker buildx build --platform linux/amd64,linux/arm64 ...), push it, then pulumi config set imageUri <uri>`,
+        );
+    }
+    const where = s.topology === "gateway" ? ` in ECR in ${s.region}` : "";
+    return ok(`${uri}${where}: linux/${needed}${archs.length > 1 ? ` (of ${archs.join(", ")})` : ""}`);
+}
+
+function ownedBy(tags: Record<string, string> | undefined, ctx: Context): boolean {
+    return tags?.["pulumi-project"] === ctx.settings.project && tags?.["pulumi-stack"] === ctx.settings.stack;
+}
+
+async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
+    const s = ctx.settings;
+    const prefix = s.names.cognitoDomainPrefix ?? `${s.names.cognitoDomainBase}-${ctx.account}`;
+    const fix = "pulumi config set cognitoDomainPrefix <unique prefix>";
+    const answer = await jsonCall<{ DomainDescription?: { UserPoolId?: string; AWSAccountId?: string } }>(ctx.aws, "cognito", "DescribeUserPoolDomain", { Domain: prefix }).catch((e) => {
+        if (isAccessDenied(e)) {
+            fail(describeDenied(e, "cognito-idp:DescribeUserPoolDomain"), "grant your AWS identity cognito-idp:DescribeUserPoolDomain");
+        }
+        throw e;
+    });
+    const taken = answer.DomainDescription;
+    if (!taken?.UserPoolId) {
+        return ok(`domain prefix ${prefix} is free in ${s.region}`);
+    }
+    if (taken.AWSAccountId && taken.AWSAccountId !== ctx.account) {
+        fail(`domain prefix ${prefix} is taken by another AWS account in ${s.region}`, fix);
+    }
+    const tags = await jsonCall<{ Tags?: Record<string, string> }>(ctx.aws, "cognito", "ListTagsForResource", {
+        ResourceArn: `arn:aws:cognito-idp:${s.region}:${ctx.account}:userpool/${taken.UserPoolId}`,
+    });
+    if (!ownedBy(tags.Tags, ctx)) {
+        fail(`domain prefix ${prefix} belongs to user pool ${taken.UserPoolId} in this account, not to this stack`, fix);
+    }
+    return ok(`domain prefix ${prefix} is already this stack's (user pool ${taken.UserPoolId})`);
+}
+
+async function checkSecret(ctx: Context): Promise<CheckResult> {
+    const name = ctx.settings.secrets.externalSecretName!;
+    try {
+        const d = await jsonCall<{ Name?: string; DeletedDate?: number }>(ctx.aws, "secretsmanager", "DescribeSecret", { SecretId: name });
+        if (d.DeletedDate) {
+            fail(`the secret ${name} is scheduled for deletion`, `aws secretsmanager restore-secret --secret-id ${name}`);
+        }
+        return ok(`the secret ${d.Name ?? name} exists (its value is not read)`);
+    } catch (e) {
+        if (e instanceof CheckFailure) {
+            throw e;
+        }
+        if (isNotFound(e)) {
+            fail(`no secret ${name} in ${ctx.settings.region}`, "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set zscalerSecretName <name or ARN>");
+        }
+        if (isAccessDenied(e)) {
+            fail(describeDenied(e, "secretsmanager:DescribeSecret"), "grant your AWS identity secretsmanager:DescribeSecret on the secret");
+        }
+        throw e;
+    }
+}
+
+interface NameProbe {
+    what: string;
+    name: string;
+    /** How to choose another name. */
+    fix: string;
+    /** The tags of the resource of that name, `null` when there is none. */
+    find: () => Promise<Record<string, string> | null>;
+}
+
+async function checkNames(ctx: Context): Promise<CheckResult> {
+    const s = ctx.settings;
+    const region = s.region;
+    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
+    const agentcore = new control.BedrockAgentCoreControlClient(ctx.sdk);
+    const opts = { abortSignal: ctx.signal };
+    const agentcoreTags = async (arn: string) => (await agentcore.send(new control.ListTagsForResourceCommand({ resourceArn: arn }), opts)).tags ?? {};
+    const arnPrefix = `arn:aws:bedrock-agentcore:${region}:${ctx.account}`;
+    const probes: NameProbe[] = [
+        {
+            what: "harness",
+            name: s.names.harness,
+            fix: "pulumi config set harnessName <name>",
+            find: async () => {
+                for (let token: string | undefined, first = true; first || token; first = false) {
+                    const page = await agentcore.send(new control.ListHarnessesCommand({ nextToken: token }), opts);
+                    const hit = page.harnesses?.find((h) => h.harnessName === s.names.harness);
+                    if (hit) {
+                        return agentcoreTags(hit.arn!);
+                    }
+                    token = page.nextToken;
+                }
+                return null;
+            },
+        },
+    ];
+    const credentialProvider = (what: string, name: string, key: string, get: () => Promise<{ credentialProviderArn?: string }>): NameProbe => ({
+        what,
+        name,
+        fix: `pulumi config set ${key} <name>`,
+        find: async () => {
+            try {
+                return agentcoreTags((await get()).credentialProviderArn!);
+            } catch (e) {
+                if (isNotFound(e)) {
+                    return null;
+                }
+                throw e;
+            }
+        },
+    });
+    if (s.topology === "ecs") {
+        probes.push(
+            credentialProvider("API-key credential provider", s.names.apiKeyProvider, "apiKeyProviderName", () =>
+                agentcore.send(new control.GetApiKeyCredentialProviderCommand({ name: s.names.apiKeyProvider }), opts),
+            ),
+        );
+        if (s.mcpUrl === undefined) {
+            probes.push(...(await ecsProbes(ctx)));
+        }
+    } else {
+        probes.push(
+            credentialProvider("OAuth2 credential provider", s.names.oauthProvider, "oauthProviderName", () =>
+                agentcore.send(new control.GetOauth2CredentialProviderCommand({ name: s.names.oauthProvider }), opts),
+            ),
+            {
+                what: "runtime",
+                name: s.names.runtime,
+                fix: "pulumi config set runtimeName <name>",
+                find: async () => {
+                    const list = await agentcore.send(new control.ListAgentRuntimesCommand({}), opts);
+                    const hit = list.agentRuntimes?.find((r) => r.agentRuntimeName === s.names.runtime);
+                    return hit ? agentcoreTags(hit.agentRuntimeArn!) : null;
+                },
+            },
+            {
+                what: "gateway",
+                name: s.names.gateway,
+                fix: "pulumi config set gatewayName <name>",
+                find: async () => {
+                    const list = await agentcore.send(new control.ListGatewaysCommand({}), opts);
+                    const hit = list.items?.find((g) => g.name === s.names.gateway);
+                    return hit ? agentcoreTags(`${arnPrefix}:gateway/${hit.gatewayId}`) : null;
+                },
+            },
+        );
+    }
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    const own: string[] = [];
+    for (const p of probes) {
+        let tags: Record<string, string> | null;
+        try {
+            tags = await p.find();
+        } catch (e) {
+            if (e instanceof CheckFailure) {
+                problems.push(e.detail);
+                if (e.fix) {
+                    fixes.push(e.fix);
+                }
+                continue;
+            }
+            if (isAccessDenied(e)) {
+                problems.push(`could not look up the ${p.what} ${p.name}: ${describeDenied(e, "a read permission")}`);
+                fixes.push("grant your AWS identity read access to it");
+                continue;
+            }
+            throw e;
+        }
+        if (tags === null) {
+            continue;
+        }
+        if (ownedBy(tags, ctx)) {
+            own.push(p.what);
+        } else {
+            problems.push(`the ${p.what} ${p.name} already exists and is not this stack's`);
+            fixes.push(`${p.fix}, or delete it`);
+        }
+    }
+    if (problems.length > 0) {
+        fail(problems.join("; "), [...new Set(fixes)].join("; "));
+    }
+    const names = probes.map((p) => p.what).join(", ");
+    return ok(`${probes.length - own.length} of ${probes.length} names free (${names})${own.length ? `; ${own.join(", ")} already this stack's` : ""}`);
+}
+
+async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
+    const s = ctx.settings;
+    const ecs = await import("@aws-sdk/client-ecs");
+    const logs = await import("@aws-sdk/client-cloudwatch-logs");
+    const ecsClient = new ecs.ECSClient(ctx.sdk);
+    const logsClient = new logs.CloudWatchLogsClient(ctx.sdk);
+    const opts = { abortSignal: ctx.signal };
+    const cluster = s.ecs.existingClusterName ?? s.names.cluster;
+    const ecsTags = (list?: { key?: string; value?: string }[]) => Object.fromEntries((list ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
+    const probes: NameProbe[] = [];
+    if (s.ecs.existingClusterName) {
+        probes.push({
+            what: "existing cluster",
+            name: cluster,
+            fix: "",
+            find: async () => {
+                const d = await ecsClient.send(new ecs.DescribeClustersCommand({ clusters: [cluster] }), opts);
+                if (d.clusters?.[0]?.status !== "ACTIVE") {
+                    fail(`the ECS cluster ${cluster} named in ecsClusterName does not exist in ${s.region}`, "create it, or pulumi config rm ecsClusterName");
+                }
+                return null;
+            },
+        });
+    } else {
+        probes.push({
+            what: "ECS cluster",
+            name: cluster,
+            fix: "pulumi config set ecsClusterName <existing cluster> to use it",
+            find: async () => {
+                const d = await ecsClient.send(new ecs.DescribeClustersCommand({ clusters: [cluster], include: ["TAGS"] }), opts);
+                const c = d.clusters?.find((x) => x.status === "ACTIVE");
+                return c ? ecsTags(c.tags) : null;
+            },
+        });
+    }
+    probes.push(
+        {
+            what: "ECS service",
+            name: s.names.service,
+            fix: "pulumi config set ecsServiceName <name>",
+            find: async () => {
+                try {
+                    const d = await ecsClient.send(new ecs.DescribeServicesCommand({ cluster, services: [s.names.service], include: ["TAGS"] }), opts);
+                    const svc = d.services?.find((x) => x.status === "ACTIVE" || x.status === "DRAINING");
+                    if (svc?.status === "DRAINING") {
+                        fail(`the ECS service ${s.names.service} is still draining from an earlier delete`, "wait 1-3 minutes, or pulumi config set ecsServiceName <name>");
+                    }
+                    return svc ? ecsTags(svc.tags) : null;
+                } catch (e) {
+                    if (awsErrorName(e) === "ClusterNotFoundException") {
+                        return null;
+                    }
+                    throw e;
+                }
+            },
+        },
+        {
+            what: "log group",
+            name: s.names.logGroup,
+            fix: `aws logs delete-log-group --log-group-name ${s.names.logGroup} if nothing needs it`,
+            find: async () => {
+                const d = await logsClient.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: s.names.logGroup }), opts);
+                const g = d.logGroups?.find((x) => x.logGroupName === s.names.logGroup);
+                if (!g) {
+                    return null;
+                }
+                const arn = (g.arn ?? "").replace(/:\*$/, "");
+                return (await logsClient.send(new logs.ListTagsForResourceCommand({ resourceArn: arn }), opts)).tags ?? {};
+            },
+        },
+    );
+    return probes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running and printing
+
+interface PlannedCheck {
+    name: string;
+    run: () => Promise<CheckResult>;
+}
+
+async function settle(check: PlannedCheck): Promise<CheckResult> {
+    try {
+        const r = await check.run();
+        return { ...r, name: check.name };
+    } catch (e) {
+        if (e instanceof CheckFailure) {
+            return { name: check.name, status: "fail", detail: e.detail, fix: e.fix };
+        }
+        if ((e as Error).name === "AbortError") {
+            throw e;
+        }
+        return { name: check.name, status: "fail", detail: `${awsErrorName(e)}: ${(e as Error).message}` };
+    }
+}
+
+function plan(ctx: Context): PlannedCheck[] {
+    const s = ctx.settings;
+    const deploysServer = s.topology === "gateway" || s.mcpUrl === undefined;
+    const checks: PlannedCheck[] = [
+        { name: "agentcore", run: () => checkAgentCore(ctx) },
+        { name: "model", run: () => checkModel(ctx) },
+    ];
+    if (s.topology === "ecs" && deploysServer) {
+        checks.push({ name: "network", run: () => checkNetwork(ctx) });
+    }
+    if (deploysServer) {
+        checks.push({ name: "image", run: () => checkImage(ctx) });
+    }
+    if (s.topology === "gateway") {
+        checks.push({ name: "cognito domain", run: () => checkCognitoDomain(ctx) });
+    }
+    if (deploysServer && s.secrets.mode === "external") {
+        checks.push({ name: "secret", run: () => checkSecret(ctx) });
+    }
+    checks.push({ name: "names", run: () => checkNames(ctx) });
+    return checks;
+}
+
+function line(io: Io, r: CheckResult, width: number): string {
+    const mark = r.status === "ok" ? paint(io, "green", "ok  ") : r.status === "fail" ? paint(io, "red", "FAIL") : paint(io, "yellow", "skip");
+    return `${mark}  ${r.name.padEnd(width)}  ${r.detail}${r.fix ? `. Fix: ${r.fix}` : ""}\n`;
+}
+
+export async function runDoctor(argv: string[], io: Io): Promise<number> {
+    const args = parseCommand(DOCTOR_SPEC, argv);
+    if (args === "help") {
+        io.stdout.write(usage(DOCTOR_SPEC));
+        return EXIT.ok;
+    }
+    const json = args.values.json === true;
+    const config = readStackConfig(io, stringOption(args, "stack"));
+    const results: CheckResult[] = [];
+    const width = "cognito domain".length;
+    const emit = (r: CheckResult) => {
+        results.push(r);
+        if (!json) {
+            io.stdout.write(line(io, r, width));
+        }
+    };
+    let settings: Settings | undefined;
+    try {
+        settings = settingsOf(config, io.env);
+    } catch (e) {
+        if (!(e instanceof SettingsError)) {
+            throw e;
+        }
+        if (!json) {
+            io.stdout.write(`Stack ${config.stack}\n`);
+        }
+        emit({ name: "configuration", status: "fail", detail: e.problems.join(" "), fix: "correct the keys named above with pulumi config set" });
+    }
+    if (settings) {
+        if (!json) {
+            io.stdout.write(`Stack ${config.stack} · topology ${settings.topology} · region ${settings.region}\n`);
+        }
+        emit({ name: "configuration", status: "ok", detail: settings.warnings.length ? `valid, with warnings: ${settings.warnings.join(" ")}` : "valid" });
+        const profile = config.entries["aws:profile"]?.value;
+        const sdk = { region: settings.region, maxAttempts: 2, ...(profile ? { profile } : {}) };
+        const control = await import("@aws-sdk/client-bedrock-agentcore-control");
+        const credentialSource = new control.BedrockAgentCoreControlClient(sdk).config.credentials;
+        const ctx: Context = {
+            settings,
+            config,
+            sdk,
+            signal: io.signal,
+            aws: { region: settings.region, env: io.env, signal: io.signal, credentials: () => credentialSource() as Promise<Credentials> },
+        };
+        const identity = await settle({ name: "credentials", run: () => checkCredentials(ctx) });
+        emit(identity);
+        const planned = plan(ctx);
+        if (identity.status !== "ok") {
+            for (const c of planned) {
+                emit({ name: c.name, status: "skip", detail: "needs working credentials" });
+            }
+        } else {
+            // The checks run side by side and print in a fixed order.
+            const running = planned.map((c) => settle(c));
+            for (const r of running) {
+                emit(await r);
+            }
+        }
+    }
+    const failed = results.filter((r) => r.status === "fail").length;
+    if (json) {
+        io.stdout.write(
+            JSON.stringify({ stack: config.stack, topology: settings?.topology, region: settings?.region, ok: failed === 0, checks: results }, null, 2) + "\n",
+        );
+    } else {
+        io.stdout.write(
+            failed === 0
+                ? paint(io, "green", `All ${results.filter((r) => r.status === "ok").length} checks passed.`) + "\n"
+                : paint(io, "red", `${failed} of ${results.length} checks failed.`) + "\n",
+        );
+    }
+    return failed === 0 ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,279 @@
+import { expect } from "chai";
+import { main } from "../../scripts/cli";
+import { MARKETPLACE_REGISTRY } from "../fakeaws/server";
+import { useFakeAws } from "../support/fakeAwsHooks";
+import { captureIo, createHarness } from "./support";
+
+const PROJECT = "zscaler-mcp-harness";
+const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock`;
+
+type Entry = { value?: string; secret?: boolean };
+
+/** What `pulumi config --json` prints for a stack: the sample ECS configuration, with changes. */
+function stackConfig(over: Record<string, Entry | undefined> = {}): Record<string, Entry> {
+    const base: Record<string, Entry | undefined> = {
+        "aws:region": { value: "us-east-1", secret: false },
+        [`${PROJECT}:zscalerClientId`]: { value: "client-id", secret: false },
+        // Without --show-secrets the CLI prints no value for a secret.
+        [`${PROJECT}:zscalerClientSecret`]: { secret: true },
+        [`${PROJECT}:zscalerCustomerId`]: { value: "42", secret: false },
+        [`${PROJECT}:zscalerVanityDomain`]: { value: "acme", secret: false },
+        ...over,
+    };
+    return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, Entry>;
+}
+
+const key = (k: string) => `${PROJECT}:${k}`;
+
+function doctorIo(entries: Record<string, Entry> = stackConfig(), stack = "dev") {
+    const pulumiCalls: string[][] = [];
+    const io = captureIo({
+        pulumi: (args) => {
+            pulumiCalls.push(args);
+            if (args[0] === "config") {
+                return JSON.stringify(entries);
+            }
+            return args[0] === "stack" ? `${stack}\n` : undefined;
+        },
+    });
+    return Object.assign(io, { pulumiCalls });
+}
+
+interface Report {
+    ok: boolean;
+    checks: { name: string; status: string; detail: string; fix?: string }[];
+}
+
+async function doctor(entries?: Record<string, Entry>, args: string[] = []): Promise<{ code: number; report: Report; text: string }> {
+    const io = doctorIo(entries);
+    const code = await main(["doctor", "--json", ...args], io);
+    return { code, report: JSON.parse(io.out.join("")) as Report, text: io.err.join("") };
+}
+
+function check(report: Report, name: string) {
+    const c = report.checks.find((x) => x.name === name);
+    expect(c, `check ${name}`).to.not.equal(undefined);
+    return c!;
+}
+
+describe("npm run doctor", () => {
+    const ctx = useFakeAws();
+
+    it("passes every check of an ECS stack in a ready account, one line each", async () => {
+        const io = doctorIo();
+        expect(await main(["doctor"], io)).to.equal(0);
+        const lines = io.out.join("").trimEnd().split("\n");
+        expect(lines[0]).to.equal("Stack dev · topology ecs · region us-east-1");
+        expect(lines.slice(1, -1).map((l) => l.split(/\s{2,}/).slice(0, 2))).to.deep.equal([
+            ["ok", "configuration"],
+            ["ok", "credentials"],
+            ["ok", "agentcore"],
+            ["ok", "model"],
+            ["ok", "network"],
+            ["ok", "image"],
+            ["ok", "names"],
+        ]);
+        expect(lines[lines.length - 1]).to.equal("All 7 checks passed.");
+        expect(io.pulumiCalls).to.deep.equal([["config", "--json"], ["stack", "--show-name"]]);
+        // Only reads, each validated against AWS's model by the endpoint.
+        expect(ctx.fake.calls.map((c) => c.op).sort()).to.deep.equal(
+            [
+                "BatchGetImage",
+                "DescribeClusters",
+                "DescribeLogGroups",
+                "DescribeServices",
+                "DescribeSubnets",
+                "DescribeVpcs",
+                "GetApiKeyCredentialProvider",
+                "GetCallerIdentity",
+                "GetFoundationModelAvailability",
+                "GetInferenceProfile",
+                "GetUseCaseForModelAccess",
+                "ListHarnesses",
+                "ListHarnesses",
+            ].sort(),
+        );
+        expect(ctx.fake.calls.filter((c) => c.error)).to.deep.equal(
+            ctx.fake.calls.filter((c) => c.op === "GetApiKeyCredentialProvider"),
+            "only the free name's lookup answers not found",
+        );
+        expect(ctx.fake.calls.every((c) => c.accessKeyId === "AKIAFAKEFAKEFAKEFAKE")).to.equal(true);
+    });
+
+    it("passes every check of a gateway stack, including a free Cognito domain prefix", async () => {
+        const { code, report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" } }));
+        expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([
+            ["configuration", "ok"],
+            ["credentials", "ok"],
+            ["agentcore", "ok"],
+            ["model", "ok"],
+            ["image", "ok"],
+            ["cognito domain", "ok"],
+            ["names", "ok"],
+        ]);
+        expect(code).to.equal(0);
+        expect(check(report, "cognito domain").detail).to.equal("domain prefix zscaler-mcp-dev-123456789012 is free in us-east-1");
+        expect(check(report, "image").detail).to.equal(`${DEFAULT_IMAGE} in ECR in us-east-1: linux/arm64 (of amd64, arm64)`);
+        expect(ctx.fake.callsTo("DescribeUserPoolDomain")[0].input).to.deep.equal({ Domain: "zscaler-mcp-dev-123456789012" });
+    });
+
+    describe("each check fails with what is wrong and the fix", () => {
+        it("configuration: the program's own validation, before any AWS call", async () => {
+            const { code, report } = await doctor(stackConfig({ [key("zscalerClientSecret")]: { value: "plain", secret: false } }));
+            expect(code).to.equal(1);
+            expect(report.checks).to.have.length(1);
+            expect(check(report, "configuration")).to.deep.include({ status: "fail" });
+            expect(check(report, "configuration").detail).to.contain("zscalerClientSecret: stored as plaintext");
+            expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
+        it("credentials: AWS no longer accepts them, and the other checks are skipped", async () => {
+            ctx.fake.revokedKeys.set("AKIAFAKEFAKEFAKEFAKE", "ExpiredToken");
+            const { code, report } = await doctor();
+            expect(code).to.equal(1);
+            expect(check(report, "credentials")).to.deep.include({
+                status: "fail",
+                detail: "the AWS credentials have expired (ExpiredToken)",
+                fix: "aws sso login, or renew the credentials in your environment",
+            });
+            expect(report.checks.slice(2).every((c) => c.status === "skip")).to.equal(true);
+        });
+
+        it("credentials: an account the stack does not allow", async () => {
+            const { report } = await doctor(stackConfig({ "aws:allowedAccountIds": { value: '["999999999999"]' } }));
+            expect(check(report, "credentials").detail).to.equal("account 123456789012 is not one the stack allows (aws:allowedAccountIds)");
+        });
+
+        it("agentcore: the region refuses the Harness control calls", async () => {
+            ctx.fake.denyNext("ListHarnesses", "User: arn:aws:iam::123456789012:user/local-tester is not authorized to perform: bedrock-agentcore:ListHarnesses");
+            const { report } = await doctor();
+            expect(check(report, "agentcore")).to.deep.include({
+                status: "fail",
+                detail: "AWS refused bedrock-agentcore:ListHarnesses (AccessDeniedException) in us-east-1",
+            });
+            expect(check(report, "agentcore").fix).to.contain("AgentCore Harness preview access");
+        });
+
+        it("model: access not granted, the Anthropic use-case form missing, an unknown id", async () => {
+            const model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+            ctx.fake.models.get(model)!.entitlementAvailability = "NOT_AVAILABLE";
+            let { report } = await doctor();
+            expect(check(report, "model")).to.deep.include({ status: "fail", detail: `model access to ${model} is not granted in this account` });
+            expect(check(report, "model").fix).to.equal("request access in the Bedrock console in us-east-1, Model access");
+
+            ctx.fake.models.get(model)!.entitlementAvailability = "AVAILABLE";
+            ctx.fake.useCaseSubmitted = false;
+            ({ report } = await doctor());
+            expect(check(report, "model").detail).to.equal("Anthropic models need the use-case form, and this account has not submitted it");
+
+            ({ report } = await doctor(stackConfig({ [key("modelId")]: { value: "us.example.nonexistent-v1:0" } })));
+            expect(check(report, "model")).to.deep.include({
+                detail: "us.example.nonexistent-v1:0 is not an inference profile in us-east-1",
+                fix: "pulumi config set modelId <model or inference profile id>",
+            });
+        });
+
+        it("network: no default VPC, or subnets in one availability zone", async () => {
+            const subnets = ctx.fake.subnets.splice(1);
+            let { report } = await doctor();
+            expect(check(report, "network")).to.deep.include({
+                status: "fail",
+                detail: "the default VPC vpc-0a1b2c3d4e5f60718 has subnets in 1 availability zone; the load balancer needs two",
+            });
+            ctx.fake.subnets.push(...subnets);
+            ctx.fake.vpcs[0].isDefault = false;
+            ({ report } = await doctor());
+            expect(check(report, "network")).to.deep.include({
+                detail: "no default VPC in us-east-1; ECS Express Mode places the service there",
+                fix: "aws ec2 create-default-vpc --region us-east-1",
+            });
+            expect(ctx.fake.callsTo("DescribeVpcs").at(-1)!.input).to.deep.equal({ Filters: [{ Name: "is-default", Values: ["true"] }] });
+        });
+
+        it("image: not subscribed to the Marketplace product of the default image", async () => {
+            ctx.fake.deniedRegistries.add(MARKETPLACE_REGISTRY);
+            const { report } = await doctor();
+            expect(check(report, "image").detail).to.contain("not subscribed to the Zscaler MCP Server in AWS Marketplace");
+            expect(check(report, "image").fix).to.contain("subscribe to it in AWS Marketplace");
+        });
+
+        it("image: built for arm64 only, which Fargate does not run (read from the image's config)", async () => {
+            const uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/mcp:arm";
+            ctx.fake.putImage(uri, { platforms: [{ os: "linux", architecture: "arm64" }], single: true });
+            const { report } = await doctor(stackConfig({ [key("imageUri")]: { value: uri } }));
+            expect(check(report, "image")).to.deep.include({ status: "fail", detail: `${uri} is built for linux/arm64; Fargate runs linux/amd64` });
+            expect(ctx.fake.callsTo("GetDownloadUrlForLayer")).to.have.length(1);
+        });
+
+        it("image: for gateway, an amd64-only image in the deploy region, or one that does not exist", async () => {
+            const uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/mcp:amd";
+            ctx.fake.putImage(uri, { platforms: [{ os: "linux", architecture: "amd64" }] });
+            let { report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" }, [key("imageUri")]: { value: uri } }));
+            expect(check(report, "image").detail).to.equal(`${uri} is built for linux/amd64; AgentCore Runtime runs linux/arm64`);
+            ({ report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" }, [key("imageUri")]: { value: `${uri}-missing` } })));
+            expect(check(report, "image")).to.deep.include({ detail: `${uri}-missing does not exist in ECR (ImageNotFound)`, fix: "push the image, or pulumi config set imageUri <uri>" });
+        });
+
+        it("image: for gateway, an image in another region's ECR fails the configuration with the copy commands", async () => {
+            const { report } = await doctor(
+                stackConfig({ "aws:region": { value: "eu-west-1" }, [key("topology")]: { value: "gateway" } }),
+            );
+            expect(check(report, "configuration").detail).to.contain("imageUri: the image is in ECR region us-east-1");
+        });
+
+        it("cognito domain: a prefix another account holds", async () => {
+            ctx.fake.cognitoDomains.set("zscaler-mcp-dev-123456789012", { userPoolId: "us-east-1_Other1234", account: "999999999999" });
+            const { report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" } }));
+            expect(check(report, "cognito domain")).to.deep.include({
+                status: "fail",
+                detail: "domain prefix zscaler-mcp-dev-123456789012 is taken by another AWS account in us-east-1",
+                fix: "pulumi config set cognitoDomainPrefix <unique prefix>",
+            });
+        });
+
+        it("secret: the external secret does not exist, or is scheduled for deletion", async () => {
+            const external = stackConfig({ [key("secretsMode")]: { value: "external" }, [key("zscalerSecretName")]: { value: "zscaler/creds" } });
+            let { report } = await doctor(external);
+            expect(check(report, "secret")).to.deep.include({ status: "fail", detail: "no secret zscaler/creds in us-east-1" });
+            ctx.fake.putSecret("zscaler/creds", { deletedAt: ctx.clock.now() });
+            ({ report } = await doctor(external));
+            expect(check(report, "secret").fix).to.equal("aws secretsmanager restore-secret --secret-id zscaler/creds");
+            ctx.fake.secrets.get("zscaler/creds")!.deletedAt = undefined;
+            ({ report } = await doctor(external));
+            expect(check(report, "secret")).to.deep.include({ status: "ok", detail: "the secret zscaler/creds exists (its value is not read)" });
+        });
+
+        it("names: a harness of the stack's name that the stack does not own; its own one passes", async () => {
+            await createHarness("zscaler_mcp_harness_dev", { tags: { owner: "someone-else" } });
+            let { report } = await doctor();
+            expect(check(report, "names")).to.deep.include({
+                status: "fail",
+                detail: "the harness zscaler_mcp_harness_dev already exists and is not this stack's",
+                fix: "pulumi config set harnessName <name>, or delete it",
+            });
+            ctx.fake.reset();
+            await createHarness("zscaler_mcp_harness_dev", { tags: { "pulumi-project": PROJECT, "pulumi-stack": "dev" } });
+            ctx.fake.clusters.set("zscaler-mcp-dev", { status: "ACTIVE", tags: { "pulumi-project": PROJECT, "pulumi-stack": "dev" } });
+            ({ report } = await doctor());
+            expect(check(report, "names")).to.deep.include({
+                status: "ok",
+                detail: "3 of 5 names free (harness, API-key credential provider, ECS cluster, ECS service, log group); harness, ECS cluster already this stack's",
+            });
+        });
+
+        it("names: an existing cluster named in ecsClusterName must exist", async () => {
+            const { report } = await doctor(stackConfig({ [key("ecsClusterName")]: { value: "shared" } }));
+            expect(check(report, "names").detail).to.equal("the ECS cluster shared named in ecsClusterName does not exist in us-east-1");
+        });
+    });
+
+    it("answers --help with its usage, and refuses an unknown option", async () => {
+        const help = doctorIo();
+        expect(await main(["doctor", "--help"], help)).to.equal(0);
+        expect(help.out.join("")).to.match(/^usage: npm run doctor \[-- options\]\n/);
+        const bad = doctorIo();
+        expect(await main(["doctor", "--jsno"], bad)).to.equal(2);
+        expect(bad.err.join("")).to.match(/^npm run doctor: unknown option --jsno \(did you mean --json\?\)\n\nusage: npm run doctor/);
+        expect(bad.pulumiCalls).to.deep.equal([]);
+    });
+});
