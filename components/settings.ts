@@ -115,7 +115,13 @@ export interface Settings {
         vanityDomain?: string;
         cloud?: string;
     };
-    secrets: { mode: SecretsMode; externalSecretName?: string; recoveryWindowDays: number };
+    secrets: {
+        mode: SecretsMode;
+        externalSecretName?: string;
+        recoveryWindowDays: number;
+        /** Changing it writes the Token Vault entry again (AWS never returns it, so its drift cannot be seen). */
+        tokenVaultRevision?: string;
+    };
     /** A user-supplied MCP URL, normalised; when set the stack deploys no server. */
     mcpUrl?: string;
     imageUri: string;
@@ -365,6 +371,7 @@ export const CONFIG_KEYS = [
     "gatewayName",
     "oauthProviderName",
     "cognitoDomainPrefix",
+    "tokenVaultRevision",
     "retain",
 ] as const;
 
@@ -1065,6 +1072,13 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         }
     }
 
+    const tokenVaultRevision = str("tokenVaultRevision");
+    if (tokenVaultRevision !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(tokenVaultRevision)) {
+        problems.push(
+            `tokenVaultRevision: ${shown(tokenVaultRevision)} must be 1-64 letters, digits, dots, hyphens or underscores. Run: pulumi config set tokenVaultRevision 2`,
+        );
+    }
+
     // Retain on destroy
     const retain = Object.fromEntries(RETAIN_PARTS.map((p) => [p, false])) as Record<RetainPart, boolean>;
     for (const part of list("retain")) {
@@ -1100,7 +1114,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         model: { modelId, maxTokens: modelMaxTokens, temperature },
         harness: { systemPrompt, maxIterations, timeoutSeconds },
         zscaler,
-        secrets: { mode: secretsMode, externalSecretName, recoveryWindowDays },
+        secrets: { mode: secretsMode, externalSecretName, recoveryWindowDays, tokenVaultRevision },
         mcpUrl,
         imageUri,
         ecs: { existingClusterName, cpu, memory, hostValidation, allowedHosts, containerEnv },

@@ -2,11 +2,13 @@
  * Helpers for the AgentCore control-plane providers: the client (SDK loaded inside the call, as
  * serialized dynamic providers need) and tag synchronisation.
  */
+import { checkAccount } from "./awsIdentity";
 import { sdkClientConfig, tagChanges, withRetries } from "./lifecycle";
 
 export async function controlClient(region: string) {
+    await checkAccount(region);
     const sdk = await import("@aws-sdk/client-bedrock-agentcore-control");
-    return { sdk, client: new sdk.BedrockAgentCoreControlClient(sdkClientConfig(region)) };
+    return { sdk, client: new sdk.BedrockAgentCoreControlClient(sdkClientConfig(region, "bedrockagentcore")) };
 }
 
 /** Applies tag changes with TagResource / UntagResource (the Update APIs carry no tags). */

@@ -8,6 +8,7 @@
  * One `pulumi up` ends with a working URL.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { checkAccount } from "./awsIdentity";
 import { projectProvider } from "./projectProvider";
 import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import {
@@ -89,8 +90,9 @@ const DRAIN_TIMEOUT_MS = 5 * 60_000;
 const LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*"];
 
 async function ecsClient(region: string) {
+    await checkAccount(region);
     const sdk = await import("@aws-sdk/client-ecs");
-    return { sdk, client: new sdk.ECSClient(sdkClientConfig(region)) };
+    return { sdk, client: new sdk.ECSClient(sdkClientConfig(region, "ecs")) };
 }
 
 function label(i: { serviceName: string; cluster: string }): string {

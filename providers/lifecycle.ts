@@ -8,6 +8,8 @@
  * imports).
  */
 import * as crypto from "crypto";
+import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { awsCredentials, currentAwsSettings } from "./awsIdentity";
 
 /** Time as the waiting code sees it. Tests install a fake one; nothing in tests sleeps for real. */
 export interface Clock {
@@ -67,14 +69,28 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  * SDK client settings: we retry ourselves (with the clock above), so the SDK makes one attempt,
  * and every request has a timeout that fails it (the SDK only logs a warning unless told to throw).
  */
-export function sdkClientConfig(region: string): {
+export function sdkClientConfig(
+    region: string,
+    service?: string,
+): {
     region: string;
     maxAttempts: number;
     requestHandler: { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: boolean };
+    credentials?: AwsCredentialIdentityProvider;
+    endpoint?: string;
 } {
     const clock = currentClock();
     const timeout = Math.max(1, Math.round(clock.realMs?.(REQUEST_TIMEOUT_MS) ?? REQUEST_TIMEOUT_MS));
-    return { region, maxAttempts: 1, requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true } };
+    const aws = currentAwsSettings();
+    const named = aws.accessKey !== undefined || aws.profile !== undefined || aws.sharedConfigFiles || aws.sharedCredentialsFiles || aws.assumeRoles?.length;
+    return {
+        region,
+        maxAttempts: 1,
+        requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true },
+        // The stack's own identity (aws:profile, aws:assumeRoles, ...); otherwise the SDK's default chain.
+        ...(named ? { credentials: async (o) => (await awsCredentials(region))!(o) } : {}),
+        ...(service && aws.endpoints?.[service] ? { endpoint: aws.endpoints[service] } : {}),
+    };
 }
 
 /** A fresh idempotency token for a Create/Update call (36 characters; AWS wants 33 or more). */
@@ -233,7 +249,8 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
                 throw e;
             }
             const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
-            if (clock.now() + wait > deadline || attempt >= (opts.maxAttempts ?? 40)) {
+            const maxAttempts = opts.maxAttempts ?? (currentAwsSettings().maxRetries !== undefined ? currentAwsSettings().maxRetries! + 1 : 40);
+            if (clock.now() + wait > deadline || attempt >= maxAttempts) {
                 // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
                 // wait for a status, say) still sees throttling as throttling and keeps going.
                 const err = new Error(

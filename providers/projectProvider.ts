@@ -21,24 +21,30 @@ import type * as pulumi from "@pulumi/pulumi";
  * It captures nothing but the two names, so its serialized text stays under 3 KB.
  */
 export function projectProvider<I, O>(file: string, exported: string): pulumi.dynamic.ResourceProvider<I, O> {
-    const load = (): pulumi.dynamic.ResourceProvider<I, O> => {
+    /** A module of providers/, compiled by tsx (whose loader is registered once per process). */
+    const fromProject = (name: string, member: string) => {
         const dir = process.cwd();
         try {
-            // Registers tsx's loader for .ts files in this process (once; later calls are no-ops).
             require(require.resolve("tsx/cjs", { paths: [dir] }));
-            const provider = require(require("path").join(dir, "providers", file))[exported];
-            if (!provider) {
-                throw new Error(`providers/${file}.ts exports no ${exported}`);
+            const value = require(require("path").join(dir, "providers", name))[member];
+            if (!value) {
+                throw new Error(`providers/${name}.ts exports no ${member}`);
             }
-            return provider;
+            return value;
         } catch (e) {
             throw new Error(
-                `The dynamic-provider host could not load providers/${file}.ts from ${dir} (${String((e as Error).message).split("\n")[0]}). ` +
+                `The dynamic-provider host could not load providers/${name}.ts from ${dir} (${String((e as Error).message).split("\n")[0]}). ` +
                     "Run pulumi from the project's directory, after npm ci.",
             );
         }
     };
+    const load = (): pulumi.dynamic.ResourceProvider<I, O> => fromProject(file, exported);
     return {
+        // The engine hands over the stack's configuration: its aws:* settings decide the identity.
+        configure: async (req) => {
+            const settings = fromProject("awsIdentity", "awsSettingsFromConfig")((key: string) => req.config.get(key));
+            fromProject("awsIdentity", "useAwsSettings")(settings);
+        },
         check: async (olds, news) => load().check!(olds, news),
         diff: async (id, olds, news) => load().diff!(id, olds, news),
         create: async (inputs) => load().create(inputs),

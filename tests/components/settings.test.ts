@@ -30,7 +30,7 @@ describe("settings", () => {
         const s = loadSettings(raw(GOOD), { project: "p", stack: "prod-eu", region: undefined });
         expect(s.region).to.equal("us-east-1");
         expect(s.topology).to.equal("ecs");
-        expect(s.secrets).to.deep.equal({ mode: "managed", externalSecretName: undefined, recoveryWindowDays: 7 });
+        expect(s.secrets).to.deep.equal({ mode: "managed", externalSecretName: undefined, recoveryWindowDays: 7, tokenVaultRevision: undefined });
         expect(s.names).to.include({
             harness: "zscaler_mcp_harness_prod_eu",
             apiKeyProvider: "zscaler-mcp-creds-prod-eu",
