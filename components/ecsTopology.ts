@@ -8,16 +8,18 @@ import * as aws from "@pulumi/aws";
 import { ApiKeyCredentialProvider } from "../providers/apiKeyCredentialProvider";
 import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
-import { basicAuthHeader, credentialValues, ecsServerEnvironment } from "./env";
+import { basicAuthHeader, CREDENTIALS_VERSION_ENV, credentialValues, ecsServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "./policies";
 import { DEFAULTS, Settings } from "./settings";
-import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
+import { credentialsArgs, ExternalSecret, ZscalerCredentials } from "./zscalerCredentials";
 
 export interface EcsTopologyArgs {
     /** Validated settings (see settings.ts); the topology is `ecs`. */
     readonly settings: Readonly<Settings>;
     readonly accountId: pulumi.Input<string>;
+    /** For secretsMode external: the secret, already read and checked. */
+    readonly externalSecret?: ExternalSecret;
 }
 
 export class EcsTopology extends pulumi.ComponentResource {
@@ -42,7 +44,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             this.mcpUrl = pulumi.output(s.mcpUrl);
         } else {
             // 5. Where the credentials live (first: the task role's policy names the secret).
-            const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s), { parent: this });
+            const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s, args.externalSecret), { parent: this });
             this.secretArn = credentials.secretArn;
 
             // 1. Task execution role: the image from its own repository, the service's log group, and
@@ -108,15 +110,19 @@ export class EcsTopology extends pulumi.ComponentResource {
 
             // 6. The service. Credentials reach the container through secrets[] in the Secrets
             // Manager modes, and through a secret-marked environment in plaintext mode.
+            // The secret's keys (those the stack writes, or those an external secret holds), and its
+            // version: new credentials make a new version, and so a new deployment of the server.
             const plainEnv = ecsServerEnvironment(s, DEFAULTS.containerPort);
-            const credentialKeys = Object.keys(credentialValues(z));
-            const container = pulumi.all([credentials.secretArn]).apply(([secretArn]) => ({
+            const container = pulumi.all([credentials.secretArn, credentials.keys, credentials.versionId]).apply(([secretArn, keys, versionId]) => ({
                 image: s.imageUri,
                 containerPort: DEFAULTS.containerPort,
                 logGroup: s.names.logGroup,
                 logStreamPrefix: DEFAULTS.logStreamPrefix,
-                environment: s.secrets.mode === "plaintext" ? { ...plainEnv, ...credentialValues(z) } : plainEnv,
-                secrets: secretArn ? Object.fromEntries(credentialKeys.map((k) => [k, `${secretArn}:${k}::`])) : {},
+                environment:
+                    s.secrets.mode === "plaintext"
+                        ? { ...plainEnv, ...credentialValues(z) }
+                        : { ...plainEnv, ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}) },
+                secrets: secretArn ? Object.fromEntries((keys ?? []).map((k) => [k, `${secretArn}:${k}::`])) : {},
             }));
             this.service = new ExpressGatewayService(
                 `${name}-service`,
@@ -160,6 +166,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                 region: s.region,
                 name: s.names.apiKeyProvider,
                 apiKey: pulumi.secret(basicAuthHeader(z.clientId!, z.clientSecret!)),
+                revision: s.secrets.tokenVaultRevision,
                 tags,
             },
             { parent: this },

@@ -7,6 +7,34 @@ import { DEFAULTS, type Settings } from "./settings";
 export const CREDENTIAL_KEYS = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN", "ZSCALER_CLOUD"] as const;
 export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
+/**
+ * The version of the secret the server reads its credentials from. The server ignores it; a new
+ * value (the credentials changed) makes a new deployment or runtime version, which starts the
+ * server again with the new credentials.
+ */
+export const CREDENTIALS_VERSION_ENV = "ZSCALER_MCP_CREDENTIALS_VERSION";
+
+/** The keys the server cannot start without (ZSCALER_CLOUD is optional). */
+export const REQUIRED_CREDENTIAL_KEYS: readonly CredentialKey[] = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN"];
+
+/**
+ * The credential keys a secret's JSON holds (the values are read only to find the keys, and
+ * dropped), or an explanation of what is wrong with it.
+ */
+export function credentialKeysIn(secretString: string | undefined): { keys: CredentialKey[]; missing: CredentialKey[]; problem?: string } {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(secretString ?? "");
+    } catch {
+        return { keys: [], missing: [...REQUIRED_CREDENTIAL_KEYS], problem: "its value is not a JSON object" };
+    }
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+        return { keys: [], missing: [...REQUIRED_CREDENTIAL_KEYS], problem: "its value is not a JSON object" };
+    }
+    const present = (k: string) => typeof (doc as Record<string, unknown>)[k] === "string" && (doc as Record<string, string>)[k] !== "";
+    return { keys: CREDENTIAL_KEYS.filter(present), missing: REQUIRED_CREDENTIAL_KEYS.filter((k) => !present(k)) };
+}
+
 /** The Zscaler credentials present in config, keyed as the server expects them. */
 export function credentialValues(z: Settings["zscaler"]): Partial<Record<CredentialKey, string>> {
     const all: Record<CredentialKey, string | undefined> = {

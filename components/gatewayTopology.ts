@@ -16,16 +16,18 @@ import { AgentRuntimeReady } from "../providers/agentRuntimeReady";
 import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
-import { credentialValues, runtimeServerEnvironment } from "./env";
+import { CREDENTIALS_VERSION_ENV, credentialValues, runtimeServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { agentCoreTrustPolicy, gatewayPolicy, runtimePolicy } from "./policies";
 import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
-import { credentialsArgs, ZscalerCredentials } from "./zscalerCredentials";
+import { credentialsArgs, ExternalSecret, ZscalerCredentials } from "./zscalerCredentials";
 
 export interface GatewayTopologyArgs {
     /** Validated settings (see settings.ts); the topology is `gateway`. */
     readonly settings: Readonly<Settings>;
     readonly accountId: pulumi.Input<string>;
+    /** For secretsMode external: the secret, already read and checked. */
+    readonly externalSecret?: ExternalSecret;
 }
 
 const RESOURCE_SERVER = "zscaler-mcp";
@@ -99,7 +101,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
         }));
 
         // 2. The Zscaler credentials.
-        const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s), { parent: this });
+        const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s, args.externalSecret), { parent: this });
         this.secretArn = credentials.secretArn;
 
         // 3. The OAuth2 credential provider (the Cognito app client), secret in state.
@@ -111,6 +113,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 discoveryUrl: this.discoveryUrl,
                 clientId: client.id,
                 clientSecret: pulumi.secret(client.clientSecret),
+                revision: s.secrets.tokenVaultRevision,
                 tags,
             },
             { parent: this, dependsOn: [domain] },
@@ -136,9 +139,13 @@ export class GatewayTopology extends pulumi.ComponentResource {
             { parent: this, retainOnDelete: s.keep.runtimeRole },
         );
         const runtimeRoleArn = pulumi.all([runtimeRole.arn, runtimeRolePolicy.id]).apply(([arn]) => arn);
+        // The secret's version: new credentials make a new runtime version, which reads them at start.
         const plainEnv = pulumi
-            .output(credentials.secretName)
-            .apply((secretName) => runtimeServerEnvironment(s, DEFAULTS.containerPort, secretName));
+            .all([credentials.secretName, credentials.versionId])
+            .apply(([secretName, versionId]) => ({
+                ...runtimeServerEnvironment(s, DEFAULTS.containerPort, secretName),
+                ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}),
+            }));
         // In plaintext mode the credentials ride in the environment, which is then secret in state.
         const environmentVariables =
             s.secrets.mode === "plaintext" ? pulumi.secret(plainEnv.apply((env) => ({ ...env, ...credentialValues(s.zscaler) }))) : plainEnv;

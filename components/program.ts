@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import { EcsTopology } from "./ecsTopology";
 import { GatewayTopology } from "./gatewayTopology";
 import type { Settings } from "./settings";
+import { readExternalSecret } from "./zscalerCredentials";
 
 export type StackOutputs = Record<string, pulumi.Input<string | undefined>>;
 
@@ -13,15 +14,48 @@ export function consoleUrl(region: string, harnessId: string): string {
     return `https://${region}.console.aws.amazon.com/bedrock-agentcore/home?region=${region}#/harnesses/${harnessId}`;
 }
 
-export function deployStack(s: Settings): StackOutputs {
+/** The stack's credentials in aws:* settings: secret in the provider's inputs, as in config. */
+const AWS_SECRET_SETTINGS = ["accessKey", "secretKey", "token"];
+
+/**
+ * Every aws:* setting of the stack, as the AWS provider's arguments: an explicit provider reads
+ * nothing from config by itself, and without them aws:profile, aws:assumeRoles, aws:defaultTags
+ * and the rest would be silently ignored. The dynamic providers read the same settings (see
+ * providers/awsIdentity.ts), so every resource is made by one identity in one account.
+ */
+export function awsProviderArgs(region: string): aws.ProviderArgs {
+    const config = new pulumi.Config("aws");
+    const args: Record<string, unknown> = {};
+    for (const key of Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith("aws:"))) {
+        const name = key.slice("aws:".length);
+        if (AWS_SECRET_SETTINGS.includes(name)) {
+            args[name] = config.requireSecret(name);
+            continue;
+        }
+        const raw = config.require(name);
+        try {
+            // Lists, objects, booleans and numbers are stored as JSON.
+            args[name] = JSON.parse(raw);
+        } catch {
+            args[name] = raw;
+        }
+    }
+    return { ...args, region: region as aws.Region };
+}
+
+export async function deployStack(s: Settings): Promise<StackOutputs> {
     for (const w of s.warnings) {
         pulumi.log.warn(w);
     }
-    // One explicit provider, so the AWS resources land in the region the dynamic resources use.
-    const provider = new aws.Provider("aws", { region: s.region as aws.Region });
+    // One explicit provider with all the stack's aws:* settings, in the region the dynamic resources use.
+    const provider = new aws.Provider("aws", awsProviderArgs(s.region));
     const accountId = aws.getCallerIdentityOutput({}, { provider }).accountId;
     const name = `zscaler-mcp`;
     const opts = { providers: { aws: provider } };
+    // An external secret is read, and its keys checked, before any resource is registered.
+    const deploysServer = s.topology === "gateway" || s.mcpUrl === undefined;
+    const externalSecret =
+        s.secrets.mode === "external" && deploysServer ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }) : undefined;
     const common = (t: EcsTopology | GatewayTopology): StackOutputs => ({
         topology: s.topology,
         region: s.region,
@@ -34,7 +68,7 @@ export function deployStack(s: Settings): StackOutputs {
         consoleUrl: t.agent.harness.harnessId.apply((id) => consoleUrl(s.region, id)),
     });
     if (s.topology === "gateway") {
-        const g = new GatewayTopology(name, { settings: s, accountId }, opts);
+        const g = new GatewayTopology(name, { settings: s, accountId, externalSecret }, opts);
         return {
             ...common(g),
             credentialProviderArn: g.oauthProvider.credentialProviderArn,
@@ -51,7 +85,7 @@ export function deployStack(s: Settings): StackOutputs {
             oauthProviderArn: g.oauthProvider.credentialProviderArn,
         };
     }
-    const e = new EcsTopology(name, { settings: s, accountId }, opts);
+    const e = new EcsTopology(name, { settings: s, accountId, externalSecret }, opts);
     return {
         ...common(e),
         mcpUrl: e.mcpUrl,

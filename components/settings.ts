@@ -49,6 +49,8 @@ export interface SettingsContext {
     stack: string;
     /** `aws:region`, when set. */
     region?: string;
+    /** The tags of `aws:defaultTags`, when set: every resource carries them, under its own. */
+    defaultTags?: Record<string, string>;
 }
 
 export const DEFAULTS = {
@@ -1094,6 +1096,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     }
 
     const tags: Record<string, string> = {
+        ...ctx.defaultTags,
         "managed-by": "zscaler-mcp-harness",
         integration: "harness",
         // Ownership: a resource carrying both is this stack's own (the providers adopt it after an

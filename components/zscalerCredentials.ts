@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { credentialValues } from "./env";
+import { credentialKeysIn, credentialValues, REQUIRED_CREDENTIAL_KEYS } from "./env";
 import type { SecretsMode, Settings } from "./settings";
 
 export interface ZscalerCredentialsArgs {
@@ -14,8 +14,8 @@ export interface ZscalerCredentialsArgs {
     readonly values: pulumi.Input<Record<string, string>>;
     /** Prefix of the managed secret's name; Pulumi appends a random suffix. */
     readonly secretNamePrefix: string;
-    /** Name or ARN of the existing secret, for mode external. */
-    readonly externalSecret?: string;
+    /** The existing secret, for mode external, as readExternalSecret found it. */
+    readonly external?: ExternalSecret;
     /** 0 deletes at once on destroy; otherwise the recovery window in days. */
     readonly recoveryWindowDays: number;
     readonly retainOnDelete: boolean;
@@ -26,6 +26,13 @@ export class ZscalerCredentials extends pulumi.ComponentResource {
     /** ARN of the secret (managed or external); undefined in plaintext mode. */
     readonly secretArn?: pulumi.Output<string>;
     readonly secretName?: pulumi.Output<string>;
+    /** The credential keys the secret holds (never their values); undefined in plaintext mode. */
+    readonly keys?: pulumi.Output<string[]>;
+    /**
+     * The secret's current version: it changes whenever the credentials do (a rotation in config,
+     * or a new version of an external secret), and the server is redeployed with it.
+     */
+    readonly versionId?: pulumi.Output<string>;
 
     constructor(name: string, args: ZscalerCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zscaler-mcp:credentials:ZscalerCredentials", name, {}, opts);
@@ -49,29 +56,67 @@ export class ZscalerCredentials extends pulumi.ComponentResource {
             // Consumers get the ARN only once the value is stored, so no task boots on an empty secret.
             this.secretArn = pulumi.all([secret.arn, version.id]).apply(([arn]) => arn);
             this.secretName = pulumi.all([secret.name, version.id]).apply(([n]) => n);
+            this.keys = pulumi.output(pulumi.unsecret(pulumi.output(args.values).apply((v) => Object.keys(v))));
+            this.versionId = version.versionId;
         } else if (args.mode === "external") {
-            // Looked up (which fails clearly when it does not exist), never written or deleted.
-            const ref = args.externalSecret!;
-            const found = aws.secretsmanager.getSecretOutput(ref.startsWith("arn:") ? { arn: ref } : { name: ref }, { parent: this });
-            this.secretArn = found.arn;
-            this.secretName = found.name;
+            // Read (and checked) before anything was registered; never written or deleted.
+            const external = args.external!;
+            this.secretArn = pulumi.output(external.arn);
+            this.secretName = pulumi.output(external.name);
+            this.keys = pulumi.output(external.keys);
+            this.versionId = pulumi.output(external.versionId);
         } else {
             pulumi.log.warn(
                 "secretsMode plaintext: the Zscaler credentials go into the container environment. Use it for development only.",
                 this,
             );
         }
-        this.registerOutputs({ secretArn: this.secretArn, secretName: this.secretName });
+        this.registerOutputs({ secretArn: this.secretArn, secretName: this.secretName, versionId: this.versionId });
     }
 }
 
-/** Where this stack's settings put the credentials. */
-export function credentialsArgs(s: Readonly<Settings>): ZscalerCredentialsArgs {
+/** An existing secret the stack reads: where it is, the credential keys it holds, its current version. */
+export interface ExternalSecret {
+    arn: string;
+    name: string;
+    keys: string[];
+    versionId: string;
+}
+
+/**
+ * Looks up the external secret and reads its current value for its keys alone (the values never
+ * leave this function): the server needs each required key and receives every credential key
+ * there is. A missing secret or key stops the program before any resource is registered.
+ */
+export async function readExternalSecret(ref: string, region: string, opts: pulumi.InvokeOptions): Promise<ExternalSecret> {
+    let found: { arn: string; name: string };
+    let current: { secretString: string; versionId: string };
+    try {
+        found = await aws.secretsmanager.getSecret(ref.startsWith("arn:") ? { arn: ref } : { name: ref }, opts);
+        current = await aws.secretsmanager.getSecretVersion({ secretId: found.arn }, opts);
+    } catch (e) {
+        throw new pulumi.RunError(
+            `zscalerSecretName: the secret ${ref} could not be read in ${region} (${String((e as Error).message).split("\n")[0]}). ` +
+                "Create it, or name an existing secret with pulumi config set zscalerSecretName <name or ARN>.",
+        );
+    }
+    const { keys, missing, problem } = credentialKeysIn(current.secretString);
+    if (problem || missing.length > 0) {
+        throw new pulumi.RunError(
+            `zscalerSecretName: the secret ${ref} ${problem ?? `holds no ${missing.join(", ")}`}; the MCP server needs ` +
+                `${REQUIRED_CREDENTIAL_KEYS.join(", ")} (and reads ZSCALER_CLOUD when present). Add them to the secret, then run pulumi up again.`,
+        );
+    }
+    return { arn: found.arn, name: found.name, keys, versionId: current.versionId };
+}
+
+/** Where this stack's settings put the credentials (`external`: the secret readExternalSecret found). */
+export function credentialsArgs(s: Readonly<Settings>, external?: ExternalSecret): ZscalerCredentialsArgs {
     return {
         mode: s.secrets.mode,
         values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
         secretNamePrefix: s.names.secretPrefix,
-        externalSecret: s.secrets.externalSecretName,
+        external,
         recoveryWindowDays: s.secrets.recoveryWindowDays,
         retainOnDelete: s.keep.secret,
         tags: s.tags,

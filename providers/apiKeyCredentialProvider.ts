@@ -13,6 +13,8 @@ export interface ApiKeyCredentialProviderInputs {
     name: string;
     /** Secret. */
     apiKey: string;
+    /** Changing it writes the key again, whether or not it changed (AWS never returns it, so drift cannot be seen). */
+    revision?: string;
     tags?: Record<string, string>;
 }
 
@@ -23,7 +25,7 @@ export interface ApiKeyCredentialProviderOutputs extends ApiKeyCredentialProvide
 
 export const API_KEY_PROVIDER_DIFF: DiffSpec = {
     createOnly: ["region", "name"],
-    updatable: ["apiKey", "tags"],
+    updatable: ["apiKey", "revision", "tags"],
     nameField: "name",
 };
 
@@ -98,7 +100,7 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
 
     async update(id, olds, news) {
         const { sdk, client } = await controlClient(news.region);
-        if (olds.apiKey !== news.apiKey) {
+        if (olds.apiKey !== news.apiKey || olds.revision !== news.revision) {
             await withRetries(() => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: id, apiKey: news.apiKey })), {
                 what: `rotate the key of API-key credential provider "${id}"`,
             });
@@ -118,6 +120,7 @@ export interface ApiKeyCredentialProviderArgs {
     region: pulumi.Input<string>;
     name: pulumi.Input<string>;
     apiKey: pulumi.Input<string>;
+    revision?: pulumi.Input<string>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 

@@ -10,6 +10,7 @@
  * role changes no resource. Credentials are resolved by the AWS SDK's own credential providers.
  */
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { currentClock } from "./clock";
 
 export interface AssumeRole {
     roleArn: string;
@@ -151,8 +152,34 @@ export async function awsCredentials(region: string): Promise<AwsCredentialIdent
             clientConfig: { region, ...(s.endpoints?.sts ? { endpoint: s.endpoints.sts } : {}) },
         });
     }
-    c.credentials = credentials;
-    return credentials;
+    c.credentials = reused(credentials);
+    return c.credentials;
+}
+
+/**
+ * The same credentials for every client of the process until they are five minutes from expiry
+ * (each client would otherwise resolve them, and assume the roles, anew).
+ */
+function reused(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+    let current: Awaited<ReturnType<AwsCredentialIdentityProvider>> | undefined;
+    let pending: ReturnType<AwsCredentialIdentityProvider> | undefined;
+    return async () => {
+        if (current && (!current.expiration || current.expiration.getTime() - currentClock().now() > 5 * 60_000)) {
+            return current;
+        }
+        pending ??= provider().then(
+            (c) => {
+                current = c;
+                pending = undefined;
+                return c;
+            },
+            (e) => {
+                pending = undefined;
+                throw e;
+            },
+        );
+        return pending;
+    };
 }
 
 /**

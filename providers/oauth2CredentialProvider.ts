@@ -16,6 +16,8 @@ export interface Oauth2CredentialProviderInputs {
     clientId: string;
     /** Secret. */
     clientSecret: string;
+    /** Changing it writes the client again, whether or not it changed (AWS never returns the secret). */
+    revision?: string;
     tags?: Record<string, string>;
 }
 
@@ -30,7 +32,7 @@ export interface Oauth2CredentialProviderOutputs extends Oauth2CredentialProvide
 // credential provider's ARN (their pattern allows no digit in "oauth2credentialprovider").
 export const OAUTH2_PROVIDER_DIFF: DiffSpec = {
     createOnly: ["region", "name", "vendor"],
-    updatable: ["discoveryUrl", "clientId", "clientSecret"],
+    updatable: ["discoveryUrl", "clientId", "clientSecret", "revision"],
     nameField: "name",
 };
 
@@ -132,7 +134,7 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
 
     async update(id, olds, news) {
         const { sdk, client } = await controlClient(news.region);
-        if (olds.clientId !== news.clientId || olds.clientSecret !== news.clientSecret || olds.discoveryUrl !== news.discoveryUrl) {
+        if (olds.clientId !== news.clientId || olds.clientSecret !== news.clientSecret || olds.discoveryUrl !== news.discoveryUrl || olds.revision !== news.revision) {
             await withRetries(
                 () =>
                     client.send(
@@ -158,6 +160,7 @@ export interface Oauth2CredentialProviderArgs {
     discoveryUrl: pulumi.Input<string>;
     clientId: pulumi.Input<string>;
     clientSecret: pulumi.Input<string>;
+    revision?: pulumi.Input<string>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 

@@ -15,6 +15,8 @@ export interface CloudRecord {
     props: Record<string, any>;
     /** A secret scheduled for deletion: gone for every purpose but its name. */
     deletionDate?: string;
+    /** Who created it (an STS caller ARN), as the provider's settings resolve the identity. */
+    createdBy?: string;
 }
 
 export interface CloudState {

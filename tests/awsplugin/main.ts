@@ -9,6 +9,7 @@ import type * as grpcTypes from "@grpc/grpc-js";
 import * as net from "net";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
+import { awsCredentials, awsSettingsFromConfig, useAwsSettings } from "../../providers/awsIdentity";
 import { Cloud, CloudRecord } from "./cloud";
 import { Context, FUNCTIONS, isKnown, KINDS, Kind, Props, rand } from "./resources";
 
@@ -20,6 +21,22 @@ const grpc: typeof grpcTypes = require(require.resolve("@grpc/grpc-js", { paths:
 const structpb = require("google-protobuf/google/protobuf/struct_pb");
 
 const ctx: Context = { region: process.env.AWS_REGION ?? "us-east-1", defaultTags: {} };
+
+let who: Promise<string | undefined> | undefined;
+
+/**
+ * Who the provider's settings make it (a profile, assumed roles, or the environment), as STS
+ * answers for those credentials: recorded on what it creates, to compare with who made the rest.
+ */
+function identity(): Promise<string | undefined> {
+    who ??= (async () => {
+        const sts = await import("@aws-sdk/client-sts");
+        const credentials = await awsCredentials(ctx.region);
+        const client = new sts.STSClient({ region: ctx.region, maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+        return (await client.send(new sts.GetCallerIdentityCommand({}))).Arn;
+    })();
+    return who;
+}
 const cloud = Cloud.fromEnv();
 
 /** `urn:pulumi:<stack>::<project>::<parent types$>type::<name>` -> [type, name]. */
@@ -77,9 +94,10 @@ const awsProvider: provider.Provider = {
 
     async create(urn, news) {
         const [kind, type, name] = kindOf(urn);
+        const createdBy = await identity();
         const { id, props } = cloud.transact((state) => {
             const made = kind.create(state, news, ctx, name);
-            state.resources.push({ type, id: made.id, props: made.props });
+            state.resources.push({ type, id: made.id, props: made.props, createdBy });
             return made;
         });
         return { id, outs: { ...props, id } };
@@ -167,6 +185,13 @@ function configHandlers() {
             const args = toJs(call.request.getArgs());
             const unwrap = (v: any) => (v && typeof v === "object" && "value" in v && Object.keys(v).length === 2 ? v.value : v);
             ctx.region = unwrap(args.region) ?? ctx.region;
+            // The identity the real provider would act as, resolved the way the dynamic providers do.
+            const setting = (key: string) => {
+                const v = unwrap(args[key.slice("aws:".length)]);
+                return v === undefined || v === null ? undefined : typeof v === "string" ? v : JSON.stringify(v);
+            };
+            useAwsSettings(awsSettingsFromConfig(setting));
+            who = undefined;
             const defaultTags = unwrap(args.defaultTags);
             ctx.defaultTags = (typeof defaultTags === "string" ? JSON.parse(defaultTags) : defaultTags)?.tags ?? {};
             const resp = new provpb.ConfigureResponse();

@@ -367,6 +367,24 @@ export const FUNCTIONS: Record<string, (cloud: Cloud, args: Props, ctx: Context)
         }
         return { arn, clusterName: args.clusterName, id: arn, status: "ACTIVE", pendingTasksCount: 0, runningTasksCount: 0, registeredContainerInstancesCount: 0, settings: [], serviceConnectDefaults: [], tags: found.props.tags ?? {} };
     },
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": (cloud, args) => {
+        const secret = cloud.live("aws:secretsmanager/secret:Secret").find((r) => r.id === args.secretId || r.props.name === args.secretId);
+        const current = secret && cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === secret.id && (v.props.versionStages ?? []).includes("AWSCURRENT"));
+        if (!secret || !current) {
+            throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
+        }
+        return {
+            arn: secret.id,
+            id: `${secret.id}|AWSCURRENT`,
+            secretId: args.secretId,
+            secretString: plain(current.props.secretString),
+            secretBinary: "",
+            versionId: current.props.versionId,
+            versionStages: current.props.versionStages,
+            versionStage: "AWSCURRENT",
+            createdDate: "",
+        };
+    },
     "aws:secretsmanager/getSecret:getSecret": (cloud, args) => {
         const found = cloud.live("aws:secretsmanager/secret:Secret").find((r) => (args.arn ? r.id === args.arn : r.props.name === args.name));
         if (!found) {

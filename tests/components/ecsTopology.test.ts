@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { byType, one, plaintextOccurrences, ProgramRun, registrationOptions, runProgram, unwrap, isSecretWrapper, ACCOUNT } from "../support/mocks";
+import { byType, one, plaintextOccurrences, ProgramRun, registrationOptions, runProgram, unwrap, isSecretWrapper, ACCOUNT, EXTERNAL_SECRET_VALUE, EXTERNAL_SECRET_VERSION } from "../support/mocks";
 
 const CLIENT_SECRET = "zs-client-secret-Very-Private-42";
 const BASIC = "Basic " + Buffer.from(`client-abc:${CLIENT_SECRET}`).toString("base64");
@@ -113,6 +113,8 @@ describe("ECS topology (strict mocks)", () => {
                 ZSCALER_MCP_PORT: "8000",
                 ZSCALER_MCP_AUTH_MODE: "zscaler",
                 ZSCALER_MCP_LOG_LEVEL: "DEBUG",
+                // The secret's version: new credentials, a new deployment that reads them.
+                ZSCALER_MCP_CREDENTIALS_VERSION: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab",
             },
             secrets: {
                 ZSCALER_CLIENT_ID: `${SECRET_ARN}:ZSCALER_CLIENT_ID::`,
@@ -324,6 +326,43 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp-task-exec-role",
             "zscaler-mcp-task-exec-secret-policy",
         ]);
+    });
+
+    it("gives the container every credential key an external secret holds, whatever config holds, and redeploys on its new version", async () => {
+        const external = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Ab12Cd`;
+        const getSecret = { "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }) };
+        const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler", zscalerCustomerId: "", zscalerVanityDomain: "" }, getSecret);
+        const svc = dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService");
+        expect(svc.container.secrets).to.deep.equal({
+            ZSCALER_CLIENT_ID: `${external}:ZSCALER_CLIENT_ID::`,
+            ZSCALER_CLIENT_SECRET: `${external}:ZSCALER_CLIENT_SECRET::`,
+            ZSCALER_CUSTOMER_ID: `${external}:ZSCALER_CUSTOMER_ID::`,
+            ZSCALER_VANITY_DOMAIN: `${external}:ZSCALER_VANITY_DOMAIN::`,
+        });
+        expect(svc.container.environment.ZSCALER_MCP_CREDENTIALS_VERSION).to.equal(EXTERNAL_SECRET_VERSION);
+        expect(r.invokes.find((i) => i.token === "aws:secretsmanager/getSecretVersion:getSecretVersion")!.inputs).to.deep.equal({ secretId: external });
+        // Nothing of the secret's value reaches any resource.
+        for (const res of r.resources) {
+            expect(plaintextOccurrences(unwrap(res.inputs), EXTERNAL_SECRET_VALUE.ZSCALER_CLIENT_SECRET), res.name).to.deep.equal([]);
+        }
+    });
+
+    it("fails before the service is registered when an external secret lacks a required key, naming the keys", async () => {
+        const external = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Ab12Cd`;
+        const err = await run(
+            { secretsMode: "external", zscalerSecretName: "team/zscaler" },
+            {
+                "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }),
+                "aws:secretsmanager/getSecretVersion:getSecretVersion": () => ({ secretString: JSON.stringify({ ZSCALER_CLIENT_ID: "a", ZSCALER_CLIENT_SECRET: "b" }), versionId: "v1" }),
+            },
+        ).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(err?.message).to.equal(
+            "zscalerSecretName: the secret team/zscaler holds no ZSCALER_CUSTOMER_ID, ZSCALER_VANITY_DOMAIN; the MCP server needs " +
+                "ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ZSCALER_CUSTOMER_ID, ZSCALER_VANITY_DOMAIN (and reads ZSCALER_CLOUD when present). Add them to the secret, then run pulumi up again.",
+        );
     });
 
     it("keeps the client secret and the Basic header secret in every input and out of every output", async () => {

@@ -110,6 +110,8 @@ describe("Gateway topology (strict mocks)", () => {
             ZSCALER_MCP_ALLOW_HTTP: "true",
             ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
             ZSCALER_SECRET_NAME: "zscaler-mcp-harness/dev/credentials-a1b2c3d4e5",
+            // The secret's version: new credentials, a new runtime version that reads them.
+            ZSCALER_MCP_CREDENTIALS_VERSION: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab",
         });
     });
 

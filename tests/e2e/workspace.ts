@@ -71,6 +71,10 @@ export const PLACEHOLDERS: Record<string, string> = {
     "<customer id>": "e2e-customer-42",
     "<vanity domain>": "e2e-vanity",
     "<unique prefix>": "zscaler-mcp-e2e-7f3a",
+    "<name or ARN>": "team/zscaler-e2e",
+    "<profile>": "e2e-profile",
+    "<role ARN>": "arn:aws:iam::123456789012:role/e2e-deployer",
+    "<account id>": "123456789012",
 };
 
 export class Workspace {

@@ -89,3 +89,20 @@ describe("ApiKeyCredentialProvider provider", () => {
         expect(ctx.fake.list("apikey")).to.have.length(0);
     });
 });
+
+describe("ApiKeyCredentialProvider provider: writing the key again on demand", () => {
+    const ctx = useFakeAws();
+
+    it("writes the same key again when the revision changes, and not otherwise", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        // Someone replaced the key outside the stack: no read can see it.
+        ctx.fake.find("apikey", id)!.data.apiKey = "Basic c29tZW9uZTplbHNl";
+        expect((await provider.diff!(id, outs, inputs())).changes).to.equal(false);
+        const same = await provider.update!(id, outs, inputs());
+        expect(ctx.fake.callsTo("UpdateApiKeyCredentialProvider")).to.deep.equal([]);
+        expect((await provider.diff!(id, same.outs!, inputs({ revision: "2" }))).changes).to.equal(true);
+        await provider.update!(id, same.outs!, inputs({ revision: "2" }));
+        expect(ctx.fake.callsTo("UpdateApiKeyCredentialProvider")).to.have.length(1);
+        expect(ctx.fake.find("apikey", id)!.data.apiKey).to.equal(KEY);
+    });
+});

@@ -125,7 +125,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             return { id: n, state: { ...inputs, name: n, arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${n}-AbCdEf` } };
         }
         case "aws:secretsmanager/secretVersion:SecretVersion":
-            return { id: `${name}-version`, state: inputs };
+            return { id: `${name}-version`, state: { ...inputs, versionId: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab", versionStages: ["AWSCURRENT"] } };
         case "aws:ecs/cluster:Cluster":
             return { id: i.name, state: { ...inputs, arn: `arn:aws:ecs:${region}:${ACCOUNT}:cluster/${i.name}` } };
         case "aws:cloudwatch/logGroup:LogGroup":
@@ -253,7 +253,10 @@ export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: R
     for (const [k, v] of Object.entries(opts.config)) {
         full[k.includes(":") ? k : `${PROJECT}:${k}`] = v;
     }
-    pulumi.runtime.setAllConfig(full, (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`)));
+    const secretKeys = (opts.secretKeys ?? []).map((k) => (k.includes(":") ? k : `${PROJECT}:${k}`));
+    pulumi.runtime.setAllConfig(full, secretKeys);
+    // As the language host hands them to a program.
+    process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys);
     const originalWarn = pulumi.log.warn;
     (pulumi.log as any).warn = (msg: string) => {
         warnings.push(msg);
@@ -269,7 +272,8 @@ export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: R
     try {
         const indexPath = path.join(__dirname, "..", "..", "index.ts");
         delete require.cache[require.resolve(indexPath)];
-        const exported = require(indexPath) as Record<string, unknown>;
+        // The program exports its outputs once it has read what it must read first (a promise).
+        const exported = (await require(indexPath)) as Record<string, unknown>;
         if (opts.settled) {
             // With live providers a registration can fail; outputs that depend on it never
             // settle under mocks, so wait for the registrations instead, then take what resolved.
@@ -331,8 +335,25 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     return run;
 }
 
+/** The current value of an external secret in these tests: every credential key the server needs. */
+export const EXTERNAL_SECRET_VALUE = {
+    ZSCALER_CLIENT_ID: "external-client",
+    ZSCALER_CLIENT_SECRET: "external-client-secret-5d6e7f",
+    ZSCALER_CUSTOMER_ID: "external-customer",
+    ZSCALER_VANITY_DOMAIN: "external",
+};
+export const EXTERNAL_SECRET_VERSION = "9f8e7d6c-0000-4b3a-9c2d-fedcba987654";
+
 export const DEFAULT_INVOKES: Record<string, (inputs: any) => Record<string, unknown>> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDA" }),
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": (i: any) => ({
+        arn: i.secretId,
+        id: `${i.secretId}|AWSCURRENT`,
+        secretId: i.secretId,
+        secretString: JSON.stringify(EXTERNAL_SECRET_VALUE),
+        versionId: EXTERNAL_SECRET_VERSION,
+        versionStages: ["AWSCURRENT"],
+    }),
 };
 
 /** Answers an invoke the test expects; any other fails the run. */

@@ -1,0 +1,56 @@
+/**
+ * Time as the providers see it: real time, compressed in rehearsals, or a test's fake clock. Its
+ * own module, so that everything that waits or compares times (the lifecycle kit, the identity
+ * module) shares it without importing each other.
+ */
+
+/** Time as the waiting code sees it. Tests install a fake one; nothing in tests sleeps for real. */
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+    /** Real milliseconds for a span of this clock's time (for timeouts the OS enforces); real time when absent. */
+    realMs?(ms: number): number;
+}
+
+const CLOCK_KEY = "__zscalerMcpClock";
+
+/**
+ * Real time, optionally compressed: with `scale` 0.01, a 10 s wait takes 100 ms and `now()` runs
+ * a hundred times faster. Rehearsals and benchmarks use it to replay AWS's timings quickly.
+ */
+export function scaledClock(scale = 1, anchor = Date.now()): Clock {
+    return {
+        // Time before the anchor passes normally, so timestamps stay plausible dates.
+        now: () => anchor + (Date.now() - anchor) / scale,
+        sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms * scale)),
+        realMs: (ms: number) => ms * scale,
+    };
+}
+
+/**
+ * The clock in force: a test's fake clock when one is installed; otherwise real time, compressed
+ * by ZSCALER_MCP_TIME_SCALE when a rehearsal sets it (never set it for a real deployment).
+ */
+export function currentClock(): Clock {
+    const installed = (globalThis as Record<string, unknown>)[CLOCK_KEY] as Clock | undefined;
+    if (installed) {
+        return installed;
+    }
+    const scale = Number(process.env.ZSCALER_MCP_TIME_SCALE);
+    if (!(Number.isFinite(scale) && scale > 0 && scale < 1)) {
+        return scaledClock(1);
+    }
+    // Processes that share a rehearsal share the anchor, and so agree on the time.
+    const anchor = Number(process.env.ZSCALER_MCP_TIME_ANCHOR);
+    return scaledClock(scale, Number.isFinite(anchor) && anchor > 0 ? anchor : Date.now());
+}
+
+/** Installs (or, with undefined, removes) the clock every waiter and retry loop uses. */
+export function installClock(clock: Clock | undefined): void {
+    const g = globalThis as Record<string, unknown>;
+    if (clock) {
+        g[CLOCK_KEY] = clock;
+    } else {
+        delete g[CLOCK_KEY];
+    }
+}
