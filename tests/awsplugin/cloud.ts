@@ -3,6 +3,7 @@
  * successive `pulumi` commands, and the tests that inspect or tamper with the account, all share.
  * Every change is a read-modify-write under a lock file, and the file is replaced atomically.
  */
+import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 
 export const ACCOUNT = "123456789012";
@@ -72,6 +73,32 @@ export class Cloud {
         } finally {
             fs.rmSync(lock, { force: true });
         }
+    }
+
+    /**
+     * A new current version of a secret, as its owner (or a rotation) stores it outside any stack:
+     * the secret is created first if no live one has the name; the version before loses AWSCURRENT.
+     */
+    putSecretValue(name: string, secretString: string, region = "us-east-1"): { arn: string; versionId: string } {
+        return this.transact((s) => {
+            const live = (type: string) => s.resources.filter((r) => r.type === type && !r.deletionDate);
+            let secret = live("aws:secretsmanager/secret:Secret").find((r) => r.props.name === name);
+            if (!secret) {
+                const arn = `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-${randomBytes(4).toString("hex").slice(0, 6)}`;
+                secret = { type: "aws:secretsmanager/secret:Secret", id: arn, props: { name, arn, tags: {} } };
+                s.resources.push(secret);
+            }
+            for (const v of live("aws:secretsmanager/secretVersion:SecretVersion").filter((r) => r.props.arn === secret!.id)) {
+                v.props.versionStages = (v.props.versionStages ?? []).includes("AWSCURRENT") ? ["AWSPREVIOUS"] : [];
+            }
+            const versionId = randomUUID();
+            s.resources.push({
+                type: "aws:secretsmanager/secretVersion:SecretVersion",
+                id: `${secret.id}|${versionId}`,
+                props: { arn: secret.id, secretId: secret.id, secretString, versionId, versionStages: ["AWSCURRENT"] },
+            });
+            return { arn: secret.id, versionId };
+        });
     }
 
     /** Live records (secrets scheduled for deletion excluded), optionally of one type. */

@@ -9,7 +9,7 @@ import type * as grpcTypes from "@grpc/grpc-js";
 import * as net from "net";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
-import { awsCredentials, awsSettingsFromConfig, useAwsSettings } from "../../providers/awsIdentity";
+import { awsCredentials, awsSettingsFromConfig, checkAccount, useAwsSettings } from "../../providers/awsIdentity";
 import { Cloud, CloudRecord } from "./cloud";
 import { Context, FUNCTIONS, isKnown, KINDS, Kind, Props, rand } from "./resources";
 
@@ -198,7 +198,11 @@ function configHandlers() {
             resp.setAcceptsecrets(true);
             resp.setAcceptresources(false);
             resp.setAcceptoutputs(false);
-            callback(null, resp);
+            // As the real provider does, it refuses to start in an account the settings exclude.
+            checkAccount(ctx.region).then(
+                () => callback(null, resp),
+                (e: Error) => callback({ code: grpc.status.FAILED_PRECONDITION, details: e.message }),
+            );
         },
     };
 }

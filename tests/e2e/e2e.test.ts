@@ -5,6 +5,8 @@
  * aws plugin. AWS's time is compressed (ZSCALER_MCP_TIME_SCALE), as in the rehearsal.
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { basicAuthHeader } from "../../components/env";
 import { ACCOUNT } from "../awsplugin/cloud";
 import { endpointIds } from "../rehearsal/engine";
@@ -76,7 +78,7 @@ describe("end to end through the real Pulumi CLI", function () {
             ws.fake.putLogEvents(outputs.ecsLogGroup, [{ timestamp: now, message: "Uvicorn running on http://0.0.0.0:8000" }]);
             const recent = await ok(ws, "npm run logs");
             expect(recent.stdout).to.contain("Starting MCP client for tool zscaler");
-            const container = await ok(ws, "npm run logs -- --container");
+            const container = await ok(ws, "npm run logs -- --server");
             expect(container.stdout).to.contain("Uvicorn running on http://0.0.0.0:8000");
             const follow = await ws.run("npm run logs -- --since 30m --follow", {
                 interrupt: { signal: "SIGINT", when: (output) => output.includes("Starting MCP client") },
@@ -242,6 +244,189 @@ describe("end to end through the real Pulumi CLI", function () {
             await ok(ws, "pulumi destroy");
             expect(endpointIds(ws.fake)).to.deep.equal([]);
             expect(ws.cloud.live()).to.deep.equal([]);
+        });
+    });
+
+    describe("ecs: the stack's AWS identity, rotating credentials, handing the secret over, an external secret", function () {
+        stepsInOrder();
+        let ws: Workspace;
+        /** Where this scenario's AWS calls start, for "since then" checks. */
+        let mark = 0;
+        const ROTATED_SECRET = "e2e-client-secret-rotated-5b1e";
+        const PROFILE_KEY = "AKIAE2EPROFILEKEY001";
+        const ROLE = PLACEHOLDERS["<role ARN>"];
+        const EXTERNAL = PLACEHOLDERS["<name or ARN>"];
+        const EXTERNAL_VALUES = {
+            ZSCALER_CLIENT_ID: "e2e-external-client-id",
+            ZSCALER_CLIENT_SECRET: "e2e-external-client-secret-91c4",
+            ZSCALER_CUSTOMER_ID: "e2e-external-customer",
+            ZSCALER_VANITY_DOMAIN: "e2e-external-vanity",
+        };
+        const secretsSection = "Where the Zscaler credentials live (`secretsMode`)";
+        /** The stack's managed secret, once handed over; the external secret the README names. */
+        let handedOver = "";
+        let externalArn = "";
+        /** A secret's name from its ARN (Secrets Manager appends a dash and six characters). */
+        const nameOf = (arn: string) => arn.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, "");
+        const since = () => ws.fake.calls.slice(mark);
+        const lastConfig = () => {
+            const [svc] = ws.fake.list("ecs");
+            return svc.data.configs[svc.data.configs.length - 1].primaryContainer;
+        };
+        const versionEnv = () => lastConfig().environment.find((e: { name: string }) => e.name === "ZSCALER_MCP_CREDENTIALS_VERSION")?.value;
+        const currentVersion = (arn: string) =>
+            ws.cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === arn && v.props.versionStages.includes("AWSCURRENT"))!.props.versionId;
+
+        before(async function () {
+            ws = await Workspace.create(requireCli(this), SCALE);
+            // The user's named profile, as `aws configure --profile` writes it.
+            fs.mkdirSync(path.join(ws.home, ".aws"));
+            fs.writeFileSync(
+                path.join(ws.home, ".aws", "credentials"),
+                `[${PLACEHOLDERS["<profile>"]}]\naws_access_key_id = ${PROFILE_KEY}\naws_secret_access_key = e2e-profile-secret-key\n`,
+            );
+            ws.fake.identities.set(PROFILE_KEY, { arn: `arn:aws:iam::${ACCOUNT}:user/e2e-operator`, userId: "AIDAE2EOPERATOR00001", account: ACCOUNT });
+        });
+        after(async () => {
+            await ws?.dispose();
+        });
+
+        it("deploys, then acts as the profile's assumed role with no resource changed", async () => {
+            for (const c of sectionCommands("Deploy").filter((c) => c !== "npm ci" && c !== "pulumi preview")) {
+                await ok(ws, c);
+            }
+            mark = ws.fake.calls.length;
+            for (const c of sectionCommands("Choosing the AWS identity")) {
+                await ok(ws, c);
+            }
+            const plan = await ok(ws, "pulumi preview --diff");
+            // Only the AWS provider's own settings change; every resource stays as it is.
+            expect(plannedSteps(plan.output)).to.deep.equal({ aws: "update" });
+            await ok(ws, "pulumi up");
+            await ok(ws, "pulumi preview --expect-no-changes");
+            const status = await ok(ws, "npm run status");
+            expect(status.stdout).to.match(/Status\s+READY/);
+            // Every call since is signed by the assumed role, but the AssumeRole calls by the profile.
+            const signers = new Set(since().filter((c) => c.op !== "AssumeRole").map((c) => ws.fake.identities.get(c.accessKeyId ?? "")?.arn ?? c.accessKeyId));
+            expect([...signers].map((a) => String(a).replace(/[^/]+$/, "<session>"))).to.deep.equal([`arn:aws:sts::${ACCOUNT}:assumed-role/e2e-deployer/<session>`]);
+            expect(new Set(since().filter((c) => c.op === "AssumeRole").map((c) => c.accessKeyId))).to.deep.equal(new Set([PROFILE_KEY]));
+            expect(since().filter((c) => c.op === "AssumeRole").map((c) => c.input.RoleArn)).to.include(ROLE);
+        });
+
+        it("refuses an account aws:allowedAccountIds leaves out before anything changes", async () => {
+            mark = ws.fake.calls.length;
+            await ok(ws, "pulumi config set --path 'aws:allowedAccountIds[0]' 999999999999");
+            const refused = await sh(ws, "pulumi preview");
+            expect(refused.code).to.not.equal(0);
+            expect(refused.output).to.contain("aws:allowedAccountIds");
+            expect(refused.output).to.contain(ACCOUNT);
+            expect(refused.output).to.not.match(STACK_FRAME);
+            const status = await sh(ws, "npm run status");
+            expect(status.code).to.equal(1);
+            expect(status.stderr).to.contain("aws:allowedAccountIds");
+            expect(since().filter((c) => c.op !== "AssumeRole" && c.op !== "GetCallerIdentity")).to.deep.equal([]);
+            await ok(ws, `pulumi config set --path 'aws:allowedAccountIds[0]' ${ACCOUNT}`);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("rolls new credentials out to the Token Vault and the service in one up", async () => {
+            const { secretArn } = await ws.outputs();
+            const before = versionEnv();
+            expect(before).to.equal(currentVersion(secretArn));
+            await ok(ws, `pulumi config set --secret zscalerClientSecret ${ROTATED_SECRET}`);
+            const plan = await ok(ws, "pulumi preview --diff");
+            expect(plannedSteps(plan.output)).to.deep.include({
+                "zscaler-mcp-credentials-secret-value": "replace",
+                "zscaler-mcp-api-key": "update",
+                "zscaler-mcp-service": "update",
+            });
+            await ok(ws, "pulumi up");
+            expect(ws.fake.list("apikey")[0].data.apiKey).to.equal(basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET));
+            expect(versionEnv()).to.equal(currentVersion(secretArn)).and.not.equal(before);
+            expect(JSON.parse(ws.cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === secretArn)!.props.secretString.value).ZSCALER_CLIENT_SECRET).to.equal(ROTATED_SECRET);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("writes the Token Vault entry again for a new tokenVaultRevision, repairing a change made outside", async () => {
+            ws.fake.list("apikey")[0].data.apiKey = "Basic changed-outside-the-stack";
+            await ok(ws, "pulumi config set tokenVaultRevision 2");
+            const plan = await ok(ws, "pulumi preview --diff");
+            expect(plannedSteps(plan.output)).to.deep.equal({ "zscaler-mcp-api-key": "update" });
+            await ok(ws, "pulumi up");
+            expect(ws.fake.list("apikey")[0].data.apiKey).to.equal(basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET));
+        });
+
+        it("hands the managed secret over as the README shows: it stays, and the service keeps reading it", async () => {
+            const { secretArn } = await ws.outputs();
+            handedOver = secretArn;
+            const commands = sectionCommands(secretsSection, { "<name or ARN>": secretArn });
+            // The section's second block: retain, up, switch to external, name the secret, up.
+            const handover = commands.slice(commands.indexOf("pulumi config set --path 'retain[0]' secret"));
+            expect(handover).to.have.length(5);
+            const configsBefore = ws.fake.list("ecs")[0].data.configs.length;
+            mark = ws.fake.calls.length;
+            for (const c of handover) {
+                await ok(ws, c);
+            }
+            const [secret] = ws.cloud.live("aws:secretsmanager/secret:Secret");
+            expect(secret.id).to.equal(secretArn);
+            expect((await ws.outputs()).secretArn).to.equal(secretArn);
+            // Same secret, same version: nothing for the service to roll out.
+            expect(ws.fake.list("ecs")[0].data.configs).to.have.length(configsBefore);
+            expect(versionEnv()).to.equal(currentVersion(secretArn));
+            const exported = await ws.exported();
+            expect(exported.deployment.resources.map((r: any) => r.type)).to.not.include("aws:secretsmanager/secret:Secret");
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("redeploys when the external secret gets a new version", async () => {
+            const { versionId } = ws.cloud.putSecretValue(nameOf(handedOver), JSON.stringify(EXTERNAL_VALUES));
+            const plan = await ok(ws, "pulumi preview --diff");
+            expect(plannedSteps(plan.output)).to.deep.equal({ "zscaler-mcp-service": "update" });
+            await ok(ws, "pulumi up");
+            expect(versionEnv()).to.equal(versionId);
+        });
+
+        it("names what an external secret lacks before anything changes, then deploys from it", async () => {
+            const { ZSCALER_VANITY_DOMAIN: _, ...incomplete } = EXTERNAL_VALUES;
+            const { arn } = ws.cloud.putSecretValue(EXTERNAL, JSON.stringify(incomplete));
+            externalArn = arn;
+            const [mode, name] = sectionCommands(secretsSection);
+            expect([mode, name]).to.deep.equal(["pulumi config set secretsMode external", `pulumi config set zscalerSecretName ${EXTERNAL}`]);
+            await ok(ws, mode);
+            await ok(ws, name);
+            mark = ws.fake.calls.length;
+            const refused = await sh(ws, "pulumi preview");
+            expect(refused.code).to.not.equal(0);
+            expect(refused.output).to.contain(`zscalerSecretName: the secret ${EXTERNAL} holds no ZSCALER_VANITY_DOMAIN`);
+            expect(refused.output).to.not.match(STACK_FRAME);
+            expect(since().filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
+            const { versionId } = ws.cloud.putSecretValue(EXTERNAL, JSON.stringify(EXTERNAL_VALUES));
+            await ok(ws, "pulumi up");
+            expect(lastConfig().secrets).to.deep.equal(Object.keys(EXTERNAL_VALUES).sort().map((k) => ({ name: k, valueFrom: `${arn}:${k}::` })));
+            expect(versionEnv()).to.equal(versionId);
+            expect((await ws.outputs()).secretArn).to.equal(arn);
+            // The task execution role now reads the named secret, and no longer the one handed over.
+            const readers = ws.cloud.live("aws:iam/rolePolicy:RolePolicy").filter((r) => JSON.stringify(r.props.policy).includes("secretsmanager:GetSecretValue"));
+            expect(readers).to.have.length(1);
+            expect(JSON.stringify(readers[0].props.policy)).to.contain(arn).and.not.contain(handedOver);
+            const state = (await ok(ws, "pulumi stack export")).stdout;
+            expectNoSecrets(state, [ROTATED_SECRET, ...Object.values(EXTERNAL_VALUES).filter((v) => v.includes("secret"))]);
+        });
+
+        it("destroys the stack's resources and leaves both secrets it never owned", async () => {
+            await ok(ws, "pulumi destroy");
+            expect(endpointIds(ws.fake)).to.deep.equal([]);
+            // Each secret with its versions: the handed-over one (the rotated value, then the
+            // version put outside the stack) and the named one (incomplete, then complete).
+            const left = ws.cloud.live().map((r) => `${r.type} ${r.props.name ?? r.props.arn}`);
+            expect(left.sort()).to.deep.equal(
+                [
+                    `aws:secretsmanager/secret:Secret ${EXTERNAL}`,
+                    `aws:secretsmanager/secret:Secret ${nameOf(handedOver)}`,
+                    ...[handedOver, handedOver, externalArn, externalArn].map((a) => `aws:secretsmanager/secretVersion:SecretVersion ${a}`),
+                ].sort(),
+            );
         });
     });
 
