@@ -149,7 +149,7 @@ export async function awsCredentials(region: string): Promise<AwsCredentialIdent
                 DurationSeconds: durationSeconds(role.duration),
                 Policy: role.policy,
             },
-            clientConfig: { region, ...(s.endpoints?.sts ? { endpoint: s.endpoints.sts } : {}) },
+            clientConfig: stsClientConfig(region, s),
         });
     }
     c.credentials = reused(credentials);
@@ -163,11 +163,12 @@ export async function awsCredentials(region: string): Promise<AwsCredentialIdent
 function reused(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
     let current: Awaited<ReturnType<AwsCredentialIdentityProvider>> | undefined;
     let pending: ReturnType<AwsCredentialIdentityProvider> | undefined;
-    return async () => {
-        if (current && (!current.expiration || current.expiration.getTime() - currentClock().now() > 5 * 60_000)) {
+    return async (props) => {
+        // STS states the expiry in real time, so it is judged by the real clock.
+        if (current && (!current.expiration || current.expiration.getTime() - Date.now() > 5 * 60_000)) {
             return current;
         }
-        pending ??= provider().then(
+        pending ??= provider(props).then(
             (c) => {
                 current = c;
                 pending = undefined;
@@ -179,6 +180,25 @@ function reused(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityP
             },
         );
         return pending;
+    };
+}
+
+/** A run whose credentials land in an account aws:allowedAccountIds or aws:forbiddenAccountIds excludes. */
+export class AccountNotAllowedError extends Error {
+    override name = "AccountNotAllowedError";
+}
+
+/**
+ * The STS clients behind roles to assume and the account check: a request that never answers
+ * fails (30 s, 10 s to connect) and is tried as often as aws:maxRetries allows (3 times otherwise).
+ */
+function stsClientConfig(region: string, s: AwsSettings) {
+    const realMs = (ms: number) => Math.max(1, Math.round(currentClock().realMs?.(ms) ?? ms));
+    return {
+        region,
+        maxAttempts: (s.maxRetries ?? 2) + 1,
+        requestHandler: { requestTimeout: realMs(30_000), connectionTimeout: realMs(10_000), throwOnRequestTimeout: true },
+        ...(s.endpoints?.sts ? { endpoint: s.endpoints.sts } : {}),
     };
 }
 
@@ -194,16 +214,16 @@ export async function checkAccount(region: string): Promise<void> {
     const c = cache();
     c.account ??= (async () => {
         const sts = await import("@aws-sdk/client-sts");
-        const client = new sts.STSClient({ region, credentials: await awsCredentials(region), ...(s.endpoints?.sts ? { endpoint: s.endpoints.sts } : {}) });
+        const client = new sts.STSClient({ ...stsClientConfig(region, s), credentials: await awsCredentials(region) });
         const { Account: account } = await client.send(new sts.GetCallerIdentityCommand({}));
         if (s.allowedAccountIds?.length && !s.allowedAccountIds.includes(account!)) {
-            throw new Error(
+            throw new AccountNotAllowedError(
                 `These credentials act in account ${account}, which aws:allowedAccountIds (${s.allowedAccountIds.join(", ")}) does not allow. ` +
                     "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:allowedAccountIds.",
             );
         }
         if (s.forbiddenAccountIds?.includes(account!)) {
-            throw new Error(
+            throw new AccountNotAllowedError(
                 `These credentials act in account ${account}, which aws:forbiddenAccountIds forbids. ` +
                     "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:forbiddenAccountIds.",
             );

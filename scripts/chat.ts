@@ -7,7 +7,7 @@
 import * as readline from "readline";
 import type { Writable } from "stream";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
-import { findDeployment } from "./deployment";
+import { deploymentAccess, findDeployment } from "./deployment";
 import { dataPlane, newSessionId, SESSION_ID, streamAnswer } from "./invoke";
 import { EXIT, Io, OperatorError, paint } from "./io";
 
@@ -45,7 +45,7 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
     const input = io.stdin ?? process.stdin;
     // Line editing and history need a terminal on both sides.
     const terminal = Boolean(input.isTTY) && io.isTTY;
-    const { sdk, client } = await dataPlane(deployment);
+    const { sdk, client } = await dataPlane(await deploymentAccess(deployment, io));
 
     const rl = readline.createInterface({
         input,

@@ -78,9 +78,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
         const err = e as { name?: string; message?: string };
         io.stderr.write(`${err.name ?? "Error"}: ${err.message ?? String(e)}\n`);
         if (err.name === "CredentialsProviderError") {
-            io.stderr.write("Hint: these commands use the same AWS credentials as pulumi up (AWS_PROFILE, aws sso login, environment variables).\n");
+            io.stderr.write(
+                "Hint: these commands use the same AWS credentials as pulumi up (the stack's aws:profile or aws:assumeRoles; " +
+                    "otherwise AWS_PROFILE, aws sso login, environment variables).\n",
+            );
+        }
+        if (err.name === "TimeoutError") {
+            io.stderr.write("Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n");
         }
         return EXIT.failed;
+    } finally {
+        // A command installs the stack's aws:* settings for the process; the caller gets its own back.
+        (require("./identity") as typeof import("./identity")).restoreCallerAwsSettings();
     }
 }
 

@@ -1,8 +1,11 @@
 /**
  * Finds the deployment the operator commands act on: flags first, then environment variables,
- * then the stack's outputs (`pulumi stack output --json`).
+ * then the stack's outputs (`pulumi stack output --json`); and, with the stack, the AWS identity
+ * its configuration names (`pulumi config --json`).
  */
+import type { AwsSettings } from "../providers/awsIdentity";
 import { ParsedCommand, stringOption } from "./args";
+import { AwsAccess, readConfigEntries, refuseExcludedAccount, stackAwsSettings, useStackIdentity } from "./identity";
 import { Io, OperatorError } from "./io";
 
 export interface Deployment {
@@ -21,6 +24,8 @@ export interface Deployment {
     /** The MCP URL the harness calls (topology ecs). */
     mcpUrl?: string;
     stack?: string;
+    /** The stack's `aws:*` settings; undefined without the stack (--harness-arn), for the SDK's default chain. */
+    awsSettings?: AwsSettings;
 }
 
 /** The deployment runs the MCP server itself (ECS service or AgentCore Runtime), or calls the user's own. */
@@ -49,10 +54,12 @@ function regionFromArn(arn: string): string | undefined {
 export function findDeployment(args: ParsedCommand, io: Io): Deployment {
     const flag = (name: string): string | undefined => stringOption(args, name);
     let outputs: Record<string, unknown> = {};
+    let awsSettings: AwsSettings | undefined;
     const explicitArn = flag("harness-arn") ?? io.env.ZSCALER_MCP_HARNESS_ARN;
     const stack = flag("stack") ?? io.env.PULUMI_STACK;
+    const stackArgs = stack ? ["--stack", stack] : [];
     if (!explicitArn) {
-        const text = io.pulumi?.(["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])]);
+        const text = io.pulumi?.(["stack", "output", "--json", ...stackArgs]);
         if (text === undefined) {
             throw new OperatorError(
                 "No deployment to act on: the Pulumi CLI was not found. Pass --harness-arn <arn> (and --region), " +
@@ -69,6 +76,8 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
                 `The stack${stack ? ` "${stack}"` : ""} has no harness yet: run pulumi up first (or choose the stack with --stack <name>).`,
             );
         }
+        // The commands act as the stack does (aws:profile, aws:assumeRoles, ...), in the same account.
+        awsSettings = stackAwsSettings(readConfigEntries(io, stackArgs) ?? {}, () => readConfigEntries(io, [...stackArgs, "--show-secrets"]) ?? {});
     }
     const harnessArn = explicitArn ?? (outputs.harnessArn as string);
     const str = (k: string): string | undefined => (typeof outputs[k] === "string" && outputs[k] ? (outputs[k] as string) : undefined);
@@ -91,5 +100,16 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
         cognitoTokenEndpoint: str("cognitoTokenEndpoint"),
         mcpUrl: str("mcpUrl"),
         stack,
+        awsSettings,
     };
+}
+
+/**
+ * The identity to act on the deployment as: the stack's, or the SDK's default chain without the
+ * stack. Refuses an account the stack excludes before any call to the deployment.
+ */
+export async function deploymentAccess(d: Deployment, io: Io): Promise<AwsAccess> {
+    const access = await useStackIdentity(d.awsSettings, d.region, { signal: io.signal, attempts: 3 });
+    await refuseExcludedAccount(access);
+    return access;
 }

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadSettings, parseEcrImage, Settings, SettingsError } from "../components/settings";
 import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
-import { AwsContext, AwsServiceError, Credentials, httpRequest, jsonCall, queryCall, restGet, xmlList, xmlText } from "./aws";
+import { AwsAccess, clientConfig, ConfigEntries, readConfigEntries, requestSignal, stackAwsSettings, useStackIdentity } from "./identity";
 import { awsErrorName, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, paint } from "./io";
 
 export const DOCTOR_SPEC: CommandSpec = {
@@ -63,15 +63,12 @@ const fail = (detail: string, fix?: string): never => {
 // ---------------------------------------------------------------------------------------------
 // The stack's configuration, through the Pulumi CLI
 
-interface ConfigEntry {
-    value?: string;
-    secret?: boolean;
-}
-
 interface StackConfig {
     project: string;
     stack: string;
-    entries: Record<string, ConfigEntry>;
+    entries: ConfigEntries;
+    /** `pulumi config` for this stack: the arguments that name it. */
+    stackArgs: string[];
 }
 
 function projectName(): string {
@@ -85,24 +82,18 @@ function projectName(): string {
 
 function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
     const stackArgs = stackFlag ? ["--stack", stackFlag] : [];
-    const text = io.pulumi?.(["config", "--json", ...stackArgs]);
-    if (text === undefined) {
+    const entries = readConfigEntries(io, stackArgs);
+    if (entries === undefined) {
         throw new OperatorError("npm run doctor reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.");
-    }
-    let entries: Record<string, ConfigEntry>;
-    try {
-        entries = JSON.parse(text || "{}") as Record<string, ConfigEntry>;
-    } catch {
-        throw new OperatorError("Could not read the stack's configuration from `pulumi config --json`.");
     }
     const stack = stackFlag ?? (io.pulumi?.(["stack", "--show-name"]) ?? "").trim();
     if (!stack) {
         throw new OperatorError("No stack is selected: run pulumi stack select <name>, or pass --stack <name>.");
     }
-    return { project: projectName(), stack, entries };
+    return { project: projectName(), stack, entries, stackArgs };
 }
 
-/** The settings the program would deploy with; secret values are never read, only their presence. */
+/** The settings the program would deploy with; the project's secret values are never read, only their presence. */
 function settingsOf(c: StackConfig, env: Record<string, string | undefined>): Settings {
     const entry = (key: string) => c.entries[`${c.project}:${key}`];
     const raw = {
@@ -119,28 +110,14 @@ function settingsOf(c: StackConfig, env: Record<string, string | undefined>): Se
     return loadSettings(raw, { project: c.project, stack: c.stack, region: c.entries["aws:region"]?.value ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
 }
 
-function accountList(c: StackConfig, key: string): string[] | undefined {
-    const v = c.entries[key]?.value;
-    if (!v) {
-        return undefined;
-    }
-    try {
-        const parsed: unknown = JSON.parse(v);
-        return Array.isArray(parsed) ? parsed.map(String) : [String(parsed)];
-    } catch {
-        return v.split(",").map((s) => s.trim());
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The checks
 
 interface Context {
     settings: Settings;
     config: StackConfig;
-    aws: AwsContext;
-    /** SDK client settings: the stack's region and aws:profile. */
-    sdk: { region: string; profile?: string; maxAttempts: number };
+    /** The stack's AWS identity (aws:profile, aws:assumeRoles, ...), as pulumi up signs with it. */
+    aws: AwsAccess;
     signal?: AbortSignal;
     account?: string;
 }
@@ -150,16 +127,26 @@ function describeDenied(e: unknown, permission: string): string {
 }
 
 async function checkCredentials(ctx: Context): Promise<CheckResult> {
+    const sts = await import("@aws-sdk/client-sts");
+    const client = new sts.STSClient(clientConfig(ctx.aws, "sts"));
+    const { profile, assumeRoles, allowedAccountIds: allowed, forbiddenAccountIds: forbidden } = ctx.aws.settings;
     let account: string | undefined;
     let arn: string | undefined;
     try {
-        const doc = await queryCall(ctx.aws, "sts", "GetCallerIdentity");
-        account = xmlText(doc, "GetCallerIdentityResult/Account");
-        arn = xmlText(doc, "GetCallerIdentityResult/Arn");
+        ({ Account: account, Arn: arn } = await client.send(new sts.GetCallerIdentityCommand({}), { abortSignal: ctx.signal }));
     } catch (e) {
         const name = awsErrorName(e);
+        if (name === "CredentialsProviderError" && profile) {
+            fail(`the profile ${profile} (aws:profile) gives no credentials: ${(e as Error).message}`, `aws sso login --profile ${profile}, or check the profile in ~/.aws/config and ~/.aws/credentials`);
+        }
         if (name === "CredentialsProviderError") {
             fail("no AWS credentials found", "aws sso login, or set AWS_PROFILE (or pulumi config set aws:profile <profile>)");
+        }
+        if (assumeRoles?.length && deniedAction(e) === "sts:AssumeRole") {
+            fail(
+                `the stack's identity may not assume the role in aws:assumeRoles (${(e as Error).message})`,
+                "allow it in the role's trust policy and in the identity's own policies, or correct aws:assumeRoles",
+            );
         }
         if (/Expired/.test(name) || name === "RequestExpired") {
             fail(`the AWS credentials have expired (${name})`, "aws sso login, or renew the credentials in your environment");
@@ -172,12 +159,12 @@ async function checkCredentials(ctx: Context): Promise<CheckResult> {
     if (!account) {
         fail("STS answered without an account id");
     }
-    const allowed = accountList(ctx.config, "aws:allowedAccountIds");
-    const forbidden = accountList(ctx.config, "aws:forbiddenAccountIds");
-    if ((allowed && !allowed.includes(account!)) || forbidden?.includes(account!)) {
+    // The same rule the stack's providers enforce (providers/awsIdentity.ts checkAccount).
+    const excludedBy = allowed?.length && !allowed.includes(account!) ? "allowedAccountIds" : forbidden?.includes(account!) ? "forbiddenAccountIds" : undefined;
+    if (excludedBy) {
         fail(
-            `account ${account} is not one the stack allows (aws:${allowed ? "allowedAccountIds" : "forbiddenAccountIds"})`,
-            "use credentials for the stack's account (AWS_PROFILE, or pulumi config set aws:profile <profile>)",
+            `account ${account} is not one the stack allows (aws:${excludedBy})`,
+            "use credentials for the stack's account (pulumi config set aws:profile <profile>, or aws:assumeRoles), or change aws:" + excludedBy,
         );
     }
     ctx.account = account;
@@ -186,7 +173,7 @@ async function checkCredentials(ctx: Context): Promise<CheckResult> {
 
 async function checkAgentCore(ctx: Context): Promise<CheckResult> {
     const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const client = new control.BedrockAgentCoreControlClient(ctx.sdk);
+    const client = new control.BedrockAgentCoreControlClient(clientConfig(ctx.aws, "bedrockagentcore"));
     const region = ctx.settings.region;
     try {
         await client.send(new control.ListHarnessesCommand({ maxResults: 1 }), { abortSignal: ctx.signal });
@@ -206,22 +193,18 @@ async function checkAgentCore(ctx: Context): Promise<CheckResult> {
     return ok(`AgentCore Harness answers in ${region}`);
 }
 
-interface Availability {
-    agreementAvailability?: { status?: string; errorMessage?: string };
-    authorizationStatus?: string;
-    entitlementAvailability?: string;
-    regionAvailability?: string;
-}
-
 async function checkModel(ctx: Context): Promise<CheckResult> {
     const { modelId } = ctx.settings.model;
     const region = ctx.settings.region;
     const setModel = "pulumi config set modelId <model or inference profile id>";
+    const bedrock = await import("@aws-sdk/client-bedrock");
+    const client = new bedrock.BedrockClient(clientConfig(ctx.aws, "bedrock"));
+    const opts = { abortSignal: ctx.signal };
     let foundationModel = modelId;
     let kind = "model";
-    const get = async <T>(p: string, permission: string): Promise<T | undefined> => {
+    const get = async <T>(call: () => Promise<T>, permission: string): Promise<T | undefined> => {
         try {
-            return await restGet<T>(ctx.aws, "bedrock", p);
+            return await call();
         } catch (e) {
             if (isNotFound(e)) {
                 return undefined;
@@ -234,8 +217,8 @@ async function checkModel(ctx: Context): Promise<CheckResult> {
     };
     // System inference profiles (us.*, eu.*, apac.*, global.*) and profile ARNs name their models.
     if (/^(us|eu|apac|us-gov|global|jp|au|ca)\./.test(modelId) || modelId.includes(":inference-profile/") || modelId.includes("application-inference-profile")) {
-        const profile = await get<{ models?: { modelArn?: string }[]; status?: string }>(
-            `/inference-profiles/${encodeURIComponent(modelId)}`,
+        const profile = await get(
+            () => client.send(new bedrock.GetInferenceProfileCommand({ inferenceProfileIdentifier: modelId }), opts),
             "bedrock:GetInferenceProfile",
         );
         if (!profile) {
@@ -245,10 +228,13 @@ async function checkModel(ctx: Context): Promise<CheckResult> {
         const local = arns.find((a) => a.includes(`:${region}::`)) ?? arns[0];
         foundationModel = local?.split("/").pop() ?? modelId;
         kind = "inference profile";
-    } else if (!(await get(`/foundation-models/${encodeURIComponent(modelId)}`, "bedrock:GetFoundationModel"))) {
+    } else if (!(await get(() => client.send(new bedrock.GetFoundationModelCommand({ modelIdentifier: modelId }), opts), "bedrock:GetFoundationModel"))) {
         fail(`${modelId} is not a Bedrock model in ${region}`, setModel);
     }
-    const a = await get<Availability>(`/foundation-model-availability/${encodeURIComponent(foundationModel)}`, "bedrock:GetFoundationModelAvailability");
+    const a = await get(
+        () => client.send(new bedrock.GetFoundationModelAvailabilityCommand({ modelId: foundationModel }), opts),
+        "bedrock:GetFoundationModelAvailability",
+    );
     if (!a) {
         fail(`Bedrock knows no model ${foundationModel} in ${region}`, setModel);
     }
@@ -270,7 +256,7 @@ async function checkModel(ctx: Context): Promise<CheckResult> {
     }
     if (foundationModel.startsWith("anthropic.")) {
         try {
-            await restGet(ctx.aws, "bedrock", "/use-case-for-model-access");
+            await client.send(new bedrock.GetUseCaseForModelAccessCommand({}), opts);
         } catch (e) {
             if (isNotFound(e)) {
                 fail("Anthropic models need the use-case form, and this account has not submitted it", `submit it once in ${console}`);
@@ -283,9 +269,11 @@ async function checkModel(ctx: Context): Promise<CheckResult> {
 
 async function checkNetwork(ctx: Context): Promise<CheckResult> {
     const region = ctx.settings.region;
-    const q = async (action: string, params: Record<string, string>) => {
+    const ec2 = await import("@aws-sdk/client-ec2");
+    const client = new ec2.EC2Client(clientConfig(ctx.aws, "ec2"));
+    const q = async <T>(action: string, call: () => Promise<T>): Promise<T> => {
         try {
-            return await queryCall(ctx.aws, "ec2", action, params, region);
+            return await call();
         } catch (e) {
             if (isAccessDenied(e)) {
                 fail(describeDenied(e, `ec2:${action}`), `grant your AWS identity ec2:${action} (the deploy uses the default VPC)`);
@@ -293,13 +281,16 @@ async function checkNetwork(ctx: Context): Promise<CheckResult> {
             throw e;
         }
     };
-    const vpcs = xmlList(await q("DescribeVpcs", { "Filter.1.Name": "is-default", "Filter.1.Value.1": "true" }), "vpcSet");
-    const vpcId = xmlText(vpcs[0], "vpcId");
+    const opts = { abortSignal: ctx.signal };
+    const { Vpcs: vpcs } = await q("DescribeVpcs", () => client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }), opts));
+    const vpcId = vpcs?.[0]?.VpcId;
     if (!vpcId) {
         fail(`no default VPC in ${region}; ECS Express Mode places the service there`, `aws ec2 create-default-vpc --region ${region}`);
     }
-    const subnets = xmlList(await q("DescribeSubnets", { "Filter.1.Name": "vpc-id", "Filter.1.Value.1": vpcId! }), "subnetSet");
-    const zones = new Set(subnets.map((s) => xmlText(s, "availabilityZone")).filter(Boolean));
+    const { Subnets: subnets = [] } = await q("DescribeSubnets", () =>
+        client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId!] }] }), opts),
+    );
+    const zones = new Set(subnets.map((s) => s.AvailabilityZone).filter(Boolean));
     if (zones.size < 2) {
         fail(
             `the default VPC ${vpcId} has subnets in ${zones.size} availability zone${zones.size === 1 ? "" : "s"}; the load balancer needs two`,
@@ -316,17 +307,19 @@ interface Platform {
 
 /** The platforms an ECR image is built for: from its index, or from its config blob. */
 async function ecrPlatforms(ctx: Context, image: { account: string; region: string }, repository: string, ref: { imageTag?: string; imageDigest?: string }): Promise<Platform[]> {
-    const answer = await jsonCall<{ images?: { imageManifest?: string }[]; failures?: { failureCode?: string; failureReason?: string }[] }>(
-        ctx.aws,
-        "ecr",
-        "BatchGetImage",
-        { registryId: image.account, repositoryName: repository, imageIds: [ref], acceptedMediaTypes: MANIFEST_TYPES },
-        image.region,
+    const ecr = await import("@aws-sdk/client-ecr");
+    // The image's own region: for topology ecs, the default image's registry is not the deploy region's.
+    const client = new ecr.ECRClient(clientConfig(ctx.aws, "ecr", { region: image.region }));
+    const opts = { abortSignal: ctx.signal };
+    const answer = await client.send(
+        new ecr.BatchGetImageCommand({ registryId: image.account, repositoryName: repository, imageIds: [ref], acceptedMediaTypes: MANIFEST_TYPES }),
+        opts,
     );
     const manifestText = answer.images?.[0]?.imageManifest;
     if (!manifestText) {
+        // BatchGetImage answers a missing image with a failure, not an error: name it as one.
         const f = answer.failures?.[0];
-        throw new AwsServiceError(f?.failureCode ?? "ImageNotFound", f?.failureReason ?? "no such image", 400);
+        throw Object.assign(new Error(f?.failureReason ?? "no such image"), { name: f?.failureCode ?? "ImageNotFound" });
     }
     const manifest = JSON.parse(manifestText) as { manifests?: { platform?: Platform }[]; config?: { digest?: string } };
     if (manifest.manifests) {
@@ -336,9 +329,13 @@ async function ecrPlatforms(ctx: Context, image: { account: string; region: stri
     if (!digest) {
         return [];
     }
-    const layer = await jsonCall<{ downloadUrl?: string }>(ctx.aws, "ecr", "GetDownloadUrlForLayer", { registryId: image.account, repositoryName: repository, layerDigest: digest }, image.region);
-    const blob = await httpRequest(new URL(layer.downloadUrl!), { method: "GET", signal: ctx.signal });
-    const config = JSON.parse(blob.body) as Platform;
+    const layer = await client.send(new ecr.GetDownloadUrlForLayerCommand({ registryId: image.account, repositoryName: repository, layerDigest: digest }), opts);
+    // A presigned URL (S3 on AWS): the URL is the grant, nothing to sign.
+    const blob = await fetch(layer.downloadUrl!, { signal: requestSignal(ctx.signal) });
+    if (!blob.ok) {
+        throw Object.assign(new Error(`the image's config ${digest} answered HTTP ${blob.status}`), { name: "ImageConfigUnreadable" });
+    }
+    const config = (await blob.json()) as Platform;
     return [{ os: config.os, architecture: config.architecture }];
 }
 
@@ -393,7 +390,10 @@ async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
     const s = ctx.settings;
     const prefix = s.names.cognitoDomainPrefix ?? `${s.names.cognitoDomainBase}-${ctx.account}`;
     const fix = "pulumi config set cognitoDomainPrefix <unique prefix>";
-    const answer = await jsonCall<{ DomainDescription?: { UserPoolId?: string; AWSAccountId?: string } }>(ctx.aws, "cognito", "DescribeUserPoolDomain", { Domain: prefix }).catch((e) => {
+    const cognito = await import("@aws-sdk/client-cognito-identity-provider");
+    const client = new cognito.CognitoIdentityProviderClient(clientConfig(ctx.aws, "cognitoidp"));
+    const opts = { abortSignal: ctx.signal };
+    const answer = await client.send(new cognito.DescribeUserPoolDomainCommand({ Domain: prefix }), opts).catch((e) => {
         if (isAccessDenied(e)) {
             fail(describeDenied(e, "cognito-idp:DescribeUserPoolDomain"), "grant your AWS identity cognito-idp:DescribeUserPoolDomain");
         }
@@ -406,9 +406,10 @@ async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
     if (taken.AWSAccountId && taken.AWSAccountId !== ctx.account) {
         fail(`domain prefix ${prefix} is taken by another AWS account in ${s.region}`, fix);
     }
-    const tags = await jsonCall<{ Tags?: Record<string, string> }>(ctx.aws, "cognito", "ListTagsForResource", {
-        ResourceArn: `arn:aws:cognito-idp:${s.region}:${ctx.account}:userpool/${taken.UserPoolId}`,
-    });
+    const tags = await client.send(
+        new cognito.ListTagsForResourceCommand({ ResourceArn: `arn:aws:cognito-idp:${s.region}:${ctx.account}:userpool/${taken.UserPoolId}` }),
+        opts,
+    );
     if (!ownedBy(tags.Tags, ctx)) {
         fail(`domain prefix ${prefix} belongs to user pool ${taken.UserPoolId} in this account, not to this stack`, fix);
     }
@@ -417,8 +418,10 @@ async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
 
 async function checkSecret(ctx: Context): Promise<CheckResult> {
     const name = ctx.settings.secrets.externalSecretName!;
+    const secrets = await import("@aws-sdk/client-secrets-manager");
+    const client = new secrets.SecretsManagerClient(clientConfig(ctx.aws, "secretsmanager"));
     try {
-        const d = await jsonCall<{ Name?: string; DeletedDate?: number }>(ctx.aws, "secretsmanager", "DescribeSecret", { SecretId: name });
+        const d = await client.send(new secrets.DescribeSecretCommand({ SecretId: name }), { abortSignal: ctx.signal });
         if (d.DeletedDate) {
             fail(`the secret ${name} is scheduled for deletion`, `aws secretsmanager restore-secret --secret-id ${name}`);
         }
@@ -450,7 +453,7 @@ async function checkNames(ctx: Context): Promise<CheckResult> {
     const s = ctx.settings;
     const region = s.region;
     const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const agentcore = new control.BedrockAgentCoreControlClient(ctx.sdk);
+    const agentcore = new control.BedrockAgentCoreControlClient(clientConfig(ctx.aws, "bedrockagentcore"));
     const opts = { abortSignal: ctx.signal };
     const agentcoreTags = async (arn: string) => (await agentcore.send(new control.ListTagsForResourceCommand({ resourceArn: arn }), opts)).tags ?? {};
     const arnPrefix = `arn:aws:bedrock-agentcore:${region}:${ctx.account}`;
@@ -566,8 +569,8 @@ async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
     const s = ctx.settings;
     const ecs = await import("@aws-sdk/client-ecs");
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
-    const ecsClient = new ecs.ECSClient(ctx.sdk);
-    const logsClient = new logs.CloudWatchLogsClient(ctx.sdk);
+    const ecsClient = new ecs.ECSClient(clientConfig(ctx.aws, "ecs"));
+    const logsClient = new logs.CloudWatchLogsClient(clientConfig(ctx.aws, "logs"));
     const opts = { abortSignal: ctx.signal };
     const cluster = s.ecs.existingClusterName ?? s.names.cluster;
     const ecsTags = (list?: { key?: string; value?: string }[]) => Object.fromEntries((list ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
@@ -655,6 +658,14 @@ async function settle(check: PlannedCheck): Promise<CheckResult> {
         if ((e as Error).name === "AbortError") {
             throw e;
         }
+        if (awsErrorName(e) === "TimeoutError") {
+            return {
+                name: check.name,
+                status: "fail",
+                detail: `AWS did not answer in time (${(e as Error).message})`,
+                fix: "check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then run npm run doctor again",
+            };
+        }
         return { name: check.name, status: "fail", detail: `${awsErrorName(e)}: ${(e as Error).message}` };
     }
 }
@@ -720,17 +731,10 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
             io.stdout.write(`Stack ${config.stack} · topology ${settings.topology} · region ${settings.region}\n`);
         }
         emit({ name: "configuration", status: "ok", detail: settings.warnings.length ? `valid, with warnings: ${settings.warnings.join(" ")}` : "valid" });
-        const profile = config.entries["aws:profile"]?.value;
-        const sdk = { region: settings.region, maxAttempts: 2, ...(profile ? { profile } : {}) };
-        const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-        const credentialSource = new control.BedrockAgentCoreControlClient(sdk).config.credentials;
-        const ctx: Context = {
-            settings,
-            config,
-            sdk,
-            signal: io.signal,
-            aws: { region: settings.region, env: io.env, signal: io.signal, credentials: () => credentialSource() as Promise<Credentials> },
-        };
+        // The identity pulumi up signs with: the stack's aws:* settings (a secret one read with --show-secrets).
+        const awsSettings = stackAwsSettings(config.entries, () => readConfigEntries(io, [...config.stackArgs, "--show-secrets"]) ?? {});
+        const aws = await useStackIdentity(awsSettings, settings.region, { signal: io.signal, attempts: 2 });
+        const ctx: Context = { settings, config, aws, signal: io.signal };
         const identity = await settle({ name: "credentials", run: () => checkCredentials(ctx) });
         emit(identity);
         const planned = plan(ctx);

@@ -6,8 +6,9 @@
 import { randomUUID } from "crypto";
 import type * as AgentCore from "@aws-sdk/client-bedrock-agentcore";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, stringOption, usage, UsageError } from "./args";
-import { Deployment, findDeployment, serverKind } from "./deployment";
-import { deniedAction, EXIT, Io, OperatorError, paint, sanitize, sdkConfig, TerminalSanitizer } from "./io";
+import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
+import { AwsAccess, clientConfig } from "./identity";
+import { deniedAction, EXIT, Io, OperatorError, paint, sanitize, TerminalSanitizer } from "./io";
 
 export const INVOKE_SPEC: CommandSpec = {
     name: "invoke",
@@ -182,11 +183,14 @@ export async function streamAnswer(o: AnswerOptions): Promise<{ outcome: AnswerO
     return { outcome: "answered", summary: `${tokens} · ${latency}` };
 }
 
-/** The AgentCore data-plane SDK and a client for the deployment's region. */
-export async function dataPlane(d: Deployment): Promise<{ sdk: typeof AgentCore; client: AgentCore.BedrockAgentCoreClient }> {
+/**
+ * The AgentCore data-plane SDK and a client for the deployment's region. Its timeouts are for an
+ * answer that streams: on the connection, on the answer's start and on the silence between events.
+ */
+export async function dataPlane(aws: AwsAccess): Promise<{ sdk: typeof AgentCore; client: AgentCore.BedrockAgentCoreClient }> {
     // Loaded here, not at start-up: each command loads only the SDK it needs.
     const sdk = await import("@aws-sdk/client-bedrock-agentcore");
-    return { sdk, client: new sdk.BedrockAgentCoreClient(sdkConfig(d.region)) };
+    return { sdk, client: new sdk.BedrockAgentCoreClient(clientConfig(aws, undefined, { stream: true })) };
 }
 
 export async function runInvoke(argv: string[], io: Io): Promise<number> {
@@ -205,7 +209,7 @@ export async function runInvoke(argv: string[], io: Io): Promise<number> {
     if (!SESSION_ID.test(sessionId)) {
         throw new OperatorError("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke).");
     }
-    const { sdk, client } = await dataPlane(deployment);
+    const { sdk, client } = await dataPlane(await deploymentAccess(deployment, io));
     const { outcome, summary } = await streamAnswer({ sdk, client, deployment, sessionId, message, io, json, signal: io.signal });
     if (outcome === "answered" && !json) {
         io.stdout.write(paint(io, "dim", `${summary} · session ${sessionId}`) + "\n");

@@ -62,10 +62,6 @@ export function parseDuration(text: string): number {
     return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"];
 }
 
-export function sdkConfig(region: string): { region: string; maxAttempts: number } {
-    return { region, maxAttempts: 3 };
-}
-
 /**
  * Removes terminal control sequences from text that comes from outside (the model, a tool, a
  * log line): escape sequences (CSI, OSC and the rest, 7- and 8-bit), other control characters

@@ -5,8 +5,9 @@
  */
 import { currentClock } from "../providers/lifecycle";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage } from "./args";
-import { Deployment, findDeployment, serverKind } from "./deployment";
-import { aborted, deniedAction, EXIT, Io, isAccessDenied, OperatorError, parseDuration, sanitize, sdkConfig } from "./io";
+import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
+import { AwsAccess, clientConfig } from "./identity";
+import { aborted, deniedAction, EXIT, Io, isAccessDenied, OperatorError, parseDuration, sanitize } from "./io";
 
 export const LOGS_SPEC: CommandSpec = {
     name: "logs",
@@ -43,9 +44,9 @@ function refused(e: unknown, permission: string, what: string): OperatorError {
 }
 
 /** The runtime id AWS manages for the harness, from GetHarness. */
-async function runtimeIdOf(d: Deployment, signal?: AbortSignal): Promise<string | undefined> {
+async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
     const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const client = new control.BedrockAgentCoreControlClient(sdkConfig(d.region));
+    const client = new control.BedrockAgentCoreControlClient(clientConfig(aws, "bedrockagentcore"));
     try {
         const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal });
         return h.harness?.environment?.agentCoreRuntimeEnvironment?.agentRuntimeId;
@@ -60,9 +61,9 @@ async function runtimeIdOf(d: Deployment, signal?: AbortSignal): Promise<string 
     }
 }
 
-async function logGroupsWithPrefix(d: Deployment, prefix: string, signal?: AbortSignal): Promise<string[]> {
+async function logGroupsWithPrefix(aws: AwsAccess, prefix: string, signal?: AbortSignal): Promise<string[]> {
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
-    const client = new logs.CloudWatchLogsClient(sdkConfig(d.region));
+    const client = new logs.CloudWatchLogsClient(clientConfig(aws, "logs"));
     try {
         const page = await client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }), { abortSignal: signal });
         return page.logGroups?.map((g) => g.logGroupName!) ?? [];
@@ -74,21 +75,21 @@ async function logGroupsWithPrefix(d: Deployment, prefix: string, signal?: Abort
     }
 }
 
-export async function findRuntimeLogGroup(d: Deployment, signal?: AbortSignal): Promise<string | undefined> {
-    const runtimeId = await runtimeIdOf(d, signal);
+export async function findRuntimeLogGroup(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
+    const runtimeId = await runtimeIdOf(d, aws, signal);
     if (runtimeId) {
-        const byId = await logGroupsWithPrefix(d, `${RUNTIME_LOGS}${runtimeId}`, signal);
+        const byId = await logGroupsWithPrefix(aws, `${RUNTIME_LOGS}${runtimeId}`, signal);
         if (byId.length > 0) {
             return byId[0];
         }
     }
     // Fall back to the harness's name: the managed runtime is named after it.
     const name = d.harnessId.replace(/-[a-zA-Z0-9]{10}$/, "");
-    return (await logGroupsWithPrefix(d, RUNTIME_LOGS, signal)).find((g) => g.includes(`harness_${name}`));
+    return (await logGroupsWithPrefix(aws, RUNTIME_LOGS, signal)).find((g) => g.includes(`harness_${name}`));
 }
 
 /** The MCP server's log group, or an OperatorError saying where its logs are instead. */
-async function serverLogGroup(d: Deployment, io: Io): Promise<string | undefined> {
+async function serverLogGroup(d: Deployment, aws: AwsAccess, io: Io): Promise<string | undefined> {
     switch (serverKind(d)) {
         case "ecs":
             if (!d.ecsLogGroup) {
@@ -99,7 +100,7 @@ async function serverLogGroup(d: Deployment, io: Io): Promise<string | undefined
             if (!d.runtimeId) {
                 throw new OperatorError("The stack's outputs name no MCP server runtime (runtimeId): run pulumi up, or pass --log-group <name>.");
             }
-            const groups = await logGroupsWithPrefix(d, `${RUNTIME_LOGS}${d.runtimeId}`, io.signal);
+            const groups = await logGroupsWithPrefix(aws, `${RUNTIME_LOGS}${d.runtimeId}`, io.signal);
             if (groups.length === 0) {
                 io.stdout.write(
                     `No log group for the MCP server's runtime ${d.runtimeId} yet: AgentCore creates it when the gateway first calls ` +
@@ -120,15 +121,15 @@ async function serverLogGroup(d: Deployment, io: Io): Promise<string | undefined
     }
 }
 
-async function chooseGroup(args: ParsedCommand, d: Deployment, io: Io): Promise<string | undefined> {
+async function chooseGroup(args: ParsedCommand, d: Deployment, aws: AwsAccess, io: Io): Promise<string | undefined> {
     const explicit = stringOption(args, "log-group");
     if (explicit) {
         return explicit;
     }
     if (args.values.server === true || args.values.container === true) {
-        return serverLogGroup(d, io);
+        return serverLogGroup(d, aws, io);
     }
-    const group = await findRuntimeLogGroup(d, io.signal);
+    const group = await findRuntimeLogGroup(d, aws, io.signal);
     if (!group) {
         io.stdout.write(
             `No runtime log group for harness ${d.harnessId} yet: AgentCore creates it on the first invocation. ` +
@@ -147,12 +148,13 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
     const sinceMs = parseDuration(stringOption(args, "since") ?? "10m");
     const follow = args.values.follow === true;
     const d = findDeployment(args, io);
-    const group = await chooseGroup(args, d, io);
+    const aws = await deploymentAccess(d, io);
+    const group = await chooseGroup(args, d, aws, io);
     if (!group) {
         return EXIT.ok;
     }
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
-    const client = new logs.CloudWatchLogsClient(sdkConfig(d.region));
+    const client = new logs.CloudWatchLogsClient(clientConfig(aws, "logs"));
     const clock = currentClock();
     const seen = new Set<string>();
     let startTime = clock.now() - sinceMs;

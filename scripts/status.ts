@@ -3,8 +3,9 @@
  * anything is failed or missing.
  */
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
-import { Deployment, findDeployment } from "./deployment";
-import { deniedAction, EXIT, Io, isAccessDenied, isNotFound, paint, sanitize, sdkConfig, statusColor } from "./io";
+import { Deployment, deploymentAccess, findDeployment } from "./deployment";
+import { AwsAccess, clientConfig } from "./identity";
+import { deniedAction, EXIT, Io, isAccessDenied, isNotFound, paint, sanitize, statusColor } from "./io";
 
 export const STATUS_SPEC: CommandSpec = {
     name: "status",
@@ -49,9 +50,13 @@ function unreadable(e: unknown, permission: string): Unreadable | undefined {
     return undefined;
 }
 
-export async function collectStatus(d: Deployment, signal?: AbortSignal): Promise<{ rows: Row[]; report: Record<string, unknown>; healthy: boolean }> {
+export async function collectStatus(
+    d: Deployment,
+    aws: AwsAccess,
+    signal?: AbortSignal,
+): Promise<{ rows: Row[]; report: Record<string, unknown>; healthy: boolean }> {
     const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const client = new control.BedrockAgentCoreControlClient(sdkConfig(d.region));
+    const client = new control.BedrockAgentCoreControlClient(clientConfig(aws, "bedrockagentcore"));
     const opts = { abortSignal: signal };
     const rows: Row[] = [];
     const report: Record<string, unknown> = { region: d.region, harnessArn: d.harnessArn, topology: d.topology };
@@ -119,7 +124,7 @@ export async function collectStatus(d: Deployment, signal?: AbortSignal): Promis
 
     if (d.ecsServiceArn) {
         const ecs = await import("@aws-sdk/client-ecs");
-        const ecsClient = new ecs.ECSClient(sdkConfig(d.region));
+        const ecsClient = new ecs.ECSClient(clientConfig(aws, "ecs"));
         try {
             const svc = (await ecsClient.send(new ecs.DescribeExpressGatewayServiceCommand({ serviceArn: d.ecsServiceArn }), opts)).service;
             const configs = svc?.activeConfigurations ?? [];
@@ -214,7 +219,7 @@ export async function runStatus(argv: string[], io: Io): Promise<number> {
         return EXIT.ok;
     }
     const d = findDeployment(args, io);
-    const { rows, report, healthy } = await collectStatus(d, io.signal);
+    const { rows, report, healthy } = await collectStatus(d, await deploymentAccess(d, io), io.signal);
     if (args.values.json === true) {
         io.stdout.write(JSON.stringify({ ...report, healthy }, null, 2) + "\n");
     } else {

@@ -105,6 +105,20 @@ interface Fault {
 }
 type Outcome = { kind: "fail"; reasons: string[]; status?: string } | { kind: "never" };
 
+/** Faults as EC2 and STS answer them: a missing permission, throttling, a server error (code, HTTP status, message). */
+const QUERY_FAULTS: Record<string, Record<"denied" | "throttle" | "server", [string, number, string]>> = {
+    ec2: {
+        denied: ["UnauthorizedOperation", 403, "You are not authorized to perform this operation."],
+        throttle: ["RequestLimitExceeded", 503, "Request limit exceeded."],
+        server: ["InternalError", 500, "An internal error has occurred."],
+    },
+    sts: {
+        denied: ["AccessDenied", 403, "Access denied"],
+        throttle: ["Throttling", 400, "Rate exceeded"],
+        server: ["InternalFailure", 500, "An internal error has occurred."],
+    },
+};
+
 const FAILED_STATUS: Record<string, string> = {
     harness: "CREATE_FAILED",
     runtime: "CREATE_FAILED",
@@ -367,7 +381,7 @@ export class FakeAws {
     // -----------------------------------------------------------------------------------------
     // Fault injection
 
-    /** The next `n` calls of `op` ("*" for any) answer ThrottlingException. */
+    /** The next `n` calls of `op` ("*" for any) answer ThrottlingException (EC2: RequestLimitExceeded; STS: Throttling). */
     throttle(op: string, n: number): void {
         this.faults.push({ kind: "throttle", op, remaining: n });
     }
@@ -375,7 +389,7 @@ export class FakeAws {
     serverError(op: string, n: number): void {
         this.faults.push({ kind: "server", op, remaining: n });
     }
-    /** The next call of `op` is refused with AccessDeniedException and this message, as for a missing permission. */
+    /** The next call of `op` is refused with AccessDeniedException (EC2: UnauthorizedOperation; STS: AccessDenied) and this message, as for a missing permission. */
     denyNext(op: string, message: string): void {
         this.faults.push({ kind: "denied", op, remaining: 1, message });
     }
@@ -655,8 +669,9 @@ export class FakeAws {
     /**
      * After the request was executed: loses the answer (a 500), drops the connection, hangs, or
      * delays the answer, when a fault asks for it. True when the caller must not answer.
+     * `lostAnswer` writes the 500 in the protocol's own form (the query protocols answer XML).
      */
-    private async answerGoesWrong(op: string, call: RecordedCall, res: http.ServerResponse): Promise<boolean> {
+    private async answerGoesWrong(op: string, call: RecordedCall, res: http.ServerResponse, lostAnswer?: () => void): Promise<boolean> {
         const f = this.takeFault(op, true);
         if (!f) {
             return false;
@@ -667,7 +682,9 @@ export class FakeAws {
             call.error = undefined;
             return false;
         }
-        if (f.kind === "lost") {
+        if (f.kind === "lost" && lostAnswer) {
+            lostAnswer();
+        } else if (f.kind === "lost") {
             const ecs = call.service === "ecs" || call.service === "logs";
             res.statusCode = 500;
             res.setHeader(ecs ? "content-type" : "x-amzn-errortype", ecs ? "application/x-amz-json-1.1" : "InternalServerException");
@@ -683,6 +700,12 @@ export class FakeAws {
         const f = this.takeFault(op);
         if (!f) {
             return;
+        }
+        // The query protocols name these errors their own way.
+        const query = QUERY_FAULTS[service];
+        if (query && (f.kind === "denied" || f.kind === "throttle" || f.kind === "server")) {
+            const [code, status, message] = query[f.kind];
+            throw new AwsError(code, f.kind === "denied" ? (f.message ?? message) : message, status);
         }
         if (f.kind === "denied") {
             throw new AwsError("AccessDeniedException", f.message ?? "Access denied", service === "ecs" ? 400 : 403);
@@ -711,11 +734,7 @@ export class FakeAws {
                 call.error = e.code;
             }
             res.statusCode = e.status;
-            res.end(
-                ec2
-                    ? `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-                    : `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-            );
+            res.end(errorXml(ec2, e.code, e.message, requestId, e.status >= 500 ? "Receiver" : "Sender"));
         };
         const op = model.operations[action];
         if (!op) {
@@ -738,6 +757,13 @@ export class FakeAws {
                 throw new AwsError(ec2 ? "InvalidParameterValue" : "ValidationError", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
             }
             const out = ec2 ? this.ec2Op(action, input) : this.stsOp(action, input, call);
+            const lost = () => {
+                res.statusCode = 500;
+                res.end(errorXml(ec2, ec2 ? "InternalError" : "InternalFailure", "Service unavailable", requestId));
+            };
+            if (await this.answerGoesWrong(action, call, res, lost)) {
+                return;
+            }
             const body = op.output ? xmlOf(model, op.output.shape, out) : "";
             res.statusCode = 200;
             res.end(
@@ -1265,7 +1291,8 @@ export class FakeAws {
                         AccessKeyId: accessKeyId,
                         SecretAccessKey: rand(40),
                         SessionToken: rand(64),
-                        Expiration: this.clock.now() + (input.DurationSeconds ?? 3600) * 1000,
+                        // The client judges the expiry by its own (real) clock, not by the test's.
+                        Expiration: Date.now() + (input.DurationSeconds ?? 3600) * 1000,
                     },
                     AssumedRoleUser: { AssumedRoleId: `${roleId}:${input.RoleSessionName}`, Arn: arn },
                 };
@@ -1743,6 +1770,13 @@ export class FakeAws {
         }
         res.end();
     }
+}
+
+/** An error answer of the EC2 protocol, or of the query protocol (STS). */
+function errorXml(ec2: boolean, code: string, message: string, requestId: string, type = "Receiver"): string {
+    return ec2
+        ? `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+        : `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
 function escapeXml(s: string): string {

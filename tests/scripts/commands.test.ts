@@ -3,6 +3,8 @@ import { main } from "../../scripts/cli";
 import type { Deployment } from "../../scripts/deployment";
 import { hintFor } from "../../scripts/invoke";
 import { sanitize, TerminalSanitizer } from "../../scripts/io";
+import { installClock } from "../../providers/lifecycle";
+import { defaultConversation } from "../fakeaws/server";
 import { useFakeAws } from "../support/fakeAwsHooks";
 import { captureIo, createHarness } from "./support";
 
@@ -117,6 +119,102 @@ describe("operator command lines", () => {
             });
             expect(await main(["doctor"], io)).to.equal(130);
             expect(io.err.join("")).to.equal("Interrupted.\n");
+        });
+    });
+
+    describe("a request AWS never answers fails the command instead of hanging it", () => {
+        const DOCTOR_CONFIG = JSON.stringify({
+            "zscaler-mcp-harness:zscalerClientId": { value: "id" },
+            "zscaler-mcp-harness:zscalerClientSecret": { secret: true },
+            "zscaler-mcp-harness:zscalerCustomerId": { value: "1" },
+            "zscaler-mcp-harness:zscalerVanityDomain": { value: "v" },
+        });
+        const HINT = "Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n";
+
+        // A clock on which every timeout of the commands (30 s for a request, 15 min of silence in
+        // an answer, ...) is 200 real milliseconds.
+        beforeEach(() => installClock({ ...ctx.clock, realMs: () => 200 }));
+
+        it("status: each attempt at GetHarness is abandoned after the request timeout, then the command fails with a hint", async () => {
+            const { arn } = await createHarness();
+            ctx.fake.hang("GetHarness", 3);
+            const io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn }) });
+            expect(await main(["status"], io)).to.equal(1);
+            expect(io.err.join("")).to.match(/^TimeoutError: .*200 ms requestTimeout/);
+            expect(io.err.join("")).to.contain(HINT);
+            expect(ctx.fake.callsTo("GetHarness").map((c) => c.error)).to.deep.equal(["hung", "hung", "hung"]);
+        });
+
+        it("status goes on when only one attempt hangs", async () => {
+            const { arn } = await createHarness();
+            ctx.fake.hang("GetHarness", 1);
+            const io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn }) });
+            expect(await main(["status"], io)).to.equal(0);
+            expect(ctx.fake.callsTo("GetHarness").map((c) => c.error ?? "ok")).to.deep.equal(["hung", "ok"]);
+        });
+
+        it("logs: FilterLogEvents abandoned on every attempt", async () => {
+            const { arn } = await createHarness();
+            ctx.fake.putLogEvents("/ecs/x", [{ timestamp: ctx.clock.now() - 1000, message: "up" }]);
+            ctx.fake.hang("FilterLogEvents", 3);
+            const io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn, ecsLogGroup: "/ecs/x" }) });
+            expect(await main(["logs", "--server"], io)).to.equal(1);
+            expect(io.err.join("")).to.contain("TimeoutError: ");
+        });
+
+        it("doctor: the credentials check fails with what happened and the fix; the others are skipped", async () => {
+            ctx.fake.hang("GetCallerIdentity", 2);
+            const io = captureIo({ pulumi: (args) => (args[0] === "config" ? DOCTOR_CONFIG : "dev") });
+            expect(await main(["doctor"], io)).to.equal(1);
+            const lines = io.out.join("").split("\n");
+            expect(lines.find((l) => l.includes("credentials"))).to.match(
+                /^FAIL {2}credentials {5}AWS did not answer in time \(.*requestTimeout\.\)\. Fix: check the network \(proxy, VPN\) and any endpoint/,
+            );
+            expect(lines.filter((l) => l.startsWith("skip")).length).to.be.greaterThan(0);
+        });
+
+        it("invoke: an answer that stops streaming ends after the longest silence allowed between two events", async () => {
+            const { arn } = await createHarness();
+            ctx.fake.invokeQueue.push([
+                { messageStart: { role: "assistant" } },
+                { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "Let me look" } } },
+                { $hold: true },
+                ...defaultConversation().slice(1),
+            ]);
+            const io = captureIo();
+            expect(await main(["invoke", "hello", "--harness-arn", arn], io)).to.equal(1);
+            expect(io.out.join("")).to.equal("Let me look");
+            expect(io.err.join("")).to.match(/^\nTimeoutError: .*timed out after 200 ms of inactivity/);
+        });
+
+        it("invoke: an answer that never starts", async () => {
+            const { arn } = await createHarness();
+            ctx.fake.hang("InvokeHarness", 3);
+            const io = captureIo();
+            expect(await main(["invoke", "hello", "--harness-arn", arn], io)).to.equal(1);
+            expect(io.err.join("")).to.match(/^TimeoutError: /);
+        });
+
+        it("a role to assume whose AssumeRole never answers, and an account check that never answers", async () => {
+            const { arn } = await createHarness();
+            const stack = (aws: Record<string, string>) =>
+                captureIo({
+                    pulumi: (args) =>
+                        args[0] === "config"
+                            ? JSON.stringify(Object.fromEntries(Object.entries(aws).map(([k, value]) => [k, { value, secret: false }])))
+                            : JSON.stringify({ harnessArn: arn }),
+                });
+            ctx.fake.hang("AssumeRole", 1);
+            let io = stack({ "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/operator" }]) });
+            expect(await main(["status"], io)).to.equal(1);
+            expect(io.err.join("")).to.match(/^TimeoutError: Resolving the AWS credentials took longer than 200 ms\.\n/);
+            expect(ctx.fake.callsTo("GetHarness")).to.deep.equal([]);
+
+            ctx.fake.hang("GetCallerIdentity", 3);
+            io = stack({ "aws:allowedAccountIds": '["123456789012"]' });
+            expect(await main(["status"], io)).to.equal(1);
+            expect(io.err.join("")).to.match(/^TimeoutError: Checking the account with STS GetCallerIdentity took longer than 200 ms\.\n/);
+            expect(ctx.fake.callsTo("GetHarness")).to.deep.equal([]);
         });
     });
 

@@ -55,7 +55,7 @@ describe("operator commands", () => {
             expect(c.err.join("")).to.contain("the Pulumi CLI was not found. Pass --harness-arn <arn>");
         });
 
-        it("reads the chosen stack's outputs", async () => {
+        it("reads the chosen stack's outputs, and its configuration for the AWS identity to act as", async () => {
             const { arn } = await createHarness();
             const calls: string[][] = [];
             const c = io({
@@ -65,7 +65,10 @@ describe("operator commands", () => {
                 },
             });
             expect(await main(["status", "--stack", "prod"], c)).to.equal(0);
-            expect(calls).to.deep.equal([["stack", "output", "--json", "--stack", "prod"]]);
+            expect(calls).to.deep.equal([
+                ["stack", "output", "--json", "--stack", "prod"],
+                ["config", "--json", "--stack", "prod"],
+            ]);
         });
     });
 
