@@ -702,7 +702,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     if (secretsMode === "external" && externalSecretName === undefined && deploysServer) {
         problems.push(
             "zscalerSecretName: secretsMode external needs the name or ARN of an existing Secrets Manager secret. " +
-                "Run: pulumi config set zscalerSecretName <name-or-arn>",
+                "Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
         );
     }
     if (externalSecretName !== undefined) {
@@ -710,7 +710,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         if (externalSecretName.startsWith("arn:") ? !arn : !PATTERNS.secretName.test(externalSecretName)) {
             problems.push(
                 `zscalerSecretName: ${shown(externalSecretName)} is neither a Secrets Manager secret name (1-512 letters, digits ` +
-                    `and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set zscalerSecretName <name-or-arn>`,
+                    `and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>`,
             );
         } else if (arn && arn[2] !== region) {
             problems.push(

@@ -97,7 +97,7 @@ export async function readExternalSecret(ref: string, region: string, opts: pulu
     } catch (e) {
         throw new pulumi.RunError(
             `zscalerSecretName: the secret ${ref} could not be read in ${region} (${String((e as Error).message).split("\n")[0]}). ` +
-                "Create it, or name an existing secret with pulumi config set zscalerSecretName <name or ARN>.",
+                "Create it, or name an existing secret with pulumi config set --plaintext zscalerSecretName <name or ARN>.",
         );
     }
     const { keys, missing, problem } = credentialKeysIn(current.secretString);

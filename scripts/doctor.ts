@@ -431,7 +431,7 @@ async function checkSecret(ctx: Context): Promise<CheckResult> {
             throw e;
         }
         if (isNotFound(e)) {
-            fail(`no secret ${name} in ${ctx.settings.region}`, "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set zscalerSecretName <name or ARN>");
+            fail(`no secret ${name} in ${ctx.settings.region}`, "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set --plaintext zscalerSecretName <name or ARN>");
         }
         if (isAccessDenied(e)) {
             fail(describeDenied(e, "secretsmanager:DescribeSecret"), "grant your AWS identity secretsmanager:DescribeSecret on the secret");

@@ -658,7 +658,7 @@ const HOSTILE: HostileCase[] = [
         name: "a secret name with a space",
         config: { secretsMode: "external", zscalerSecretName: "team/zscaler secret" },
         expected: [
-            "zscalerSecretName: \"team/zscaler secret\" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set zscalerSecretName <name-or-arn>",
+            "zscalerSecretName: \"team/zscaler secret\" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
         ],
     },
     {
@@ -672,7 +672,7 @@ const HOSTILE: HostileCase[] = [
         name: "an ARN of something other than a secret",
         config: { secretsMode: "external", zscalerSecretName: "arn:aws:s3:::team-bucket" },
         expected: [
-            "zscalerSecretName: \"arn:aws:s3:::team-bucket\" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set zscalerSecretName <name-or-arn>",
+            "zscalerSecretName: \"arn:aws:s3:::team-bucket\" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
         ],
     },
     {

@@ -111,7 +111,7 @@ describe("settings", () => {
     it("needs no credentials in config for the gateway topology with an external secret", () => {
         expect(problems({ topology: "gateway", secretsMode: "external", zscalerSecretName: "team/zs" })).to.deep.equal([]);
         expect(problems({ topology: "gateway", secretsMode: "external" })).to.deep.equal([
-            "zscalerSecretName: secretsMode external needs the name or ARN of an existing Secrets Manager secret. Run: pulumi config set zscalerSecretName <name-or-arn>",
+            "zscalerSecretName: secretsMode external needs the name or ARN of an existing Secrets Manager secret. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
         ]);
     });
 
