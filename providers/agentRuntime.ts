@@ -3,7 +3,7 @@
  * create-only: every other change is an UpdateAgentRuntime, which makes a new runtime version.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import type {
     AgentRuntimeArtifact,
     AuthorizerConfiguration,
@@ -330,7 +330,7 @@ export interface AgentRuntimeArgs {
     waitForReady?: pulumi.Input<boolean>;
 }
 
-export class AgentRuntime extends pulumi.dynamic.Resource {
+export class AgentRuntime extends ProjectResource {
     declare readonly agentRuntimeId: pulumi.Output<string>;
     declare readonly agentRuntimeArn: pulumi.Output<string>;
     declare readonly agentRuntimeVersion: pulumi.Output<string>;
@@ -339,7 +339,7 @@ export class AgentRuntime extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: AgentRuntimeArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            projectProvider("agentRuntime", "agentRuntimeProvider"),
+            inProject("agentRuntime", "agentRuntimeProvider"),
             name,
             { ...args, agentRuntimeId: undefined, agentRuntimeArn: undefined, agentRuntimeVersion: undefined, status: undefined, invocationUrl: undefined, failureReason: undefined },
             opts,

@@ -5,7 +5,7 @@
  * waits for this resource. Nothing is created in AWS; delete does nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitReady } from "./agentRuntime";
 
@@ -66,12 +66,12 @@ export interface AgentRuntimeReadyArgs {
     invocationUrl: pulumi.Input<string>;
 }
 
-export class AgentRuntimeReady extends pulumi.dynamic.Resource {
+export class AgentRuntimeReady extends ProjectResource {
     declare readonly status: pulumi.Output<string>;
     declare readonly agentRuntimeVersion: pulumi.Output<string>;
     declare readonly invocationUrl: pulumi.Output<string>;
 
     constructor(name: string, args: AgentRuntimeReadyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(projectProvider("agentRuntimeReady", "agentRuntimeReadyProvider"), name, { ...args, status: undefined, agentRuntimeVersion: undefined }, opts, "agentcore", "AgentRuntimeReady");
+        super(inProject("agentRuntimeReady", "agentRuntimeReadyProvider"), name, { ...args, status: undefined, agentRuntimeVersion: undefined }, opts, "agentcore", "AgentRuntimeReady");
     }
 }

@@ -4,7 +4,7 @@
  * a refresh never reports it as drift. A new key is rotated in place; a new name replaces.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import { checkFields, deleteAndWait, diffInputs, DiffSpec, findAdoptable, findOrUndefined, inputsOf, isNameTaken, withRetries } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
 
@@ -124,14 +124,14 @@ export interface ApiKeyCredentialProviderArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export class ApiKeyCredentialProvider extends pulumi.dynamic.Resource {
+export class ApiKeyCredentialProvider extends ProjectResource {
     declare readonly credentialProviderArn: pulumi.Output<string>;
     declare readonly apiKeySecretArn: pulumi.Output<string>;
     declare readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: ApiKeyCredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            projectProvider("apiKeyCredentialProvider", "apiKeyCredentialProviderProvider"),
+            inProject("apiKeyCredentialProvider", "apiKeyCredentialProviderProvider"),
             name,
             { ...args, apiKey: pulumi.secret(args.apiKey), credentialProviderArn: undefined, apiKeySecretArn: undefined },
             // The key is secret in every output too, whatever the caller passed.

@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkAccount } from "./awsIdentity";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import {
     checkFields,
@@ -529,7 +529,7 @@ export interface ExpressGatewayServiceArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export class ExpressGatewayService extends pulumi.dynamic.Resource {
+export class ExpressGatewayService extends ProjectResource {
     declare readonly serviceArn: pulumi.Output<string>;
     declare readonly endpoint: pulumi.Output<string>;
     declare readonly url: pulumi.Output<string>;
@@ -541,7 +541,7 @@ export class ExpressGatewayService extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: ExpressGatewayServiceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            projectProvider("expressGatewayService", "expressGatewayServiceProvider"),
+            inProject("expressGatewayService", "expressGatewayServiceProvider"),
             name,
             { ...args, serviceArn: undefined, endpoint: undefined, url: undefined, mcpUrl: undefined, status: undefined, allowedHostsValue: undefined },
             opts,

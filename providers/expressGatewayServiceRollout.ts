@@ -5,7 +5,7 @@
  * created in AWS; delete does nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitActive } from "./expressGatewayService";
 
@@ -72,10 +72,10 @@ export interface ExpressGatewayServiceRolloutArgs {
     allowedHostsValue: pulumi.Input<string>;
 }
 
-export class ExpressGatewayServiceRollout extends pulumi.dynamic.Resource {
+export class ExpressGatewayServiceRollout extends ProjectResource {
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: ExpressGatewayServiceRolloutArgs, opts?: pulumi.CustomResourceOptions) {
-        super(projectProvider("expressGatewayServiceRollout", "expressGatewayServiceRolloutProvider"), name, { ...args, status: undefined }, opts, "ecs", "ExpressGatewayServiceRollout");
+        super(inProject("expressGatewayServiceRollout", "expressGatewayServiceRolloutProvider"), name, { ...args, status: undefined }, opts, "ecs", "ExpressGatewayServiceRollout");
     }
 }

@@ -3,7 +3,7 @@
  * replaces it; authorizer, role and description changes update it in place.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     checkFields,
@@ -242,7 +242,7 @@ export interface GatewayArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export class Gateway extends pulumi.dynamic.Resource {
+export class Gateway extends ProjectResource {
     declare readonly gatewayId: pulumi.Output<string>;
     declare readonly gatewayArn: pulumi.Output<string>;
     declare readonly gatewayUrl: pulumi.Output<string>;
@@ -250,7 +250,7 @@ export class Gateway extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            projectProvider("gateway", "gatewayProvider"),
+            inProject("gateway", "gatewayProvider"),
             name,
             { ...args, gatewayId: undefined, gatewayArn: undefined, gatewayUrl: undefined, status: undefined, statusReasons: undefined },
             opts,

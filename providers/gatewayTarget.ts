@@ -4,7 +4,7 @@
  * replaced on the next `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     checkFields,
@@ -254,11 +254,11 @@ export interface GatewayTargetArgs {
     credentialProviderConfigurations: pulumi.Input<pulumi.Input<CredentialProviderConfiguration>[]>;
 }
 
-export class GatewayTarget extends pulumi.dynamic.Resource {
+export class GatewayTarget extends ProjectResource {
     declare readonly targetId: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: GatewayTargetArgs, opts?: pulumi.CustomResourceOptions) {
-        super(projectProvider("gatewayTarget", "gatewayTargetProvider"), name, { ...args, targetId: undefined, status: undefined, statusReasons: undefined }, opts, "agentcore", "GatewayTarget");
+        super(inProject("gatewayTarget", "gatewayTargetProvider"), name, { ...args, targetId: undefined, status: undefined, statusReasons: undefined }, opts, "agentcore", "GatewayTarget");
     }
 }

@@ -4,7 +4,7 @@
  * second harness.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import type {
     HarnessMemoryConfiguration,
     HarnessModelConfiguration,
@@ -406,7 +406,7 @@ export interface HarnessArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export class Harness extends pulumi.dynamic.Resource {
+export class Harness extends ProjectResource {
     declare readonly harnessId: pulumi.Output<string>;
     declare readonly arn: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
@@ -416,7 +416,7 @@ export class Harness extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: HarnessArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            projectProvider("harness", "harnessProvider"),
+            inProject("harness", "harnessProvider"),
             name,
             { ...args, harnessId: undefined, arn: undefined, status: undefined, runtimeId: undefined, failureReason: undefined },
             opts,

@@ -12,7 +12,8 @@ import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { awsCredentials, currentAwsSettings } from "./awsIdentity";
 import { currentClock } from "./clock";
 
-export { Clock, currentClock, installClock, scaledClock } from "./clock";
+export { currentClock, installClock, scaledClock } from "./clock";
+export type { Clock } from "./clock";
 
 /** How long one AWS request may take before it is abandoned (and retried): a connection that never answers must not hang a deploy. */
 export const REQUEST_TIMEOUT_MS = 30_000;

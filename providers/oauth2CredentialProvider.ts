@@ -4,7 +4,7 @@
  * replace; client id, secret and discovery URL update in place.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { projectProvider } from "./projectProvider";
+import { inProject, ProjectResource } from "./projectProvider";
 import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, isNameTaken, withRetries } from "./lifecycle";
 import { controlClient } from "./controlPlane";
 
@@ -164,14 +164,14 @@ export interface Oauth2CredentialProviderArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export class Oauth2CredentialProvider extends pulumi.dynamic.Resource {
+export class Oauth2CredentialProvider extends ProjectResource {
     declare readonly credentialProviderArn: pulumi.Output<string>;
     declare readonly callbackUrl: pulumi.Output<string | undefined>;
     declare readonly clientSecretArn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: Oauth2CredentialProviderArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            projectProvider("oauth2CredentialProvider", "oauth2CredentialProviderProvider"),
+            inProject("oauth2CredentialProvider", "oauth2CredentialProviderProvider"),
             name,
             { ...args, clientSecret: pulumi.secret(args.clientSecret), credentialProviderArn: undefined, callbackUrl: undefined, clientSecretArn: undefined },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["clientSecret"] }),

@@ -1,41 +1,67 @@
 /**
- * What Pulumi stores in each dynamic resource's state as `__provider`, and runs in its
- * dynamic-provider host: a few lines that load the provider from this project's providers/
- * directory, instead of the whole provider serialized with everything it uses.
+ * How each dynamic resource of this project names its provider in Pulumi's state.
  *
- * Pulumi serializes a dynamic resource's provider into the resource's inputs and outputs, and runs
- * that text later, in another process, for every check, diff, create, update and delete. Serialized
- * whole, each of these providers is 26-45 KB (it carries the lifecycle kit and its helpers), stored
- * twice per resource, and costs about 100 ms of the program's time to serialize. The host runs in the
- * program's directory, with its node_modules, so the code can be loaded from there instead; tsx (a
- * dependency of the project) compiles the TypeScript on the way.
+ * The engine starts Pulumi's dynamic-provider host for every `pulumi-nodejs:dynamic/...` resource
+ * and hands it the resource's `__provider` property: the text of a CommonJS module whose
+ * `handler()` returns the provider. `pulumi.dynamic.Resource` fills it by serializing the provider
+ * object with everything it captures, which for these providers meant 26-45 KB per resource (the
+ * lifecycle kit and its helpers), stored twice (inputs and outputs), and about 100 ms of the
+ * program's time per provider. The host runs in the program's directory, with its node_modules, so
+ * the module here is eight lines that load the provider from this project's providers/ instead
+ * (tsx, a dependency of the project, compiles the TypeScript on the way): some 600 bytes.
  *
  * The price: a resource is always handled by the providers/ of the project the command runs in,
  * so `pulumi` commands must run from this project's directory after `npm ci` (they always do, to
  * run the program). Pulumi itself already diffs and updates with the newest provider code.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+
+/** Where a provider lives: providers/<file>.ts, as its export <exported>. */
+export interface ProviderRef {
+    file: string;
+    exported: string;
+}
+
+export function inProject(file: string, exported: string): ProviderRef {
+    return { file, exported };
+}
+
+const LOAD_FAILED = (name: string, dir: string, e: unknown) =>
+    `The dynamic-provider host could not load providers/${name}.ts from ${dir} (${String((e as Error)?.message).split("\n")[0]}). ` +
+    "Run pulumi from the project's directory, after npm ci.";
+
+/** The `__provider` text of a resource whose provider is `ref`: the host evaluates it and calls handler(). */
+export function providerModule(ref: ProviderRef): string {
+    const args = `${JSON.stringify(ref.file)}, ${JSON.stringify(ref.exported)}`;
+    return [
+        "exports.handler = () => {",
+        "    const dir = process.cwd();",
+        "    try {",
+        '        require(require.resolve("tsx/cjs", { paths: [dir] }));',
+        `        return require(require("path").join(dir, "providers", "projectProvider")).hostProvider(${args});`,
+        "    } catch (e) {",
+        '        throw new Error(`The dynamic-provider host could not load providers/projectProvider.ts from ${dir} (${String(e && e.message).split("\\n")[0]}). Run pulumi from the project\'s directory, after npm ci.`);',
+        "    }",
+        "};",
+        "",
+    ].join("\n");
+}
 
 /**
- * A provider that loads `export`, exported by providers/<file>.ts, when the host first calls it.
- * It captures nothing but the two names, so its serialized text stays under 3 KB.
+ * What the host runs: the provider `ref` names, loaded on its first call (so a missing file is an
+ * error of that call, naming the file), and a `configure` that installs the stack's aws:* settings.
  */
-export function projectProvider<I, O>(file: string, exported: string): pulumi.dynamic.ResourceProvider<I, O> {
-    /** A module of providers/, compiled by tsx (whose loader is registered once per process). */
+export function hostProvider<I, O>(file: string, exported: string): pulumi.dynamic.ResourceProvider<I, O> {
     const fromProject = (name: string, member: string) => {
-        const dir = process.cwd();
         try {
-            require(require.resolve("tsx/cjs", { paths: [dir] }));
-            const value = require(require("path").join(dir, "providers", name))[member];
+            const value = require(path.join(__dirname, name))[member];
             if (!value) {
                 throw new Error(`providers/${name}.ts exports no ${member}`);
             }
             return value;
         } catch (e) {
-            throw new Error(
-                `The dynamic-provider host could not load providers/${name}.ts from ${dir} (${String((e as Error).message).split("\n")[0]}). ` +
-                    "Run pulumi from the project's directory, after npm ci.",
-            );
+            throw new Error(LOAD_FAILED(name, path.dirname(__dirname), e));
         }
     };
     const load = (): pulumi.dynamic.ResourceProvider<I, O> => fromProject(file, exported);
@@ -52,4 +78,18 @@ export function projectProvider<I, O>(file: string, exported: string): pulumi.dy
         update: async (id, olds, news) => load().update!(id, olds, news),
         delete: async (id, props) => load().delete!(id, props),
     };
+}
+
+/**
+ * A dynamic resource of this project: registered as `pulumi.dynamic.Resource` registers one (type
+ * `pulumi-nodejs:dynamic/<module>:<type>`, served by Pulumi's dynamic-provider host), with
+ * `providerModule` as its `__provider`.
+ */
+export class ProjectResource extends pulumi.CustomResource {
+    constructor(provider: ProviderRef, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, module: string, type: string) {
+        if ("__provider" in props) {
+            throw new Error("A dynamic resource must not define the __provider key");
+        }
+        super(`pulumi-nodejs:dynamic/${module}:${type}`, name, { ...props, __provider: providerModule(provider) }, opts);
+    }
 }

@@ -1,8 +1,11 @@
 /**
  * The real Pulumi CLI's side of `npm run bench`: the wall time of `pulumi preview` on a new stack
- * and on an unchanged one (median of three), and the size of the state `pulumi stack export`
- * prints, with the share that is serialized provider code (`__provider`, in inputs and outputs).
+ * and on an unchanged one (median of three), the size of the state the backend stores and of what
+ * `pulumi stack export` prints, and the share of it that is provider code (`__provider`, in inputs
+ * and outputs).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { locateCli, Workspace } from "../e2e/workspace";
 import { PLACEHOLDERS } from "../e2e/workspace";
 
@@ -10,7 +13,10 @@ export interface CliFigures {
     topology: string;
     newStackPreviewMs: number[];
     unchangedPreviewMs: number[];
+    /** The checkpoint the backend stores for the stack (what "state per stack" costs). */
     stateBytes: number;
+    /** The same state as `pulumi stack export` prints it (indented). */
+    exportBytes: number;
     providerCodeBytes: number;
     dynamicResources: number;
 }
@@ -63,12 +69,15 @@ async function measure(ws: Workspace, topology: "ecs" | "gateway"): Promise<CliF
     }
     const exported = (await ok("pulumi stack export")).stdout;
     const code = providerCodeBytes(JSON.parse(exported));
+    const checkpoint = path.join(ws.dir, "backend", ".pulumi", "stacks", "zscaler-mcp-harness", `bench-${topology}.json`);
+    const stateBytes = fs.statSync(checkpoint).size;
     await ok("pulumi destroy --yes");
     return {
         topology,
         newStackPreviewMs,
         unchangedPreviewMs,
-        stateBytes: Buffer.byteLength(exported),
+        stateBytes,
+        exportBytes: Buffer.byteLength(exported),
         providerCodeBytes: code.bytes,
         dynamicResources: code.resources,
     };
@@ -93,7 +102,7 @@ export async function cliBench(out: NodeJS.WritableStream): Promise<CliFigures[]
             out.write(
                 `  ${topology.padEnd(8)} preview, new stack ${(median(f.newStackPreviewMs) / 1000).toFixed(1)} s` +
                     `  preview, unchanged ${(median(f.unchangedPreviewMs) / 1000).toFixed(1)} s` +
-                    `  state ${kb(f.stateBytes)}, of which provider code ${kb(f.providerCodeBytes)} ` +
+                    `  state ${kb(f.stateBytes)} stored (${kb(f.exportBytes)} exported), of which provider code ${kb(f.providerCodeBytes)} ` +
                     `(${((100 * f.providerCodeBytes) / f.stateBytes).toFixed(0)}%, ${f.dynamicResources} dynamic resources)\n`,
             );
         }

@@ -9,8 +9,10 @@ import { gatewayProvider } from "../../providers/gateway";
 import { gatewayTargetProvider } from "../../providers/gatewayTarget";
 import { harnessProvider } from "../../providers/harness";
 import { oauth2CredentialProviderProvider } from "../../providers/oauth2CredentialProvider";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { projectProvider } from "../../providers/projectProvider";
+import { inProject, providerModule } from "../../providers/projectProvider";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 import { runProgram } from "../support/mocks";
 
@@ -27,6 +29,18 @@ const FILES: Record<string, string> = {
     gatewayTargetProvider: "gatewayTarget",
     oauth2CredentialProviderProvider: "oauth2CredentialProvider",
 };
+/** The provider each dynamic resource type is served by. */
+const TYPES: Record<string, string> = {
+    "pulumi-nodejs:dynamic/agentcore:Harness": "harnessProvider",
+    "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider": "apiKeyCredentialProviderProvider",
+    "pulumi-nodejs:dynamic/ecs:ExpressGatewayService": "expressGatewayServiceProvider",
+    "pulumi-nodejs:dynamic/ecs:ExpressGatewayServiceRollout": "expressGatewayServiceRolloutProvider",
+    "pulumi-nodejs:dynamic/agentcore:AgentRuntime": "agentRuntimeProvider",
+    "pulumi-nodejs:dynamic/agentcore:AgentRuntimeReady": "agentRuntimeReadyProvider",
+    "pulumi-nodejs:dynamic/agentcore:Gateway": "gatewayProvider",
+    "pulumi-nodejs:dynamic/agentcore:GatewayTarget": "gatewayTargetProvider",
+    "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider": "oauth2CredentialProviderProvider",
+};
 const PROGRAM_CONFIG = {
     "aws:region": "us-east-1",
     zscalerClientId: "client",
@@ -37,13 +51,13 @@ const PROGRAM_CONFIG = {
 
 const requireFromString = require("require-from-string") as (code: string) => { handler(): pulumi.dynamic.ResourceProvider };
 
-/** Serializes a provider exactly as Pulumi does for `__provider`, and loads it back as the dynamic-provider host does. */
-async function roundTrip(provider: pulumi.dynamic.ResourceProvider): Promise<{ text: string; loaded: pulumi.dynamic.ResourceProvider }> {
-    const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    return { text: sf.text, loaded: requireFromString(sf.text).handler() };
+/** The `__provider` text of a resource, loaded as the dynamic-provider host loads it. */
+function roundTrip(file: string, exported: string): { text: string; loaded: pulumi.dynamic.ResourceProvider } {
+    const text = providerModule(inProject(file, exported));
+    return { text, loaded: requireFromString(text).handler() };
 }
 
-describe("providers survive Pulumi's serialization", () => {
+describe("the __provider module each dynamic resource stores", () => {
     const ctx = useFakeAws();
 
     const all = {
@@ -59,33 +73,35 @@ describe("providers survive Pulumi's serialization", () => {
     };
 
     for (const [name, provider] of Object.entries(all)) {
-        it(`stores ${name} as a loader of under 4 KB that finds every method in providers/`, async () => {
+        it(`stores ${name} as a loader of under 700 bytes that finds every method in providers/`, async () => {
             const file = FILES[name];
             expect(require(path.join(ROOT, "providers", file))[name], `providers/${file}.ts exports ${name}`).to.equal(provider);
-            const { text, loaded } = await roundTrip(projectProvider(file, name));
+            const { text, loaded } = roundTrip(file, name);
             for (const m of ["check", "diff", "create", "read", "update", "delete"] as const) {
                 expect(provider[m], m).to.be.a("function");
                 expect(loaded[m], m).to.be.a("function");
             }
             // The SDK and the lifecycle kit stay in providers/, never in the state.
             expect(text).to.not.match(/BedrockAgentCoreControlClient|waitForStatus/);
-            expect(text.length).to.be.lessThan(4_000);
+            expect(text.length).to.be.lessThan(700);
         });
     }
 
-    it("every dynamic resource the program registers carries the loader, not the provider's code", async () => {
+    it("every dynamic resource the program registers carries the loader of its own provider, not the provider's code", async () => {
         for (const config of [{}, { topology: "gateway" }] as Record<string, string>[]) {
             const r = await runProgram({ config: { ...PROGRAM_CONFIG, ...config }, secretKeys: ["zscalerClientSecret"] });
             const dynamic = r.resources.filter((x) => x.type.startsWith("pulumi-nodejs:dynamic/"));
             expect(dynamic.length).to.be.greaterThan(3);
             for (const d of dynamic) {
-                expect(String(d.inputs.__provider).length, d.name).to.be.lessThan(4_000);
+                const exported = TYPES[d.type];
+                expect(exported, d.type).to.be.a("string");
+                expect(d.inputs.__provider, d.name).to.equal(providerModule(inProject(FILES[exported], exported)));
             }
         }
     });
 
     it("says where it looked when the project's providers are not there", async () => {
-        const { loaded } = await roundTrip(projectProvider("noSuchProvider", "noSuchProviderProvider"));
+        const { loaded } = roundTrip("noSuchProvider", "noSuchProviderProvider");
         const err = await rejection(loaded.check!({}, {}));
         const where = path.join(process.cwd(), "providers", "noSuchProvider");
         expect(err.message).to.equal(
@@ -94,8 +110,23 @@ describe("providers survive Pulumi's serialization", () => {
         );
     });
 
+    it("says so when the host runs outside the project", () => {
+        const text = providerModule(inProject("harness", "harnessProvider"));
+        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "no-project-"));
+        const cwd = process.cwd();
+        process.chdir(elsewhere);
+        try {
+            expect(() => requireFromString(text).handler()).to.throw(
+                `The dynamic-provider host could not load providers/projectProvider.ts from ${elsewhere} (Cannot find module 'tsx/cjs'`,
+            );
+        } finally {
+            process.chdir(cwd);
+            fs.rmSync(elsewhere, { recursive: true });
+        }
+    });
+
     it("runs a deserialized Harness create and delete against the endpoint", async () => {
-        const { loaded } = await roundTrip(projectProvider("harness", "harnessProvider"));
+        const { loaded } = roundTrip("harness", "harnessProvider");
         const res = await loaded.create!({
             region: "us-east-1",
             harnessName: "serialized_harness",
@@ -110,14 +141,14 @@ describe("providers survive Pulumi's serialization", () => {
     });
 
     it("runs a deserialized API-key provider create against the endpoint", async () => {
-        const { text, loaded } = await roundTrip(projectProvider("apiKeyCredentialProvider", "apiKeyCredentialProviderProvider"));
+        const { text, loaded } = roundTrip("apiKeyCredentialProvider", "apiKeyCredentialProviderProvider");
         const res = await loaded.create!({ region: "us-east-1", name: "serialized", apiKey: "Basic c2VjcmV0" });
         expect(res.outs.credentialProviderArn).to.match(/apikeycredentialprovider\/serialized$/);
         expect(text).to.not.contain("c2VjcmV0");
     });
 
     it("runs a deserialized ECS Express create against the endpoint", async () => {
-        const { loaded } = await roundTrip(projectProvider("expressGatewayService", "expressGatewayServiceProvider"));
+        const { loaded } = roundTrip("expressGatewayService", "expressGatewayServiceProvider");
         const { inputs } = await loaded.check!({}, {
             region: "us-east-1",
             serviceName: "svc",
