@@ -10,7 +10,7 @@ import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
 import { basicAuthHeader, CREDENTIALS_VERSION_ENV, credentialValues, ecsServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
-import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "./policies";
+import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, INLINE_POLICY_NAMES, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "./policies";
 import { DEFAULTS, Settings } from "./settings";
 import { credentialsArgs, ExternalSecret, ZscalerCredentials } from "./zscalerCredentials";
 
@@ -62,6 +62,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                 `${name}-task-exec-policy`,
                 {
                     role: taskRole.id,
+                    name: INLINE_POLICY_NAMES.taskExecution,
                     policy: pulumi
                         .output(args.accountId)
                         .apply((account) => JSON.stringify(taskExecutionPolicy({ region: s.region, account, imageUri: s.imageUri, logGroup: s.names.logGroup }))),
@@ -72,7 +73,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             if (credentials.secretArn !== undefined) {
                 const secretPolicy = new aws.iam.RolePolicy(
                     `${name}-task-exec-secret-policy`,
-                    { role: taskRole.id, policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region: s.region, secretArn }))) },
+                    { role: taskRole.id, name: INLINE_POLICY_NAMES.taskSecret, policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region: s.region, secretArn }))) },
                     { parent: this, retainOnDelete: s.keep.serviceRoles },
                 );
                 attached.push(secretPolicy.id);

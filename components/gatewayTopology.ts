@@ -18,7 +18,7 @@ import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
 import { CREDENTIALS_VERSION_ENV, credentialValues, runtimeServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
-import { agentCoreTrustPolicy, gatewayPolicy, runtimePolicy } from "./policies";
+import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "./policies";
 import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
 import { credentialsArgs, ExternalSecret, ZscalerCredentials } from "./zscalerCredentials";
 
@@ -130,6 +130,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
             `${name}-runtime-policy`,
             {
                 role: runtimeRole.id,
+                name: INLINE_POLICY_NAMES.runtime,
                 policy: pulumi
                     .all([args.accountId, credentials.secretArn])
                     .apply(([account, secretArn]) =>
@@ -188,6 +189,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
             `${name}-gateway-policy`,
             {
                 role: gatewayRole.id,
+                name: INLINE_POLICY_NAMES.gateway,
                 policy: pulumi
                     .all([args.accountId, this.runtime.agentRuntimeArn])
                     .apply(([account, runtimeArn]) => JSON.stringify(gatewayPolicy({ region: s.region, account, gatewayName: s.names.gateway, runtimeArn }))),

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
 import { Harness } from "../providers/harness";
-import { agentCoreTrustPolicy, harnessExecutionPolicy, TokenVaultCredential } from "./policies";
+import { agentCoreTrustPolicy, harnessExecutionPolicy, INLINE_POLICY_NAMES, TokenVaultCredential } from "./policies";
 import type { Settings } from "./settings";
 
 /** The topology components' type tokens. */
@@ -65,6 +65,7 @@ export class HarnessAgent extends pulumi.ComponentResource {
             `${name}-exec-policy`,
             {
                 role: this.role.id,
+                name: INLINE_POLICY_NAMES.harness,
                 policy: pulumi.all([args.accountId, args.credentials]).apply(([account, credentials]) =>
                     JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName, modelId: args.modelId, credentials })),
                 ),

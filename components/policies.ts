@@ -61,6 +61,20 @@ export function ecsInfrastructureTrustPolicy(): PolicyDocument {
     return trustPolicy(SERVICE_PRINCIPALS.ecs);
 }
 
+/**
+ * Names of the inline policies, one per role and purpose. Fixed, not generated: PutRolePolicy
+ * replaces a policy of the same name, so a `pulumi up` that repeats a create a killed run had
+ * already made overwrites it instead of leaving a second policy on the role (which would also
+ * block the role's delete).
+ */
+export const INLINE_POLICY_NAMES = {
+    harness: "zscaler-mcp-harness",
+    taskExecution: "zscaler-mcp-task-execution",
+    taskSecret: "zscaler-mcp-task-secret",
+    runtime: "zscaler-mcp-runtime",
+    gateway: "zscaler-mcp-gateway",
+} as const;
+
 export const MANAGED_POLICIES = {
     // ECS Express creates the load balancer, certificate, security groups and scaling policies
     // itself, under names it picks at run time; its managed policy is the documented grant.

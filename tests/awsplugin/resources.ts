@@ -142,7 +142,10 @@ export const KINDS: Record<string, Kind> = {
         validate: (n) => jsonProblem("policy", n.policy),
         create(state, n) {
             requireRole(state, n.role);
-            return { id: `${n.role}:${n.name}`, props: { ...n } };
+            // PutRolePolicy: a policy of the same name on the role is replaced, not added to.
+            const id = `${n.role}:${n.name}`;
+            state.resources = state.resources.filter((r) => !(r.type === "aws:iam/rolePolicy:RolePolicy" && r.id === id));
+            return { id, props: { ...n } };
         },
         update(state, rec) {
             requireRole(state, rec.props.role);

@@ -4,6 +4,7 @@ import {
     ecsInfrastructureTrustPolicy,
     ecsTaskExecutionTrustPolicy,
     gatewayPolicy,
+    INLINE_POLICY_NAMES,
     harnessExecutionPolicy,
     PolicyDocument,
     runtimePolicy,
@@ -12,6 +13,7 @@ import {
     TokenVaultCredential,
 } from "../../components/policies";
 import { ACCOUNT, allowed, assumable, OTHER_ACCOUNT } from "../support/iam";
+import { runProgram } from "../support/mocks";
 
 const R = "us-east-1";
 const AC = `arn:aws:bedrock-agentcore:${R}:${ACCOUNT}`;
@@ -309,4 +311,20 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
             expect(await allowed(p, "s3:DeleteBucket", "arn:aws:s3:::any-bucket")).to.equal(false);
         }
     });
+});
+
+describe("inline policy names", () => {
+    const CONFIG = { "aws:region": R, zscalerClientId: "client", zscalerClientSecret: "secret-value", zscalerCustomerId: "cust", zscalerVanityDomain: "acme" };
+
+    for (const [topology, expected] of [
+        ["ecs", { "zscaler-mcp-agent-exec-policy": "zscaler-mcp-harness", "zscaler-mcp-task-exec-policy": "zscaler-mcp-task-execution", "zscaler-mcp-task-exec-secret-policy": "zscaler-mcp-task-secret" }],
+        ["gateway", { "zscaler-mcp-agent-exec-policy": "zscaler-mcp-harness", "zscaler-mcp-runtime-policy": "zscaler-mcp-runtime", "zscaler-mcp-gateway-policy": "zscaler-mcp-gateway" }],
+    ] as const) {
+        it(`are fixed in the ${topology} topology, so a create repeated after a killed run overwrites instead of adding a second policy`, async () => {
+            const r = await runProgram({ config: { ...CONFIG, topology }, secretKeys: ["zscalerClientSecret"] });
+            const policies = r.resources.filter((x) => x.type === "aws:iam/rolePolicy:RolePolicy");
+            expect(Object.fromEntries(policies.map((p) => [p.name, p.inputs.name]))).to.deep.equal(expected);
+            expect(Object.values(INLINE_POLICY_NAMES)).to.include.members(policies.map((p) => p.inputs.name));
+        });
+    }
 });

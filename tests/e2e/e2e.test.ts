@@ -107,10 +107,16 @@ describe("end to end through the real Pulumi CLI", function () {
         it("rolls a new image out to the service in place", async () => {
             await ok(ws, `pulumi config set imageUri ${IMAGE_0_11}`);
             const plan = await ok(ws, "pulumi preview --diff");
-            const steps = plannedSteps(plan.output);
-            expect(steps["zscaler-mcp-service"]).to.equal("update");
-            expect(Object.values(steps)).to.not.include("replace");
-            await ok(ws, "pulumi up");
+            // What uses the service's outputs previews as an update too (the README says why).
+            expect(plannedSteps(plan.output)).to.deep.equal({
+                "zscaler-mcp-service": "update",
+                "zscaler-mcp-allow-list": "update",
+                "zscaler-mcp-agent-harness": "update",
+            });
+            const before = ws.fake.calls.length;
+            const up = await ok(ws, "pulumi up");
+            expect(summary(up.output)).to.deep.equal({ update: 1, same: 19 });
+            expect(ws.fake.calls.slice(before).filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateExpressGatewayService"]);
             const [svc] = ws.fake.list("ecs");
             expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(IMAGE_0_11);
             await ok(ws, "pulumi preview --expect-no-changes");
@@ -559,6 +565,8 @@ describe("end to end through the real Pulumi CLI", function () {
                 await ok(ws, "pulumi preview --expect-no-changes");
                 await ok(ws, "pulumi destroy");
                 expect(endpointIds(ws.fake)).to.deep.equal([]);
+                // Nothing of the @pulumi/aws resources either: no second copy a repeated create left behind.
+                expect(ws.cloud.live().map((r) => `${r.type} ${r.id}`)).to.deep.equal([]);
             });
         }
     });
