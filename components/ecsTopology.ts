@@ -20,6 +20,8 @@ export interface EcsTopologyArgs {
     readonly accountId: pulumi.Input<string>;
     /** For secretsMode external: the secret, already read and checked. */
     readonly externalSecret?: ExternalSecret;
+    /** The log group is in the account with this stack's tags: take it over (see program.ts). */
+    readonly adoptLogGroup?: boolean;
 }
 
 export class EcsTopology extends pulumi.ComponentResource {
@@ -105,7 +107,7 @@ export class EcsTopology extends pulumi.ComponentResource {
             const logGroup = new aws.cloudwatch.LogGroup(
                 `${name}-logs`,
                 { name: s.names.logGroup, retentionInDays: 30, tags },
-                { parent: this, retainOnDelete: s.keep.ecs },
+                { parent: this, retainOnDelete: s.keep.ecs, ...(args.adoptLogGroup ? { import: s.names.logGroup } : {}) },
             );
             this.logGroupName = logGroup.name;
 

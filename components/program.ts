@@ -43,6 +43,22 @@ export function awsProviderArgs(region: string): aws.ProviderArgs {
     return { ...args, region: region as aws.Region };
 }
 
+/**
+ * Whether the ECS log group (a fixed name) is already in the account with this stack's tags: left
+ * by a destroy that retained `ecs`, or created by a run that was killed before Pulumi recorded it.
+ * The stack then takes it over (Pulumi's import) instead of failing on "already exists"; when the
+ * state already holds it, Pulumi ignores the import.
+ */
+async function leftByThisStack(s: Settings, opts: pulumi.InvokeOptions): Promise<boolean> {
+    let tags: Record<string, string> | undefined;
+    try {
+        tags = (await aws.cloudwatch.getLogGroup({ name: s.names.logGroup }, opts)).tags;
+    } catch {
+        return false; // not there (or not readable): created as usual
+    }
+    return tags?.["pulumi-project"] === s.tags["pulumi-project"] && tags?.["pulumi-stack"] === s.tags["pulumi-stack"];
+}
+
 export async function deployStack(s: Settings): Promise<StackOutputs> {
     for (const w of s.warnings) {
         pulumi.log.warn(w);
@@ -56,6 +72,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     const deploysServer = s.topology === "gateway" || s.mcpUrl === undefined;
     const externalSecret =
         s.secrets.mode === "external" && deploysServer ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }) : undefined;
+    const ownsLogGroup = s.topology === "ecs" && deploysServer ? await leftByThisStack(s, { provider }) : false;
     const common = (t: EcsTopology | GatewayTopology): StackOutputs => ({
         topology: s.topology,
         region: s.region,
@@ -85,7 +102,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             oauthProviderArn: g.oauthProvider.credentialProviderArn,
         };
     }
-    const e = new EcsTopology(name, { settings: s, accountId, externalSecret }, opts);
+    const e = new EcsTopology(name, { settings: s, accountId, externalSecret, adoptLogGroup: ownsLogGroup }, opts);
     return {
         ...common(e),
         mcpUrl: e.mcpUrl,

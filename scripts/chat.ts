@@ -85,13 +85,17 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
             prompt();
         }
     };
+    // Piped input may end (and readline close) while an answer streams: a closed interface is
+    // left alone, which Node 24 insists on.
     const prompt = () => {
-        if (terminal) {
+        if (terminal && !closed) {
             rl.prompt();
         }
     };
     rl.on("SIGINT", () => {
-        rl.write(null, { ctrl: true, name: "u" }); // clear the line typed so far
+        if (!closed) {
+            rl.write(null, { ctrl: true, name: "u" }); // clear the line typed so far
+        }
         onInterrupt();
     });
     io.interrupts?.on("interrupt", onInterrupt);
@@ -132,7 +136,9 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
             }
             // While the answer streams the terminal is in its normal mode: Ctrl-C is a signal
             // (handled above) and what the user types waits for the next prompt.
-            rl.pause();
+            if (!closed) {
+                rl.pause();
+            }
             if (terminal) {
                 input.setRawMode?.(false);
             }
@@ -144,15 +150,19 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
                 }
             } finally {
                 answer = undefined;
-                if (terminal) {
+                if (terminal && !closed) {
                     input.setRawMode?.(true);
                 }
-                rl.resume();
+                if (!closed) {
+                    rl.resume();
+                }
             }
         }
     } finally {
         io.interrupts?.off("interrupt", onInterrupt);
         io.signal?.removeEventListener("abort", fallback);
-        rl.close();
+        if (!closed) {
+            rl.close();
+        }
     }
 }

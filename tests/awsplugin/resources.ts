@@ -388,6 +388,23 @@ export const FUNCTIONS: Record<string, (cloud: Cloud, args: Props, ctx: Context)
             createdDate: "",
         };
     },
+    "aws:cloudwatch/getLogGroup:getLogGroup": (cloud, args, ctx) => {
+        const found = cloud.live("aws:cloudwatch/logGroup:LogGroup").find((r) => r.id === args.name);
+        if (!found) {
+            throw new AwsError("ResourceNotFoundException", `reading CloudWatch Logs Log Group (${args.name}): couldn't find resource`);
+        }
+        const p = found.props;
+        return {
+            arn: `arn:aws:logs:${ctx.region}:${ACCOUNT}:log-group:${args.name}`,
+            id: args.name,
+            name: args.name,
+            creationTime: 0,
+            kmsKeyId: "",
+            logGroupClass: "STANDARD",
+            retentionInDays: p.retentionInDays ?? 0,
+            tags: p.tagsAll ?? p.tags ?? {},
+        };
+    },
     "aws:secretsmanager/getSecret:getSecret": (cloud, args) => {
         const found = cloud.live("aws:secretsmanager/secret:Secret").find((r) => (args.arn ? r.id === args.arn : r.props.name === args.name));
         if (!found) {

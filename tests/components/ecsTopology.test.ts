@@ -54,7 +54,8 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
             "zscaler-mcp:topology:Ecs zscaler-mcp",
         ]);
-        expect(r.invokes.map((i) => i.token)).to.deep.equal(["aws:index/getCallerIdentity:getCallerIdentity"]);
+        expect(r.invokes.map((i) => i.token).sort()).to.deep.equal(["aws:cloudwatch/getLogGroup:getLogGroup", "aws:index/getCallerIdentity:getCallerIdentity"]);
+        expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
         expect(unwrap(one(r, "pulumi:providers:aws").inputs).region).to.equal("us-east-1");
     });
 
@@ -326,6 +327,19 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp-task-exec-role",
             "zscaler-mcp-task-exec-secret-policy",
         ]);
+    });
+
+    it("takes over a log group this stack left behind (retain, or a killed run), and never another stack's", async () => {
+        const logGroup = (tags: Record<string, string>) => ({
+            "aws:cloudwatch/getLogGroup:getLogGroup": (i: any) => ({ id: i.name, name: i.name, arn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${i.name}`, retentionInDays: 30, tags }),
+        });
+        const ours = { "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev", "managed-by": "zscaler-mcp-harness" };
+        await run({}, logGroup(ours));
+        expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("/ecs/zscaler-mcp-dev");
+        await run({}, logGroup({ ...ours, "pulumi-stack": "prod" }));
+        expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
+        await run({}, logGroup({}));
+        expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
     });
 
     it("gives the container every credential key an external secret holds, whatever config holds, and redeploys on its new version", async () => {

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { basicAuthHeader } from "../../components/env";
-import { ACCOUNT } from "../awsplugin/cloud";
+import { ACCOUNT, CloudRecord } from "../awsplugin/cloud";
 import { endpointIds } from "../rehearsal/engine";
 import { checkEndState } from "../rehearsal/scenarios";
 import { sectionCommands } from "./readme";
@@ -133,6 +133,12 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(summary(repaired.output).create).to.equal(2);
             expect(ws.fake.list("apikey").map((k) => k.data.apiKey)).to.deep.equal([BASIC]);
             expect(ws.cloud.live("aws:iam/rolePolicy:RolePolicy").some((r) => r.id.startsWith("zscaler-mcp-agent-exec-role"))).to.equal(true);
+            await ok(ws, "pulumi preview --expect-no-changes");
+            // The same repair in one run.
+            ws.fake.deleteBehindBack("apikey", apiKeyName);
+            const oneRun = await ok(ws, "pulumi up --refresh");
+            expect(summary(oneRun.output).create).to.equal(1);
+            expect(ws.fake.list("apikey").map((k) => k.data.apiKey)).to.deep.equal([BASIC]);
             await ok(ws, "pulumi preview --expect-no-changes");
         });
 
@@ -272,6 +278,8 @@ describe("end to end through the real Pulumi CLI", function () {
         /** The stack's managed secret, once handed over; the external secret the README names. */
         let handedOver = "";
         let externalArn = "";
+        /** What the destroy with retain=[ecs] left in the account (besides the secrets). */
+        let retained: CloudRecord[] = [];
         /** A secret's name from its ARN (Secrets Manager appends a dash and six characters). */
         const nameOf = (arn: string) => arn.split(":secret:")[1].replace(/-[A-Za-z0-9]{6}$/, "");
         const since = () => ws.fake.calls.slice(mark);
@@ -455,23 +463,55 @@ describe("end to end through the real Pulumi CLI", function () {
             const policies = ws.cloud.live("aws:iam/rolePolicy:RolePolicy").map((r) => `${r.id} ${JSON.stringify(r.props.policy)}`);
             const readers = policies.filter((p) => p.includes(arn));
             expect(readers).to.have.length(1);
-            expect(readers[0]).to.match(/^\S*:zscaler-mcp-task-exec-secret-policy-\S+ /);
+            expect(readers[0]).to.match(/^\S*:zscaler-mcp-task-secret /);
             expect(policies.filter((p) => p.includes(handedOver))).to.deep.equal([]);
             const state = (await ok(ws, "pulumi stack export")).stdout;
             expectNoSecrets(state, [ROTATED_SECRET, ...Object.values(EXTERNAL_VALUES).filter((v) => v.includes("secret"))]);
         });
 
-        it("destroys the stack's resources and leaves both secrets it never owned", async () => {
+        it("keeps the ECS part with what it needs on destroy, and takes it over on the next up", async () => {
+            const [service] = ws.fake.list("ecs");
+            await ok(ws, "pulumi config set --path 'retain[0]' ecs");
+            await ok(ws, "pulumi up");
+            await ok(ws, "pulumi destroy");
+            // The service, the cluster and log group it runs in, and its two roles with their policies.
+            expect(ws.fake.list("ecs").map((x) => [x.id, x.status])).to.deep.equal([[service.id, "ACTIVE"]]);
+            expect(endpointIds(ws.fake)).to.deep.equal([service.id]);
+            retained = ws.cloud.live().filter((r) => !r.type.startsWith("aws:secretsmanager/"));
+            expect(retained.map((r) => r.type).sort()).to.deep.equal([
+                "aws:cloudwatch/logGroup:LogGroup",
+                "aws:ecs/cluster:Cluster",
+                "aws:iam/role:Role",
+                "aws:iam/role:Role",
+                "aws:iam/rolePolicy:RolePolicy",
+                "aws:iam/rolePolicy:RolePolicy",
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            ]);
+            // The same stack again: the service and its log group are taken over, not refused.
+            const up = await ok(ws, "pulumi up");
+            expect(up.output).to.match(/aws:cloudwatch:LogGroup zscaler-mcp-logs imported/);
+            expect(ws.fake.list("ecs").filter((x) => x.status !== "INACTIVE").map((x) => x.id)).to.deep.equal([service.id]);
+            expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: true }, basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET))).to.deep.equal([]);
+            await ok(ws, "pulumi preview --expect-no-changes");
+            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
+            expect(invoke.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
+        });
+
+        it("destroys the stack's resources and leaves the secrets it never owned and the roles it was told to keep", async () => {
+            await ok(ws, "pulumi config rm retain");
+            await ok(ws, "pulumi up");
             await ok(ws, "pulumi destroy");
             expect(endpointIds(ws.fake)).to.deep.equal([]);
             // Each secret with its versions: the handed-over one (the rotated value, then the
-            // version put outside the stack) and the named one (incomplete, then complete).
-            const left = ws.cloud.live().map((r) => `${r.type} ${r.props.name ?? r.props.arn}`);
+            // version put outside the stack) and the named one (incomplete, then complete); and
+            // the roles the first destroy kept (the stack made new ones when it took the service over).
+            const left = ws.cloud.live().map((r) => `${r.type} ${r.props.name ?? r.props.arn ?? r.id}`);
             expect(left.sort()).to.deep.equal(
                 [
                     `aws:secretsmanager/secret:Secret ${EXTERNAL}`,
                     `aws:secretsmanager/secret:Secret ${nameOf(handedOver)}`,
                     ...[handedOver, handedOver, externalArn, externalArn].map((a) => `aws:secretsmanager/secretVersion:SecretVersion ${a}`),
+                    ...retained.filter((r) => r.type.startsWith("aws:iam/")).map((r) => `${r.type} ${r.props.name ?? r.props.arn ?? r.id}`),
                 ].sort(),
             );
         });

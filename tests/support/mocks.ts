@@ -27,6 +27,8 @@ interface CapturedOptions {
     additionalSecretOutputs: string[];
     /** Parent URNs of the aliases the resource was registered with. */
     aliasParents: string[];
+    /** The id given with the import option ("" for none). */
+    importId: string;
 }
 const registered = new Map<string, CapturedOptions>();
 const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
@@ -37,6 +39,7 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
         dependencies: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         aliasParents: req.getAliasesList().map((a: any) => a.getSpec?.()?.getParenturn?.() ?? "").filter(Boolean),
+        importId: req.getImportid(),
     });
     return originalRegister.call(this, req, callback);
 };
@@ -105,7 +108,7 @@ export function plaintextOccurrences(v: unknown, needle: string, at = "$"): stri
 
 /** Resource options the engine would see, captured from the registration request. */
 export function registrationOptions(type: string, name: string): CapturedOptions {
-    return registered.get(`${type}::${name}`) ?? { retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], aliasParents: [] };
+    return registered.get(`${type}::${name}`) ?? { retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], aliasParents: [], importId: "" };
 }
 
 export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
@@ -345,6 +348,10 @@ export const EXTERNAL_SECRET_VALUE = {
 export const EXTERNAL_SECRET_VERSION = "9f8e7d6c-0000-4b3a-9c2d-fedcba987654";
 
 export const DEFAULT_INVOKES: Record<string, (inputs: any) => Record<string, unknown>> = {
+    // A new stack: its ECS log group is not in the account yet.
+    "aws:cloudwatch/getLogGroup:getLogGroup": (i: any) => {
+        throw new Error(`reading CloudWatch Logs Log Group (${i.name}): couldn't find resource`);
+    },
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDA" }),
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (i: any) => ({
         arn: i.secretId,
