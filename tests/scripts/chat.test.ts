@@ -89,12 +89,17 @@ describe("npm run chat", () => {
             exited: Promise<number | null>;
         }
 
-        /** The chat under util-linux `script`, which gives it a pseudo-terminal and relays keys and output. */
+        /**
+         * The chat under util-linux `script`, which gives it a pseudo-terminal and relays keys and
+         * output. `script` starts the command through $SHELL; `exec` makes node the only process in
+         * the terminal's foreground group, as when a user types the command, whichever shell that
+         * is (dash, left waiting, would take the Ctrl-C too and exit 130 after node).
+         */
         function terminal(args: string[]): Terminal {
-            const command = [process.execPath, "-r", "tsx/cjs", "scripts/cli.ts", "chat", ...args].map((a) => `'${a}'`).join(" ");
+            const command = ["exec", ...[process.execPath, "-r", "tsx/cjs", "scripts/cli.ts", "chat", ...args].map((a) => `'${a}'`)].join(" ");
             const child = spawn("script", ["-qefc", command, "/dev/null"], {
                 cwd: ROOT,
-                env: { ...process.env, ...ctx.fake.env(), TERM: "xterm-256color", NO_COLOR: "" },
+                env: { ...process.env, ...ctx.fake.env(), SHELL: "/bin/sh", TERM: "xterm-256color", NO_COLOR: "" },
                 stdio: ["pipe", "pipe", "pipe"],
             });
             let raw = "";
