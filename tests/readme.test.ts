@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { sectionCommands } from "./e2e/readme";
+import { readmeCommands, sectionCommands } from "./e2e/readme";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -33,6 +33,13 @@ describe("documentation and stack configuration", () => {
         const stack = parse(read("Pulumi.dev.yaml")) as { config: Record<string, unknown> };
         expect(stack.config["aws:region"]).to.equal("us-east-1");
         expect(stack.config).to.not.have.property("zscaler-mcp-harness:zscalerClientSecret");
+    });
+
+    it("names only npm scripts package.json has", () => {
+        const scripts = Object.keys((JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts);
+        const named = readmeCommands().flatMap((c) => [...c.command.matchAll(/\bnpm run ([\w:-]+)/g)].map((m) => m[1]));
+        expect(named).to.include.members(["invoke", "chat", "status", "logs", "doctor", "bench", "rehearse", "e2e"]);
+        expect([...new Set(named)].filter((n) => !scripts.includes(n))).to.deep.equal([]);
     });
 
     it("the README gives the deploy and test commands CI runs", () => {

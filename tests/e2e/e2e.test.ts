@@ -70,8 +70,7 @@ describe("end to end through the real Pulumi CLI", function () {
             const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
             expect(invoke.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
             expect(ws.fake.callsTo("InvokeHarness")[0].input.harnessArn).to.equal(outputs.harnessArn);
-            const noMessage = await sh(ws, "npm run invoke");
-            expect(noMessage.code).to.equal(2);
+            const noMessage = await ok(ws, "npm run invoke", { exitCode: 2 });
             expect(noMessage.stderr).to.contain('usage: npm run invoke -- "message"');
             const now = ws.fake.clock.now();
             ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [{ timestamp: now, message: "Starting MCP client for tool zscaler" }]);
@@ -80,10 +79,10 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(recent.stdout).to.contain("Starting MCP client for tool zscaler");
             const container = await ok(ws, "npm run logs -- --server");
             expect(container.stdout).to.contain("Uvicorn running on http://0.0.0.0:8000");
-            const follow = await ws.run("npm run logs -- --since 30m --follow", {
+            const follow = await ok(ws, "npm run logs -- --since 30m --follow", {
                 interrupt: { signal: "SIGINT", when: (output) => output.includes("Starting MCP client") },
+                exitCode: 130,
             });
-            EXECUTED.push("npm run logs -- --since 30m --follow");
             expect(follow.stdout).to.contain("Starting MCP client for tool zscaler");
         });
 
@@ -181,7 +180,6 @@ describe("end to end through the real Pulumi CLI", function () {
             const stopped = await ws.run("pulumi up --yes", {
                 interrupt: { signal: "SIGINT", when: () => ws.fake.callsTo("CreateHarness").length > creates },
             });
-            EXECUTED.push("pulumi up");
             expect(stopped.code).to.not.equal(0);
             expect(stopped.output).to.contain("^C received; cancelling");
             ws.fake.durations.harness = 3_000;
@@ -197,7 +195,6 @@ describe("end to end through the real Pulumi CLI", function () {
             const killed = await ws.run("pulumi up --yes", {
                 interrupt: { signal: "SIGKILL", when: () => ws.fake.callsTo("CreateHarness").length > creates },
             });
-            EXECUTED.push("pulumi up");
             expect(killed.signal ?? killed.code).to.be.oneOf(["SIGKILL", 137]);
             ws.killStrays();
             ws.fake.durations.harness = 3_000;
@@ -226,7 +223,7 @@ describe("end to end through the real Pulumi CLI", function () {
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             ]);
             await ok(ws, rm);
-            expect((await sh(ws, "pulumi stack ls")).stdout).to.not.contain("dev");
+            expect((await ok(ws, "pulumi stack ls")).stdout).to.not.contain("dev");
         });
     });
 
@@ -321,9 +318,7 @@ describe("end to end through the real Pulumi CLI", function () {
             await ok(ws, up);
             const help = await ok(ws, "npm run status -- --help");
             expect(help.stdout).to.match(/^usage: npm run status/m);
-            const chat = await ws.run("printf 'list my zpa segment groups\\n/exit\\n' | npm run chat");
-            EXECUTED.push("npm run chat");
-            expect(chat.code, chat.output).to.equal(0);
+            const chat = await ok(ws, "printf 'list my zpa segment groups\\n/exit\\n' | npm run chat", { shownAs: "npm run chat" });
             expect(chat.stdout).to.match(/^Chat with zscaler_mcp_harness_dev \(session zscaler-mcp-[0-9a-f-]{36}\)$/m);
             expect(chat.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
             expect(ws.fake.callsTo("InvokeHarness")).to.have.length(1);
@@ -539,7 +534,6 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(failed.code).to.not.equal(0);
             expect(failed.output).to.contain("Domain already associated with another user pool");
             await ok(ws, "pulumi config set cognitoDomainPrefix <unique prefix>".replace("<unique prefix>", PLACEHOLDERS["<unique prefix>"]));
-            EXECUTED.push("pulumi config set cognitoDomainPrefix <unique prefix>");
             await ok(ws, up);
             expect(checkEndState(ws.fake, { topology: "gateway", deploysServer: true }, BASIC)).to.deep.equal([]);
         });

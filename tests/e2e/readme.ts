@@ -25,36 +25,42 @@ function clean(line: string): string {
 
 /**
  * Every command the README shows: lines of ```bash blocks, `$ ` lines of ```text blocks, and
- * inline code that starts with `pulumi ` or `npm `.
+ * inline code that starts with `pulumi ` or `npm ` (also when the text wraps it onto a second line).
  */
 export function readmeCommands(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): ReadmeCommand[] {
     const out: ReadmeCommand[] = [];
     let section = "";
     let block: "bash" | "text" | "other" | undefined;
+    let paragraph: string[] = [];
+    const developer = () => DEVELOPER_SECTIONS.includes(section);
+    const endParagraph = () => {
+        for (const m of paragraph.join(" ").matchAll(/`((?:pulumi|npm) [^`]+)`/g)) {
+            out.push({ section, command: m[1].replace(/\s+/g, " ").trim(), kind: "inline", developer: developer() });
+        }
+        paragraph = [];
+    };
     for (const line of markdown.split("\n")) {
         const fence = /^```(\w*)/.exec(line);
         if (fence) {
+            endParagraph();
             block = block ? undefined : fence[1] === "bash" ? "bash" : fence[1] === "text" ? "text" : "other";
             continue;
         }
-        if (!block) {
-            const heading = /^#+\s+(.*)$/.exec(line);
-            if (heading) {
-                section = heading[1].trim();
-                continue;
-            }
-        }
-        const developer = DEVELOPER_SECTIONS.includes(section);
         if (block === "bash" && clean(line)) {
-            out.push({ section, command: clean(line), kind: "block", developer });
+            out.push({ section, command: clean(line), kind: "block", developer: developer() });
         } else if (block === "text" && line.startsWith("$ ")) {
-            out.push({ section, command: line.slice(2).trim(), kind: "transcript", developer });
+            out.push({ section, command: line.slice(2).trim(), kind: "transcript", developer: developer() });
         } else if (!block) {
-            for (const m of line.matchAll(/`((?:pulumi|npm) [^`]+)`/g)) {
-                out.push({ section, command: m[1].trim(), kind: "inline", developer });
+            const heading = /^#+\s+(.*)$/.exec(line);
+            if (heading || !line.trim()) {
+                endParagraph();
+                section = heading ? heading[1].trim() : section;
+            } else {
+                paragraph.push(line);
             }
         }
     }
+    endParagraph();
     return out;
 }
 

@@ -3,8 +3,9 @@
  * suite ran, and the checks of the account after each step.
  */
 import { expect } from "chai";
+import * as os from "os";
 import { fillPlaceholders, readmeCommands } from "./readme";
-import { Cli, locateCli, RunResult, Workspace } from "./workspace";
+import { Cli, locateCli, RunOptions, RunResult, Workspace } from "./workspace";
 
 /** Every command the suite ran, across workspaces, for the check that it ran every README command. */
 export const EXECUTED: string[] = [];
@@ -28,29 +29,46 @@ export function asShown(command: string): string {
     return command.replace(/\s--yes\b/, "");
 }
 
-export async function sh(ws: Workspace, command: string): Promise<RunResult> {
-    const r = await ws.run(asRun(ws, command));
-    EXECUTED.push(asShown(command));
-    return r;
+/** Runs a command for a test that inspects whatever it did; the run counts for nothing in the README check. */
+export function sh(ws: Workspace, command: string, opts: RunOptions = {}): Promise<RunResult> {
+    return ws.run(asRun(ws, command), opts);
 }
 
-export async function ok(ws: Workspace, command: string): Promise<RunResult> {
-    const r = await sh(ws, command);
-    if (r.code !== 0) {
-        throw new Error(`\`${r.command}\` exited with ${r.code ?? r.signal}:\n${r.output}`);
+export interface Expectation extends RunOptions {
+    /** The exit status the command must end with: 0 unless told (130 for a Ctrl-C, as a shell reports it). */
+    exitCode?: number;
+    /** The README's form of a command the suite runs otherwise (piped input, for one). */
+    shownAs?: string;
+}
+
+/** Runs a command that must end as expected, and records it as run for the README check. */
+export async function ok(ws: Workspace, command: string, expectation: Expectation = {}): Promise<RunResult> {
+    const { exitCode = 0, shownAs, ...opts } = expectation;
+    const r = await sh(ws, command, opts);
+    const status = r.code ?? (r.signal ? 128 + os.constants.signals[r.signal] : undefined);
+    if (status !== exitCode) {
+        throw new Error(`\`${r.command}\` exited with ${r.code ?? r.signal}, not ${exitCode}:\n${r.output}`);
     }
+    EXECUTED.push(shownAs ?? asShown(command));
     return r;
 }
 
 /** The README commands not yet run by the suite (placeholders filled in as the suite fills them). */
 export function readmeCommandsNotRun(): string[] {
     const ran = new Set(EXECUTED);
-    // What still holds a <placeholder> after filling is syntax (`pulumi config set <key> <value>`), not a command.
-    return readmeCommands()
+    const commands = readmeCommands()
         .filter((c) => !c.developer)
         .map((c) => fillPlaceholders(c.command))
-        .filter((c) => c !== "npm ci" && !/<[^<>]+>/.test(c) && !ran.has(c));
+        .filter((c) => c !== "npm ci" && !SYNTAX.includes(c));
+    const unfilled = commands.filter((c) => /<[^<>]+>/.test(c));
+    if (unfilled.length > 0) {
+        throw new Error(`README placeholders without a test value in PLACEHOLDERS (tests/e2e/workspace.ts): ${unfilled.join("; ")}`);
+    }
+    return commands.filter((c) => !ran.has(c));
 }
+
+/** README lines that show a command's syntax, not a command to run. */
+const SYNTAX = ["pulumi config set <key> <value>"];
 
 /** Resource changes in a preview's or update's summary: `{ create: 20 }`, `{ update: 2, same: 18 }`. */
 export function summary(output: string): Record<string, number> {

@@ -61,7 +61,7 @@ export interface RunResult {
 
 export interface RunOptions {
     /** Stop the command with this signal once `when` says so (checked on every chunk of output and every 100 ms). */
-    interrupt?: { signal: NodeJS.Signals; when: (output: string) => boolean; group?: boolean };
+    interrupt?: { signal: NodeJS.Signals; when: (output: string) => boolean };
     timeoutMs?: number;
 }
 
@@ -78,7 +78,6 @@ export const PLACEHOLDERS: Record<string, string> = {
 };
 
 export class Workspace {
-    readonly commands: string[] = [];
     readonly fake: FakeAws;
     readonly cloud: Cloud;
     private readonly children = new Set<ChildProcess>();
@@ -184,7 +183,6 @@ export class Workspace {
 
     /** Runs one command line as a user types it, in the project directory. */
     run(command: string, opts: RunOptions = {}): Promise<RunResult> {
-        this.commands.push(command);
         const started = Date.now();
         return new Promise((resolve, reject) => {
             const child = spawn("/bin/sh", ["-c", command], { cwd: this.project, env: this.env(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -197,7 +195,7 @@ export class Workspace {
                 if (opts.interrupt && !stopped && opts.interrupt.when(output)) {
                     stopped = true;
                     // A terminal's Ctrl-C, or a stopped runner, reaches the whole process group.
-                    process.kill(opts.interrupt.group === false ? child.pid! : -child.pid!, opts.interrupt.signal);
+                    process.kill(-child.pid!, opts.interrupt.signal);
                 }
             };
             const poll = opts.interrupt ? setInterval(maybeInterrupt, 100) : undefined;
@@ -236,8 +234,8 @@ export class Workspace {
     }
 
     /** The stack's outputs, as `pulumi stack output --json` prints them. */
-    async outputs(flags = ""): Promise<Record<string, any>> {
-        return JSON.parse((await this.expectOk(`pulumi stack output --json ${flags}`.trim())).stdout);
+    async outputs(): Promise<Record<string, any>> {
+        return JSON.parse((await this.expectOk("pulumi stack output --json")).stdout);
     }
 
     /** The stack's state, as `pulumi stack export` prints it. */

@@ -3,41 +3,10 @@ import { main } from "../../scripts/cli";
 import { hintFor } from "../../scripts/invoke";
 import type { Io } from "../../scripts/io";
 import { useFakeAws } from "../support/fakeAwsHooks";
+import { captureIo, createHarness, MODEL } from "./support";
 
-interface Captured extends Io {
-    out: string[];
-    err: string[];
-}
-
-function io(over: Partial<Io> = {}): Captured {
-    const out: string[] = [];
-    const err: string[] = [];
-    return {
-        out,
-        err,
-        stdout: { write: (s: string) => out.push(s) },
-        stderr: { write: (s: string) => err.push(s) },
-        env: {},
-        isTTY: false,
-        pulumi: () => undefined,
-        ...over,
-    };
-}
-
-async function createHarness(name = "ops_harness"): Promise<{ arn: string; id: string }> {
-    const sdk = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const c = new sdk.BedrockAgentCoreControlClient({ maxAttempts: 1 });
-    const h = await c.send(
-        new sdk.CreateHarnessCommand({
-            harnessName: name,
-            executionRoleArn: "arn:aws:iam::123456789012:role/harness",
-            model: { bedrockModelConfig: { modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" } },
-            systemPrompt: [{ text: "p" }],
-            tools: [{ type: "remote_mcp", name: "zscaler", config: { remoteMcp: { url: "https://a.example.com/mcp" } } }],
-        }),
-    );
-    return { arn: h.harness!.arn!, id: h.harness!.harnessId! };
-}
+/** An Io with an empty environment: the deployment comes only from what each test passes. */
+const io = (over: Partial<Io> = {}) => captureIo({ env: {}, ...over });
 
 describe("operator commands", () => {
     const ctx = useFakeAws();
@@ -69,6 +38,23 @@ describe("operator commands", () => {
                 ["stack", "output", "--json", "--stack", "prod"],
                 ["config", "--json", "--stack", "prod"],
             ]);
+        });
+        it("acts on ZSCALER_MCP_HARNESS_ARN without asking Pulumi, unless --stack names a stack", async () => {
+            const { arn } = await createHarness();
+            const other = await createHarness("prod_harness");
+            const calls: string[][] = [];
+            const pulumi = (args: string[]) => {
+                calls.push(args);
+                return args[0] === "stack" ? JSON.stringify({ harnessArn: other.arn, topology: "ecs" }) : "{}";
+            };
+            const fromEnv = io({ env: { ZSCALER_MCP_HARNESS_ARN: arn }, pulumi });
+            expect(await main(["status", "--json"], fromEnv)).to.equal(0);
+            expect(JSON.parse(fromEnv.out.join("")).harness.name).to.equal("ops_harness");
+            expect(calls).to.deep.equal([]);
+            const byStack = io({ env: { ZSCALER_MCP_HARNESS_ARN: arn }, pulumi });
+            expect(await main(["status", "--json", "--stack", "prod"], byStack)).to.equal(0);
+            expect(JSON.parse(byStack.out.join("")).harness.name).to.equal("prod_harness");
+            expect(calls[0]).to.deep.equal(["stack", "output", "--json", "--stack", "prod"]);
         });
     });
 
@@ -190,7 +176,7 @@ describe("operator commands", () => {
             expect(await main(["status", "--json"], c)).to.equal(0);
             const report = JSON.parse(c.out.join(""));
             expect(report.healthy).to.equal(true);
-            expect(report.harness).to.deep.include({ harnessId: id, status: "READY", model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", tools: [{ type: "remote_mcp", name: "zscaler" }] });
+            expect(report.harness).to.deep.include({ harnessId: id, status: "READY", model: MODEL, tools: [{ type: "remote_mcp", name: "zscaler" }] });
             expect(report.ecs).to.deep.include({ status: "ACTIVE", image: "public.ecr.aws/zscaler/mcp:1" });
             expect(report.ecs.endpoint).to.match(/\.ecs\.us-east-1\.on\.aws$/);
             const plain = io({ pulumi: () => JSON.stringify({ harnessArn: arn, topology: "ecs" }) });
