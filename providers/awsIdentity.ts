@@ -87,8 +87,12 @@ export function awsSettingsFromConfig(get: (key: string) => string | undefined):
 /** Installs the settings this process signs with (the dynamic-provider host does, on Configure). */
 export function useAwsSettings(settings: AwsSettings): void {
     const g = globalThis as Record<string, unknown>;
+    // The engine configures each resource type's provider with the same settings: the credentials
+    // already resolved, and the account already checked, stay.
+    if (JSON.stringify(g[SETTINGS_KEY]) !== JSON.stringify(settings)) {
+        delete g[CACHE_KEY];
+    }
     g[SETTINGS_KEY] = settings;
-    delete g[CACHE_KEY];
 }
 
 export function currentAwsSettings(): AwsSettings {
@@ -228,6 +232,13 @@ export async function checkAccount(region: string): Promise<void> {
                     "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:forbiddenAccountIds.",
             );
         }
-    })();
+    })().catch((e: unknown) => {
+        // A refused account stays refused; a check that could not be made (STS unreachable,
+        // credentials not yet valid) is made again by the next call.
+        if (!(e instanceof AccountNotAllowedError)) {
+            c.account = undefined;
+        }
+        throw e;
+    });
     return c.account;
 }

@@ -189,21 +189,27 @@ export interface RetryOptions {
 export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
     const clock = currentClock();
     const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
+    // aws:maxRetries bounds the retries the SDK would make (throttling, 5xx); waiting for IAM to
+    // propagate or for a resource to settle is bounded by time alone.
+    const { maxRetries } = currentAwsSettings();
     let delay = 500;
+    let throttled = 0;
     for (let attempt = 1; ; attempt++) {
         try {
             return await fn();
         } catch (e) {
+            const transient = isThrottleOrServerError(e);
             const retryable =
-                isThrottleOrServerError(e) ||
+                transient ||
                 (opts.propagation !== undefined && matchesPropagation(e, opts.propagation)) ||
                 (opts.retryIf !== undefined && opts.retryIf(e));
             if (!retryable) {
                 throw e;
             }
+            throttled += transient ? 1 : 0;
             const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
-            const maxAttempts = opts.maxAttempts ?? (currentAwsSettings().maxRetries !== undefined ? currentAwsSettings().maxRetries! + 1 : 40);
-            if (clock.now() + wait > deadline || attempt >= maxAttempts) {
+            const exhausted = attempt >= (opts.maxAttempts ?? 40) || (transient && maxRetries !== undefined && throttled > maxRetries);
+            if (clock.now() + wait > deadline || exhausted) {
                 // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
                 // wait for a status, say) still sees throttling as throttling and keeps going.
                 const err = new Error(

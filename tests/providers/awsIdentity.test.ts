@@ -95,7 +95,9 @@ describe("the stack's aws:* settings decide who the dynamic providers act as", (
         expect(keys.size).to.equal(1);
         expect([...keys][0]).to.match(/^ASIA/).and.not.equal(assumed[1].accessKeyId);
         // One set of temporary credentials for the whole run, not one per call.
-        await harnessProvider.delete!(ctx.fake.list("harness")[0]?.id ?? "gone", { ...HARNESS, harnessId: "x", arn: "x", status: "READY" } as any).catch(() => undefined);
+        const [created] = ctx.fake.list("harness");
+        await harnessProvider.delete!(created.id, { ...HARNESS, harnessId: created.id, arn: created.data.arn, status: "READY" } as any);
+        expect(ctx.fake.callsTo("DeleteHarness")).to.have.length(1);
         expect(ctx.fake.calls.filter((c) => c.op === "AssumeRole")).to.have.length(2);
     });
 
@@ -107,6 +109,20 @@ describe("the stack's aws:* settings decide who the dynamic providers act as", (
                 "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:allowedAccountIds.",
         );
         expect(ctx.fake.calls.map((c) => c.op)).to.deep.equal(["GetCallerIdentity"]);
+    });
+
+    it("checks the account again after a check that could not be made, and once for every resource type the engine configures", async () => {
+        useAwsSettings({ allowedAccountIds: ["123456789012"], maxRetries: 0 });
+        ctx.fake.serverError("GetCallerIdentity", 1);
+        const err = await rejection(harnessProvider.create!(HARNESS));
+        expect(err.message).to.equal("An internal error has occurred.");
+        expect(ctx.fake.list("harness")).to.deep.equal([]);
+        // The engine configures each provider with the same settings before it uses it.
+        useAwsSettings({ allowedAccountIds: ["123456789012"], maxRetries: 0 });
+        await harnessProvider.create!(HARNESS);
+        useAwsSettings({ allowedAccountIds: ["123456789012"], maxRetries: 0 });
+        await expressGatewayServiceProvider.create!(SERVICE);
+        expect(ctx.fake.callsTo("GetCallerIdentity")).to.have.length(2);
     });
 
     it("refuses an account aws:forbiddenAccountIds names", async () => {

@@ -10,6 +10,7 @@ import {
     waitForStatus,
     withRetries,
 } from "../../providers/lifecycle";
+import { useAwsSettings } from "../../providers/awsIdentity";
 import { fakeClock } from "../fakeaws/server";
 import { rejection } from "../support/fakeAwsHooks";
 
@@ -193,6 +194,33 @@ describe("lifecycle kit", () => {
             );
             expect(err.message).to.equal("harnessName is invalid");
             expect(clock.slept).to.have.length(2);
+        });
+
+        it("gives throttling as many retries as aws:maxRetries allows, and IAM propagation its whole time limit", async () => {
+            useAwsSettings({ maxRetries: 1 });
+            try {
+                let calls = 0;
+                const throttled = await rejection(
+                    withRetries(async () => {
+                        calls++;
+                        throw awsError("ThrottlingException", "Rate exceeded");
+                    }, { what: "create harness h" }),
+                );
+                expect(throttled.message).to.equal("create harness h: still failing after 2 attempts: ThrottlingException: Rate exceeded");
+                expect(calls).to.equal(2);
+                calls = 0;
+                await withRetries(
+                    async () => {
+                        if (++calls < 6) {
+                            throw awsError("ValidationException", "Role validation failed for arn");
+                        }
+                    },
+                    { what: "create", propagation: [{ name: "ValidationException", message: "Role validation failed" }] },
+                );
+                expect(calls).to.equal(6);
+            } finally {
+                useAwsSettings({});
+            }
         });
 
         it("stops at the time limit with the last error", async () => {
