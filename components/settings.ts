@@ -418,9 +418,24 @@ function hasControl(v: string, allowed = ""): boolean {
     return false;
 }
 
-/** A value as shown in a message: quoted, control characters escaped, long ones cut short. */
+/**
+ * A value as shown in a message: quoted, control characters escaped, long ones cut short; marked
+ * so that `withoutSecretValues` can hide it when the key the message is about is a secret.
+ */
 function shown(v: string): string {
-    return v.length > 80 ? `${JSON.stringify(`${v.slice(0, 60)}…`)} (${v.length} characters)` : JSON.stringify(v);
+    return hidable(v.length > 80 ? `${JSON.stringify(`${v.slice(0, 60)}…`)} (${v.length} characters)` : JSON.stringify(v));
+}
+
+/** A value in a message as it is, marked as `shown` marks it. */
+function hidable(text: string): string {
+    return `\u0002${text}\u0003`;
+}
+
+/** A message as the user reads it: the values it quotes, unless its key was set with --secret. */
+function withoutSecretValues(message: string, raw: RawConfig): string {
+    const key = /^(\w+(?::\w+)?):? /.exec(message)?.[1];
+    const hide = key !== undefined && raw.isSecret(key);
+    return message.replace(/\u0002([^\u0003]*)\u0003/g, (_, text: string) => (hide ? "(secret value not shown)" : text));
 }
 
 function editDistance(a: string, b: string): number {
@@ -689,7 +704,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
                 if (allowSigV4) {
                     warnings.push(`mcpUrl ${why}. Deploying anyway because allowSigV4McpUrl is true.`);
                 } else {
-                    problems.push(`mcpUrl: ${mcpUrl} ${why}, or set allowSigV4McpUrl true to deploy the harness anyway.`);
+                    problems.push(`mcpUrl: ${hidable(mcpUrl)} ${why}, or set allowSigV4McpUrl true to deploy the harness anyway.`);
                 }
             }
         }
@@ -1092,7 +1107,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     }
 
     if (problems.length > 0) {
-        throw new SettingsError(problems);
+        throw new SettingsError(problems.map((m) => withoutSecretValues(m, raw)));
     }
 
     const tags: Record<string, string> = {
@@ -1125,6 +1140,6 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         retain,
         keep: keepOnDestroy(retain, topology),
         tags,
-        warnings,
+        warnings: warnings.map((m) => withoutSecretValues(m, raw)),
     };
 }

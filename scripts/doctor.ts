@@ -93,21 +93,31 @@ function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
     return { project: projectName(), stack, entries, stackArgs };
 }
 
-/** The settings the program would deploy with; the project's secret values are never read, only their presence. */
-function settingsOf(c: StackConfig, env: Record<string, string | undefined>): Settings {
-    const entry = (key: string) => c.entries[`${c.project}:${key}`];
+/** Keys whose secret value doctor leaves unread: the credential, whose presence is all it checks. */
+const UNREAD_SECRETS = ["zscalerClientSecret"];
+
+/**
+ * The settings the program would deploy with. A project key stored with --secret (other than the
+ * client secret) is read with --show-secrets to validate it as pulumi up does; messages about a
+ * secret key never quote its value.
+ */
+function settingsOf(io: Io, c: StackConfig): Settings {
+    const key = (k: string) => `${c.project}:${k}`;
+    const secretKeys = Object.keys(c.entries).filter((k) => c.entries[k].secret && k.startsWith(`${c.project}:`) && !UNREAD_SECRETS.map(key).includes(k));
+    const revealed = secretKeys.length > 0 ? (readConfigEntries(io, [...c.stackArgs, "--show-secrets"]) ?? {}) : {};
+    const entry = (k: string) => (secretKeys.includes(key(k)) ? (revealed[key(k)] ?? c.entries[key(k)]) : c.entries[key(k)]);
     const raw = {
-        get: (key: string) => {
-            const e = entry(key);
+        get: (k: string) => {
+            const e = entry(k);
             return e === undefined ? undefined : (e.value ?? (e.secret ? "[secret]" : undefined));
         },
-        isSecret: (key: string) => entry(key)?.secret === true,
+        isSecret: (k: string) => entry(k)?.secret === true,
         keys: () =>
             Object.keys(c.entries)
                 .filter((k) => k.startsWith(`${c.project}:`))
                 .map((k) => k.slice(c.project.length + 1)),
     };
-    return loadSettings(raw, { project: c.project, stack: c.stack, region: c.entries["aws:region"]?.value ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
+    return loadSettings(raw, { project: c.project, stack: c.stack, region: c.entries["aws:region"]?.value ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +726,7 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     };
     let settings: Settings | undefined;
     try {
-        settings = settingsOf(config, io.env);
+        settings = settingsOf(io, config);
     } catch (e) {
         if (!(e instanceof SettingsError)) {
             throw e;
@@ -745,6 +755,11 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         } else {
             // The checks run side by side and print in a fixed order.
             const running = planned.map((c) => settle(c));
+            // A Ctrl-C aborts them all, in any order: a later check's rejection must not go
+            // unhandled while an earlier one is awaited (the first one is reported).
+            for (const r of running) {
+                r.catch(() => undefined);
+            }
             for (const r of running) {
                 emit(await r);
             }

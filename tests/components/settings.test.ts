@@ -274,4 +274,20 @@ describe("MCP URL rules", () => {
         expect(isSigV4RuntimeUrl("https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x/invocations")).to.equal(true);
         expect(isSigV4RuntimeUrl("https://x.ecs.us-east-1.on.aws/mcp")).to.equal(false);
     });
+
+    it("never quotes the value of a key set with --secret, in a problem or a warning", () => {
+        const url = "https://user:hunter2@mcp.example.com";
+        const env = ["ZSCALER_MCP_TOKEN=\u0007tok-9f2", "ZSCALER_MCP_ALLOWED_HOSTS=*"];
+        const err = problems({ ...GOOD, mcpUrl: url, containerEnv: JSON.stringify(env) }, ["zscalerClientSecret", "mcpUrl", "containerEnv"]);
+        expect(err.join("\n")).to.not.match(/hunter2|tok-9f2/);
+        expect(err[0]).to.match(/^mcpUrl: \(secret value not shown\) carries a user name or password before "@"/);
+        expect(err.some((m) => m.startsWith("containerEnv: ZSCALER_MCP_TOKEN=(secret value not shown) must be one line"))).to.equal(true);
+        // The same values, not secret, are quoted as they are.
+        const plain = problems({ ...GOOD, mcpUrl: url });
+        expect(plain[0]).to.match(/^mcpUrl: "https:\/\/user:hunter2@mcp.example.com" carries/);
+        const warned = loadSettings(raw({ ...GOOD, containerEnv: JSON.stringify(["ZSCALER_MCP_WRITE_ENABLED=true"]), acknowledgeRisks: JSON.stringify(["write-tools"]) }, ["zscalerClientSecret", "containerEnv"]), { project: "p", stack: "s" }).warnings;
+        expect(warned).to.have.length(1);
+        expect(warned[0]).to.match(/^containerEnv \(secret value not shown\): /);
+    });
+
 });

@@ -25,13 +25,17 @@ function stackConfig(over: Record<string, Entry | undefined> = {}): Record<strin
 
 const key = (k: string) => `${PROJECT}:${k}`;
 
-function doctorIo(entries: Record<string, Entry> = stackConfig(), stack = "dev") {
+/** `pulumi config --json` for the stack; with --show-secrets, the secret values in `revealed` too. */
+function doctorIo(entries: Record<string, Entry> = stackConfig(), stack = "dev", revealed: Record<string, string> = {}) {
     const pulumiCalls: string[][] = [];
     const io = captureIo({
         pulumi: (args) => {
             pulumiCalls.push(args);
             if (args[0] === "config") {
-                return JSON.stringify(entries);
+                const shown = args.includes("--show-secrets")
+                    ? Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, k in revealed ? { ...e, value: revealed[k] } : e]))
+                    : entries;
+                return JSON.stringify(shown);
             }
             return args[0] === "stack" ? `${stack}\n` : undefined;
         },
@@ -125,6 +129,20 @@ describe("npm run doctor", () => {
             expect(check(report, "configuration")).to.deep.include({ status: "fail" });
             expect(check(report, "configuration").detail).to.contain("zscalerClientSecret: stored as plaintext");
             expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
+        it("configuration: a key stored with --secret is validated by its value, which no message quotes", async () => {
+            const secretUrl = "https://user:hunter2@mcp.example.com";
+            const entries = stackConfig({ [key("zscalerCustomerId")]: { secret: true }, [key("mcpUrl")]: { secret: true } });
+            const io = doctorIo(entries, "dev", { [key("zscalerCustomerId")]: "42", [key("mcpUrl")]: secretUrl, [key("zscalerClientSecret")]: "never-read" });
+            expect(await main(["doctor", "--json"], io)).to.equal(1);
+            const report = JSON.parse(io.out.join("")) as Report;
+            expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([["configuration", "fail"]]);
+            expect(check(report, "configuration").detail).to.match(/^mcpUrl: \(secret value not shown\) carries a user name or password before "@"; /);
+            expect(io.out.join("") + io.err.join("")).to.not.match(/hunter2|never-read/);
+            expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets"))).to.have.length(1);
+            // The customer id, stored as a secret, passed: only the URL is named.
+            expect(check(report, "configuration").detail).to.not.contain("zscalerCustomerId");
         });
 
         it("credentials: AWS no longer accepts them, and the other checks are skipped", async () => {
