@@ -98,6 +98,16 @@ if (require.main === module) {
     // the AWS SDK compiles once, not on every start.
     (require("module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
     loadPackagesNatively();
+    // A reader that stops early (`| head`) closes the pipe: the command ends quietly, as other
+    // command-line tools do, instead of failing with EPIPE.
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EPIPE") {
+                throw e;
+            }
+            process.exit(EXIT.ok);
+        });
+    }
     const controller = new AbortController();
     const interrupts = new EventEmitter();
     let interruptsSeen = 0;
@@ -132,7 +142,8 @@ if (require.main === module) {
     }).then((code) => {
         const exitCode = controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
         // Nothing is left to do: an aborted request's socket or a pending poll must not hold the
-        // process open. Writes to pipes, files and terminals are synchronous on POSIX.
-        process.exit(exitCode);
+        // process open. Writes to a pipe (`| jq`, `| less`) may still be queued: exit once both
+        // streams have handed everything written before to the reader.
+        process.stdout.write("", () => process.stderr.write("", () => process.exit(exitCode)));
     });
 }

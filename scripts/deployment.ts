@@ -55,7 +55,8 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
     const flag = (name: string): string | undefined => stringOption(args, name);
     let outputs: Record<string, unknown> = {};
     let awsSettings: AwsSettings | undefined;
-    const explicitArn = flag("harness-arn") ?? io.env.ZSCALER_MCP_HARNESS_ARN;
+    // --stack names the deployment as plainly as --harness-arn: it wins over the environment's ARN.
+    const explicitArn = flag("harness-arn") ?? (flag("stack") === undefined ? io.env.ZSCALER_MCP_HARNESS_ARN : undefined);
     const stack = flag("stack") ?? io.env.PULUMI_STACK;
     const stackArgs = stack ? ["--stack", stack] : [];
     if (!explicitArn) {

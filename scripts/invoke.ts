@@ -74,7 +74,7 @@ export function hintFor(name: string, message: string, d?: Deployment): string |
     if (/\b401\b/.test(m) || m.includes("unauthorized")) {
         return d?.topology === "gateway"
             ? "The gateway or the runtime refused the token (401). Run pulumi up to restore the OAuth2 provider and the target's scope, then npm run status."
-            : "The MCP server refused the credentials (401). Check zscalerClientId / zscalerClientSecret, then pulumi up to rotate the stored key.";
+            : "The MCP server refused the credentials (401). Check zscalerClientId / zscalerClientSecret and run pulumi up; if they did not change, pulumi config set tokenVaultRevision <new value> makes pulumi up store the key again.";
     }
     if (name === "ResourceNotFoundException") {
         return "The harness does not exist: it was deleted outside this stack. Run pulumi refresh, then pulumi up.";

@@ -26,7 +26,7 @@ export const LOGS_SPEC: CommandSpec = {
         ...HELP_OPTION,
     },
     examples: ["npm run logs", "npm run logs -- --since 30m --follow", "npm run logs -- --server --since 1h", "npm run logs -- --log-group /ecs/zscaler-mcp-dev"],
-    notes: "Exit codes: 0 done (or stopped with Ctrl-C while following), 1 AWS refused, 2 a usage error or no deployment.",
+    notes: "Exit codes: 0 done, 1 AWS refused, 2 a usage error or no deployment, 130 stopped with Ctrl-C (also while following).",
 };
 
 const RUNTIME_LOGS = "/aws/bedrock-agentcore/runtimes/";

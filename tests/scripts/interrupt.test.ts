@@ -89,3 +89,33 @@ describe("the first Ctrl-C, as a terminal sends it", () => {
         expect(r.code === 130 || r.signal === "SIGINT").to.equal(true);
     });
 });
+
+describe("output into a pipe", () => {
+    const ctx = useFakeAws();
+
+    it("reaches the reader whole, however much there is, before the command exits", async function () {
+        this.timeout(60_000);
+        const { arn } = await createHarness();
+        const group = "/ecs/zscaler-mcp-pipe";
+        // The command runs on the real clock, in its own process.
+        const now = Date.now();
+        const message = (i: number) => `line ${i} ${"x".repeat(200)}`;
+        ctx.fake.putLogEvents(group, Array.from({ length: 8000 }, (_, i) => ({ timestamp: now - 60_000 + i, message: message(i) })));
+        const child = spawn(process.execPath, ["-r", "tsx/cjs", "scripts/cli.ts", "logs", "--harness-arn", arn, "--log-group", group, "--since", "1h"], {
+            cwd: ROOT,
+            env: { ...process.env, ...ctx.fake.env() },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout!.on("data", (d) => (stdout += d));
+        child.stderr!.on("data", (d) => (stderr += d));
+        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        expect(code, stderr).to.equal(0);
+        const lines = stdout.trimEnd().split("\n");
+        // About 1.8 MB: many times what a pipe holds at once.
+        expect(stdout.length).to.be.greaterThan(1_500_000);
+        expect(lines).to.have.length(8000);
+        expect(lines[7999]).to.match(/ line 7999 x{200}$/);
+    });
+});
