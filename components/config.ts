@@ -9,7 +9,7 @@ import { loadSettings, RawConfig, Settings, SettingsError } from "./settings";
  * PULUMI_CONFIG_SECRET_KEYS (a JSON list of `<namespace>:<name>` keys, the RunRequest's
  * config_secret_keys), which is where @pulumi/pulumi itself finds them; its own reader is not public.
  */
-function secretConfigKeys(): Set<string> {
+export function secretConfigKeys(): Set<string> {
     try {
         return new Set(JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as string[]);
     } catch {

@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import { EcsTopology } from "./ecsTopology";
 import { GatewayTopology } from "./gatewayTopology";
 import type { Settings } from "./settings";
+import { secretConfigKeys } from "./config";
 import { readExternalSecret } from "./zscalerCredentials";
 
 export type StackOutputs = Record<string, pulumi.Input<string | undefined>>;
@@ -14,30 +15,35 @@ export function consoleUrl(region: string, harnessId: string): string {
     return `https://${region}.console.aws.amazon.com/bedrock-agentcore/home?region=${region}#/harnesses/${harnessId}`;
 }
 
-/** The stack's credentials in aws:* settings: secret in the provider's inputs, as in config. */
-const AWS_SECRET_SETTINGS = ["accessKey", "secretKey", "token"];
+/** The stack's credentials in aws:* settings: secret in the provider's inputs whether or not set with --secret. */
+const AWS_CREDENTIAL_SETTINGS = ["accessKey", "secretKey", "token"];
+
+/** A setting as the provider takes it: lists, objects, booleans and numbers are stored as JSON. */
+function parsedSetting(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
 
 /**
  * Every aws:* setting of the stack, as the AWS provider's arguments: an explicit provider reads
  * nothing from config by itself, and without them aws:profile, aws:assumeRoles, aws:defaultTags
  * and the rest would be silently ignored. The dynamic providers read the same settings (see
- * providers/awsIdentity.ts), so every resource is made by one identity in one account.
+ * providers/awsIdentity.ts), so every resource is made by one identity in one account. A setting
+ * set with --secret (a role's external id, say) stays secret in the provider's inputs in state.
  */
-export function awsProviderArgs(region: string): aws.ProviderArgs {
+function awsProviderArgs(region: string): aws.ProviderArgs {
     const config = new pulumi.Config("aws");
+    const secret = secretConfigKeys();
     const args: Record<string, unknown> = {};
     for (const key of Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith("aws:"))) {
         const name = key.slice("aws:".length);
-        if (AWS_SECRET_SETTINGS.includes(name)) {
+        if (AWS_CREDENTIAL_SETTINGS.includes(name)) {
             args[name] = config.requireSecret(name);
-            continue;
-        }
-        const raw = config.require(name);
-        try {
-            // Lists, objects, booleans and numbers are stored as JSON.
-            args[name] = JSON.parse(raw);
-        } catch {
-            args[name] = raw;
+        } else {
+            args[name] = secret.has(key) ? config.requireSecret(name).apply(parsedSetting) : parsedSetting(config.require(name));
         }
     }
     return { ...args, region: region as aws.Region };

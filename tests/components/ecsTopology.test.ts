@@ -59,6 +59,20 @@ describe("ECS topology (strict mocks)", () => {
         expect(unwrap(one(r, "pulumi:providers:aws").inputs).region).to.equal("us-east-1");
     });
 
+    it("hands every aws:* setting to the AWS provider, keeping one set with --secret secret", async () => {
+        const roles = [{ roleArn: "arn:aws:iam::123456789012:role/deployer", externalId: "ext-7d1f" }];
+        const r = await runProgram({
+            config: { ...BASE, "aws:profile": "ops", "aws:assumeRoles": JSON.stringify(roles), "aws:maxRetries": "5" },
+            secretKeys: ["zscalerClientSecret", "aws:assumeRoles"],
+        });
+        const inputs = one(r, "pulumi:providers:aws").inputs;
+        expect(inputs.profile).to.equal("ops");
+        // The engine hands a provider its settings as strings, lists and numbers as JSON.
+        expect(inputs.maxRetries).to.equal("5");
+        expect(isSecretWrapper(inputs.assumeRoles)).to.equal(true);
+        expect(JSON.parse(unwrap(inputs.assumeRoles))).to.deep.equal(roles);
+    });
+
     it("wires the harness to the service's /mcp URL with the Token Vault reference as header", async () => {
         const r = await run();
         const h = dynamicInputs(r, "pulumi-nodejs:dynamic/agentcore:Harness");
