@@ -214,6 +214,21 @@ async function adopt(inputs: AgentRuntimeInputs, cause: unknown): Promise<{ id: 
     return { id, outs: await applyInputs(id, found.agentRuntimeArn!, tags, inputs, outputsOf(found, inputs.region)) };
 }
 
+/**
+ * The runtime's status as the next step should judge it. One handed out before it was READY was
+ * last seen CREATING: what it became decides (CREATE_FAILED is replaced, READY takes tag-only
+ * changes through the tagging API), so the next up repairs a failure. One still CREATING past the
+ * create deadline will not get there, and counts as failed.
+ */
+async function lastStatus(id: string, olds: AgentRuntimeOutputs): Promise<string> {
+    if (!STATUS.pending.includes(olds.status) || !olds.region) {
+        return olds.status;
+    }
+    const live = await getRuntime(olds.region, id);
+    const stuck = live?.status === "CREATING" && live.createdAt !== undefined && currentClock().now() - new Date(live.createdAt).getTime() > TIMEOUT_MS;
+    return !live || stuck ? "CREATE_FAILED" : live.status!;
+}
+
 export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeInputs, AgentRuntimeOutputs> = {
     async check(_olds, news) {
         return {
@@ -226,16 +241,7 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 
     async diff(id, olds, news) {
-        // A runtime handed out before it was READY was last seen CREATING: what it became decides
-        // (CREATE_FAILED replaces it, READY only records that), so the next up repairs a failure.
-        // One still CREATING past the create deadline will not get there: it is replaced too.
-        if (STATUS.pending.includes(olds.status) && olds.region) {
-            const live = await getRuntime(olds.region, id);
-            const stuck = live?.status === "CREATING" && live.createdAt !== undefined && currentClock().now() - new Date(live.createdAt).getTime() > TIMEOUT_MS;
-            const status = !live || stuck ? "CREATE_FAILED" : live.status!;
-            return diffWithStatus({ ...olds, status } as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
-        }
-        return diffWithStatus(olds as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
+        return diffWithStatus({ ...olds, status: await lastStatus(id, olds) } as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
     },
 
     async create(inputs) {
@@ -286,7 +292,7 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
 
     async update(id, olds, news) {
         const changed = diffInputs(olds as any, news as any, AGENT_RUNTIME_DIFF).changed;
-        if (olds.status === "READY" && changed.every((f) => f === "tags")) {
+        if ((await lastStatus(id, olds)) === "READY" && changed.every((f) => f === "tags")) {
             // Tags have their own API: no UpdateAgentRuntime, so no new runtime version for a tag.
             await syncTags(news.region, olds.agentRuntimeArn, olds.tags, news.tags);
             return { outs: { ...olds, ...news } };

@@ -92,6 +92,18 @@ describe("AgentRuntime provider", () => {
         expect((await agentRuntimeProvider.diff!(id, outs, runtimeInputs({ agentRuntimeName: "other" }))).replaces).to.deep.equal(["agentRuntimeName"]);
     });
 
+    it("takes a tag-only change through the tagging API when the runtime recorded CREATING has become READY", async () => {
+        const created = (await agentRuntimeProvider.create!(runtimeInputs({ waitForReady: false, tags: { team: "a" } }))) as { id: string; outs: AgentRuntimeOutputs };
+        expect(created.outs.status).to.equal("CREATING");
+        ctx.clock.advance(ctx.fake.durations.runtime);
+        const news = runtimeInputs({ waitForReady: false, tags: { team: "b" } });
+        const d = await agentRuntimeProvider.diff!(created.id, created.outs, news);
+        expect([d.changes, d.replaces]).to.deep.equal([true, []]);
+        await agentRuntimeProvider.update!(created.id, created.outs, news);
+        expect(ctx.fake.callsTo("UpdateAgentRuntime")).to.deep.equal([]);
+        expect(ctx.fake.callsTo("TagResource").map((c) => c.input.tags)).to.deep.equal([{ team: "b" }]);
+    });
+
     it("keeps a runtime that lands in CREATE_FAILED in state, with the reason", async () => {
         ctx.fake.failNext("runtime", ["Image architecture is not arm64"]);
         const err = await rejection(agentRuntimeProvider.create!(runtimeInputs()));
