@@ -428,14 +428,14 @@ function shown(v: string): string {
 
 /** A value in a message as it is, marked as `shown` marks it. */
 function hidable(text: string): string {
-    return `\u0002${text}\u0003`;
+    return `\uE000${text}\uE001`;
 }
 
 /** A message as the user reads it: the values it quotes, unless its key was set with --secret. */
 function withoutSecretValues(message: string, raw: RawConfig): string {
     const key = /^(\w+(?::\w+)?):? /.exec(message)?.[1];
     const hide = key !== undefined && raw.isSecret(key);
-    return message.replace(/\u0002([^\u0003]*)\u0003/g, (_, text: string) => (hide ? "(secret value not shown)" : text));
+    return message.replace(/\uE000([^\uE001]*)\uE001/g, (_, text: string) => (hide ? "(secret value not shown)" : text));
 }
 
 function editDistance(a: string, b: string): number {

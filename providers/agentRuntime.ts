@@ -17,17 +17,18 @@ import {
     compact,
     currentClock,
     deleteAndWait,
-    diffInputs,
-    diffWithStatus,
     DiffSpec,
+    diffWithStatus,
     errorName,
     findAdoptable,
+    findInPages,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     inputsOf,
     isNameTaken,
     newClientToken,
+    onlyTagsChanged,
     refreshInputs,
     waitForStatus,
     withRetries,
@@ -133,16 +134,15 @@ function request(i: AgentRuntimeInputs) {
 /** The runtime holding a name, if any (ListAgentRuntimes, then GetAgentRuntime). */
 async function findByName(region: string, name: string): Promise<GetAgentRuntimeResponse | undefined> {
     const { sdk, client } = await controlClient(region);
-    let nextToken: string | undefined;
-    do {
-        const page = await withRetries(() => client.send(new sdk.ListAgentRuntimesCommand({ nextToken })), { what: `list agent runtimes to find "${name}"` });
-        const hit = page.agentRuntimes?.find((r) => r.agentRuntimeName === name);
-        if (hit) {
-            return getRuntime(region, hit.agentRuntimeId!);
-        }
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return undefined;
+    return findInPages(
+        `list agent runtimes to find "${name}"`,
+        async (nextToken) => {
+            const page = await client.send(new sdk.ListAgentRuntimesCommand({ nextToken }));
+            return { items: page.agentRuntimes, nextToken: page.nextToken };
+        },
+        (r) => r.agentRuntimeName === name,
+        (r) => getRuntime(region, r.agentRuntimeId!),
+    );
 }
 
 /**
@@ -291,8 +291,7 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 
     async update(id, olds, news) {
-        const changed = diffInputs(olds as any, news as any, AGENT_RUNTIME_DIFF).changed;
-        if ((await lastStatus(id, olds)) === "READY" && changed.every((f) => f === "tags")) {
+        if (onlyTagsChanged(olds as any, news as any, AGENT_RUNTIME_DIFF) && (await lastStatus(id, olds)) === "READY") {
             // Tags have their own API: no UpdateAgentRuntime, so no new runtime version for a tag.
             await syncTags(news.region, olds.agentRuntimeArn, olds.tags, news.tags);
             return { outs: { ...olds, ...news } };

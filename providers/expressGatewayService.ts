@@ -14,8 +14,8 @@ import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import {
     checkFields,
     compact,
-    diffWithStatus,
     DiffSpec,
+    diffWithStatus,
     errorName,
     findAdoptable,
     findOrUndefined,
@@ -25,6 +25,7 @@ import {
     isNameTaken,
     isNotFound,
     isUnknown,
+    onlyTagsChanged,
     sdkClientConfig,
     tagChanges,
     waitForStatus,
@@ -392,10 +393,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
     async update(id, olds, news) {
         const fqdn = olds.endpoint || undefined;
         // Tags have their own API, and waitForAllowList only changes how create waits.
-        const changedBeyondTags = EXPRESS_DIFF.updatable
-            .filter((f) => f !== "tags" && f !== "waitForAllowList")
-            .some((f) => JSON.stringify((olds as any)[f]) !== JSON.stringify((news as any)[f]));
-        if (changedBeyondTags || olds.status !== "ACTIVE") {
+        if (!onlyTagsChanged(olds as any, news as any, EXPRESS_DIFF, ["waitForAllowList"]) || olds.status !== "ACTIVE") {
             await updateService(news, id, fqdn);
         }
         await syncEcsTags(news.region, id, olds.tags, news.tags);

@@ -9,16 +9,17 @@ import {
     checkFields,
     compact,
     deleteAndWait,
-    diffInputs,
-    diffWithStatus,
     DiffSpec,
+    diffWithStatus,
     errorName,
     findAdoptable,
+    findInPages,
     findOrUndefined,
     initFailed,
     inputsOf,
     isNameTaken,
     newClientToken,
+    onlyTagsChanged,
     refreshInputs,
     waitForStatus,
     withRetries,
@@ -91,16 +92,12 @@ function request(i: GatewayInputs) {
 /** The gateway holding a name, if any (ListGateways, then GetGateway). */
 async function findByName(region: string, name: string): Promise<GetGatewayResponse | undefined> {
     const { sdk, client } = await controlClient(region);
-    let nextToken: string | undefined;
-    do {
-        const page = await withRetries(() => client.send(new sdk.ListGatewaysCommand({ nextToken })), { what: `list gateways to find "${name}"` });
-        const hit = page.items?.find((g) => g.name === name);
-        if (hit) {
-            return getGateway(region, hit.gatewayId!);
-        }
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return undefined;
+    return findInPages(
+        `list gateways to find "${name}"`,
+        (nextToken) => client.send(new sdk.ListGatewaysCommand({ nextToken })),
+        (g) => g.name === name,
+        (g) => getGateway(region, g.gatewayId!),
+    );
 }
 
 /** Brings an existing gateway to `news` (UpdateGateway takes the whole configuration), then its tags; waits for READY. */
@@ -204,8 +201,7 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
     },
 
     async update(id, olds, news) {
-        const changed = diffInputs(olds as any, news as any, GATEWAY_DIFF).changed;
-        if (olds.status === "READY" && changed.every((f) => f === "tags")) {
+        if (olds.status === "READY" && onlyTagsChanged(olds as any, news as any, GATEWAY_DIFF)) {
             // Tags have their own API: no UpdateGateway for a tag.
             await syncTags(news.region, olds.gatewayArn, olds.tags, news.tags);
             return { outs: { ...olds, ...news } };

@@ -10,11 +10,12 @@ import {
     checkFields,
     compact,
     deleteAndWait,
-    diffWithStatus,
     DiffSpec,
+    diffWithStatus,
     errorName,
-    IAM_PROPAGATION,
+    findInPages,
     findOrUndefined,
+    IAM_PROPAGATION,
     initFailed,
     inputsOf,
     isNameTaken,
@@ -85,18 +86,12 @@ function outputsOf(t: { targetId?: string; status?: string; statusReasons?: stri
 /** The target of this name in the gateway, if any. */
 async function findByName(i: GatewayTargetInputs): Promise<GetGatewayTargetResponse | undefined> {
     const { sdk, client } = await controlClient(i.region);
-    let nextToken: string | undefined;
-    do {
-        const page = await withRetries(() => client.send(new sdk.ListGatewayTargetsCommand({ gatewayIdentifier: i.gatewayId, nextToken })), {
-            what: `list the targets of gateway ${i.gatewayId}`,
-        });
-        const hit = page.items?.find((t) => t.name === i.name);
-        if (hit) {
-            return getTarget(i.region, i.gatewayId, hit.targetId!);
-        }
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return undefined;
+    return findInPages(
+        `list the targets of gateway ${i.gatewayId}`,
+        (nextToken) => client.send(new sdk.ListGatewayTargetsCommand({ gatewayIdentifier: i.gatewayId, nextToken })),
+        (t) => t.name === i.name,
+        (t) => getTarget(i.region, i.gatewayId, t.targetId!),
+    );
 }
 
 /** Brings an existing target to `news` with UpdateGatewayTarget and waits for READY; a failure keeps it in state. */

@@ -16,11 +16,11 @@ import {
     checkFields,
     compact,
     deleteAndWait,
-    diffInputs,
-    diffWithStatus,
     DiffSpec,
+    diffWithStatus,
     errorName,
     findAdoptable,
+    findInPages,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
@@ -28,6 +28,7 @@ import {
     isNameTaken,
     isUnknown,
     newClientToken,
+    onlyTagsChanged,
     refreshInputs,
     waitForStatus,
     withRetries,
@@ -157,16 +158,15 @@ function waitReady(inputs: HarnessInputs, id: string): Promise<AwsHarness | unde
 /** The harness holding a name, if any (ListHarnesses, then GetHarness). */
 async function findByName(region: string, harnessName: string): Promise<AwsHarness | undefined> {
     const { sdk, client } = await controlClient(region);
-    let nextToken: string | undefined;
-    do {
-        const page = await withRetries(() => client.send(new sdk.ListHarnessesCommand({ nextToken })), { what: `list harnesses to find "${harnessName}"` });
-        const hit = page.harnesses?.find((h) => h.harnessName === harnessName);
-        if (hit) {
-            return getHarness(region, hit.harnessId!);
-        }
-        nextToken = page.nextToken;
-    } while (nextToken);
-    return undefined;
+    return findInPages(
+        `list harnesses to find "${harnessName}"`,
+        async (nextToken) => {
+            const page = await client.send(new sdk.ListHarnessesCommand({ nextToken }));
+            return { items: page.harnesses, nextToken: page.nextToken };
+        },
+        (h) => h.harnessName === harnessName,
+        (h) => getHarness(region, h.harnessId!),
+    );
 }
 
 /**
@@ -363,8 +363,7 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
     },
 
     async update(id, olds, news) {
-        const changed = diffInputs(olds as any, news as any, HARNESS_DIFF).changed;
-        if (olds.status === "READY" && changed.every((f) => f === "tags")) {
+        if (olds.status === "READY" && onlyTagsChanged(olds as any, news as any, HARNESS_DIFF)) {
             // Tags have their own API: no UpdateHarness, no new version, no wait.
             await syncTags(news.region, olds.arn, olds.tags, news.tags);
             return { outs: { ...olds, ...news } };

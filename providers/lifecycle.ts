@@ -227,6 +227,28 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
     }
 }
 
+/**
+ * The first item of a paged List call that `matches`, read in full with `get`; undefined when no
+ * page holds one. Each page is retried like any call.
+ */
+export async function findInPages<I, T>(
+    what: string,
+    page: (nextToken: string | undefined) => Promise<{ items?: I[]; nextToken?: string }>,
+    matches: (item: I) => boolean,
+    get: (item: I) => Promise<T | undefined>,
+): Promise<T | undefined> {
+    let nextToken: string | undefined;
+    do {
+        const p = await withRetries(() => page(nextToken), { what });
+        const hit = p.items?.find(matches);
+        if (hit) {
+            return get(hit);
+        }
+        nextToken = p.nextToken;
+    } while (nextToken);
+    return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Waiting for a status
 
@@ -415,6 +437,14 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
         deleteBeforeReplace: replaces.length > 0 && nameReused,
         stables: [],
     };
+}
+
+/**
+ * Whether an update changes nothing but the tags (and the fields named in `ignoring`, which only
+ * steer this program): tags have their own API, so the resource itself needs no update call.
+ */
+export function onlyTagsChanged(olds: Record<string, unknown>, news: Record<string, unknown>, spec: DiffSpec, ignoring: readonly string[] = []): boolean {
+    return diffInputs(olds, news, spec).changed.every((f) => f === "tags" || ignoring.includes(f));
 }
 
 /** Drops undefined members (the SDK and Pulumi both dislike them in nested structures). */

@@ -136,6 +136,19 @@ describe("ExpressGatewayService provider", () => {
         expect(envOf(last).ZSCALER_MCP_ALLOWED_HOSTS.split(",")[0]).to.equal(outs.endpoint);
     });
 
+    it("changes only the tags through the tagging API, whatever order the state keeps the container's fields in", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        // The state gives nested objects back with their keys sorted.
+        const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+        const recorded = { ...outs, container: sorted({ ...outs.container, environment: sorted(outs.container.environment) }) } as ExpressGatewayServiceOutputs;
+        const news = inputs({ tags: { "managed-by": "zscaler-mcp-harness", team: "secops" } });
+        // The create itself rolled the service's address into its allow-list with one update.
+        const updates = ctx.fake.callsTo("UpdateExpressGatewayService").length;
+        await provider.update!(id, recorded, news);
+        expect(ctx.fake.callsTo("UpdateExpressGatewayService")).to.have.length(updates);
+        expect(ctx.fake.callsTo("TagResource").map((c) => c.input.tags)).to.deep.equal([[{ key: "team", value: "secops" }]]);
+    });
+
     it("classifies inputs: name, cluster, infrastructure role and region replace", async () => {
         const base = { ...inputs(), serviceArn: "arn", endpoint: "e", url: "u", mcpUrl: "m", status: "ACTIVE", allowedHostsValue: "e,127.0.0.1:*,localhost:*" };
         for (const f of ["serviceName", "cluster", "infrastructureRoleArn", "region"] as const) {
