@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import { EcsTopology } from "./ecsTopology";
 import { GatewayTopology } from "./gatewayTopology";
 import type { Settings } from "./settings";
+import { isOwnedBy } from "../providers/lifecycle";
 import { secretConfigKeys } from "./config";
 import { readExternalSecret } from "./zscalerCredentials";
 
@@ -62,7 +63,7 @@ async function leftByThisStack(s: Settings, opts: pulumi.InvokeOptions): Promise
     } catch {
         return false; // not there (or not readable): created as usual
     }
-    return tags?.["pulumi-project"] === s.tags["pulumi-project"] && tags?.["pulumi-stack"] === s.tags["pulumi-stack"];
+    return isOwnedBy(s.tags, tags);
 }
 
 export async function deployStack(s: Settings): Promise<StackOutputs> {

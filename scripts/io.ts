@@ -140,17 +140,9 @@ export function awsErrorName(e: unknown): string {
     return String((e as { name?: string })?.name ?? "Error");
 }
 
-/** True when AWS refused the caller (a missing permission), not the request. */
-export function isAccessDenied(e: unknown): boolean {
-    const name = awsErrorName(e);
-    return ["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"].includes(name) ||
-        (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
-}
-
-/** True when AWS says the resource does not exist. */
-export function isNotFound(e: unknown): boolean {
-    return ["ResourceNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException", "NotFoundException"].includes(awsErrorName(e));
-}
+// Whether AWS refused the caller (a missing permission) or says the resource does not exist: the
+// same judgement the providers make.
+export { isAccessDenied, isNotFound } from "../providers/lifecycle";
 
 /** A promise that settles when `signal` aborts (never, without a signal). */
 export function aborted(signal: AbortSignal | undefined): Promise<"aborted"> {

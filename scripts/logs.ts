@@ -7,7 +7,7 @@ import { currentClock } from "../providers/lifecycle";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage } from "./args";
 import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
 import { AwsAccess, clientConfig } from "./identity";
-import { aborted, deniedAction, EXIT, Io, isAccessDenied, OperatorError, parseDuration, sanitize } from "./io";
+import { aborted, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, parseDuration, sanitize } from "./io";
 
 export const LOGS_SPEC: CommandSpec = {
     name: "logs",
@@ -51,7 +51,7 @@ async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal):
         const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal });
         return h.harness?.environment?.agentCoreRuntimeEnvironment?.agentRuntimeId;
     } catch (e) {
-        if ((e as { name?: string }).name === "ResourceNotFoundException") {
+        if (isNotFound(e)) {
             throw new OperatorError("The harness was deleted outside this stack: run pulumi refresh, then pulumi up.", EXIT.failed);
         }
         if (isAccessDenied(e)) {
@@ -168,7 +168,7 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
                     if (io.signal?.aborted) {
                         return undefined;
                     }
-                    if ((e as { name?: string }).name === "ResourceNotFoundException") {
+                    if (isNotFound(e)) {
                         throw new OperatorError(`The log group ${group} does not exist (yet).`, EXIT.failed);
                     }
                     if (isAccessDenied(e)) {

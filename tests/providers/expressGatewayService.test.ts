@@ -140,7 +140,7 @@ describe("ExpressGatewayService provider", () => {
         const { id, outs } = (await provider.create!(inputs())) as Created;
         // The state gives nested objects back with their keys sorted.
         const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-        const recorded = { ...outs, container: sorted({ ...outs.container, environment: sorted(outs.container.environment) }) } as ExpressGatewayServiceOutputs;
+        const recorded = { ...outs, container: sorted({ ...outs.container, environment: sorted(outs.container.environment) }) } as unknown as ExpressGatewayServiceOutputs;
         const news = inputs({ tags: { "managed-by": "zscaler-mcp-harness", team: "secops" } });
         // The create itself rolled the service's address into its allow-list with one update.
         const updates = ctx.fake.callsTo("UpdateExpressGatewayService").length;
