@@ -10,7 +10,7 @@
  * role changes no resource. Credentials are resolved by the AWS SDK's own credential providers.
  */
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
-import { currentClock } from "./clock";
+import { realMs } from "./clock";
 
 export interface AssumeRole {
     roleArn: string;
@@ -111,6 +111,16 @@ export function durationSeconds(d: string | undefined): number | undefined {
     return total > 0 ? total : undefined;
 }
 
+/** Whether the settings name where the first credentials come from (keys, a profile, shared files). */
+function namesBaseCredentials(s: AwsSettings): boolean {
+    return s.accessKey !== undefined || s.profile !== undefined || s.sharedConfigFiles !== undefined || s.sharedCredentialsFiles !== undefined;
+}
+
+/** Whether the settings name an identity at all; otherwise the SDK's default chain applies. */
+export function namesCredentials(s: AwsSettings): boolean {
+    return namesBaseCredentials(s) || (s.assumeRoles?.length ?? 0) > 0;
+}
+
 interface IdentityCache {
     credentials?: AwsCredentialIdentityProvider;
     account?: Promise<void>;
@@ -128,10 +138,10 @@ function cache(): IdentityCache {
  */
 export async function awsCredentials(region: string): Promise<AwsCredentialIdentityProvider | undefined> {
     const s = currentAwsSettings();
-    const hasBase = s.accessKey !== undefined || s.profile !== undefined || s.sharedConfigFiles !== undefined || s.sharedCredentialsFiles !== undefined;
-    if (!hasBase && !s.assumeRoles?.length) {
+    if (!namesCredentials(s)) {
         return undefined;
     }
+    const hasBase = namesBaseCredentials(s);
     const c = cache();
     if (c.credentials) {
         return c.credentials;
@@ -197,7 +207,6 @@ export class AccountNotAllowedError extends Error {
  * fails (30 s, 10 s to connect) and is tried as often as aws:maxRetries allows (3 times otherwise).
  */
 function stsClientConfig(region: string, s: AwsSettings) {
-    const realMs = (ms: number) => Math.max(1, Math.round(currentClock().realMs?.(ms) ?? ms));
     return {
         region,
         maxAttempts: (s.maxRetries ?? 2) + 1,

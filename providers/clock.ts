@@ -54,3 +54,8 @@ export function installClock(clock: Clock | undefined): void {
         delete g[CLOCK_KEY];
     }
 }
+
+/** Real milliseconds for a span of the clock's time, for timeouts the OS enforces (at least 1). */
+export function realMs(ms: number): number {
+    return Math.max(1, Math.round(currentClock().realMs?.(ms) ?? ms));
+}

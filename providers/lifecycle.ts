@@ -9,8 +9,8 @@
  */
 import * as crypto from "crypto";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
-import { awsCredentials, currentAwsSettings } from "./awsIdentity";
-import { currentClock } from "./clock";
+import { awsCredentials, currentAwsSettings, namesCredentials } from "./awsIdentity";
+import { currentClock, realMs } from "./clock";
 
 export { currentClock, installClock, scaledClock } from "./clock";
 export type { Clock } from "./clock";
@@ -32,16 +32,14 @@ export function sdkClientConfig(
     credentials?: AwsCredentialIdentityProvider;
     endpoint?: string;
 } {
-    const clock = currentClock();
-    const timeout = Math.max(1, Math.round(clock.realMs?.(REQUEST_TIMEOUT_MS) ?? REQUEST_TIMEOUT_MS));
+    const timeout = realMs(REQUEST_TIMEOUT_MS);
     const aws = currentAwsSettings();
-    const named = aws.accessKey !== undefined || aws.profile !== undefined || aws.sharedConfigFiles || aws.sharedCredentialsFiles || aws.assumeRoles?.length;
     return {
         region,
         maxAttempts: 1,
         requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true },
         // The stack's own identity (aws:profile, aws:assumeRoles, ...); otherwise the SDK's default chain.
-        ...(named ? { credentials: async (o) => (await awsCredentials(region))!(o) } : {}),
+        ...(namesCredentials(aws) ? { credentials: async (o) => (await awsCredentials(region))!(o) } : {}),
         ...(service && aws.endpoints?.[service] ? { endpoint: aws.endpoints[service] } : {}),
     };
 }

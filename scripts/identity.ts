@@ -10,9 +10,9 @@
  * command; resolving the credentials (a role to assume, an SSO refresh) and the account check are
  * bounded the same way, and stop at the first Ctrl-C.
  */
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { AwsSettings } from "../providers/awsIdentity";
-import { currentClock } from "../providers/clock";
+import { realMs } from "../providers/clock";
 import { aborted, EXIT, Io, OperatorError } from "./io";
 
 /** Loaded when a stack's settings are used: `invoke --harness-arn` starts without it. */
@@ -58,11 +58,6 @@ export interface AwsAccess {
     signal?: AbortSignal;
 }
 
-/** Real milliseconds for a span of the clock's time. */
-function realMs(ms: number): number {
-    const clock = currentClock();
-    return Math.max(1, Math.round(clock.realMs?.(ms) ?? ms));
-}
 
 /** A signal that aborts a request after the request timeout, or at `signal` (for plain HTTP outside the SDK). */
 export function requestSignal(signal?: AbortSignal): AbortSignal {
@@ -122,28 +117,11 @@ export function readConfigEntries(io: Io, args: string[]): ConfigEntries | undef
 }
 
 /**
- * One set of credentials for every client of a command (one AssumeRole, not one per client),
- * renewed five minutes before it expires, and bounded in time and by Ctrl-C.
+ * The stack's credentials (resolved once per process, see providers/awsIdentity), each resolution
+ * bounded in time and by Ctrl-C.
  */
-function sharedCredentials(base: AwsCredentialIdentityProvider, signal?: AbortSignal): AwsCredentialIdentityProvider {
-    let current: Promise<AwsCredentialIdentity> | undefined;
-    let renewAt = Infinity;
-    return (options) => {
-        if (!current || Date.now() >= renewAt) {
-            renewAt = Infinity;
-            const pending = within(base(options), TIMEOUTS.identityMs, "Resolving the AWS credentials", signal).then((c) => {
-                renewAt = c.expiration ? c.expiration.getTime() - 300_000 : Infinity;
-                return c;
-            });
-            pending.catch(() => {
-                if (current === pending) {
-                    current = undefined;
-                }
-            });
-            current = pending;
-        }
-        return current;
-    };
+function boundedCredentials(base: AwsCredentialIdentityProvider, signal?: AbortSignal): AwsCredentialIdentityProvider {
+    return (options) => within(base(options), TIMEOUTS.identityMs, "Resolving the AWS credentials", signal);
 }
 
 /** The process's own settings from before a command installed the stack's, to give back. */
@@ -165,7 +143,7 @@ export async function useStackIdentity(settings: AwsSettings | undefined, region
     return {
         region,
         settings,
-        credentials: base ? sharedCredentials(base, o.signal) : undefined,
+        credentials: base ? boundedCredentials(base, o.signal) : undefined,
         maxAttempts: settings.maxRetries !== undefined ? settings.maxRetries + 1 : o.attempts,
         signal: o.signal,
     };
