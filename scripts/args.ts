@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "util";
 import { EXIT, OperatorError } from "./io";
+import { closest } from "../components/settings";
 
 export interface OptionSpec {
     type: "string" | "boolean";
@@ -73,27 +74,9 @@ export class UsageError extends OperatorError {
     }
 }
 
-function editDistance(a: string, b: string): number {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const cur = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = cur;
-        }
-    }
-    return row[b.length];
-}
-
 function suggestion(spec: CommandSpec, rawName: string): string {
-    const name = rawName.replace(/^-+/, "");
-    const best = Object.keys(spec.options)
-        .map((o) => ({ o, d: editDistance(name, o) }))
-        .filter(({ o, d }) => d <= Math.max(2, Math.floor(o.length / 3)) && d < o.length)
-        .sort((a, b) => a.d - b.d)[0];
-    return best ? ` (did you mean --${best.o}?)` : "";
+    const best = closest(rawName.replace(/^-+/, ""), Object.keys(spec.options));
+    return best ? ` (did you mean --${best}?)` : "";
 }
 
 type Token = ReturnType<typeof parseArgs>["tokens"] extends (infer T)[] | undefined ? T : never;
