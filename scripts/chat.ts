@@ -6,10 +6,10 @@
  */
 import * as readline from "readline";
 import type { Writable } from "stream";
-import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
+import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
 import { deploymentAccess, findDeployment } from "./deployment";
-import { dataPlane, newSessionId, SESSION_ID, streamAnswer } from "./invoke";
-import { EXIT, Io, OperatorError, paint } from "./io";
+import { dataPlane, newSessionId, sessionOption, streamAnswer } from "./invoke";
+import { EXIT, Io, paint } from "./io";
 
 export const CHAT_SPEC: CommandSpec = {
     name: "chat",
@@ -37,11 +37,8 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
         io.stdout.write(usage(CHAT_SPEC));
         return EXIT.ok;
     }
+    let sessionId = sessionOption(args);
     const deployment = findDeployment(args, io);
-    let sessionId = stringOption(args, "session") ?? newSessionId();
-    if (!SESSION_ID.test(sessionId)) {
-        throw new OperatorError("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier chat or invoke).");
-    }
     const input = io.stdin ?? process.stdin;
     // Line editing and history need a terminal on both sides.
     const terminal = Boolean(input.isTTY) && io.isTTY;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "crypto";
 import type * as AgentCore from "@aws-sdk/client-bedrock-agentcore";
-import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, stringOption, usage, UsageError } from "./args";
+import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage, UsageError } from "./args";
 import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
 import { AwsAccess, clientConfig } from "./identity";
 import { deniedAction, EXIT, Io, OperatorError, paint, sanitize, TerminalSanitizer } from "./io";
@@ -36,7 +36,16 @@ export function newSessionId(): string {
     return `zscaler-mcp-${randomUUID()}`;
 }
 
-export const SESSION_ID = /^[a-zA-Z0-9][a-zA-Z0-9-_]{32,99}$/;
+const SESSION_ID = /^[a-zA-Z0-9][a-zA-Z0-9-_]{32,99}$/;
+
+/** The session named by --session (checked before anything else is done), or a new one. */
+export function sessionOption(args: ParsedCommand): string {
+    const given = stringOption(args, "session");
+    if (given !== undefined && !SESSION_ID.test(given)) {
+        throw new OperatorError("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke or chat).");
+    }
+    return given ?? newSessionId();
+}
 
 /** Where the MCP server's own logs are, in words a hint can use, for this deployment. */
 function serverLogsHint(d: Deployment | undefined): string {
@@ -204,11 +213,8 @@ export async function runInvoke(argv: string[], io: Io): Promise<number> {
         throw new UsageError('a message is needed: npm run invoke -- "your question"', INVOKE_SPEC);
     }
     const json = args.values.json === true;
+    const sessionId = sessionOption(args);
     const deployment = findDeployment(args, io);
-    const sessionId = stringOption(args, "session") ?? newSessionId();
-    if (!SESSION_ID.test(sessionId)) {
-        throw new OperatorError("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke).");
-    }
     const { sdk, client } = await dataPlane(await deploymentAccess(deployment, io));
     const { outcome, summary } = await streamAnswer({ sdk, client, deployment, sessionId, message, io, json, signal: io.signal });
     if (outcome === "answered" && !json) {

@@ -69,6 +69,17 @@ describe("operator command lines", () => {
             });
         }
 
+        it("a malformed --session, for invoke and chat, before the stack is read", async () => {
+            for (const argv of [["invoke", "hi", "--session", "short"], ["chat", "--session", "no spaces allowed in a session id at all"]]) {
+                const pulumiCalls: string[][] = [];
+                const io = captureIo({ pulumi: (args) => (pulumiCalls.push(args), JSON.stringify({ harnessArn: ARN })) });
+                expect(await main(argv, io), argv[0]).to.equal(2);
+                expect(io.err.join("")).to.equal("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke or chat).\n");
+                expect(pulumiCalls).to.deep.equal([]);
+            }
+            expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
         it("keeps the usage line the end-to-end suite looks for", async () => {
             const io = captureIo();
             expect(await main(["invoke"], io)).to.equal(2);
