@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../components/env";
 import { loadSettings, parseEcrImage, Settings, SettingsError } from "../components/settings";
 import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
 import { AwsAccess, clientConfig, ConfigEntries, readConfigEntries, requestSignal, stackAwsSettings, useStackIdentity } from "./identity";
@@ -435,7 +436,16 @@ async function checkSecret(ctx: Context): Promise<CheckResult> {
         if (d.DeletedDate) {
             fail(`the secret ${name} is scheduled for deletion`, `aws secretsmanager restore-secret --secret-id ${name}`);
         }
-        return ok(`the secret ${d.Name ?? name} exists (its value is not read)`);
+        // pulumi up reads the value to check its keys; so does doctor (only the key names are shown).
+        const value = await client.send(new secrets.GetSecretValueCommand({ SecretId: d.ARN ?? name }), { abortSignal: ctx.signal });
+        const { keys, missing, problem } = credentialKeysIn(value.SecretString);
+        if (problem || missing.length > 0) {
+            fail(
+                `the secret ${d.Name ?? name} ${problem ?? `holds no ${missing.join(", ")}`}`,
+                `make its value a JSON object with ${REQUIRED_CREDENTIAL_KEYS.join(", ")} (ZSCALER_CLOUD optional)`,
+            );
+        }
+        return ok(`the secret ${d.Name ?? name} holds ${keys.join(", ")}`);
     } catch (e) {
         if (e instanceof CheckFailure) {
             throw e;
@@ -444,7 +454,10 @@ async function checkSecret(ctx: Context): Promise<CheckResult> {
             fail(`no secret ${name} in ${ctx.settings.region}`, "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set --plaintext zscalerSecretName <name or ARN>");
         }
         if (isAccessDenied(e)) {
-            fail(describeDenied(e, "secretsmanager:DescribeSecret"), "grant your AWS identity secretsmanager:DescribeSecret on the secret");
+            fail(
+                describeDenied(e, "secretsmanager:DescribeSecret and secretsmanager:GetSecretValue"),
+                "grant your AWS identity secretsmanager:DescribeSecret and secretsmanager:GetSecretValue on the secret (pulumi up reads it)",
+            );
         }
         throw e;
     }

@@ -244,7 +244,7 @@ export class FakeAws {
     /** Cognito hosted domains by prefix. */
     readonly cognitoDomains = new Map<string, { userPoolId: string; account: string; tags?: Record<string, string> }>();
     /** Secrets Manager secrets by name. */
-    readonly secrets = new Map<string, { arn: string; deletedAt?: number; tags?: Record<string, string> }>();
+    readonly secrets = new Map<string, { arn: string; deletedAt?: number; tags?: Record<string, string>; value?: string }>();
     /** ECS clusters by name. */
     readonly clusters = new Map<string, { tags?: Record<string, string>; status: string }>();
     private readonly random: () => number;
@@ -1424,13 +1424,27 @@ export class FakeAws {
                     Tags: Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
                 };
             }
+            case "GetSecretValue": {
+                const entry = [...this.secrets.entries()].find(([name, x]) => name === input.SecretId || x.arn === input.SecretId);
+                if (!entry) {
+                    throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+                }
+                const [name, secret] = entry;
+                if (secret.deletedAt !== undefined) {
+                    throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.");
+                }
+                if (secret.value === undefined) {
+                    throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
+                }
+                return { ARN: secret.arn, Name: name, SecretString: secret.value, VersionId: "v1", VersionStages: ["AWSCURRENT"] };
+            }
             default:
                 throw new AwsError("UnknownOperationException", `The local endpoint does not implement Secrets Manager ${op}`);
         }
     }
 
     /** Adds a secret (name or ARN lookups both work); `deletedAt` marks it scheduled for deletion. */
-    putSecret(name: string, opts: { deletedAt?: number; tags?: Record<string, string> } = {}): string {
+    putSecret(name: string, opts: { deletedAt?: number; tags?: Record<string, string>; value?: string } = {}): string {
         const arn = `arn:aws:secretsmanager:${this.region}:${ACCOUNT}:secret:${name}-${rand(6, "abcdefABCDEF")}`;
         this.secrets.set(name, { arn, ...opts });
         return arn;

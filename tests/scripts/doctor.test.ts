@@ -249,16 +249,26 @@ describe("npm run doctor", () => {
             });
         });
 
-        it("secret: the external secret does not exist, or is scheduled for deletion", async () => {
+        it("secret: the external secret does not exist, is scheduled for deletion, or lacks a credential key", async () => {
             const external = stackConfig({ [key("secretsMode")]: { value: "external" }, [key("zscalerSecretName")]: { value: "zscaler/creds" } });
             let { report } = await doctor(external);
             expect(check(report, "secret")).to.deep.include({ status: "fail", detail: "no secret zscaler/creds in us-east-1" });
-            ctx.fake.putSecret("zscaler/creds", { deletedAt: ctx.clock.now() });
+            const complete = { ZSCALER_CLIENT_ID: "id", ZSCALER_CLIENT_SECRET: "s3cr3t-value", ZSCALER_CUSTOMER_ID: "42", ZSCALER_VANITY_DOMAIN: "acme" };
+            const { ZSCALER_VANITY_DOMAIN: _, ...incomplete } = complete;
+            ctx.fake.putSecret("zscaler/creds", { deletedAt: ctx.clock.now(), value: JSON.stringify(incomplete) });
             ({ report } = await doctor(external));
             expect(check(report, "secret").fix).to.equal("aws secretsmanager restore-secret --secret-id zscaler/creds");
             ctx.fake.secrets.get("zscaler/creds")!.deletedAt = undefined;
             ({ report } = await doctor(external));
-            expect(check(report, "secret")).to.deep.include({ status: "ok", detail: "the secret zscaler/creds exists (its value is not read)" });
+            expect(check(report, "secret")).to.deep.include({
+                status: "fail",
+                detail: "the secret zscaler/creds holds no ZSCALER_VANITY_DOMAIN",
+                fix: "make its value a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ZSCALER_CUSTOMER_ID, ZSCALER_VANITY_DOMAIN (ZSCALER_CLOUD optional)",
+            });
+            ctx.fake.secrets.get("zscaler/creds")!.value = JSON.stringify(complete);
+            const last = await doctor(external);
+            expect(check(last.report, "secret")).to.deep.include({ status: "ok", detail: "the secret zscaler/creds holds ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ZSCALER_CUSTOMER_ID, ZSCALER_VANITY_DOMAIN" });
+            expect(JSON.stringify(last.report) + last.text).to.not.contain("s3cr3t-value");
         });
 
         it("names: a harness of the stack's name that the stack does not own; its own one passes", async () => {
