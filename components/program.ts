@@ -76,10 +76,9 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     const name = `zscaler-mcp`;
     const opts = { providers: { aws: provider } };
     // An external secret is read, and its keys checked, before any resource is registered.
-    const deploysServer = s.topology === "gateway" || s.mcpUrl === undefined;
     const externalSecret =
-        s.secrets.mode === "external" && deploysServer ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }) : undefined;
-    const ownsLogGroup = s.topology === "ecs" && deploysServer ? await leftByThisStack(s, { provider }) : false;
+        s.secrets.mode === "external" && s.deploysServer ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }) : undefined;
+    const ownsLogGroup = s.topology === "ecs" && s.deploysServer ? await leftByThisStack(s, { provider }) : false;
     const common = (t: EcsTopology | GatewayTopology): StackOutputs => ({
         topology: s.topology,
         region: s.region,

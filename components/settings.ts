@@ -126,6 +126,8 @@ export interface Settings {
     };
     /** A user-supplied MCP URL, normalised; when set the stack deploys no server. */
     mcpUrl?: string;
+    /** Whether the stack runs the MCP server itself (gateway, or ecs without mcpUrl). */
+    deploysServer: boolean;
     imageUri: string;
     ecs: {
         existingClusterName?: string;
@@ -1134,6 +1136,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         zscaler,
         secrets: { mode: secretsMode, externalSecretName, recoveryWindowDays, tokenVaultRevision },
         mcpUrl,
+        deploysServer,
         imageUri,
         ecs: { existingClusterName, cpu, memory, hostValidation, allowedHosts, containerEnv },
         acknowledgedRisks: acknowledged,

@@ -695,21 +695,20 @@ async function settle(check: PlannedCheck): Promise<CheckResult> {
 
 function plan(ctx: Context): PlannedCheck[] {
     const s = ctx.settings;
-    const deploysServer = s.topology === "gateway" || s.mcpUrl === undefined;
     const checks: PlannedCheck[] = [
         { name: "agentcore", run: () => checkAgentCore(ctx) },
         { name: "model", run: () => checkModel(ctx) },
     ];
-    if (s.topology === "ecs" && deploysServer) {
+    if (s.topology === "ecs" && s.deploysServer) {
         checks.push({ name: "network", run: () => checkNetwork(ctx) });
     }
-    if (deploysServer) {
+    if (s.deploysServer) {
         checks.push({ name: "image", run: () => checkImage(ctx) });
     }
     if (s.topology === "gateway") {
         checks.push({ name: "cognito domain", run: () => checkCognitoDomain(ctx) });
     }
-    if (deploysServer && s.secrets.mode === "external") {
+    if (s.deploysServer && s.secrets.mode === "external") {
         checks.push({ name: "secret", run: () => checkSecret(ctx) });
     }
     checks.push({ name: "names", run: () => checkNames(ctx) });
