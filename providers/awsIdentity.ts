@@ -215,6 +215,14 @@ function stsClientConfig(region: string, s: AwsSettings) {
     };
 }
 
+/** The aws:* setting that excludes an account, if one does (allowedAccountIds is checked first). */
+export function accountExcludedBy(account: string, s: AwsSettings): "allowedAccountIds" | "forbiddenAccountIds" | undefined {
+    if (s.allowedAccountIds?.length && !s.allowedAccountIds.includes(account)) {
+        return "allowedAccountIds";
+    }
+    return s.forbiddenAccountIds?.includes(account) ? "forbiddenAccountIds" : undefined;
+}
+
 /**
  * Refuses to act in an account the settings exclude (`aws:allowedAccountIds`,
  * `aws:forbiddenAccountIds`), checked once per process with STS GetCallerIdentity.
@@ -229,13 +237,14 @@ export async function checkAccount(region: string): Promise<void> {
         const sts = await import("@aws-sdk/client-sts");
         const client = new sts.STSClient({ ...stsClientConfig(region, s), credentials: await awsCredentials(region) });
         const { Account: account } = await client.send(new sts.GetCallerIdentityCommand({}));
-        if (s.allowedAccountIds?.length && !s.allowedAccountIds.includes(account!)) {
+        const excludedBy = accountExcludedBy(account!, s);
+        if (excludedBy === "allowedAccountIds") {
             throw new AccountNotAllowedError(
-                `These credentials act in account ${account}, which aws:allowedAccountIds (${s.allowedAccountIds.join(", ")}) does not allow. ` +
+                `These credentials act in account ${account}, which aws:allowedAccountIds (${s.allowedAccountIds!.join(", ")}) does not allow. ` +
                     "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:allowedAccountIds.",
             );
         }
-        if (s.forbiddenAccountIds?.includes(account!)) {
+        if (excludedBy === "forbiddenAccountIds") {
             throw new AccountNotAllowedError(
                 `These credentials act in account ${account}, which aws:forbiddenAccountIds forbids. ` +
                     "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:forbiddenAccountIds.",

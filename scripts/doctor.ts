@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../components/env";
+import { accountExcludedBy } from "../providers/awsIdentity";
 import { loadSettings, parseEcrImage, Settings, SettingsError } from "../components/settings";
 import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
 import { AwsAccess, clientConfig, ConfigEntries, readConfigEntries, requestSignal, stackAwsSettings, useStackIdentity } from "./identity";
@@ -140,7 +141,7 @@ function describeDenied(e: unknown, permission: string): string {
 async function checkCredentials(ctx: Context): Promise<CheckResult> {
     const sts = await import("@aws-sdk/client-sts");
     const client = new sts.STSClient(clientConfig(ctx.aws, "sts"));
-    const { profile, assumeRoles, allowedAccountIds: allowed, forbiddenAccountIds: forbidden } = ctx.aws.settings;
+    const { profile, assumeRoles } = ctx.aws.settings;
     let account: string | undefined;
     let arn: string | undefined;
     try {
@@ -170,8 +171,8 @@ async function checkCredentials(ctx: Context): Promise<CheckResult> {
     if (!account) {
         fail("STS answered without an account id");
     }
-    // The same rule the stack's providers enforce (providers/awsIdentity.ts checkAccount).
-    const excludedBy = allowed?.length && !allowed.includes(account!) ? "allowedAccountIds" : forbidden?.includes(account!) ? "forbiddenAccountIds" : undefined;
+    // The same rule the stack's providers enforce.
+    const excludedBy = accountExcludedBy(account!, ctx.aws.settings);
     if (excludedBy) {
         fail(
             `account ${account} is not one the stack allows (aws:${excludedBy})`,
