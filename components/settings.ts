@@ -259,14 +259,22 @@ export function parseModelId(id: string): ModelRef | undefined {
 }
 
 /** Parsed ECR image reference, or undefined for images outside ECR. */
-export function parseEcrImage(imageUri: string): { account: string; region: string; repository: string } | undefined {
-    const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^@]+)/.exec(imageUri);
+export function parseEcrImage(
+    imageUri: string,
+): { account: string; region: string; repository: string; reference: { imageTag: string } | { imageDigest: string } } | undefined {
+    const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^@]+)(?:@(.+))?$/.exec(imageUri);
     if (!m) {
         return undefined;
     }
     const path = m[4];
     const tag = path.indexOf(":", path.lastIndexOf("/"));
-    return { account: m[1], region: m[2], repository: tag >= 0 ? path.slice(0, tag) : path };
+    return {
+        account: m[1],
+        region: m[2],
+        repository: tag >= 0 ? path.slice(0, tag) : path,
+        // A digest names the image exactly; a tag (latest when none is given) names what it points to now.
+        reference: m[5] !== undefined ? { imageDigest: m[5] } : { imageTag: tag >= 0 ? path.slice(tag + 1) : "latest" },
+    };
 }
 
 /**

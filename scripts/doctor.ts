@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../components/env";
 import { accountExcludedBy } from "../providers/awsIdentity";
-import { loadSettings, parseEcrImage, Settings, SettingsError } from "../components/settings";
+import { loadSettings, parseEcrImage, parseModelId, Settings, SettingsError } from "../components/settings";
 import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
 import { AwsAccess, clientConfig, ConfigEntries, readConfigEntries, requestSignal, stackAwsSettings, useStackIdentity } from "./identity";
 import { awsErrorName, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, paint } from "./io";
@@ -227,8 +227,8 @@ async function checkModel(ctx: Context): Promise<CheckResult> {
             throw e;
         }
     };
-    // System inference profiles (us.*, eu.*, apac.*, global.*) and profile ARNs name their models.
-    if (/^(us|eu|apac|us-gov|global|jp|au|ca)\./.test(modelId) || modelId.includes(":inference-profile/") || modelId.includes("application-inference-profile")) {
+    // A system inference profile (us.*, eu.*, apac.*, global.*, ...) names the models behind it.
+    if (parseModelId(modelId)?.kind === "inference-profile") {
         const profile = await get(
             () => client.send(new bedrock.GetInferenceProfileCommand({ inferenceProfileIdentifier: modelId }), opts),
             "bedrock:GetInferenceProfile",
@@ -360,11 +360,7 @@ async function checkImage(ctx: Context): Promise<CheckResult> {
     if (!ecr) {
         return { name: "", status: "skip", detail: `${uri} is outside Amazon ECR: its architecture is not checked (${runs})` };
     }
-    const rest = uri.slice(uri.indexOf("/") + 1);
-    const at = rest.indexOf("@");
-    const colon = rest.lastIndexOf(":");
-    const repository = at >= 0 ? rest.slice(0, at) : colon >= 0 ? rest.slice(0, colon) : rest;
-    const ref = at >= 0 ? { imageDigest: rest.slice(at + 1) } : { imageTag: colon >= 0 ? rest.slice(colon + 1) : "latest" };
+    const { repository, reference: ref } = ecr;
     let platforms: Platform[];
     try {
         platforms = await ecrPlatforms(ctx, ecr, repository, ref);

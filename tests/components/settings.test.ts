@@ -256,8 +256,13 @@ describe("settings: strict values", () => {
             account: "709825985650",
             region: "us-east-1",
             repository: "zscaler/zscaler-mcp-server",
+            reference: { imageTag: "0.10.4-bedrock" },
         });
-        expect(parseEcrImage(`111122223333.dkr.ecr.eu-west-1.amazonaws.com/a/b@sha256:${"0".repeat(64)}`)!.repository).to.equal("a/b");
+        expect(parseEcrImage(`111122223333.dkr.ecr.eu-west-1.amazonaws.com/a/b@sha256:${"0".repeat(64)}`)).to.deep.include({
+            repository: "a/b",
+            reference: { imageDigest: `sha256:${"0".repeat(64)}` },
+        });
+        expect(parseEcrImage("111122223333.dkr.ecr.eu-west-1.amazonaws.com/a/b")!.reference).to.deep.equal({ imageTag: "latest" });
         expect(parseEcrImage("public.ecr.aws/zscaler/mcp:1")).to.equal(undefined);
     });
 });
