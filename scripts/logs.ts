@@ -83,8 +83,9 @@ export async function findRuntimeLogGroup(d: Deployment, aws: AwsAccess, signal?
             return byId[0];
         }
     }
-    // Fall back to the harness's name: the managed runtime is named after it.
-    const name = d.harnessId.replace(/-[a-zA-Z0-9]{10}$/, "");
+    // Fall back to the harness's name (from the outputs, else its id without the suffix AWS adds):
+    // the managed runtime is named after it.
+    const name = d.harnessName ?? d.harnessId.replace(/-[a-zA-Z0-9]{10}$/, "");
     return (await logGroupsWithPrefix(aws, RUNTIME_LOGS, signal)).find((g) => g.includes(`harness_${name}`));
 }
 
