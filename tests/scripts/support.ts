@@ -65,3 +65,45 @@ export async function createHarness(
     );
     return { arn: h.harness!.arn!, id: h.harness!.harnessId! };
 }
+
+const PROJECT = "zscaler-mcp-harness";
+
+/** One key of `pulumi config --json`: a secret's value shows only with --show-secrets. */
+export type Entry = { value?: string; secret?: boolean };
+
+/** `pulumi config --json` of the sample ECS stack, with keys changed, added, or (undefined) removed. */
+export function stackConfig(over: Record<string, Entry | undefined> = {}): Record<string, Entry> {
+    const base: Record<string, Entry | undefined> = {
+        "aws:region": { value: "us-east-1", secret: false },
+        [`${PROJECT}:zscalerClientId`]: { value: "client-id", secret: false },
+        [`${PROJECT}:zscalerClientSecret`]: { secret: true },
+        [`${PROJECT}:zscalerCustomerId`]: { value: "42", secret: false },
+        [`${PROJECT}:zscalerVanityDomain`]: { value: "acme", secret: false },
+        ...over,
+    };
+    return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, Entry>;
+}
+
+/**
+ * A stand-in for the Pulumi CLI of stack "dev": its outputs, its configuration (secret values only
+ * with --show-secrets, from `revealed`), and every call it was asked for.
+ */
+export function stackIo(config: Record<string, Entry>, outputs: Record<string, string> = {}, revealed: Record<string, string> = {}) {
+    const pulumiCalls: string[][] = [];
+    const io = captureIo({
+        pulumi: (args) => {
+            pulumiCalls.push(args);
+            if (args[0] === "config") {
+                const show = args.includes("--show-secrets");
+                return JSON.stringify(
+                    Object.fromEntries(Object.entries(config).map(([k, e]) => [k, show && e.secret && revealed[k] !== undefined ? { ...e, value: revealed[k] } : e])),
+                );
+            }
+            if (args[0] === "stack" && args[1] === "--show-name") {
+                return "dev\n";
+            }
+            return JSON.stringify(outputs);
+        },
+    });
+    return Object.assign(io, { pulumiCalls });
+}
