@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { harnessProvider } from "../../providers/harness";
 import { UNKNOWN } from "../../providers/lifecycle";
 import { Rehearsal, RunResult } from "./engine";
-import { Bench, SCENARIOS, startBench } from "./scenarios";
+import { DEFAULTS } from "../../components/settings";
+import { Bench, scenario, SCENARIOS, startBench } from "./scenarios";
 
 const SCALE = 0.002;
 const IMAGE_0_11 = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock";
@@ -48,7 +49,7 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
     it("previews an image change on a deployed ECS stack as updates, with the service's outputs unknown", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        const config = SCENARIOS[0].config;
+        const config = scenario("ecs default").config;
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
         const unchanged = await r.up({ config, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(unchanged.ok, unchanged.error).to.equal(true);
@@ -61,14 +62,14 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         expect(unknownsOf(plan, "zscaler-mcp-agent-harness")).to.deep.equal(["tools"]);
         // Nothing happened: the service still runs the old image.
         const [svc] = bench.fake.list("ecs");
-        expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.not.equal(IMAGE_0_11);
+        expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(DEFAULTS.imageUri);
         await r.destroy();
     });
 
     it("previews an image change on a deployed gateway stack as updates of the runtime and what follows it", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        const config = SCENARIOS[5].config;
+        const config = scenario("gateway, managed secret").config;
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
         const plan = await r.up({ config: { ...config, imageUri: IMAGE_0_11 }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
@@ -80,7 +81,7 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
     it("previews a topology switch: the harness is updated with an unknown gateway tool, the ECS pieces are deleted", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        const config = SCENARIOS[0].config;
+        const config = scenario("ecs default").config;
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
         const plan = await r.up({ config: { ...config, topology: "gateway" }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);

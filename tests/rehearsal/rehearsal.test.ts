@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ACCOUNT } from "../support/mocks";
 import { endpointIds, leaks, Rehearsal } from "./engine";
-import { Bench, changesOf, CLIENT_SECRET, rehearse, SCENARIOS, SECRET_NEEDLES, startBench } from "./scenarios";
+import { Bench, changesOf, CLIENT_SECRET, rehearse, scenario, SCENARIOS, SECRET_NEEDLES, startBench } from "./scenarios";
 
 // Real time compressed 500 times: a 10 s poll interval takes 20 ms.
 const SCALE = 0.002;
@@ -38,7 +38,7 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
     it("deletes before it replaces when a create-only field changes and the name is kept", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        const config = SCENARIOS[0].config;
+        const config = scenario("ecs default").config;
         const invokes = { "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}` }) };
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"], invokes })).ok).to.equal(true);
         const moved = await r.up({ config: { ...config, ecsClusterName: "shared-cluster" }, secretKeys: ["zscalerClientSecret"], invokes });
@@ -55,7 +55,7 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
     it("switches a stack from ecs to gateway, updating the harness in place and removing the ECS pieces", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        const ecs = SCENARIOS[0].config;
+        const ecs = scenario("ecs default").config;
         expect((await r.up({ config: ecs, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
         const harnessId = bench.fake.list("harness")[0].id;
         const switched = await r.up({ config: { ...ecs, topology: "gateway" }, secretKeys: ["zscalerClientSecret"] });
@@ -75,7 +75,7 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
     it("leaves a retained part in the account on destroy, as the engine does with retainOnDelete", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        expect((await r.up({ config: { ...SCENARIOS[5].config, retain: '["runtime"]' }, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
+        expect((await r.up({ config: { ...scenario("gateway, managed secret").config, retain: '["runtime"]' }, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
         const runtimeId = bench.fake.list("runtime")[0].id;
         const destroyed = await r.destroy();
         expect(destroyed.ok, destroyed.error).to.equal(true);
@@ -86,7 +86,7 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
     it("finds no secret outside what Pulumi keeps secret, including the serialized providers", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        await r.up({ config: SCENARIOS[3].config, secretKeys: ["zscalerClientSecret"] });
+        await r.up({ config: scenario("ecs, plaintext secret").config, secretKeys: ["zscalerClientSecret"] });
         // The scan is real: the plaintext secret is in the state, only under secret keys.
         expect(r.observed.some((o) => o.secret && JSON.stringify(o.value).includes(CLIENT_SECRET))).to.equal(true);
         expect(r.observed.some((o) => o.where.endsWith(".inputs.__provider"))).to.equal(true);

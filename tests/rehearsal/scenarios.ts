@@ -193,3 +193,12 @@ export function describeRun(result: RunResult): string[] {
 }
 
 export { changesOf };
+
+/** The scenario of that name (a typo fails the test that asks for it). */
+export function scenario(name: string): Scenario {
+    const found = SCENARIOS.find((s) => s.name === name);
+    if (!found) {
+        throw new Error(`no rehearsal scenario named "${name}"`);
+    }
+    return found;
+}

@@ -21,7 +21,7 @@ const T0 = Date.UTC(2026, 10, 26, 7, 4, 25);
 const PROJECT = "zscaler-mcp-harness";
 const TAGS = { "managed-by": "zscaler-mcp-harness", integration: "harness", "pulumi-project": PROJECT, "pulumi-stack": "dev" };
 
-export interface Transcript {
+interface Transcript {
     command: string;
     /** What the user types (chat). */
     input: string[];
@@ -29,7 +29,7 @@ export interface Transcript {
 }
 
 /** The transcripts of the README's operating section. */
-export function transcripts(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): Transcript[] {
+function transcripts(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): Transcript[] {
     const start = markdown.indexOf(`\n${SECTION}\n`);
     const end = markdown.indexOf("\n## ", start + SECTION.length + 2);
     const section = markdown.slice(start, end);
