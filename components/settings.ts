@@ -163,7 +163,7 @@ export interface KeepOnDestroy {
  * A retained part keeps what it needs: the ECS service its roles and its secret; the runtime its
  * role, its secret and the Cognito pool its authorizer trusts.
  */
-export function keepOnDestroy(retain: Record<RetainPart, boolean>, topology: Topology): KeepOnDestroy {
+function keepOnDestroy(retain: Record<RetainPart, boolean>, topology: Topology): KeepOnDestroy {
     const ecs = topology === "ecs" && retain.ecs;
     const runtime = topology === "gateway" && retain.runtime;
     return {

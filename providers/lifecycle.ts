@@ -16,7 +16,7 @@ export { currentClock, installClock, scaledClock } from "./clock";
 export type { Clock } from "./clock";
 
 /** How long one AWS request may take before it is abandoned (and retried): a connection that never answers must not hang a deploy. */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * SDK client settings: we retry ourselves (with the clock above), so the SDK makes one attempt,
@@ -97,7 +97,7 @@ const THROTTLE_NAMES = [
 const NETWORK_CODES = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED"];
 
 /** A connection dropped, refused or timed out: no answer came, so the request may or may not have run. */
-export function isNetworkError(e: unknown): boolean {
+function isNetworkError(e: unknown): boolean {
     const err = e as { code?: string; name?: string; message?: string };
     return (
         NETWORK_CODES.includes(String(err?.code)) ||
@@ -586,7 +586,7 @@ export async function deleteAndWait<T>(o: DeleteOptions<T>): Promise<void> {
 // Adoption: a create that finds its own resource already there
 
 /** The tags that make a resource a stack's own: both present, both equal. */
-export const OWNER_TAGS = ["pulumi-project", "pulumi-stack"] as const;
+const OWNER_TAGS = ["pulumi-project", "pulumi-stack"] as const;
 
 /** True when `actual` carries the ownership tags that `desired` asks for (and `desired` asks for them). */
 export function isOwnedBy(desired: Record<string, string> | undefined, actual: Record<string, string> | undefined): boolean {

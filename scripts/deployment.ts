@@ -39,7 +39,7 @@ export function serverKind(d: Deployment): "ecs" | "runtime" | "own" | "unknown"
     return d.topology === "ecs" ? "own" : "unknown";
 }
 
-export function harnessIdFromArn(arn: string): string {
+function harnessIdFromArn(arn: string): string {
     const m = /:harness\/([^/]+)$/.exec(arn);
     if (!m) {
         throw new OperatorError(`"${arn}" is not a harness ARN (arn:aws:bedrock-agentcore:<region>:<account>:harness/<id>).`);

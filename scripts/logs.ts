@@ -75,7 +75,7 @@ async function logGroupsWithPrefix(aws: AwsAccess, prefix: string, signal?: Abor
     }
 }
 
-export async function findRuntimeLogGroup(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
+async function findRuntimeLogGroup(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
     const runtimeId = await runtimeIdOf(d, aws, signal);
     if (runtimeId) {
         const byId = await logGroupsWithPrefix(aws, `${RUNTIME_LOGS}${runtimeId}`, signal);

@@ -50,7 +50,7 @@ function unreadable(e: unknown, permission: string): Unreadable | undefined {
     return undefined;
 }
 
-export async function collectStatus(
+async function collectStatus(
     d: Deployment,
     aws: AwsAccess,
     signal?: AbortSignal,
