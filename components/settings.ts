@@ -281,23 +281,25 @@ export function parseEcrImage(
  * AgentCore Runtime pulls only from ECR in its own region. Returns the problem (with the copy
  * commands) or undefined when the image can run in `region`.
  */
-export function imageRegionProblem(imageUri: string, region: string): string | undefined {
+export function imageRegionProblem(imageUri: string, region: string, show: (text: string) => string = (t) => t): string | undefined {
     const ecr = parseEcrImage(imageUri);
     if (!ecr || ecr.region === region) {
         return undefined;
     }
     const repoAndTag = imageUri.slice(imageUri.indexOf("/") + 1);
-    const target = `<your-account-id>.dkr.ecr.${region}.amazonaws.com/${repoAndTag}`;
+    const target = show(`<your-account-id>.dkr.ecr.${region}.amazonaws.com/${repoAndTag}`);
+    const source = show(imageUri);
+    const from = show(ecr.region);
     return (
-        `imageUri: the image is in ECR region ${ecr.region}, but AgentCore Runtime only runs images from ` +
+        `imageUri: the image is in ECR region ${from}, but AgentCore Runtime only runs images from ` +
         `the deploy region ${region}. Copy it into your own registry in ${region}:\n` +
-        `      aws ecr get-login-password --region ${ecr.region} | docker login --username AWS --password-stdin ${ecr.account}.dkr.ecr.${ecr.region}.amazonaws.com\n` +
-        `      docker pull ${imageUri}\n` +
-        `      aws ecr create-repository --region ${region} --repository-name ${ecr.repository}\n` +
-        `      docker tag ${imageUri} ${target}\n` +
+        `      aws ecr get-login-password --region ${from} | docker login --username AWS --password-stdin ${show(`${ecr.account}.dkr.ecr.${ecr.region}.amazonaws.com`)}\n` +
+        `      docker pull ${source}\n` +
+        `      aws ecr create-repository --region ${region} --repository-name ${show(ecr.repository)}\n` +
+        `      docker tag ${source} ${target}\n` +
         `      docker push ${target}\n` +
         `    then run: pulumi config set imageUri ${target}\n` +
-        `    (or deploy in ${ecr.region}: pulumi config set aws:region ${ecr.region})`
+        `    (or deploy in ${from}: pulumi config set aws:region ${from})`
     );
 }
 
@@ -436,9 +438,9 @@ function shown(v: string): string {
     return hidable(v.length > 80 ? `${JSON.stringify(`${v.slice(0, 60)}…`)} (${v.length} characters)` : JSON.stringify(v));
 }
 
-/** A value in a message as it is, marked as `shown` marks it. */
+/** A value in a message as it is, marked as `shown` marks it (a marker inside it is escaped). */
 function hidable(text: string): string {
-    return `\uE000${text}\uE001`;
+    return `\uE000${text.replace(/[\uE000\uE001]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase()}`)}\uE001`;
 }
 
 /** A message as the user reads it: the values it quotes, unless its key was set with --secret. */
@@ -739,7 +741,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
             );
         } else if (arn && arn[2] !== region) {
             problems.push(
-                `zscalerSecretName: ${shown(externalSecretName)} is in ${arn[2]}, but the stack deploys to ${region} and reads ` +
+                `zscalerSecretName: ${shown(externalSecretName)} is in ${hidable(arn[2])}, but the stack deploys to ${region} and reads ` +
                     `secrets through Secrets Manager there. Replicate the secret to ${region} and name that copy.`,
             );
         }
@@ -828,7 +830,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
                     "Push the image to ECR in the deploy region and set imageUri to it.",
             );
         } else {
-            const regionProblem = imageRegionProblem(imageUri, region);
+            const regionProblem = imageRegionProblem(imageUri, region, hidable);
             if (regionProblem) {
                 problems.push(regionProblem);
             }
@@ -841,7 +843,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     const prefix = /^([a-z-]{2,8})\.[^.]+\.[^.]+$/.exec(modelId)?.[1];
     if (!model && prefix !== undefined && !(prefix in INFERENCE_GEOGRAPHIES)) {
         problems.push(
-            `modelId: ${shown(modelId)} starts with "${prefix}.", which is not an inference profile geography this program ` +
+            `modelId: ${shown(modelId)} starts with ${shown(`${prefix}.`)}, which is not an inference profile geography this program ` +
                 `knows (${Object.keys(INFERENCE_GEOGRAPHIES).join(", ")}). Run: pulumi config set modelId ${DEFAULTS.modelId}`,
         );
     } else if (!model) {
@@ -853,7 +855,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     } else if (model.kind === "inference-profile" && PATTERNS.region.test(region) && !INFERENCE_GEOGRAPHIES[model.geography].sources(region)) {
         problems.push(
             `modelId: ${shown(modelId)} is an inference profile of geography ${model.geography}, which cannot be called from ${region}. ` +
-                `Use a profile of the deploy region's geography, or global.${model.modelId}: pulumi config set modelId global.${model.modelId}`,
+                `Use a profile of the deploy region's geography, or ${hidable(`global.${model.modelId}`)}: pulumi config set modelId ${hidable(`global.${model.modelId}`)}`,
         );
     }
     const modelMaxTokens = int("modelMaxTokens", 1, 1_000_000) ?? DEFAULTS.modelMaxTokens;

@@ -215,18 +215,18 @@ async function adopt(inputs: AgentRuntimeInputs, cause: unknown): Promise<{ id: 
 }
 
 /**
- * The runtime's status as the next step should judge it. One handed out before it was READY was
- * last seen CREATING: what it became decides (CREATE_FAILED is replaced, READY takes tag-only
- * changes through the tagging API), so the next up repairs a failure. One still CREATING past the
- * create deadline will not get there, and counts as failed.
+ * The runtime's status (and, once read again, its outputs) as the next step should judge it. One
+ * handed out before it was READY was last seen CREATING: what it became decides (CREATE_FAILED is
+ * replaced, READY takes tag-only changes through the tagging API), so the next up repairs a
+ * failure. One still CREATING past the create deadline will not get there, and counts as failed.
  */
-async function lastStatus(id: string, olds: AgentRuntimeOutputs): Promise<string> {
+async function lastSeen(id: string, olds: AgentRuntimeOutputs): Promise<Pick<AgentRuntimeOutputs, "status"> & Partial<AgentRuntimeOutputs>> {
     if (!STATUS.pending.includes(olds.status) || !olds.region) {
-        return olds.status;
+        return { status: olds.status };
     }
     const live = await getRuntime(olds.region, id);
     const stuck = live?.status === "CREATING" && live.createdAt !== undefined && currentClock().now() - new Date(live.createdAt).getTime() > TIMEOUT_MS;
-    return !live || stuck ? "CREATE_FAILED" : live.status!;
+    return !live || stuck ? { status: "CREATE_FAILED" } : outputsOf(live, olds.region);
 }
 
 export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeInputs, AgentRuntimeOutputs> = {
@@ -241,7 +241,7 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 
     async diff(id, olds, news) {
-        return diffWithStatus({ ...olds, status: await lastStatus(id, olds) } as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
+        return diffWithStatus({ ...olds, status: (await lastSeen(id, olds)).status } as any, news as any, AGENT_RUNTIME_DIFF, STATUS);
     },
 
     async create(inputs) {
@@ -291,10 +291,12 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 
     async update(id, olds, news) {
-        if (onlyTagsChanged(olds as any, news as any, AGENT_RUNTIME_DIFF) && (await lastStatus(id, olds)) === "READY") {
+        const seen = onlyTagsChanged(olds as any, news as any, AGENT_RUNTIME_DIFF) ? await lastSeen(id, olds) : undefined;
+        if (seen?.status === "READY") {
             // Tags have their own API: no UpdateAgentRuntime, so no new runtime version for a tag.
+            // What the runtime became since it was recorded (READY, its version) is recorded now.
             await syncTags(news.region, olds.agentRuntimeArn, olds.tags, news.tags);
-            return { outs: { ...olds, ...news } };
+            return { outs: { ...olds, ...news, ...seen } };
         }
         return { outs: await applyInputs(id, olds.agentRuntimeArn, olds.tags, news, olds) };
     },

@@ -174,7 +174,7 @@ export interface RetryOptions {
     propagation?: readonly PropagationRule[];
     /** Total time allowed, in ms (default 2 minutes). */
     timeoutMs?: number;
-    /** Attempts allowed (default 40: more than any time limit here needs), whatever the time left. */
+    /** Attempts allowed whatever the time left (default: as many as the time limit allows). */
     maxAttempts?: number;
     /** Extra predicate for retryable errors (e.g. a conflict while a resource settles). */
     retryIf?: (e: unknown) => boolean;
@@ -206,7 +206,7 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
             }
             throttled += transient ? 1 : 0;
             const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
-            const exhausted = attempt >= (opts.maxAttempts ?? 40) || (transient && maxRetries !== undefined && throttled > maxRetries);
+            const exhausted = attempt >= (opts.maxAttempts ?? Infinity) || (transient && maxRetries !== undefined && throttled > maxRetries);
             if (clock.now() + wait > deadline || exhausted) {
                 // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
                 // wait for a status, say) still sees throttling as throttling and keeps going.

@@ -98,16 +98,22 @@ function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
 /** Keys whose secret value doctor leaves unread: the credential, whose presence is all it checks. */
 const UNREAD_SECRETS = ["zscalerClientSecret"];
 
+/** The project keys stored with --secret whose values doctor reads to check them (all but the client secret). */
+function checkedSecretKeys(c: StackConfig): string[] {
+    const unread = UNREAD_SECRETS.map((k) => `${c.project}:${k}`);
+    return Object.keys(c.entries).filter((k) => c.entries[k].secret && k.startsWith(`${c.project}:`) && !unread.includes(k));
+}
+
 /**
  * The settings the program would deploy with. A project key stored with --secret (other than the
- * client secret) is read with --show-secrets to validate it as pulumi up does; messages about a
- * secret key never quote its value.
+ * client secret) is read (`revealed`, the stack's config with --show-secrets) to validate it as
+ * pulumi up does; messages about a secret key never quote its value.
  */
-function settingsOf(io: Io, c: StackConfig): Settings {
+function settingsOf(io: Io, c: StackConfig, revealed: () => ConfigEntries): Settings {
     const key = (k: string) => `${c.project}:${k}`;
-    const secretKeys = Object.keys(c.entries).filter((k) => c.entries[k].secret && k.startsWith(`${c.project}:`) && !UNREAD_SECRETS.map(key).includes(k));
-    const revealed = secretKeys.length > 0 ? (readConfigEntries(io, [...c.stackArgs, "--show-secrets"]) ?? {}) : {};
-    const entry = (k: string) => (secretKeys.includes(key(k)) ? (revealed[key(k)] ?? c.entries[key(k)]) : c.entries[key(k)]);
+    const secretKeys = checkedSecretKeys(c);
+    const shown = secretKeys.length > 0 ? revealed() : {};
+    const entry = (k: string) => (secretKeys.includes(key(k)) ? (shown[key(k)] ?? c.entries[key(k)]) : c.entries[key(k)]);
     const raw = {
         get: (k: string) => {
             const e = entry(k);
@@ -453,7 +459,7 @@ async function checkSecret(ctx: Context): Promise<CheckResult> {
         if (isAccessDenied(e)) {
             fail(
                 describeDenied(e, "secretsmanager:DescribeSecret and secretsmanager:GetSecretValue"),
-                "grant your AWS identity secretsmanager:DescribeSecret and secretsmanager:GetSecretValue on the secret (pulumi up reads it)",
+                "grant your AWS identity secretsmanager:DescribeSecret and secretsmanager:GetSecretValue on the secret, and kms:Decrypt on its key when it is a customer-managed one (pulumi up reads it)",
             );
         }
         throw e;
@@ -725,9 +731,19 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     }
     const json = args.values.json === true;
     const config = readStackConfig(io, stringOption(args, "stack"));
+    // The stack's secret values, read at most once, and only when a key that needs them is secret.
+    let secrets: ConfigEntries | undefined;
+    const revealed = () => (secrets ??= readConfigEntries(io, [...config.stackArgs, "--show-secrets"]) ?? {});
+    // A check names what it looked at (a model, an image, a secret's name): never a secret value.
+    const hidden = () =>
+        checkedSecretKeys(config)
+            .map((k) => secrets?.[k]?.value)
+            .filter((v): v is string => typeof v === "string" && v.length >= 4);
+    const hide = (text: string) => hidden().reduce((t, v) => t.split(v).join("(secret value not shown)"), text);
     const results: CheckResult[] = [];
     const width = "cognito domain".length;
-    const emit = (r: CheckResult) => {
+    const emit = (found: CheckResult) => {
+        const r = { ...found, detail: hide(found.detail), ...(found.fix !== undefined ? { fix: hide(found.fix) } : {}) };
         results.push(r);
         if (!json) {
             io.stdout.write(line(io, r, width));
@@ -735,7 +751,7 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     };
     let settings: Settings | undefined;
     try {
-        settings = settingsOf(io, config);
+        settings = settingsOf(io, config, revealed);
     } catch (e) {
         if (!(e instanceof SettingsError)) {
             throw e;
@@ -751,7 +767,7 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         }
         emit({ name: "configuration", status: "ok", detail: settings.warnings.length ? `valid, with warnings: ${settings.warnings.join(" ")}` : "valid" });
         // The identity pulumi up signs with: the stack's aws:* settings (a secret one read with --show-secrets).
-        const awsSettings = stackAwsSettings(config.entries, () => readConfigEntries(io, [...config.stackArgs, "--show-secrets"]) ?? {});
+        const awsSettings = stackAwsSettings(config.entries, revealed);
         const aws = await useStackIdentity(awsSettings, settings.region, { signal: io.signal, attempts: 2 });
         const ctx: Context = { settings, config, aws, signal: io.signal };
         const identity = await settle({ name: "credentials", run: () => checkCredentials(ctx) });

@@ -295,4 +295,24 @@ describe("MCP URL rules", () => {
         expect(warned[0]).to.match(/^containerEnv \(secret value not shown\): /);
     });
 
+    it("keeps a secret image and model out of the copy commands and the profile advice too", () => {
+        const image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/private-team/mcp:7";
+        const secret = ["zscalerClientSecret", "imageUri", "modelId"];
+        const err = problems({ ...GOOD, topology: "gateway", imageUri: image, modelId: "eu.private.model-v1:0" }, secret, "us-west-2").join("\n");
+        expect(err).to.not.match(/private|111122223333|[\uE000\uE001]/);
+        expect(err).to.contain("imageUri: the image is in ECR region (secret value not shown), but AgentCore Runtime only runs images from the deploy region us-west-2.");
+        expect(err).to.contain("docker pull (secret value not shown)");
+        expect(err).to.contain("modelId: (secret value not shown) is an inference profile of geography eu, which cannot be called from us-west-2. Use a profile of the deploy region's geography, or (secret value not shown): pulumi config set modelId (secret value not shown)");
+        // Not secret: the commands name the image.
+        const plain = problems({ ...GOOD, topology: "gateway", imageUri: image }, ["zscalerClientSecret"], "us-west-2").join("\n");
+        expect(plain).to.contain(`docker pull ${image}`);
+    });
+
+    it("escapes the marker characters a value may hold", () => {
+        const err = problems({ ...GOOD, ecsCpu: "1\uE0012\uE000" });
+        expect(err).to.deep.equal([
+            `ecsCpu: "1\\uE0012\\uE000" must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units). Run: pulumi config set ecsCpu 1024`,
+        ]);
+    });
+
 });

@@ -99,7 +99,8 @@ describe("AgentRuntime provider", () => {
         const news = runtimeInputs({ waitForReady: false, tags: { team: "b" } });
         const d = await agentRuntimeProvider.diff!(created.id, created.outs, news);
         expect([d.changes, d.replaces]).to.deep.equal([true, []]);
-        await agentRuntimeProvider.update!(created.id, created.outs, news);
+        const updated = await agentRuntimeProvider.update!(created.id, created.outs, news);
+        expect(updated.outs).to.deep.include({ status: "READY", tags: { team: "b" }, agentRuntimeVersion: "1" });
         expect(ctx.fake.callsTo("UpdateAgentRuntime")).to.deep.equal([]);
         expect(ctx.fake.callsTo("TagResource").map((c) => c.input.tags)).to.deep.equal([{ team: "b" }]);
     });

@@ -197,6 +197,17 @@ describe("npm run doctor", () => {
             expect(ctx.fake.callsTo("GetDownloadUrlForLayer")).to.have.length(1);
         });
 
+        it("image: a secret image is checked by its value, which no line shows", async () => {
+            const uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/private-team/mcp:arm";
+            ctx.fake.putImage(uri, { platforms: [{ os: "linux", architecture: "arm64" }], single: true });
+            const io = stackIo(stackConfig({ [key("imageUri")]: { secret: true } }), {}, { [key("imageUri")]: uri });
+            expect(await main(["doctor"], io)).to.equal(1);
+            const screen = io.screen.join("");
+            expect(screen).to.contain("FAIL  image           (secret value not shown) is built for linux/arm64; Fargate runs linux/amd64");
+            expect(screen).to.not.contain("private-team");
+            expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets"))).to.have.length(1);
+        });
+
         it("image: for gateway, an amd64-only image in the deploy region, or one that does not exist", async () => {
             const uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/mcp:amd";
             ctx.fake.putImage(uri, { platforms: [{ os: "linux", architecture: "amd64" }] });
