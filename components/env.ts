@@ -51,34 +51,59 @@ export function credentialValues(z: Settings["zscaler"]): Partial<Record<Credent
  * The ECS container's plain environment: transport, bind address and port unless the user set
  * them, Zscaler auth mode, then the user's extra settings (the settings module refuses those that
  * weaken the server unless acknowledged). Credentials never appear here.
+ *
+ * The managed load balancer terminates TLS and speaks plain HTTP to the task, and the server
+ * refuses to listen on a non-loopback address over plain HTTP unless told that TLS ends in front
+ * of it: hence `ZSCALER_MCP_ALLOW_HTTP`, after the user's settings so that it cannot be undone.
+ * The server's own authentication stays on: every request must carry the Token Vault's Basic
+ * header, which the server checks with Zscaler (platform trust is never set here: the endpoint is
+ * public).
  */
 export function ecsServerEnvironment(s: Pick<Settings, "ecs">, port: number): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
         ZSCALER_MCP_HOST: DEFAULTS.containerHost,
         ZSCALER_MCP_PORT: String(port),
-        // The server checks the inbound `Authorization: Basic` header against Zscaler's token endpoint.
         ZSCALER_MCP_AUTH_MODE: "zscaler",
         ...s.ecs.containerEnv,
+        ZSCALER_MCP_ALLOW_HTTP: "true",
     };
 }
 
 /**
- * The runtime container's plain environment. AgentCore Runtime terminates TLS and checks the JWT
- * itself, so the server listens on plain HTTP without a Host check; it loads its credentials from
- * the secret named here at boot.
+ * The runtime container's plain environment. AgentCore Runtime terminates TLS, checks the caller's
+ * JWT and is the only way in, so the server listens on plain HTTP without a Host check (the Host
+ * AgentCore forwards is its own and not predictable). The server stays in zscaler mode and trusts
+ * the platform's authentication: a call the gateway forwards carries no Zscaler credentials (its
+ * Authorization is the Cognito token), so the server validates its own credentials, loaded from
+ * the secret named here at boot, with Zscaler instead (server 0.15.0 and newer; see
+ * `serverImageProblem`).
  */
 export function runtimeServerEnvironment(s: Pick<Settings, "ecs">, port: number, secretName: string | undefined): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
         ZSCALER_MCP_HOST: DEFAULTS.containerHost,
         ZSCALER_MCP_PORT: String(port),
+        ZSCALER_MCP_AUTH_MODE: "zscaler",
         ...s.ecs.containerEnv,
         ZSCALER_MCP_ALLOW_HTTP: "true",
         ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
+        ZSCALER_MCP_TRUST_PLATFORM_AUTH: "true",
         ...(secretName ? { ZSCALER_SECRET_NAME: secretName } : {}),
     };
 }
+
+/**
+ * The headers AgentCore Runtime passes on to the server besides its own session headers
+ * (`Mcp-Session-Id`, `X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`), which it always forwards.
+ * `InvokeAgentRuntime` drops every header not named in the runtime's allow-list
+ * (docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html).
+ * AgentCore Runtime hands the server a session id of its own, so a handshake-era MCP client cannot
+ * keep a session there; the stateless revision 2026-07-28 is routed by its headers, which must
+ * therefore reach the server (the server's AgentCore guide, "AgentCore serves 2026-07-28 only").
+ * Authorization carries the caller's JWT, which the runtime's authorizer has already checked.
+ */
+export const RUNTIME_HEADER_ALLOWLIST = ["Authorization", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id"] as const;
 
 /** The Token Vault header value: `Basic base64(client_id:client_secret)`. */
 export function basicAuthHeader(clientId: string, clientSecret: string): string {

@@ -16,7 +16,7 @@ import { AgentRuntimeReady } from "../providers/agentRuntimeReady";
 import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
-import { CREDENTIALS_VERSION_ENV, credentialValues, runtimeServerEnvironment } from "./env";
+import { CREDENTIALS_VERSION_ENV, credentialValues, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "./policies";
 import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
@@ -161,7 +161,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 protocolConfiguration: { serverProtocol: "MCP" },
                 environmentVariables,
                 authorizerConfiguration: authorizer,
-                requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization"] },
+                requestHeaderConfiguration: { requestHeaderAllowlist: [...RUNTIME_HEADER_ALLOWLIST] },
                 // The ARN is handed out at once; runtimeReady below waits for READY.
                 waitForReady: false,
                 tags,

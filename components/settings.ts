@@ -7,6 +7,7 @@
  * the following `pulumi up`.
  */
 import { isSigV4RuntimeUrl, normalizeMcpUrl } from "./mcpUrl";
+import { RECOMMENDED_SERVER_VERSION, serverImageProblem } from "./serverImage";
 
 export type Topology = "ecs" | "gateway";
 export type SecretsMode = "managed" | "external" | "plaintext";
@@ -55,7 +56,7 @@ export interface SettingsContext {
 
 export const DEFAULTS = {
     region: "us-east-1",
-    imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+    imageUri: `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:${RECOMMENDED_SERVER_VERSION}-bedrock`,
     modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
     modelMaxTokens: 8192,
     temperature: 0.2,
@@ -823,7 +824,14 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
             `imageUri: ${shown(imageUri)} is not a container image reference (registry/repository:tag or @sha256:digest, ` +
                 `at most 1024 characters). Run: pulumi config set imageUri ${DEFAULTS.imageUri}`,
         );
-    } else if (topology === "gateway") {
+    } else {
+        // A release that cannot serve the topology is refused before anything exists.
+        const versionProblem = deploysServer ? serverImageProblem(imageUri, topology, hidable) : undefined;
+        if (versionProblem) {
+            problems.push(versionProblem);
+        }
+    }
+    if (topology === "gateway" && imageUri.length <= 1024 && PATTERNS.imageRef.test(imageUri)) {
         if (!PATTERNS.runtimeContainerUri.test(imageUri)) {
             problems.push(
                 `imageUri: AgentCore Runtime runs images from Amazon ECR or public.ecr.aws only; ${shown(imageUri)} is neither. ` +
@@ -1003,6 +1011,20 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
                 continue;
             case "ZSCALER_SECRET_NAME":
                 problems.push("containerEnv: ZSCALER_SECRET_NAME is set by the program from secretsMode. Use zscalerSecretName instead, and remove it from containerEnv.");
+                continue;
+            case "ZSCALER_MCP_ALLOW_HTTP":
+                problems.push(
+                    `containerEnv: ${key} is set by the program: TLS ends at the ${topology === "ecs" ? "load balancer" : "AgentCore Runtime"}, ` +
+                        `so the server always listens on plain HTTP behind it. ${remove}`,
+                );
+                continue;
+            case "ZSCALER_MCP_TRUST_PLATFORM_AUTH":
+                problems.push(
+                    topology === "ecs"
+                        ? `containerEnv: ${key} would let anyone who reaches the public ECS endpoint call the server without ` +
+                              `Zscaler credentials; it is never set on ECS. ${remove}`
+                        : `containerEnv: ${key} is set by the program for the runtime, which only AgentCore can reach. ${remove}`,
+                );
                 continue;
             case "ZSCALER_MCP_TRANSPORT":
                 if (value !== "streamable-http") {

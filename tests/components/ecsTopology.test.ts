@@ -118,7 +118,7 @@ describe("ECS topology (strict mocks)", () => {
         const r = await run({ containerEnv: '["ZSCALER_MCP_LOG_LEVEL=DEBUG"]', allowedHosts: '["mcp.acme.com"]' });
         const svc = dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService");
         expect(svc.container).to.deep.equal({
-            image: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            image: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
             containerPort: 8000,
             logGroup: "/ecs/zscaler-mcp-dev",
             logStreamPrefix: "mcp",
@@ -128,6 +128,8 @@ describe("ECS topology (strict mocks)", () => {
                 ZSCALER_MCP_PORT: "8000",
                 ZSCALER_MCP_AUTH_MODE: "zscaler",
                 ZSCALER_MCP_LOG_LEVEL: "DEBUG",
+                // TLS ends at the load balancer: the server must accept plain HTTP behind it.
+                ZSCALER_MCP_ALLOW_HTTP: "true",
                 // The secret's version: new credentials, a new deployment that reads them.
                 ZSCALER_MCP_CREDENTIALS_VERSION: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab",
             },

@@ -95,20 +95,24 @@ describe("Gateway topology (strict mocks)", () => {
         const rt = inputs(r, "pulumi-nodejs:dynamic/agentcore:AgentRuntime");
         expect(rt).to.deep.include({
             agentRuntimeName: "zscaler_mcp_runtime_dev",
-            agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock" } },
+            agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock" } },
             networkConfiguration: { networkMode: "PUBLIC" },
             protocolConfiguration: { serverProtocol: "MCP" },
             authorizerConfiguration: {
                 customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ["3n4b5c6d7e8f9g0h1i2j3k4l5m"], allowedScopes: ["zscaler-mcp/invoke"] },
             },
-            requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization"] },
+            // The caller's JWT, and the headers that route MCP 2026-07-28 (AgentCore drops any other).
+            requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id"] },
         });
         expect(rt.environmentVariables).to.deep.equal({
             ZSCALER_MCP_TRANSPORT: "streamable-http",
             ZSCALER_MCP_HOST: "0.0.0.0",
             ZSCALER_MCP_PORT: "8000",
+            ZSCALER_MCP_AUTH_MODE: "zscaler",
             ZSCALER_MCP_ALLOW_HTTP: "true",
             ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
+            // AgentCore authenticated the caller; the server checks its own credentials with Zscaler.
+            ZSCALER_MCP_TRUST_PLATFORM_AUTH: "true",
             ZSCALER_SECRET_NAME: "zscaler-mcp-harness/dev/credentials-a1b2c3d4e5",
             // The secret's version: new credentials, a new runtime version that reads them.
             ZSCALER_MCP_CREDENTIALS_VERSION: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab",
@@ -238,7 +242,7 @@ describe("Gateway topology (strict mocks)", () => {
             (e: Error) => e,
         );
         expect(err!.message).to.contain("imageUri: the image is in ECR region us-east-1");
-        expect(err!.message).to.contain("docker push <your-account-id>.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock");
+        expect(err!.message).to.contain("docker push <your-account-id>.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock");
         expect(err!.message).to.contain("pulumi config set imageUri");
     });
 

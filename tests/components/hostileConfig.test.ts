@@ -778,14 +778,54 @@ const HOSTILE: HostileCase[] = [
         name: "an image reference with a space",
         config: { imageUri: "zscaler/zscaler-mcp-server:latest bad" },
         expected: [
-            "imageUri: \"zscaler/zscaler-mcp-server:latest bad\" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            "imageUri: \"zscaler/zscaler-mcp-server:latest bad\" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
         ],
     },
     {
         name: "an image reference longer than 1024 characters",
         config: { imageUri: "registry.example.com/" + "a".repeat(1010) + ":1" },
         expected: [
-            "imageUri: \"registry.example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…\" (1033 characters) is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            "imageUri: \"registry.example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…\" (1033 characters) is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+        ],
+    },
+    {
+        name: "the 0.10.4 server on ECS (no /health route)",
+        config: { imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock" },
+        expected: [
+            "imageUri: the Zscaler MCP server 0.10.4 answers the load balancer's health check (/health) with 404, so ECS stops every task it starts. " +
+                "Topology ecs needs 0.12.3 or newer; 0.15.4 is tested. Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+        ],
+    },
+    {
+        name: "the 0.14.0 server behind the gateway (no platform trust, no MCP 2026-07-28)",
+        config: { topology: "gateway", imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:v0.14.0" },
+        expected: [
+            "imageUri: the Zscaler MCP server 0.14.0 cannot accept the calls AgentCore Gateway forwards: it has no ZSCALER_MCP_TRUST_PLATFORM_AUTH, so a call " +
+                "without Zscaler credentials is refused, and it does not speak MCP 2026-07-28, the only revision AgentCore Runtime serves. " +
+                "Topology gateway needs 0.15.0 or newer; 0.15.4 is tested. Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4",
+        ],
+    },
+    {
+        name: "plain HTTP turned off in containerEnv",
+        config: { containerEnv: env("ZSCALER_MCP_ALLOW_HTTP=false") },
+        expected: [
+            "containerEnv: ZSCALER_MCP_ALLOW_HTTP is set by the program: TLS ends at the load balancer, so the server always listens on plain HTTP behind it. " +
+                "Remove it: pulumi config rm --path 'containerEnv[<n>]'",
+        ],
+    },
+    {
+        name: "platform trust on the public ECS endpoint",
+        config: { containerEnv: env("ZSCALER_MCP_TRUST_PLATFORM_AUTH=true") },
+        expected: [
+            "containerEnv: ZSCALER_MCP_TRUST_PLATFORM_AUTH would let anyone who reaches the public ECS endpoint call the server without Zscaler credentials; " +
+                "it is never set on ECS. Remove it: pulumi config rm --path 'containerEnv[<n>]'",
+        ],
+    },
+    {
+        name: "platform trust set by hand behind the gateway",
+        config: { topology: "gateway", containerEnv: env("ZSCALER_MCP_TRUST_PLATFORM_AUTH=false") },
+        expected: [
+            "containerEnv: ZSCALER_MCP_TRUST_PLATFORM_AUTH is set by the program for the runtime, which only AgentCore can reach. Remove it: pulumi config rm --path 'containerEnv[<n>]'",
         ],
     },
     {

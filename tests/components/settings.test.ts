@@ -81,7 +81,7 @@ describe("settings", () => {
             'topology: "lambda" is not one of ecs, gateway. Run: pulumi config set topology ecs',
             'harnessName: "zscaler-mcp" is not a valid name (a letter, then up to 39 letters, digits or underscores; no hyphens, e.g. zscaler_mcp_harness).',
             'secretsMode: "vault" is not one of managed, external, plaintext. Run: pulumi config set secretsMode managed',
-            'imageUri: "not a ref!" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock',
+            'imageUri: "not a ref!" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock',
             'temperature: "9" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2',
             'maxIterations: "-3" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>',
             'hostValidation: "off" is not one of auto, disabled. Run: pulumi config set hostValidation auto',
@@ -252,11 +252,11 @@ describe("settings: strict values", () => {
         });
         expect(parseModelId("meta.llama3-3-70b-instruct-v1:0")).to.deep.equal({ kind: "foundation-model", modelId: "meta.llama3-3-70b-instruct-v1:0" });
         expect(parseModelId("us.Anthropic.claude")).to.equal(undefined);
-        expect(parseEcrImage("709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock")).to.deep.equal({
+        expect(parseEcrImage("709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock")).to.deep.equal({
             account: "709825985650",
             region: "us-east-1",
             repository: "zscaler/zscaler-mcp-server",
-            reference: { imageTag: "0.10.4-bedrock" },
+            reference: { imageTag: "0.15.4-bedrock" },
         });
         expect(parseEcrImage(`111122223333.dkr.ecr.eu-west-1.amazonaws.com/a/b@sha256:${"0".repeat(64)}`)).to.deep.include({
             repository: "a/b",

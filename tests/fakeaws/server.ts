@@ -298,6 +298,7 @@ export class FakeAws {
         );
         const both = [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }];
         this.images.set(`${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock`, { platforms: both });
+        this.images.set(`${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`, { platforms: both });
         const available: ModelAvailability = {
             agreementAvailability: { status: "AVAILABLE" },
             authorizationStatus: "AUTHORIZED",

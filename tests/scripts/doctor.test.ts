@@ -5,7 +5,7 @@ import { useFakeAws } from "../support/fakeAwsHooks";
 import { createHarness, Entry, stackConfig, stackIo } from "./support";
 
 const PROJECT = "zscaler-mcp-harness";
-const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock`;
+const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`;
 
 const key = (k: string) => `${PROJECT}:${k}`;
 

@@ -61,7 +61,7 @@ async function deploy(fake: FakeAws, clock: ReturnType<typeof fakeClock>): Promi
             cluster: "zscaler-mcp-dev",
             executionRoleArn: "arn:aws:iam::123456789012:role/zscaler-mcp-task-exec-role-5d6e7f8",
             infrastructureRoleArn: "arn:aws:iam::123456789012:role/zscaler-mcp-infra-role-9a0b1c2",
-            primaryContainer: { image: `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock`, containerPort: 8000 },
+            primaryContainer: { image: `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`, containerPort: 8000 },
             tags: Object.entries(TAGS).map(([key, value]) => ({ key, value })),
         }),
     );
@@ -102,7 +102,7 @@ async function deploy(fake: FakeAws, clock: ReturnType<typeof fakeClock>): Promi
         ecsEndpoint: endpoint,
         ecsClusterName: "zscaler-mcp-dev",
         ecsLogGroup: "/ecs/zscaler-mcp-dev",
-        imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+        imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
     };
 }
 

@@ -1,0 +1,76 @@
+/**
+ * Which releases of the Zscaler MCP server can serve which topology, judged from the image's tag.
+ * Pure: no Pulumi imports.
+ *
+ * The facts come from running each release's published code with the environment this program
+ * gives it (tests/mcpserver/): 0.10.4 answers the load balancer's `/health` with 404, so ECS would
+ * stop every task, and it has neither the platform-trust setting nor the MCP revision that
+ * AgentCore Runtime needs; 0.15.4 serves both topologies. The first release of each feature is
+ * read from the server's own source: `/health` since 0.12.3, platform trust and MCP 2026-07-28
+ * since 0.15.0.
+ */
+export type ServerTopology = "ecs" | "gateway";
+
+/** The release the program deploys by default, and the ones its tests start. */
+export const RECOMMENDED_SERVER_VERSION = "0.15.4";
+export const TESTED_SERVER_VERSIONS = ["0.10.4", "0.15.4"] as const;
+
+/** The first release that can serve each topology, and why an older one cannot. */
+export const MINIMUM_SERVER_VERSION: Record<ServerTopology, { version: string; why: string }> = {
+    ecs: {
+        version: "0.12.3",
+        why: "answers the load balancer's health check (/health) with 404, so ECS stops every task it starts",
+    },
+    gateway: {
+        version: "0.15.0",
+        why:
+            "cannot accept the calls AgentCore Gateway forwards: it has no ZSCALER_MCP_TRUST_PLATFORM_AUTH, so a call " +
+            "without Zscaler credentials is refused, and it does not speak MCP 2026-07-28, the only revision AgentCore Runtime serves",
+    },
+};
+
+/** The server release an image's tag names (`0.15.4`, `0.15.4-bedrock`, `v0.15.4`), or undefined for a digest, `latest` or any other tag. */
+export function serverImageVersion(imageUri: string): string | undefined {
+    if (imageUri.includes("@")) {
+        return undefined;
+    }
+    const name = imageUri.slice(imageUri.lastIndexOf("/") + 1);
+    const colon = name.lastIndexOf(":");
+    const m = colon >= 0 ? /^v?(\d+\.\d+\.\d+)(?:-[A-Za-z0-9][A-Za-z0-9._-]*)?$/.exec(name.slice(colon + 1)) : null;
+    return m?.[1];
+}
+
+function compareVersions(a: string, b: string): number {
+    const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+    for (let i = 0; i < 3; i++) {
+        if (x[i] !== y[i]) {
+            return x[i] - y[i];
+        }
+    }
+    return 0;
+}
+
+/** The same image reference with the recommended release's tag (the `-bedrock` suffix kept when present). */
+export function withRecommendedTag(imageUri: string): string {
+    const slash = imageUri.lastIndexOf("/");
+    const colon = imageUri.lastIndexOf(":");
+    const repository = colon > slash ? imageUri.slice(0, colon) : imageUri;
+    const suffix = /-bedrock$/.test(imageUri) ? "-bedrock" : "";
+    return `${repository}:${RECOMMENDED_SERVER_VERSION}${suffix}`;
+}
+
+/**
+ * Why the image's server release cannot serve the topology, with the fix; undefined when it can
+ * or when the tag names no release (the deploy's tool check then finds out).
+ */
+export function serverImageProblem(imageUri: string, topology: ServerTopology, show: (text: string) => string = (t) => t): string | undefined {
+    const version = serverImageVersion(imageUri);
+    const minimum = MINIMUM_SERVER_VERSION[topology];
+    if (version === undefined || compareVersions(version, minimum.version) >= 0) {
+        return undefined;
+    }
+    return (
+        `imageUri: the Zscaler MCP server ${version} ${minimum.why}. Topology ${topology} needs ${minimum.version} or newer; ` +
+        `${RECOMMENDED_SERVER_VERSION} is tested. Run: pulumi config set imageUri ${show(withRecommendedTag(imageUri))}`
+    );
+}
