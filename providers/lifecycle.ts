@@ -264,6 +264,8 @@ export interface WaitOptions<T> {
     goneIsTarget?: boolean;
     /** Times "not found" is tolerated right after a create (eventual consistency). */
     notFoundTolerance?: number;
+    /** The target statuses never change once reached (a finished ECS deployment): one sighting is enough. */
+    final?: boolean;
     /** Extra readiness condition besides the status (an ECS endpoint, say). */
     ready?: (item: T) => boolean;
     /** What is still missing when the status is right but `ready` is not (for the error). */
@@ -283,7 +285,8 @@ export function pollDelay(attempt: number): number {
 }
 
 /**
- * Polls until the resource reaches a target status twice in a row (or disappears, when deleting).
+ * Polls until the resource reaches a target status twice in a row (once, for `final` statuses; or
+ * disappears, when deleting).
  * A status outside pending and target fails at once with the service's reasons; so does the
  * deadline, naming the last status seen. Throttling and 5xx while polling are retried.
  */
@@ -322,7 +325,7 @@ export async function waitForStatus<T>(o: WaitOptions<T>): Promise<T | undefined
                 lastReasons = o.reasons?.(item);
                 if (o.target.includes(status) && (o.ready === undefined || o.ready(item))) {
                     targetSeen++;
-                    if (targetSeen >= 2) {
+                    if (targetSeen >= (o.final ? 1 : 2)) {
                         return item;
                     }
                 } else if (o.target.includes(status)) {
