@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+import { loadModel } from "./model";
 
 const ROLE = "arn:aws:iam::123456789012:role/r";
 
@@ -78,12 +79,12 @@ describe("local AWS endpoint", () => {
             expect(err.message).to.contain("Value at 'model' failed to satisfy constraint: exactly one member must be set, got 2");
         });
 
-        it("an ECS request missing a required member (awsJson1_1)", async () => {
+        it("an ECS request missing a required member (awsJson1_1), answered with the InvalidParameterException ECS's model lists", async () => {
             const ecs = await import("@aws-sdk/client-ecs");
             const err = await rejection(
                 new ecs.ECSClient({ maxAttempts: 1 }).send(new ecs.CreateExpressGatewayServiceCommand({ executionRoleArn: "a", infrastructureRoleArn: "b" } as any)),
             );
-            expect(err.name).to.equal("ValidationException");
+            expect(err.name).to.equal("InvalidParameterException");
             expect(err.message).to.contain("Value at 'primaryContainer' failed to satisfy constraint: Member must not be null");
         });
     });
@@ -115,6 +116,194 @@ describe("local AWS endpoint", () => {
         expect((await rejection(client.send(new sdk.ListHarnessesCommand({})))).name).to.equal("ThrottlingException");
         expect((await rejection(client.send(new sdk.ListHarnessesCommand({})))).name).to.equal("InternalServerException");
         expect((await client.send(new sdk.ListHarnessesCommand({}))).harnesses).to.deep.equal([]);
+    });
+
+    describe("ECS service deployments and tasks, as AWS models them", () => {
+        const ECS_MODEL = loadModel("ecs.2014-11-13.json");
+        const CLUSTER = "zscaler-mcp-dev";
+        const CONTAINER = {
+            image: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            containerPort: 8000,
+            awsLogsConfiguration: { logGroup: "/ecs/zscaler-mcp-dev", logStreamPrefix: "mcp" },
+            environment: [{ name: "ZSCALER_MCP_TRANSPORT", value: "streamable-http" }],
+            secrets: [{ name: "ZSCALER_CLIENT_SECRET", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-abc123:ZSCALER_CLIENT_SECRET::" }],
+        };
+
+        async function ecs() {
+            const sdk = await import("@aws-sdk/client-ecs");
+            const client = new sdk.ECSClient({ maxAttempts: 1 });
+            const created = await client.send(
+                new sdk.CreateExpressGatewayServiceCommand({ serviceName: "svc", cluster: CLUSTER, executionRoleArn: ROLE, infrastructureRoleArn: ROLE, primaryContainer: CONTAINER }),
+            );
+            const serviceArn = created.service!.serviceArn!;
+            const deployments = async () => (await client.send(new sdk.ListServiceDeploymentsCommand({ service: serviceArn, cluster: CLUSTER }))).serviceDeployments!;
+            const describe = async (arn: string) => (await client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
+            const update = async (image: string) =>
+                (await client.send(new sdk.UpdateExpressGatewayServiceCommand({ serviceArn, primaryContainer: { ...CONTAINER, image } }))).service!.targetConfiguration!.serviceRevisionArn!;
+            const stoppedTasks = async () => {
+                const { taskArns } = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED" }));
+                return taskArns!.length === 0 ? [] : (await client.send(new sdk.DescribeTasksCommand({ cluster: CLUSTER, tasks: taskArns! }))).tasks!;
+            };
+            return { sdk, client, created, serviceArn, deployments, describe, update, stoppedTasks };
+        }
+
+        /** The errors an ECS operation may answer, by the model. */
+        const errorsOf = (op: string) => ((ECS_MODEL.operations[op] as unknown as { errors: { shape: string }[] }).errors ?? []).map((e) => e.shape);
+
+        it("starts a deployment with every create and update: PENDING, IN_PROGRESS, then SUCCESSFUL on the clock, listed newest first", async () => {
+            const { client, sdk, created, serviceArn, deployments, describe, update } = await ecs();
+            const first = created.service!.activeConfigurations![0].serviceRevisionArn!;
+            expect(first).to.match(/^arn:aws:ecs:us-east-1:123456789012:service-revision\/zscaler-mcp-dev\/svc\/\d{19}$/);
+            const [d1] = await deployments();
+            expect(d1.serviceDeploymentArn).to.match(/^arn:aws:ecs:us-east-1:123456789012:service-deployment\/zscaler-mcp-dev\/svc\/[A-Za-z0-9]{21}$/);
+            expect([d1.status, d1.targetServiceRevisionArn, d1.serviceArn]).to.deep.equal(["PENDING", first, serviceArn]);
+            ctx.clock.advance(1_000);
+            expect((await describe(d1.serviceDeploymentArn!)).status).to.equal("IN_PROGRESS");
+            ctx.clock.advance(4_000);
+            const done = await describe(d1.serviceDeploymentArn!);
+            expect([done.status, done.finishedAt!.getTime() - done.createdAt!.getTime(), done.sourceServiceRevisions, done.targetServiceRevision]).to.deep.equal([
+                "SUCCESSFUL",
+                5_000,
+                [],
+                { arn: first, requestedTaskCount: 1, runningTaskCount: 1, pendingTaskCount: 0 },
+            ]);
+            const second = await update("public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0");
+            const listed = await deployments();
+            expect(listed.map((d) => [d.targetServiceRevisionArn, d.status])).to.deep.equal([
+                [second, "PENDING"],
+                [first, "SUCCESSFUL"],
+            ]);
+            expect((await describe(listed[0].serviceDeploymentArn!)).sourceServiceRevisions!.map((r) => r.arn)).to.deep.equal([first]);
+            const described = await client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn }));
+            expect(described.service!.currentDeployment).to.equal(listed[0].serviceDeploymentArn);
+            ctx.clock.advance(3_000);
+            expect((await deployments())[0].status).to.equal("SUCCESSFUL");
+            // The old revision's task stopped when the new one took over.
+            const running = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc" }));
+            expect(running.taskArns).to.have.length(1);
+            const filtered = await client.send(
+                new sdk.ListServiceDeploymentsCommand({ service: "svc", cluster: CLUSTER, status: ["SUCCESSFUL"], createdAt: { after: new Date(ctx.clock.now() - 3_000) } }),
+            );
+            expect(filtered.serviceDeployments!.map((d) => d.targetServiceRevisionArn)).to.deep.equal([second]);
+            expect(ctx.fake.calls.filter((c) => c.error)).to.deep.equal([]);
+        });
+
+        it("fails a deployment as the circuit breaker does: tasks stop with the exit code and reason, the update rolls back, the service stays ACTIVE", async () => {
+            const { client, sdk, created, serviceArn, deployments, describe, update, stoppedTasks } = await ecs();
+            const first = created.service!.activeConfigurations![0].serviceRevisionArn!;
+            ctx.clock.advance(5_000);
+            ctx.fake.failNextDeployment({ exitCode: 1, containerReason: "CannotStartContainerError: exec format error" });
+            const second = await update("public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0");
+            const arn = (await deployments())[0].serviceDeploymentArn!;
+            const seen: string[] = [];
+            for (let t = 0; t < 7; t++) {
+                seen.push((await describe(arn)).status!);
+                ctx.clock.advance(1_000);
+            }
+            expect(seen).to.deep.equal(["PENDING", "IN_PROGRESS", "IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]);
+            const d = await describe(arn);
+            expect([d.statusReason, d.rollback!.serviceRevisionArn, d.rollback!.reason, d.deploymentCircuitBreaker]).to.deep.equal([
+                "ECS deployment circuit breaker: tasks failed to start.",
+                first,
+                "ECS deployment circuit breaker: rolling back to the previous service revision.",
+                { status: "TRIGGERED", failureCount: 2, threshold: 2 },
+            ]);
+            expect(d.targetServiceRevision!.arn).to.equal(second);
+            const service = (await client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn }))).service!;
+            expect(service.status!.statusCode).to.equal("ACTIVE");
+            expect(service.activeConfigurations!.map((c) => c.serviceRevisionArn)).to.deep.equal([first]);
+            const stopped = await stoppedTasks();
+            expect(
+                stopped.map((t) => [t.lastStatus, t.desiredStatus, t.stopCode, t.stoppedReason, t.containers!.map((c) => [c.name, c.exitCode, c.reason, c.image])]),
+            ).to.deep.equal(
+                [1, 2].map(() => [
+                    "STOPPED",
+                    "STOPPED",
+                    "EssentialContainerExited",
+                    "Essential container in task exited",
+                    [["Main", 1, "CannotStartContainerError: exec format error", "public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0"]],
+                ]),
+            );
+            // The first revision's task kept running through the failed deployment.
+            expect((await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc" }))).taskArns).to.have.length(1);
+        });
+
+        it("ends a failed first deployment STOPPED: there is no earlier revision to roll back to", async () => {
+            ctx.fake.failNextDeployment({ exitCode: 3, stoppedReason: "Task failed container health checks" });
+            const { deployments, stoppedTasks } = await ecs();
+            ctx.clock.advance(5_000);
+            const [d] = await deployments();
+            expect([d.status, d.statusReason]).to.deep.equal(["STOPPED", "ECS deployment circuit breaker: tasks failed to start."]);
+            expect((await stoppedTasks()).map((t) => [t.stoppedReason, t.containers![0].exitCode])).to.deep.equal([
+                ["Task failed container health checks", 3],
+                ["Task failed container health checks", 3],
+            ]);
+        });
+
+        it("lets onDeployment decide from the container deployed, and writes what it printed to the container's log group", async () => {
+            const seen: unknown[] = [];
+            ctx.fake.onDeployment = async (c) => {
+                seen.push(c);
+                return { ok: false, exitCode: 1, log: "HTTPS is required for non-localhost deployments\n" };
+            };
+            const { deployments, stoppedTasks } = await ecs();
+            expect(seen).to.deep.equal([
+                {
+                    image: CONTAINER.image,
+                    environment: { ZSCALER_MCP_TRANSPORT: "streamable-http" },
+                    secrets: { ZSCALER_CLIENT_SECRET: CONTAINER.secrets[0].valueFrom },
+                },
+            ]);
+            ctx.clock.advance(5_000);
+            expect((await deployments())[0].status).to.equal("STOPPED");
+            const taskIds = (await stoppedTasks()).map((t) => t.taskArn!.split("/").pop());
+            const events = ctx.fake.logGroups.get("/ecs/zscaler-mcp-dev")!.events;
+            expect(events.map((e) => [e.logStreamName, e.message]).sort()).to.deep.equal(
+                taskIds.map((id) => [`mcp/Main/${id}`, "HTTPS is required for non-localhost deployments"]).sort(),
+            );
+        });
+
+        it("refuses what the model refuses, with the errors the model lists for each operation", async () => {
+            const { sdk, client, serviceArn } = await ecs();
+            const noService = await rejection(client.send(new sdk.ListServiceDeploymentsCommand({ service: "nope", cluster: CLUSTER })));
+            const noCluster = await rejection(client.send(new sdk.ListTasksCommand({ cluster: "nope" })));
+            const noTaskService = await rejection(client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "nope" })));
+            const noClusterTasks = await rejection(client.send(new sdk.DescribeTasksCommand({ cluster: "nope", tasks: ["x"] })));
+            const missing = await rejection(client.send(new sdk.ListServiceDeploymentsCommand({ cluster: CLUSTER } as any)));
+            const badStatus = await rejection(client.send(new sdk.ListServiceDeploymentsCommand({ service: serviceArn, status: ["FAILED" as any] })));
+            expect([noService, noCluster, noTaskService, noClusterTasks, missing, badStatus].map((e) => e.name)).to.deep.equal([
+                "ServiceNotFoundException",
+                "ClusterNotFoundException",
+                "ServiceNotFoundException",
+                "ClusterNotFoundException",
+                "InvalidParameterException",
+                "InvalidParameterException",
+            ]);
+            expect(errorsOf("ListServiceDeployments")).to.include.members(["ServiceNotFoundException", "ClusterNotFoundException"]);
+            expect(errorsOf("ListTasks")).to.include.members(["ServiceNotFoundException", "ClusterNotFoundException"]);
+            expect(errorsOf("DescribeTasks")).to.include("ClusterNotFoundException");
+            expect(errorsOf("ListServiceDeployments")).to.include("InvalidParameterException");
+            const startedBy = await rejection(client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, startedBy: "ecs-svc/1", desiredStatus: "STOPPED" })));
+            expect([startedBy.name, errorsOf("ListTasks").includes(startedBy.name)]).to.deep.equal(["InvalidParameterException", true]);
+            expect(missing.message).to.contain("Value at 'service' failed to satisfy constraint: Member must not be null");
+            expect(badStatus.message).to.contain("Member must satisfy enum value set: [PENDING, SUCCESSFUL, STOPPED, STOP_REQUESTED, IN_PROGRESS, ROLLBACK_REQUESTED");
+            // Unknown ARNs are failures of the answer, not errors.
+            const unknown = "arn:aws:ecs:us-east-1:123456789012:service-deployment/zscaler-mcp-dev/svc/AAAAAAAAAAAAAAAAAAAAA";
+            const described = await client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [unknown] }));
+            expect([described.serviceDeployments, described.failures]).to.deep.equal([[], [{ arn: unknown, reason: "MISSING" }]]);
+            const tasks = await client.send(new sdk.DescribeTasksCommand({ cluster: CLUSTER, tasks: ["0123456789abcdef0123456789abcdef"] }));
+            expect([tasks.tasks, tasks.failures]).to.deep.equal([[], [{ arn: "0123456789abcdef0123456789abcdef", reason: "MISSING" }]]);
+        });
+
+        it("pages ListTasks by maxResults and nextToken", async () => {
+            ctx.fake.failNextDeployment({ exitCode: 1 });
+            const { sdk, client } = await ecs();
+            ctx.clock.advance(5_000);
+            const first = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED", maxResults: 1 }));
+            const second = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED", maxResults: 1, nextToken: first.nextToken }));
+            expect([first.taskArns!.length, second.taskArns!.length, second.nextToken]).to.deep.equal([1, 1, undefined]);
+            expect(first.taskArns![0]).to.not.equal(second.taskArns![0]);
+        });
     });
 
     describe("STS, EC2, ECR, Cognito, Secrets Manager and Bedrock, through the SDK's own clients", () => {

@@ -119,6 +119,47 @@ const QUERY_FAULTS: Record<string, Record<"denied" | "throttle" | "server", [str
     },
 };
 
+/** An ECS service deployment of the endpoint: its course is fixed when it starts. */
+interface FakeDeployment {
+    arn: string;
+    createdAt: number;
+    /** PENDING until then, IN_PROGRESS after. */
+    startedAt: number;
+    /** When it succeeds, or (failed) when the circuit breaker stops it. */
+    endsAt: number;
+    /** The revision serving before it, that a failed deployment rolls back to. */
+    sourceRevisionArn?: string;
+    targetRevisionArn: string;
+    failure?: { statusReason: string };
+    /** When the rollback has finished (a failed deployment with a revision to go back to). */
+    rollbackUntil?: number;
+    /** When a newer deployment stopped it. */
+    supersededAt?: number;
+}
+
+/** A Fargate task of an ECS service. */
+interface FakeTask {
+    arn: string;
+    deploymentArn: string;
+    startedBy: string;
+    taskDefinitionArn: string;
+    image: string;
+    cpu?: string;
+    memory?: string;
+    createdAt: number;
+    runningAt: number;
+    stoppedAt?: number;
+    stopCode?: string;
+    stoppedReason?: string;
+    exitCode?: number;
+    containerReason?: string;
+}
+
+/** The statuses a service deployment ends in. */
+const ENDED = ["SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"];
+/** The name ECS Express gives the primary container in the task definitions it writes. */
+const CONTAINER_NAME = "Main";
+
 const FAILED_STATUS: Record<string, string> = {
     harness: "CREATE_FAILED",
     runtime: "CREATE_FAILED",
@@ -209,6 +250,28 @@ export interface ModelAvailability {
     regionAvailability: string;
 }
 
+/** The container a service deployment starts: what the ECS Express service's configuration holds. */
+export interface DeployedContainer {
+    image: string;
+    environment: Record<string, string>;
+    /** Secrets Manager references by variable name (`<secret ARN>:<JSON key>::`). */
+    secrets: Record<string, string>;
+}
+
+/** Whether a deployed container starts: when it does not, its exit code and what it printed. */
+export type ContainerOutcome = { ok: true } | { ok: false; exitCode: number; log: string };
+
+/** How the tasks of a failed deployment stop. */
+export interface DeploymentFailure {
+    exitCode: number;
+    /** The task's stoppedReason (default "Essential container in task exited"). */
+    stoppedReason?: string;
+    /** The container's own reason, when ECS gives one (CannotPullContainerError, OutOfMemoryError, ...). */
+    containerReason?: string;
+    /** Lines the container printed, written to its log group. */
+    log?: string;
+}
+
 /** The AWS Marketplace registry of the default image. */
 export const MARKETPLACE_REGISTRY = "709825985650";
 
@@ -247,6 +310,16 @@ export class FakeAws {
     readonly secrets = new Map<string, { arn: string; deletedAt?: number; tags?: Record<string, string>; value?: string }>();
     /** ECS clusters by name. */
     readonly clusters = new Map<string, { tags?: Record<string, string>; status: string }>();
+    /**
+     * Decides whether the container of each ECS service deployment starts, from what was deployed
+     * (its image, environment and secret references): awaited when the deployment starts, before
+     * the Create or Update call that started it is answered, so the caller's request timeout must
+     * allow for it. Unset, every container starts. An answer `{ ok: false }` fails the deployment
+     * as failNextDeployment does, with that exit code, and writes `log` to the container's log
+     * group. A queued failNextDeployment goes first (the hook is then not called). A reset keeps it.
+     */
+    onDeployment?: (container: DeployedContainer) => Promise<ContainerOutcome>;
+    private deploymentFailures: DeploymentFailure[] = [];
     private readonly random: () => number;
     private holds: (() => void)[] = [];
     private readonly deleteFailures = new Map<ResourceKind, string[][]>();
@@ -377,6 +450,7 @@ export class FakeAws {
         this.invokeScript = undefined;
         this.answered.clear();
         this.deleteFailures.clear();
+        this.deploymentFailures = [];
     }
 
     // -----------------------------------------------------------------------------------------
@@ -432,6 +506,14 @@ export class FakeAws {
     /** The next create or update of `kind` never leaves its pending status. */
     neverReady(kind: ResourceKind): void {
         this.queueOutcome(kind, { kind: "never" });
+    }
+    /**
+     * The next ECS service deployment fails as ECS's circuit breaker fails one: its tasks stop with
+     * this exit code, then it rolls back to the previous revision (ROLLBACK_SUCCESSFUL) or, for a
+     * service without one, ends STOPPED. The service stays ACTIVE, as on AWS.
+     */
+    failNextDeployment(failure: DeploymentFailure = { exitCode: 1 }): void {
+        this.deploymentFailures.push(failure);
     }
     /** Deletes a resource as someone in the console would, behind the program's back. */
     deleteBehindBack(kind: ResourceKind, idOrName: string): void {
@@ -646,11 +728,13 @@ export class FakeAws {
             const op = model.operations[opName];
             const problems = op.input ? validateShape(model, op.input.shape, input) : [];
             if (problems.length > 0) {
-                throw new AwsError("ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
+                // ECS answers a request its model refuses with the InvalidParameterException every
+                // one of its operations lists.
+                throw new AwsError(service === "ecs" ? "InvalidParameterException" : "ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
             }
             const out =
                 service === "ecs"
-                    ? this.ecsOp(opName, input)
+                    ? await this.ecsOp(opName, input)
                     : service === "logs"
                       ? this.logsOp(opName, input)
                       : service === "ecr"
@@ -658,6 +742,11 @@ export class FakeAws {
                         : service === "cognito-idp"
                           ? this.cognitoOp(opName, input)
                           : this.secretsOp(opName, input);
+            // An ECS answer that breaks the model is the endpoint's own bug: say so rather than let the SDK guess.
+            const wrong = service === "ecs" && op.output ? validateShape(model, op.output.shape, out) : [];
+            if (wrong.length > 0) {
+                throw new Error(`the local endpoint's answer to ${opName} breaks the model: ${wrong.join("; ")}`);
+            }
             if (await this.answerGoesWrong(opName, call, res)) {
                 return;
             }
@@ -1496,7 +1585,7 @@ export class FakeAws {
     // -----------------------------------------------------------------------------------------
     // ECS
 
-    private ecsOp(op: string, input: Record<string, any>): unknown {
+    private async ecsOp(op: string, input: Record<string, any>): Promise<unknown> {
         switch (op) {
             case "CreateExpressGatewayService": {
                 const cluster = input.cluster ?? "default";
@@ -1511,10 +1600,15 @@ export class FakeAws {
                 rec.status = "ACTIVE";
                 rec.data.readyAt = outcome?.kind === "never" ? Number.POSITIVE_INFINITY : this.clock.now() + this.durations.ecsCreate;
                 rec.data.configs = [this.ecsConfig(rec, input)];
+                rec.data.deployments = [];
+                rec.data.tasks = [];
                 if (outcome?.kind === "fail") {
                     rec.data.failAt = rec.data.readyAt;
                     rec.data.failReason = outcome.reasons.join("; ");
                 }
+                // The first deployment runs while the load balancer is set up (an endpoint that never
+                // comes does not hold it up).
+                await this.startDeployment(rec, this.durations.ecsCreate);
                 return { service: this.ecsView(rec) };
             }
             case "DescribeExpressGatewayService": {
@@ -1529,10 +1623,23 @@ export class FakeAws {
                 const { serviceArn: _s, ...rest } = input;
                 Object.assign(rec.data, rest);
                 this.registerTaskDefinition(rec.data.cluster, rec.name);
-                rec.data.configs.push(this.ecsConfig(rec, rec.data));
+                const config = this.ecsConfig(rec, rec.data);
+                rec.data.configs.push(config);
                 rec.data.rolloutUntil = this.clock.now() + this.durations.ecsUpdate;
                 rec.updatedAt = this.clock.now();
-                return { service: this.ecsView(rec) };
+                await this.startDeployment(rec, this.durations.ecsUpdate);
+                const view = this.ecsView(rec);
+                return {
+                    service: {
+                        serviceArn: rec.arn,
+                        serviceName: rec.name,
+                        cluster: rec.data.cluster,
+                        status: view.status,
+                        targetConfiguration: config,
+                        createdAt: view.createdAt,
+                        updatedAt: view.updatedAt,
+                    },
+                };
             }
             case "DeleteExpressGatewayService": {
                 const rec = this.findEcs(input.serviceArn);
@@ -1630,6 +1737,86 @@ export class FakeAws {
                 }
                 return { taskDefinitions: done, failures };
             }
+            case "ListServiceDeployments": {
+                const rec = this.ecsService(input.service, input.cluster);
+                const now = this.clock.now();
+                const after = input.createdAt?.after === undefined ? -Infinity : Number(input.createdAt.after) * 1000;
+                const before = input.createdAt?.before === undefined ? Infinity : Number(input.createdAt.before) * 1000;
+                const briefs = (rec.data.deployments as FakeDeployment[])
+                    .filter((d) => d.createdAt >= after && d.createdAt <= before)
+                    .map((d) => this.deploymentView(rec, d, now))
+                    .filter((d) => !input.status || (input.status as string[]).includes(d.status))
+                    // Newest first, as AWS lists them.
+                    .reverse()
+                    .map((d) => ({
+                        serviceDeploymentArn: d.serviceDeploymentArn,
+                        serviceArn: d.serviceArn,
+                        clusterArn: d.clusterArn,
+                        startedAt: d.startedAt,
+                        createdAt: d.createdAt,
+                        finishedAt: d.finishedAt,
+                        targetServiceRevisionArn: d.targetServiceRevision.arn,
+                        status: d.status,
+                        statusReason: d.statusReason,
+                    }));
+                return this.page(briefs, input, "serviceDeployments");
+            }
+            case "DescribeServiceDeployments": {
+                const now = this.clock.now();
+                const serviceDeployments: unknown[] = [];
+                const failures: unknown[] = [];
+                for (const arn of input.serviceDeploymentArns as string[]) {
+                    const rec = this.list("ecs").find((r) => (r.data.deployments as FakeDeployment[] | undefined)?.some((d) => d.arn === arn));
+                    const d = rec && (rec.data.deployments as FakeDeployment[]).find((x) => x.arn === arn)!;
+                    if (!rec || !d) {
+                        failures.push({ arn, reason: "MISSING" });
+                        continue;
+                    }
+                    serviceDeployments.push(this.deploymentView(rec, d, now));
+                }
+                return { serviceDeployments, failures };
+            }
+            case "ListTasks": {
+                const cluster = this.ecsCluster(input.cluster);
+                if (input.startedBy !== undefined && ["containerInstance", "family", "serviceName", "desiredStatus", "launchType"].some((k) => input[k] !== undefined)) {
+                    throw new AwsError("InvalidParameterException", "startedBy must be the only filter when it is specified.");
+                }
+                let services = this.list("ecs").filter((r) => r.data.cluster === cluster);
+                if (input.serviceName !== undefined) {
+                    services = services.filter((r) => r.name === input.serviceName || r.arn === input.serviceName);
+                    if (services.length === 0) {
+                        throw new AwsError("ServiceNotFoundException", "Service not found.");
+                    }
+                }
+                const now = this.clock.now();
+                const wanted = input.desiredStatus ?? "RUNNING";
+                const tasks = services
+                    .flatMap((r) => (r.data.tasks as FakeTask[]).map((t) => ({ rec: r, t })))
+                    .filter(({ t }) => t.createdAt <= now && (input.startedBy === undefined || input.startedBy === t.startedBy))
+                    .map(({ rec, t }) => this.taskView(rec, t, now))
+                    .filter((t) => t.desiredStatus === wanted)
+                    .sort((a, b) => b.createdAt - a.createdAt)
+                    .map((t) => t.taskArn);
+                return this.page(tasks, input, "taskArns");
+            }
+            case "DescribeTasks": {
+                const cluster = this.ecsCluster(input.cluster);
+                const now = this.clock.now();
+                const tasks: unknown[] = [];
+                const failures: unknown[] = [];
+                const all = this.list("ecs")
+                    .filter((r) => r.data.cluster === cluster)
+                    .flatMap((r) => (r.data.tasks as FakeTask[]).map((t) => ({ rec: r, t })));
+                for (const ref of input.tasks as string[]) {
+                    const hit = all.find(({ t }) => t.createdAt <= now && (t.arn === ref || t.arn.endsWith(`/${ref}`)));
+                    if (!hit) {
+                        failures.push({ arn: ref, reason: "MISSING" });
+                        continue;
+                    }
+                    tasks.push(this.taskView(hit.rec, hit.t, now));
+                }
+                return { tasks, failures };
+            }
             default:
                 throw new AwsError("ClientException", `The local endpoint does not implement ECS ${op}`);
         }
@@ -1645,7 +1832,7 @@ export class FakeAws {
 
     private ecsConfig(rec: Rec, input: Record<string, any>): Record<string, unknown> {
         return {
-            serviceRevisionArn: `${rec.arn}/revision/${rand(6)}`,
+            serviceRevisionArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:service-revision/${rec.data.cluster}/${rec.name}/${rand(19, "0123456789")}`,
             executionRoleArn: input.executionRoleArn,
             taskRoleArn: input.taskRoleArn,
             cpu: input.cpu,
@@ -1669,19 +1856,21 @@ export class FakeAws {
         if (endpointReady && !d.endpoint) {
             d.endpoint = `${rec.name.slice(0, 20)}-${rand(8)}.ecs.${this.region}.on.aws`;
         }
-        const configs = (d.configs as Record<string, unknown>[]).map((c) => ({
-            ...c,
-            ingressPaths: d.endpoint && status === "ACTIVE" ? [{ accessType: "PUBLIC", endpoint: d.endpoint }] : [],
-        }));
+        const configs = this.activeRevisions(rec, now)
+            .map((arn) => (d.configs as Record<string, unknown>[]).find((c) => c.serviceRevisionArn === arn)!)
+            .map((c) => ({
+                ...c,
+                ingressPaths: d.endpoint && status === "ACTIVE" ? [{ accessType: "PUBLIC", endpoint: d.endpoint }] : [],
+            }));
+        const deployments = (d.deployments as FakeDeployment[] | undefined) ?? [];
         return {
             serviceArn: rec.arn,
             serviceName: rec.name,
             cluster: d.cluster,
             infrastructureRoleArn: d.infrastructureRoleArn,
             status: { statusCode: status, statusReason },
-            currentDeployment: `${rec.arn}/deployment/${configs.length}`,
-            // While a deployment rolls out, the old and the new configuration are both active.
-            activeConfigurations: d.rolloutUntil !== undefined && now < d.rolloutUntil ? configs.slice(-2) : configs.slice(-1),
+            currentDeployment: deployments[deployments.length - 1]?.arn,
+            activeConfigurations: configs,
             tags: d.tags,
             createdAt: this.ts(rec.createdAt),
             updatedAt: this.ts(rec.updatedAt),
@@ -1692,6 +1881,250 @@ export class FakeAws {
         const family = `${cluster}-${service}`;
         const revision = this.taskDefinitions.filter((t) => t.family === family).length + 1;
         this.taskDefinitions.push({ family, revision, status: "ACTIVE" });
+    }
+
+    // ECS service deployments and tasks. A deployment's course is fixed when it starts (its outcome
+    // decided by failNextDeployment or onDeployment); its status, like the tasks', is read off the clock.
+
+    /** The service a ListServiceDeployments names (by name or ARN), in its cluster. */
+    private ecsService(service: string, cluster: string | undefined): Rec {
+        const name = this.ecsCluster(cluster);
+        const rec = this.list("ecs").find((r) => r.data.cluster === name && (r.arn === service || r.name === service));
+        if (!rec) {
+            throw new AwsError("ServiceNotFoundException", "Service not found.");
+        }
+        return rec;
+    }
+
+    /** A cluster's name from its name or ARN (default "default"); an unknown cluster is refused as ECS refuses it. */
+    private ecsCluster(ref: string | undefined): string {
+        const name = (ref ?? "default").replace(/^arn:aws:ecs:[^:]+:\d+:cluster\//, "");
+        if (!this.clusters.has(name) && !this.list("ecs").some((r) => r.data.cluster === name)) {
+            throw new AwsError("ClusterNotFoundException", "Cluster not found.");
+        }
+        return name;
+    }
+
+    /** A paged answer: `maxResults` items from `nextToken` (an offset), and the token for the rest. */
+    private page<T>(items: T[], input: Record<string, any>, key: string): Record<string, unknown> {
+        const from = input.nextToken === undefined ? 0 : Number(input.nextToken);
+        if (!Number.isInteger(from) || from < 0) {
+            throw new AwsError("InvalidParameterException", "Invalid nextToken.");
+        }
+        const size = input.maxResults ?? 100;
+        const to = from + size;
+        return { [key]: items.slice(from, to), nextToken: to < items.length ? String(to) : undefined };
+    }
+
+    /** Starts the deployment of the service's newest configuration; its outcome is decided here. */
+    private async startDeployment(rec: Rec, durationMs: number): Promise<void> {
+        const now = this.clock.now();
+        const deployments = rec.data.deployments as FakeDeployment[];
+        const tasks = rec.data.tasks as FakeTask[];
+        const config = (rec.data.configs as Record<string, any>[])[rec.data.configs.length - 1];
+        const source = this.stableRevision(rec, now);
+        // A deployment under way is stopped by a newer one, with the tasks it started.
+        for (const old of deployments) {
+            if (!ENDED.includes(this.deploymentStatus(old, now).status)) {
+                old.supersededAt = now;
+                tasks.splice(0, tasks.length, ...tasks.filter((t) => t.deploymentArn !== old.arn || t.createdAt <= now));
+                tasks.filter((t) => t.deploymentArn === old.arn && (t.stoppedAt ?? Infinity) > now).forEach((t) => this.stopTask(t, now, "ServiceSchedulerInitiated", "Deployment superseded by a newer deployment"));
+            }
+        }
+        const d: FakeDeployment = {
+            arn: `arn:aws:ecs:${this.region}:${ACCOUNT}:service-deployment/${rec.data.cluster}/${rec.name}/${rand(21, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")}`,
+            createdAt: now,
+            startedAt: now + Math.min(1_000, durationMs / 5),
+            endsAt: now + durationMs,
+            sourceRevisionArn: source,
+            targetRevisionArn: config.serviceRevisionArn,
+        };
+        deployments.push(d);
+        const failure = this.deploymentFailures.shift() ?? (await this.containerFailure(config));
+        const taskDefinitionArn = this.taskDefArn(`${rec.data.cluster}-${rec.name}`, this.taskDefinitions.filter((t) => t.family === `${rec.data.cluster}-${rec.name}`).length);
+        const task = (createdAt: number, runningAt: number): FakeTask => ({
+            arn: `arn:aws:ecs:${this.region}:${ACCOUNT}:task/${rec.data.cluster}/${rand(32, "0123456789abcdef")}`,
+            deploymentArn: d.arn,
+            startedBy: `ecs-svc/${rand(19, "0123456789")}`,
+            taskDefinitionArn,
+            image: config.primaryContainer?.image ?? "",
+            cpu: config.cpu,
+            memory: config.memory,
+            createdAt,
+            runningAt,
+        });
+        if (!failure) {
+            tasks.push(task(d.startedAt, d.startedAt + (d.endsAt - d.startedAt) / 2));
+            // The tasks of the revisions it replaces stop once it has finished.
+            tasks.filter((t) => t.deploymentArn !== d.arn && (t.stoppedAt ?? Infinity) > d.endsAt).forEach((t) => this.stopTask(t, d.endsAt, "ServiceSchedulerInitiated", `Scaling activity initiated by (deployment ${d.arn.split("/").pop()})`));
+            return;
+        }
+        // Two tasks start and exit; then the circuit breaker stops the deployment.
+        const span = d.endsAt - d.startedAt;
+        const attempts = [task(d.startedAt, d.startedAt + span / 4), task(d.startedAt + span / 2, d.startedAt + (3 * span) / 4)];
+        attempts[0].stoppedAt = d.startedAt + span / 2;
+        attempts[1].stoppedAt = d.endsAt;
+        for (const t of attempts) {
+            this.stopTask(t, t.stoppedAt!, "EssentialContainerExited", failure.stoppedReason ?? "Essential container in task exited");
+            t.exitCode = failure.exitCode;
+            t.containerReason = failure.containerReason;
+            tasks.push(t);
+            const logs = config.primaryContainer?.awsLogsConfiguration;
+            if (failure.log && logs?.logGroup) {
+                const stream = `${logs.logStreamPrefix ?? "ecs"}/${CONTAINER_NAME}/${t.arn.split("/").pop()}`;
+                this.putLogEvents(
+                    logs.logGroup,
+                    failure.log.split("\n").filter(Boolean).map((message, i) => ({ timestamp: t.runningAt + i, message, logStreamName: stream })),
+                );
+            }
+        }
+        d.failure = { statusReason: "ECS deployment circuit breaker: tasks failed to start." };
+        if (source) {
+            d.rollbackUntil = d.endsAt + this.durations.ecsUpdate;
+        }
+    }
+
+    /** What onDeployment makes of the container deployed (nothing when no hook is set). */
+    private async containerFailure(config: Record<string, any>): Promise<DeploymentFailure | undefined> {
+        if (!this.onDeployment) {
+            return undefined;
+        }
+        const c = config.primaryContainer ?? {};
+        const outcome = await this.onDeployment({
+            image: c.image,
+            environment: Object.fromEntries(((c.environment as { name: string; value: string }[] | undefined) ?? []).map((e) => [e.name, e.value])),
+            secrets: Object.fromEntries(((c.secrets as { name: string; valueFrom: string }[] | undefined) ?? []).map((e) => [e.name, e.valueFrom])),
+        });
+        return outcome.ok ? undefined : { exitCode: outcome.exitCode, log: outcome.log };
+    }
+
+    private stopTask(t: FakeTask, at: number, stopCode: string, stoppedReason: string): void {
+        t.stoppedAt = at;
+        t.stopCode = stopCode;
+        t.stoppedReason = stoppedReason;
+    }
+
+    /** A deployment's status at `now`, with its reason and when it finished. */
+    private deploymentStatus(d: FakeDeployment, now: number): { status: string; statusReason?: string; finishedAt?: number } {
+        if (d.supersededAt !== undefined && now >= d.supersededAt) {
+            return { status: "STOPPED", statusReason: "The deployment was stopped by a newer deployment.", finishedAt: d.supersededAt };
+        }
+        if (now < d.startedAt) {
+            return { status: "PENDING" };
+        }
+        if (now < d.endsAt) {
+            return { status: "IN_PROGRESS" };
+        }
+        if (!d.failure) {
+            return { status: "SUCCESSFUL", finishedAt: d.endsAt };
+        }
+        if (d.rollbackUntil === undefined) {
+            return { status: "STOPPED", statusReason: d.failure.statusReason, finishedAt: d.endsAt };
+        }
+        if (now < d.rollbackUntil) {
+            return { status: "ROLLBACK_IN_PROGRESS", statusReason: d.failure.statusReason };
+        }
+        return { status: "ROLLBACK_SUCCESSFUL", statusReason: d.failure.statusReason, finishedAt: d.rollbackUntil };
+    }
+
+    /** The revision serving at `now`: the target of the last deployment that succeeded (a rollback keeps it). */
+    private stableRevision(rec: Rec, now: number): string | undefined {
+        let stable: string | undefined;
+        for (const d of (rec.data.deployments as FakeDeployment[] | undefined) ?? []) {
+            if (this.deploymentStatus(d, now).status === "SUCCESSFUL") {
+                stable = d.targetRevisionArn;
+            }
+        }
+        return stable;
+    }
+
+    /** The revisions whose configuration is active at `now`: both while a deployment runs or rolls back. */
+    private activeRevisions(rec: Rec, now: number): string[] {
+        const deployments = (rec.data.deployments as FakeDeployment[] | undefined) ?? [];
+        const latest = deployments[deployments.length - 1];
+        if (!latest) {
+            return (rec.data.configs as { serviceRevisionArn: string }[]).slice(-1).map((c) => c.serviceRevisionArn);
+        }
+        const status = this.deploymentStatus(latest, now).status;
+        if (status === "ROLLBACK_SUCCESSFUL") {
+            return [latest.sourceRevisionArn!];
+        }
+        if (status === "SUCCESSFUL" || status === "STOPPED" || !latest.sourceRevisionArn) {
+            return [latest.targetRevisionArn];
+        }
+        return [latest.sourceRevisionArn, latest.targetRevisionArn];
+    }
+
+    /** A deployment as DescribeServiceDeployments answers it (ListServiceDeployments answers a part). */
+    private deploymentView(rec: Rec, d: FakeDeployment, now: number) {
+        const { status, statusReason, finishedAt } = this.deploymentStatus(d, now);
+        const running = (revisionArn: string) => {
+            const by = this.deploymentOf(rec, revisionArn)?.arn;
+            return (rec.data.tasks as FakeTask[]).filter((t) => t.deploymentArn === by && this.taskView(rec, t, now).lastStatus === "RUNNING").length;
+        };
+        const revision = (arn: string, requested: number) => ({ arn, requestedTaskCount: requested, runningTaskCount: running(arn), pendingTaskCount: 0 });
+        const tripped = d.failure !== undefined && now >= d.endsAt;
+        return {
+            serviceDeploymentArn: d.arn,
+            serviceArn: rec.arn,
+            clusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${rec.data.cluster}`,
+            createdAt: d.createdAt,
+            startedAt: now >= d.startedAt ? d.startedAt : undefined,
+            finishedAt,
+            stoppedAt: status === "STOPPED" ? finishedAt : undefined,
+            updatedAt: Math.min(now, finishedAt ?? now),
+            sourceServiceRevisions: d.sourceRevisionArn ? [revision(d.sourceRevisionArn, ENDED.includes(status) ? 0 : 1)] : [],
+            targetServiceRevision: revision(d.targetRevisionArn, 1),
+            status,
+            statusReason,
+            deploymentCircuitBreaker: { status: tripped ? "TRIGGERED" : ENDED.includes(status) ? "MONITORING_COMPLETE" : "MONITORING", failureCount: tripped ? 2 : 0, threshold: 2 },
+            rollback: tripped && d.rollbackUntil !== undefined ? { reason: "ECS deployment circuit breaker: rolling back to the previous service revision.", startedAt: d.endsAt, serviceRevisionArn: d.sourceRevisionArn } : undefined,
+        };
+    }
+
+    /** The deployment that last brought a revision up (the one whose target it is). */
+    private deploymentOf(rec: Rec, revisionArn: string | undefined): FakeDeployment | undefined {
+        return [...(rec.data.deployments as FakeDeployment[])].reverse().find((d) => d.targetRevisionArn === revisionArn);
+    }
+
+    /** A task as DescribeTasks answers it, at `now`. */
+    private taskView(rec: Rec, t: FakeTask, now: number) {
+        const stopped = t.stoppedAt !== undefined && now >= t.stoppedAt;
+        const lastStatus = stopped ? "STOPPED" : now >= t.runningAt ? "RUNNING" : "PENDING";
+        const taskArn = t.arn;
+        return {
+            taskArn,
+            clusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:cluster/${rec.data.cluster}`,
+            taskDefinitionArn: t.taskDefinitionArn,
+            group: `service:${rec.name}`,
+            startedBy: t.startedBy,
+            launchType: "FARGATE",
+            platformFamily: "Linux",
+            platformVersion: "1.4.0",
+            cpu: t.cpu,
+            memory: t.memory,
+            availabilityZone: `${this.region}a`,
+            createdAt: t.createdAt,
+            startedAt: now >= t.runningAt ? t.runningAt : undefined,
+            stoppingAt: stopped ? t.stoppedAt : undefined,
+            executionStoppedAt: stopped ? t.stoppedAt : undefined,
+            stoppedAt: stopped ? t.stoppedAt : undefined,
+            stopCode: stopped ? t.stopCode : undefined,
+            stoppedReason: stopped ? t.stoppedReason : undefined,
+            lastStatus,
+            desiredStatus: stopped ? "STOPPED" : "RUNNING",
+            containers: [
+                {
+                    containerArn: `arn:aws:ecs:${this.region}:${ACCOUNT}:container/${rec.data.cluster}/${taskArn.split("/").pop()}/${CONTAINER_NAME.toLowerCase()}`,
+                    taskArn,
+                    name: CONTAINER_NAME,
+                    image: t.image,
+                    lastStatus,
+                    exitCode: stopped ? (t.exitCode ?? 0) : undefined,
+                    reason: stopped ? t.containerReason : undefined,
+                },
+            ],
+        };
     }
 
     private taskDefArn(family: string, revision: number): string {
