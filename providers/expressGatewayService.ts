@@ -6,18 +6,25 @@
  * starts the container with the loopback entries and the user's hosts (the server refuses to bind
  * 0.0.0.0 with an empty list), waits for the public endpoint, then rolls the FQDN into the list.
  * One `pulumi up` ends with a working URL.
+ *
+ * A failed or rolled-back deployment leaves an Express service ACTIVE (only INACTIVE means deleted)
+ * while its tasks stop and restart, so every Create and Update also waits for the outcome of the
+ * service deployment it started, and fails naming why the tasks stopped.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { checkAccount } from "./awsIdentity";
 import { inProject, ProjectResource } from "./projectProvider";
-import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
+import type { ECSExpressGatewayService, ServiceDeployment, ServiceDeploymentBrief, Task } from "@aws-sdk/client-ecs";
 import {
     checkFields,
     compact,
+    currentClock,
     DiffSpec,
     diffWithStatus,
+    errorMessage,
     errorName,
     findAdoptable,
+    findInPages,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
@@ -89,11 +96,35 @@ const CREATE_TIMEOUT_MS = 20 * 60_000;
 const DELETE_TIMEOUT_MS = 20 * 60_000;
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 const LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*"];
+/** Statuses of a service deployment still under way, and those it ends in (ServiceDeploymentStatus). */
+const DEPLOYMENT_UNDER_WAY = ["PENDING", "IN_PROGRESS", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"];
+const DEPLOYMENT_ENDED = ["SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"];
+/** A deployment is listed a moment after the call that started it: misses tolerated meanwhile. */
+const DEPLOYMENT_LISTING_TOLERANCE = 6;
+/** How far AWS's clock may run ahead of ours when a deployment is matched by its creation time. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** The operator command that prints the MCP server's own log (the ECS container's log group). */
+const SERVER_LOG_COMMAND = "npm run logs -- --server";
 
 async function ecsClient(region: string) {
     await checkAccount(region);
     const sdk = await import("@aws-sdk/client-ecs");
     return { sdk, client: new sdk.ECSClient(sdkClientConfig(region, "ecs")) };
+}
+
+/** What names a service for the waiters: the rollout resource knows no more than this. */
+interface ServiceRef {
+    region: string;
+    serviceName: string;
+    cluster: string;
+}
+
+/** The service deployment a Create or Update call started. */
+export interface DeploymentRef {
+    /** The service revision the call deployed (the deployment's targetServiceRevisionArn), when AWS's answer named it. */
+    revisionArn?: string;
+    /** The clock just before the call: without a revision, the deployment is the newest created since. */
+    since: number;
 }
 
 function label(i: { serviceName: string; cluster: string }): string {
@@ -179,6 +210,159 @@ export function waitActive(
     });
 }
 
+/** What the deployment waiter reads each time: the service's own status, and the deployment once listed. */
+interface DeploymentProgress {
+    service: ECSExpressGatewayService;
+    deployment?: ServiceDeployment;
+}
+
+/**
+ * Waits for the outcome of a service deployment: the one `ref` names, or without it the service's
+ * newest. Anything but SUCCESSFUL fails, naming the deployment's status and reason, why the
+ * service's tasks stopped, and where the MCP server's log is. A service that becomes INACTIVE
+ * meanwhile fails at once, with ECS's reason.
+ */
+export async function waitForDeployment(
+    i: ServiceRef,
+    serviceArn: string,
+    ref: DeploymentRef | undefined,
+    o: { logGroup?: string; nextStep: string },
+): Promise<void> {
+    const { sdk, client } = await ecsClient(i.region);
+    let deploymentArn: string | undefined;
+    const progress = (await waitForStatus<DeploymentProgress>({
+        resource: label(i),
+        read: async () => {
+            const service = await describeService(i.region, serviceArn);
+            if (!service || service.status?.statusCode !== "ACTIVE") {
+                return service && { service };
+            }
+            deploymentArn ??= (await findDeployment(i, serviceArn, ref))?.serviceDeploymentArn;
+            if (!deploymentArn) {
+                return undefined;
+            }
+            const arn = deploymentArn;
+            const res = await findOrUndefined(`describe deployment ${arn}`, () =>
+                client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] })),
+            );
+            const deployment = res?.serviceDeployments?.[0];
+            return deployment && { service, deployment };
+        },
+        status: (p) => (p.deployment ? (p.deployment.status ?? "UNKNOWN") : (p.service.status?.statusCode ?? "UNKNOWN")),
+        reasons: (p) => (p.deployment ? p.deployment.statusReason : p.service.status?.statusReason),
+        pending: DEPLOYMENT_UNDER_WAY,
+        target: DEPLOYMENT_ENDED,
+        final: true,
+        notFoundTolerance: DEPLOYMENT_LISTING_TOLERANCE,
+        timeoutMs: CREATE_TIMEOUT_MS,
+    }))!;
+    const d = progress.deployment!;
+    if (d.status !== "SUCCESSFUL") {
+        throw new Error(await deploymentFailure(i, d, { logGroup: o.logGroup ?? logGroupOf(progress.service), nextStep: o.nextStep }));
+    }
+}
+
+const DEPLOYMENT_OUTCOMES: Record<string, string> = {
+    ROLLBACK_SUCCESSFUL: "ECS rolled the service back to its previous revision.",
+    ROLLBACK_FAILED: "ECS could not roll the service back to its previous revision either.",
+};
+
+/** The error of a deployment that ended in anything but SUCCESSFUL. */
+async function deploymentFailure(i: ServiceRef, d: ServiceDeployment, o: { logGroup?: string; nextStep: string }): Promise<string> {
+    const id = d.serviceDeploymentArn?.split("/").pop() ?? "(unnamed)";
+    const reason = d.statusReason?.trim().replace(/\.$/, "");
+    return [
+        `${label(i)}: deployment ${id} ended ${d.status}${reason ? `: ${reason}` : ""}.`,
+        DEPLOYMENT_OUTCOMES[d.status ?? ""],
+        await stoppedTasks(i, d.createdAt),
+        `Read the MCP server's log with ${SERVER_LOG_COMMAND}${o.logGroup ? ` (log group ${o.logGroup})` : ""}, fix what it reports, then ${o.nextStep}.`,
+    ]
+        .filter(Boolean)
+        .join(" ");
+}
+
+/** How many of the most recent stopped tasks an error describes. */
+const STOPPED_TASKS_SHOWN = 3;
+
+/**
+ * Why the service's most recent tasks (those created since the deployment began) stopped, as ECS
+ * reports it. Only an explanation: a failure to read them is said, not thrown.
+ */
+async function stoppedTasks(i: ServiceRef, since: Date | undefined): Promise<string> {
+    const { sdk, client } = await ecsClient(i.region);
+    try {
+        const listed = await withRetries(
+            () => client.send(new sdk.ListTasksCommand({ cluster: i.cluster, serviceName: i.serviceName, desiredStatus: "STOPPED" })),
+            { what: `list the stopped tasks of ${label(i)}` },
+        );
+        const arns = (listed.taskArns ?? []).slice(0, 100);
+        const described =
+            arns.length === 0
+                ? []
+                : ((await withRetries(() => client.send(new sdk.DescribeTasksCommand({ cluster: i.cluster, tasks: arns })), { what: `describe the stopped tasks of ${label(i)}` }))
+                      .tasks ?? []);
+        const recent = described
+            .filter((t) => !since || !t.createdAt || t.createdAt.getTime() >= since.getTime())
+            .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+            .slice(0, STOPPED_TASKS_SHOWN);
+        if (recent.length === 0) {
+            return "ECS shows no task of this deployment that stopped (it keeps stopped tasks for about an hour).";
+        }
+        const why = [...new Set(recent.map(whyStopped))];
+        return `${why.length === 1 ? "Its most recent stopped task" : "Its most recent stopped tasks"}: ${why.join("; ")}.`;
+    } catch (e) {
+        return `Its stopped tasks could not be read (${errorMessage(e)}).`;
+    }
+}
+
+/** A stopped task as ECS explains it: the task's reason, then each container's exit code and reason. */
+function whyStopped(t: Task): string {
+    const containers = (t.containers ?? [])
+        .filter((c) => c.exitCode !== undefined || c.reason)
+        .map((c) => `container ${c.name ?? "(unnamed)"}${c.exitCode !== undefined ? ` exited with code ${c.exitCode}` : ""}${c.reason ? `: ${c.reason}` : ""}`);
+    return `${t.stoppedReason ?? t.stopCode ?? "stopped"}${containers.length > 0 ? ` (${containers.join(", ")})` : ""}`;
+}
+
+/** The container's log group, from the service's configuration (for callers that know only the service). */
+function logGroupOf(s: ECSExpressGatewayService): string | undefined {
+    return (s.activeConfigurations ?? []).map((c) => c.primaryContainer?.awsLogsConfiguration?.logGroup).find(Boolean);
+}
+
+function deploymentFailed(d: ServiceDeploymentBrief | undefined): boolean {
+    return d?.status !== undefined && DEPLOYMENT_ENDED.includes(d.status) && d.status !== "SUCCESSFUL";
+}
+
+/**
+ * The deployment `ref` names: the newest whose target is the revision the call deployed, or, when
+ * AWS's answer named none, the newest created since the call. Without `ref`, the service's newest.
+ * ListServiceDeployments lists the newest first; a service that has gone lists nothing.
+ */
+async function findDeployment(i: ServiceRef, serviceArn: string, ref: DeploymentRef | undefined): Promise<ServiceDeploymentBrief | undefined> {
+    const { sdk, client } = await ecsClient(i.region);
+    const createdAt = ref && !ref.revisionArn ? { after: new Date(ref.since - CLOCK_SKEW_MS) } : undefined;
+    try {
+        return await findInPages(
+            `list the deployments of ${label(i)}`,
+            async (nextToken) => {
+                const page = await client.send(new sdk.ListServiceDeploymentsCommand(compact({ service: serviceArn, cluster: i.cluster, createdAt, nextToken })));
+                return { items: page.serviceDeployments, nextToken: page.nextToken };
+            },
+            (d) => !ref?.revisionArn || d.targetServiceRevisionArn === ref.revisionArn,
+            async (d) => d,
+        );
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}
+
+/** The service's newest deployment, for a refresh (undefined when it has none or has gone). */
+function newestDeployment(i: ServiceRef, serviceArn: string): Promise<ServiceDeploymentBrief | undefined> {
+    return findDeployment(i, serviceArn, undefined);
+}
+
 function outputsOf(s: ECSExpressGatewayService, serviceArn: string, i: ExpressGatewayServiceInputs) {
     const endpoint = publicEndpoint(s) ?? "";
     return {
@@ -237,9 +421,11 @@ async function ownExisting(i: ExpressGatewayServiceInputs): Promise<string | und
     return service.serviceArn!;
 }
 
-async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string, fqdn: string | undefined): Promise<void> {
+/** Sends the desired configuration; returns the deployment the update started. */
+async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string, fqdn: string | undefined): Promise<DeploymentRef> {
     const { sdk, client } = await ecsClient(i.region);
-    await withRetries(
+    const since = currentClock().now();
+    const res = await withRetries(
         () =>
             client.send(
                 new sdk.UpdateExpressGatewayServiceCommand(
@@ -256,17 +442,30 @@ async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string,
             ),
         { what: `update ${label(i)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
     );
+    return { revisionArn: res.service?.targetConfiguration?.serviceRevisionArn, since };
 }
 
-/** After CreateExpressGatewayService: waits for ACTIVE and an endpoint, then rolls the endpoint into the allow-list. */
-async function finishCreate(inputs: ExpressGatewayServiceInputs, serviceArn: string): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
+/** What a failed deployment of this resource tells the user to do once the cause is fixed. */
+const RUN_UP_AGAIN = "run pulumi up again";
+
+/**
+ * After CreateExpressGatewayService: waits for its deployment, ACTIVE and an endpoint, then rolls
+ * the endpoint into the allow-list (and, unless waitForAllowList is false, waits for that too).
+ */
+async function finishCreate(
+    inputs: ExpressGatewayServiceInputs,
+    serviceArn: string,
+    created: DeploymentRef,
+): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
     let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
     try {
+        await waitForDeployment(inputs, serviceArn, created, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
         let service = (await waitActive(inputs, serviceArn))!;
         outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
         if (inputs.hostValidation === "auto") {
-            await updateService(inputs, serviceArn, outs.endpoint);
+            const rollout = await updateService(inputs, serviceArn, outs.endpoint);
             if (inputs.waitForAllowList !== false) {
+                await waitForDeployment(inputs, serviceArn, rollout, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
                 service = (await waitActive(inputs, serviceArn, outs.allowedHostsValue))!;
                 outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
             }
@@ -289,10 +488,15 @@ async function takeOver(inputs: ExpressGatewayServiceInputs, serviceArn: string)
         let service = (await waitActive(inputs, serviceArn))!;
         const fqdn = publicEndpoint(service);
         outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
-        await updateService(inputs, serviceArn, fqdn);
+        const deployed = await updateService(inputs, serviceArn, fqdn);
         await syncEcsTags(inputs.region, serviceArn, Object.fromEntries((service.tags ?? []).map((t) => [t.key!, t.value!])), inputs.tags);
         const expect = inputs.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, inputs.allowedHosts) : undefined;
-        service = (await waitActive(inputs, serviceArn, inputs.waitForAllowList === false ? undefined : expect))!;
+        // With waitForAllowList false an ExpressGatewayServiceRollout waits for this deployment.
+        const rolloutWaits = inputs.waitForAllowList === false && expect !== undefined;
+        if (!rolloutWaits) {
+            await waitForDeployment(inputs, serviceArn, deployed, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
+        }
+        service = (await waitActive(inputs, serviceArn, rolloutWaits ? undefined : expect))!;
         return { id: serviceArn, outs: { ...inputs, ...outputsOf(service, serviceArn, inputs) } };
     } catch (e) {
         throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "UPDATE_FAILED" }, inputs as any);
@@ -333,7 +537,9 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         }
         const { sdk, client } = await ecsClient(inputs.region);
         let serviceArn: string;
+        let created: DeploymentRef;
         try {
+            const since = currentClock().now();
             const res = await withRetries(
                 () =>
                     client.send(
@@ -355,6 +561,8 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
                 { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
             );
             serviceArn = res.service!.serviceArn!;
+            const configs = res.service!.activeConfigurations ?? [];
+            created = { revisionArn: configs[configs.length - 1]?.serviceRevisionArn, since };
         } catch (e) {
             // This API takes no client token: a retry after a lost answer is told the create "was not
             // idempotent". The service it made is this stack's own, and is taken over.
@@ -364,7 +572,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             }
             return takeOver(inputs, raced);
         }
-        return finishCreate(inputs, serviceArn);
+        return finishCreate(inputs, serviceArn, created);
     },
 
     async read(id, props) {
@@ -386,18 +594,27 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             }
         }
         const outs = outputsOf(s, id, props!);
+        // ACTIVE says nothing about the last deployment: one that failed (an allow-list rollout
+        // whose wait failed, say) is recorded as a failed update, so the next `pulumi up` deploys again.
+        if (deploymentFailed(await newestDeployment(props!, id))) {
+            outs.status = props!.status === "CREATE_FAILED" ? "CREATE_FAILED" : "UPDATE_FAILED";
+        }
         const read = { ...refreshed, ...outs, endpoint: outs.endpoint || props!.endpoint, allowedHostsValue: outs.allowedHostsValue || props!.allowedHostsValue };
         return { id, props: read, inputs: inputsOf(read, EXPRESS_DIFF) };
     },
 
     async update(id, olds, news) {
         const fqdn = olds.endpoint || undefined;
+        let deployed: DeploymentRef | undefined;
         // Tags have their own API, and waitForAllowList only changes how create waits.
         if (!onlyTagsChanged(olds as any, news as any, EXPRESS_DIFF, ["waitForAllowList"]) || olds.status !== "ACTIVE") {
-            await updateService(news, id, fqdn);
+            deployed = await updateService(news, id, fqdn);
         }
         await syncEcsTags(news.region, id, olds.tags, news.tags);
         try {
+            if (deployed) {
+                await waitForDeployment(news, id, deployed, { logGroup: news.container.logGroup, nextStep: RUN_UP_AGAIN });
+            }
             const expect = news.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, news.allowedHosts) : undefined;
             const service = (await waitActive(news, id, expect))!;
             return { outs: { ...news, ...outputsOf(service, id, news) } };

@@ -1,13 +1,14 @@
 /**
- * Waits for an ECS Express service's Host allow-list rollout to finish. It exists so that the
- * service can hand out its URL as soon as the rollout starts: the harness, which calls the server
- * only when invoked, is then created during the two-minute rollout instead of after it. Nothing is
- * created in AWS; delete does nothing.
+ * Waits for an ECS Express service's Host allow-list rollout to finish: for the service deployment
+ * that rolls it out to succeed, and for the new configuration to be the only one active. It exists
+ * so that the service can hand out its URL as soon as the rollout starts: the harness, which calls
+ * the server only when invoked, is then created during the two-minute rollout instead of after it.
+ * Nothing is created in AWS; delete does nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
 import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
-import { waitActive } from "./expressGatewayService";
+import { waitActive, waitForDeployment } from "./expressGatewayService";
 
 export interface ExpressGatewayServiceRolloutInputs {
     region: string;
@@ -33,6 +34,10 @@ async function waitRolledOut(i: ExpressGatewayServiceRolloutInputs): Promise<str
     if (!i.allowedHostsValue) {
         return "ACTIVE";
     }
+    // The service started the rollout just before this resource was created, so its newest
+    // deployment is the rollout's. The service is recorded as working: only a refresh, which sees
+    // the failed deployment, makes the next up deploy it again.
+    await waitForDeployment(i, i.serviceArn, undefined, { nextStep: "run pulumi up --refresh (it redeploys the service)" });
     const s = await waitActive(i, i.serviceArn, i.allowedHostsValue);
     return s?.status?.statusCode ?? "UNKNOWN";
 }

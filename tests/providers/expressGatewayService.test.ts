@@ -183,6 +183,108 @@ describe("ExpressGatewayService provider", () => {
         expect(err.id).to.be.a("string");
     });
 
+    describe("waits for the outcome of every deployment it starts", () => {
+        const LOGS = "Read the MCP server's log with npm run logs -- --server (log group /ecs/zscaler-mcp-dev), fix what it reports";
+        const deploymentIds = (id: string): string[] => (ctx.fake.find("ecs", id)!.data.deployments as { arn: string }[]).map((d) => d.arn.split("/").pop()!);
+
+        it("fails a create whose deployment the circuit breaker stops, naming why the task stopped and the logs command, and keeps the service in state", async () => {
+            ctx.fake.failNextDeployment({ exitCode: 1 });
+            const err = await rejection(provider.create!(inputs()));
+            const id = "arn:aws:ecs:us-east-1:123456789012:service/zscaler-mcp-dev/zscaler-mcp-server-dev";
+            const [deployment] = deploymentIds(id);
+            expect(err.message).to.equal(
+                `ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev": deployment ${deployment} ended STOPPED: ` +
+                    "ECS deployment circuit breaker: tasks failed to start. " +
+                    "Its most recent stopped task: Essential container in task exited (container Main exited with code 1). " +
+                    `${LOGS}, then run pulumi up again.`,
+            );
+            expect(err.id).to.equal(id);
+            expect(err.properties.status).to.equal("CREATE_FAILED");
+            // On AWS the service stays ACTIVE; the allow-list rollout never started.
+            expect(ctx.fake.find("ecs", id)!.status).to.equal("ACTIVE");
+            expect(ctx.fake.callsTo("UpdateExpressGatewayService")).to.have.length(0);
+            // The next up replaces it.
+            expect((await provider.diff!(id, err.properties, inputs())).replaces).to.deep.equal(["status"]);
+        });
+
+        it("fails an update whose deployment rolls back, with the container's exit code and reason, and the next update deploys again", async () => {
+            const { id, outs } = (await provider.create!(inputs())) as Created;
+            const news = inputs({ container: { ...inputs().container, image: "public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0" } });
+            ctx.fake.failNextDeployment({ exitCode: 137, containerReason: "OutOfMemoryError: Container killed due to memory usage" });
+            const err = await rejection(provider.update!(id, outs, news));
+            const deployment = deploymentIds(id).pop();
+            expect(err.message).to.equal(
+                `ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev": deployment ${deployment} ended ROLLBACK_SUCCESSFUL: ` +
+                    "ECS deployment circuit breaker: tasks failed to start. ECS rolled the service back to its previous revision. " +
+                    "Its most recent stopped task: Essential container in task exited " +
+                    "(container Main exited with code 137: OutOfMemoryError: Container killed due to memory usage). " +
+                    `${LOGS}, then run pulumi up again.`,
+            );
+            expect(err.id).to.equal(id);
+            expect(err.properties.status).to.equal("UPDATE_FAILED");
+            expect(err.properties.mcpUrl).to.equal(outs.mcpUrl);
+            const d = await provider.diff!(id, err.properties, news);
+            expect([d.changes, d.replaces]).to.deep.equal([true, []]);
+            const again = await provider.update!(id, err.properties, news);
+            expect(again.outs!.status).to.equal("ACTIVE");
+            expect(ctx.fake.callsTo("UpdateExpressGatewayService").slice(-1)[0].input.primaryContainer.image).to.equal("public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0");
+        });
+
+        it("fails the allow-list rollout resource when the rollout's deployment fails; a refresh then records a failed update that the next up repairs", async () => {
+            // The server refuses to start once its own FQDN is in the allow-list.
+            let refuse = true;
+            ctx.fake.onDeployment = async (c) =>
+                refuse && c.environment.ZSCALER_MCP_ALLOWED_HOSTS.includes(".on.aws")
+                    ? { ok: false, exitCode: 2, log: "ERROR: invalid host in ZSCALER_MCP_ALLOWED_HOSTS\n" }
+                    : { ok: true };
+            const { id, outs } = (await provider.create!(inputs({ waitForAllowList: false }))) as Created;
+            const rollout = { region: "us-east-1", serviceArn: id, serviceName: outs.serviceName, cluster: outs.cluster, allowedHostsValue: outs.allowedHostsValue };
+            const err = await rejection(rolloutProvider.create!(rollout));
+            const deployment = deploymentIds(id).pop();
+            expect(err.message).to.equal(
+                `ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev": deployment ${deployment} ended ROLLBACK_SUCCESSFUL: ` +
+                    "ECS deployment circuit breaker: tasks failed to start. ECS rolled the service back to its previous revision. " +
+                    "Its most recent stopped task: Essential container in task exited (container Main exited with code 2). " +
+                    `${LOGS}, then run pulumi up --refresh (it redeploys the service).`,
+            );
+            expect(ctx.fake.logGroups.get("/ecs/zscaler-mcp-dev")!.events.map((e) => e.message)).to.deep.equal([
+                "ERROR: invalid host in ZSCALER_MCP_ALLOWED_HOSTS",
+                "ERROR: invalid host in ZSCALER_MCP_ALLOWED_HOSTS",
+            ]);
+            const read = await provider.read!(id, outs);
+            expect(read.props!.status).to.equal("UPDATE_FAILED");
+            refuse = false;
+            expect((await provider.diff!(id, read.props!, inputs({ waitForAllowList: false }))).changes).to.equal(true);
+            const repaired = await provider.update!(id, read.props!, inputs({ waitForAllowList: false }));
+            expect(repaired.outs!.status).to.equal("ACTIVE");
+            expect((await rolloutProvider.create!(rollout)).outs!.status).to.equal("ACTIVE");
+        });
+
+        it("adds no wait to a successful deployment: the polls that would have seen the service ready see the deployment done", async () => {
+            const { id, outs } = (await provider.create!(inputs({ waitForAllowList: false }))) as Created;
+            // 5 s until the first deployment succeeds and the endpoint is up, then one confirmation.
+            expect(ctx.clock.slept).to.deep.equal([1_000, 2_000, 4_000, 1_000]);
+            ctx.clock.slept.length = 0;
+            await rolloutProvider.create!({ region: "us-east-1", serviceArn: id, serviceName: outs.serviceName, cluster: outs.cluster, allowedHostsValue: outs.allowedHostsValue });
+            // 3 s of rollout, then one confirmation that only the new configuration is active.
+            expect(ctx.clock.slept).to.deep.equal([1_000, 2_000, 1_000]);
+            expect(ctx.fake.callsTo("ListServiceDeployments").map((c) => c.input)).to.deep.equal([
+                { service: id, cluster: "zscaler-mcp-dev" },
+                { service: id, cluster: "zscaler-mcp-dev" },
+            ]);
+        });
+
+        it("still names the deployment's outcome when the stopped tasks cannot be read", async () => {
+            ctx.fake.failNextDeployment({ exitCode: 1 });
+            ctx.fake.denyNext("ListTasks", "User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: ecs:ListTasks");
+            const err = await rejection(provider.create!(inputs()));
+            expect(err.message).to.contain(
+                "ended STOPPED: ECS deployment circuit breaker: tasks failed to start. Its stopped tasks could not be read " +
+                    "(User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: ecs:ListTasks). Read the MCP server's log",
+            );
+        });
+    });
+
     it("deletes the service, its task definitions in batches of ten, and waits out the drain", async () => {
         const { id, outs } = (await provider.create!(inputs())) as Created;
         // Eleven more revisions from earlier rollouts.
