@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Prepares the Python programs the server tier runs, each in its own virtual environment in a cache
+# outside the clone, and prints one line per environment: `<name> <directory>`.
+#
+#   zscaler-mcp-0.10.4, zscaler-mcp-0.15.4   the Zscaler MCP server from PyPI, with boto3 for its
+#                                            Secrets Manager loader
+#   mitmproxy                                a TLS-intercepting proxy, for the server's calls to
+#                                            Zscaler's token endpoint
+#
+# Each environment installs exactly the pinned requirements-<name>.txt beside this script (no
+# resolution, --no-deps) and is reused while that file is unchanged; a cold build takes about a
+# minute each on two cores, a warm call milliseconds. ZSCALER_MCP_PYTHON_CACHE moves the cache.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${ZSCALER_MCP_PYTHON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zscaler-mcp-harness/python}
+
+# Python 3.11 or newer: the server requires it.
+python=""
+for candidate in python3.11 python3.12 python3.13 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+        "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then
+        python=$(command -v "$candidate")
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    echo "ensure-python-tools: no Python 3.11 or newer found; install one (apt-get install python3)." >&2
+    exit 1
+fi
+
+for requirements in "$here"/requirements-*.txt; do
+    name=$(basename "$requirements" .txt)
+    name=${name#requirements-}
+    case "$name" in [0-9]*) name="zscaler-mcp-$name" ;; esac
+    dir="$cache/$name"
+    stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
+    if [ ! -f "$dir/.ready" ] || [ "$(cat "$dir/.ready")" != "$stamp" ]; then
+        echo "ensure-python-tools: installing $name into $dir" >&2
+        rm -rf "$dir"
+        mkdir -p "$cache"
+        "$python" -m venv "$dir"
+        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --requirement "$requirements" >&2
+        echo "$stamp" >"$dir/.ready"
+    fi
+    echo "$name $dir"
+done

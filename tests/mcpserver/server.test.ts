@@ -1,0 +1,404 @@
+/**
+ * The real Zscaler MCP server (from PyPI, at the default image's release and at the newest), started
+ * with exactly the environment the program gives its container, and called by a real MCP client
+ * the way AWS calls it: the harness through the ECS load balancer with the Token Vault's Basic
+ * header, and AgentCore Gateway through AgentCore Runtime. Zscaler's token endpoint is answered by
+ * the intercepting proxy; Secrets Manager by the local AWS endpoint.
+ */
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Readable } from "node:stream";
+import { ProxyAgent, request, type Dispatcher } from "undici";
+import { basicAuthHeader, credentialValues, ecsServerEnvironment, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "../../components/env";
+import { serverImageProblem, TESTED_SERVER_VERSIONS } from "../../components/serverImage";
+import { DEFAULTS, loadSettings, type Settings } from "../../components/settings";
+import { containerEnvironment, type ExpressGatewayServiceInputs } from "../../providers/expressGatewayService";
+import { scaledClock } from "../../providers/clock";
+import { FakeAws } from "../fakeaws/server";
+import { RUNTIME_PROTOCOL_VERSION, startRuntimeFront } from "./agentcoreRuntime";
+import { freePort, startInterceptingProxy, toolDir, type InterceptingProxy } from "./proxy";
+import { expectRefusal, startZscalerMcp, type RunningServer } from "./zscalerMcp";
+
+const GOOD = { id: "mcp-test-client", secret: "mcp-test-secret-7Yh2" };
+const WRONG = { id: "mcp-test-client", secret: "not-the-secret" };
+const FQDN = "zscaler-mcp-dev-a1b2c3d4.ecs.us-east-1.on.aws";
+const IMAGE = (version: string) => `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:${version}-bedrock`;
+
+/** The stack's settings, read by the program's own validator from a plain configuration. */
+function settings(config: Record<string, string>, credentials = GOOD): Settings {
+    const values: Record<string, string> = {
+        zscalerClientId: credentials.id,
+        zscalerClientSecret: credentials.secret,
+        zscalerCustomerId: "1234567",
+        zscalerVanityDomain: "acme",
+        ...config,
+    };
+    return loadSettings(
+        { get: (k) => values[k], isSecret: (k) => k === "zscalerClientSecret", keys: () => Object.keys(values) },
+        { project: "zscaler-mcp-harness", stack: "dev" },
+    );
+}
+
+/**
+ * The ECS container's environment as the task sees it: the service's environment after the
+ * allow-list rollout (or before it, without `fqdn`), and the secret's keys that ECS injects from
+ * secrets[].
+ */
+function ecsTaskEnvironment(s: Settings, port: number, fqdn: string | undefined): Record<string, string> {
+    const inputs = { container: { environment: ecsServerEnvironment(s, port) }, hostValidation: s.ecs.hostValidation, allowedHosts: s.ecs.allowedHosts };
+    const environment = Object.fromEntries(containerEnvironment(inputs as unknown as ExpressGatewayServiceInputs, fqdn).map((e) => [e.name, e.value]));
+    return { ...environment, ...(credentialValues(s.zscaler) as Record<string, string>) };
+}
+
+interface ListedTools {
+    serverName?: string;
+    serverVersion?: string;
+    protocolVersion?: string;
+    tools: { name: string; readOnly: boolean }[];
+}
+
+/**
+ * A fetch over undici's request(): undici's fetch fails a POST whose answer comes before the body
+ * is read (a 421 from the Host check) with a content-length error instead of the answer.
+ */
+function requestAsFetch(dispatcher: Dispatcher): typeof fetch {
+    return (async (url: string | URL, init: RequestInit = {}) => {
+        const answer = await request(url, {
+            method: (init.method ?? "GET") as Dispatcher.HttpMethod,
+            headers: Object.fromEntries(new Headers(init.headers).entries()),
+            body: init.body as string | undefined,
+            signal: init.signal ?? undefined,
+            dispatcher,
+        });
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(answer.headers)) {
+            for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+                headers.append(k, value);
+            }
+        }
+        const empty = answer.statusCode === 204 || answer.statusCode === 304 || init.method === "HEAD";
+        return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream), { status: answer.statusCode, headers });
+    }) as typeof fetch;
+}
+
+/**
+ * The harness's call over the ECS endpoint: HTTPS to the service's name, through the intercepting
+ * proxy, which ends TLS as the load balancer does and passes the request on with its Host header.
+ */
+async function listOverEcs(proxy: InterceptingProxy, host: string, authorization: string | undefined): Promise<ListedTools> {
+    const dispatcher = new ProxyAgent({ uri: proxy.url, requestTls: { ca: fs.readFileSync(proxy.caFile, "utf8") } });
+    const transport = new StreamableHTTPClientTransport(new URL(`https://${host}/mcp`), {
+        requestInit: { headers: authorization ? { Authorization: authorization } : {} },
+        fetch: requestAsFetch(dispatcher),
+    });
+    const client = new Client({ name: "harness-check", version: "1.0.0" });
+    try {
+        await client.connect(transport);
+        const tools: ListedTools["tools"] = [];
+        let cursor: string | undefined;
+        do {
+            const page = await client.listTools(cursor ? { cursor } : {});
+            tools.push(...page.tools.map((t) => ({ name: t.name, readOnly: t.annotations?.readOnlyHint === true })));
+            cursor = page.nextCursor;
+        } while (cursor);
+        const info = client.getServerVersion();
+        return { serverName: info?.name, serverVersion: info?.version, protocolVersion: transport.protocolVersion, tools };
+    } finally {
+        await client.close().catch(() => undefined);
+        await dispatcher.close();
+    }
+}
+
+/** The gateway's call through AgentCore Runtime, with the official Python client (MCP 2026-07-28). */
+async function listThroughRuntime(version: string, url: string, token: string): Promise<ListedTools & { error?: string }> {
+    const python = path.join(await toolDir(`zscaler-mcp-0.15.4`), "bin", "python");
+    const { stdout } = await promisify(execFile)(python, [path.join(__dirname, "mcp_client.py"), url, "auto", JSON.stringify({ Authorization: `Bearer ${token}` })]).catch(
+        (e: { stdout?: string }) => ({ stdout: e.stdout ?? "{}" }),
+    );
+    const out = JSON.parse(stdout);
+    if (out.error) {
+        return { tools: [], error: out.error };
+    }
+    return {
+        serverName: out.serverInfo.name,
+        serverVersion: out.serverInfo.version,
+        protocolVersion: out.protocolVersion,
+        tools: out.tools.map((t: { name: string; readOnlyHint: boolean }) => ({ name: t.name, readOnly: t.readOnlyHint })),
+    };
+}
+
+async function statusOf(url: string, init: RequestInit = {}): Promise<number> {
+    return (await fetch(url, init)).status;
+}
+
+describe("the real Zscaler MCP server with the program's environment", function () {
+    this.timeout(180_000);
+    let proxy: InterceptingProxy;
+    // Only Secrets Manager is asked, and nothing waits on its clock.
+    const aws = new FakeAws({ clock: scaledClock() });
+
+    before(async function () {
+        this.timeout(900_000); // a cold cache installs the servers and mitmproxy from PyPI
+        await toolDir("mitmproxy");
+        await aws.start();
+    });
+    after(async () => {
+        await aws.stop();
+    });
+
+    /** A proxy that accepts GOOD and routes the service's name (and a stranger's) to `port`. */
+    async function proxyTo(port: number): Promise<InterceptingProxy> {
+        return startInterceptingProxy({
+            accept: [`${GOOD.id}:${GOOD.secret}`],
+            routes: { [`^${FQDN.replace(/\./g, "\\.")}$`]: `http://127.0.0.1:${port}`, "^stranger\\.example\\.com$": `http://127.0.0.1:${port}` },
+        });
+    }
+
+    for (const version of TESTED_SERVER_VERSIONS) {
+        describe(`zscaler-mcp ${version}, ECS topology`, () => {
+            const refusal = serverImageProblem(IMAGE(version), "ecs");
+
+            if (refusal) {
+                it("is refused by the program before anything is created, naming imageUri and a release that works", () => {
+                    expect(() => settings({ imageUri: IMAGE(version) })).to.throw(/imageUri: the Zscaler MCP server 0\.10\.4 answers the load balancer's health check/);
+                    expect(refusal).to.contain("pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock");
+                });
+
+                it("really answers the load balancer's health check with 404 (why the program refuses it)", async () => {
+                    const port = await freePort();
+                    const s = settings({});
+                    const server = await startZscalerMcp(version, { env: ecsTaskEnvironment(s, port, undefined) });
+                    try {
+                        expect(await statusOf(`${server.base}${DEFAULTS.healthCheckPath}`)).to.equal(404);
+                    } finally {
+                        await server.stop();
+                    }
+                });
+                return;
+            }
+
+            let server: RunningServer;
+            before(async () => {
+                const port = await freePort();
+                proxy = await proxyTo(port);
+                // After the allow-list rollout: the service's own name first in the list.
+                server = await startZscalerMcp(version, { env: ecsTaskEnvironment(settings({}), port, FQDN), proxy });
+            });
+            after(async () => {
+                await server?.stop();
+                await proxy?.stop();
+            });
+
+            it("passes the load balancer's health check", async () => {
+                expect(await statusOf(`${server.base}${DEFAULTS.healthCheckPath}`)).to.equal(200);
+            });
+
+            it("lists its read-only tools to the harness's call with the Token Vault's Basic header, and no write tool", async () => {
+                const listed = await listOverEcs(proxy, FQDN, basicAuthHeader(GOOD.id, GOOD.secret));
+                expect(listed.serverName).to.equal("zscaler-mcp");
+                expect(listed.serverVersion).to.equal(version);
+                expect(listed.tools.length).to.be.greaterThan(100);
+                expect(listed.tools.filter((t) => !t.readOnly).map((t) => t.name)).to.deep.equal([]);
+                expect(listed.tools.map((t) => t.name)).to.include.members(["zia_list_locations", "zpa_list_application_segments"]);
+                const logins = proxy.log().filter((e) => e.action === "token");
+                expect(logins.at(-1)).to.deep.equal({ host: "acme.zslogin.net", path: "/oauth2/v1/token", action: "token", clientId: GOOD.id, accepted: true });
+            });
+
+            it("answers 401 when Zscaler rejects the credentials in the header", async () => {
+                const err = await listOverEcs(proxy, FQDN, basicAuthHeader(WRONG.id, WRONG.secret)).then(
+                    () => undefined,
+                    (e: Error & { code?: number }) => e,
+                );
+                expect(err?.code).to.equal(401);
+                expect(err?.message).to.contain("Invalid OneAPI credentials");
+            });
+
+            it("answers 401 to a call without credentials: the public endpoint never trusts the platform", async () => {
+                const err = await listOverEcs(proxy, FQDN, undefined).then(
+                    () => undefined,
+                    (e: Error & { code?: number }) => e,
+                );
+                expect(err?.code).to.equal(401);
+            });
+
+            it("answers 421 to a Host that is not in its allow-list", async () => {
+                const err = await listOverEcs(proxy, "stranger.example.com", basicAuthHeader(GOOD.id, GOOD.secret)).then(
+                    () => undefined,
+                    (e: Error & { code?: number }) => e,
+                );
+                expect(err?.code).to.equal(421);
+            });
+        });
+
+        describe(`zscaler-mcp ${version}, ECS variants`, () => {
+            if (serverImageProblem(IMAGE(version), "ecs")) {
+                return; // refused above
+            }
+
+            it("starts before the allow-list rollout, with only loopback and the user's hosts in the list", async () => {
+                const port = await freePort();
+                const env = ecsTaskEnvironment(settings({ allowedHosts: '["mcp.acme.com"]' }), port, undefined);
+                expect(env.ZSCALER_MCP_ALLOWED_HOSTS).to.equal("127.0.0.1:*,localhost:*,mcp.acme.com");
+                const server = await startZscalerMcp(version, { env });
+                try {
+                    expect(await statusOf(`${server.base}${DEFAULTS.healthCheckPath}`)).to.equal(200);
+                } finally {
+                    await server.stop();
+                }
+            });
+
+            it("serves any Host with host validation disabled, and still checks the credentials", async () => {
+                const port = await freePort();
+                const local = await proxyTo(port);
+                const env = ecsTaskEnvironment(settings({ hostValidation: "disabled", acknowledgeRisks: '["any-host"]' }), port, FQDN);
+                expect(env.ZSCALER_MCP_DISABLE_HOST_VALIDATION).to.equal("true");
+                expect(env).to.not.have.property("ZSCALER_MCP_ALLOWED_HOSTS");
+                const server = await startZscalerMcp(version, { env, proxy: local });
+                try {
+                    const listed = await listOverEcs(local, "stranger.example.com", basicAuthHeader(GOOD.id, GOOD.secret));
+                    expect(listed.tools.length).to.be.greaterThan(100);
+                    const err = await listOverEcs(local, "stranger.example.com", basicAuthHeader(WRONG.id, WRONG.secret)).then(
+                        () => undefined,
+                        (e: Error & { code?: number }) => e,
+                    );
+                    expect(err?.code).to.equal(401);
+                } finally {
+                    await server.stop();
+                    await local.stop();
+                }
+            });
+
+            it("applies the user's containerEnv: ZSCALER_MCP_SERVICES=zia leaves only ZIA tools", async () => {
+                const port = await freePort();
+                const local = await proxyTo(port);
+                const env = ecsTaskEnvironment(settings({ containerEnv: '["ZSCALER_MCP_SERVICES=zia", "ZSCALER_MCP_LOG_LEVEL=DEBUG"]' }), port, FQDN);
+                const server = await startZscalerMcp(version, { env, proxy: local });
+                try {
+                    const listed = await listOverEcs(local, FQDN, basicAuthHeader(GOOD.id, GOOD.secret));
+                    expect(listed.tools.length).to.be.greaterThan(20);
+                    // ZIA tools are named zia_* and, for a few, get_zia_*.
+                    expect(listed.tools.filter((t) => !/^(get_)?zia_/.test(t.name)).map((t) => t.name)).to.deep.equal([]);
+                } finally {
+                    await server.stop();
+                    await local.stop();
+                }
+            });
+
+            it("refuses to start on a containerEnv it cannot serve, with its reason in its log", async () => {
+                const port = await freePort();
+                // A certificate without its key: the program cannot see the container's files.
+                const env = ecsTaskEnvironment(settings({ containerEnv: '["ZSCALER_MCP_TLS_CERTFILE=/etc/zscaler/cert.pem"]' }), port, FQDN);
+                const exit = await expectRefusal(version, { env });
+                expect(exit.code).to.not.equal(0);
+                expect(exit.output).to.contain("Incomplete TLS configuration");
+            });
+        });
+
+        describe(`zscaler-mcp ${version}, gateway topology (AgentCore Runtime)`, () => {
+            const refusal = serverImageProblem(IMAGE(version), "gateway");
+            const secretName = `zscaler-mcp-harness/dev/credentials-${version.replace(/\./g, "")}`;
+
+            async function startRuntimeServer(credentials: { id: string; secret: string }): Promise<RunningServer> {
+                const s = settings({ topology: "gateway" }, credentials);
+                const port = await freePort();
+                // The container's credentials are in Secrets Manager, read at boot with the runtime role.
+                const name = `${secretName}-${credentials === GOOD ? "good" : "wrong"}`;
+                aws.putSecret(name, { value: JSON.stringify(credentialValues(s.zscaler)) });
+                proxy = await startInterceptingProxy({ accept: [`${GOOD.id}:${GOOD.secret}`] });
+                return startZscalerMcp(version, { env: runtimeServerEnvironment(s, port, name), proxy, aws: aws.env() });
+            }
+
+            if (refusal) {
+                it("is refused by the program before anything is created, naming imageUri and a release that works", () => {
+                    expect(() => settings({ topology: "gateway", imageUri: IMAGE(version) })).to.throw(/Topology gateway needs 0\.15\.0 or newer; 0\.15\.4 is tested/);
+                });
+
+                it("really cannot serve the calls AgentCore forwards (why the program refuses it)", async () => {
+                    // It either refuses to start with the runtime's environment, or refuses the calls.
+                    const started = await startRuntimeServer(GOOD).then(
+                        (server) => ({ server }),
+                        (e: Error) => ({ error: e.message }),
+                    );
+                    if ("error" in started) {
+                        expect(started.error).to.match(/exited before it listened/);
+                        expect(started.error).to.contain("ZSCALER_VANITY_DOMAIN is required");
+                        await proxy.stop();
+                        return;
+                    }
+                    const front = await startRuntimeFront({ server: started.server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
+                    try {
+                        const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                        expect(listed.tools).to.deep.equal([]);
+                        expect(front.answered).to.include(401);
+                    } finally {
+                        await front.stop();
+                        await started.server.stop();
+                        await proxy.stop();
+                    }
+                });
+                return;
+            }
+
+            it("loads its credentials from Secrets Manager and lists its tools to a call AgentCore Runtime forwards", async () => {
+                const server = await startRuntimeServer(GOOD);
+                const front = await startRuntimeFront({ server: server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
+                try {
+                    const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                    expect(listed.error).to.equal(undefined);
+                    expect(listed.protocolVersion).to.equal(RUNTIME_PROTOCOL_VERSION);
+                    expect(listed.serverName).to.equal("zscaler-mcp");
+                    expect(listed.serverVersion).to.equal(version);
+                    expect(listed.tools.length).to.be.greaterThan(100);
+                    expect(listed.tools.filter((t) => !t.readOnly)).to.deep.equal([]);
+                    // The stateless revision reached the server: its routing headers passed the allow-list.
+                    expect(front.delivered.every((h) => h["mcp-protocol-version"] === RUNTIME_PROTOCOL_VERSION && h["mcp-method"] !== undefined)).to.equal(true);
+                    expect(front.delivered.length).to.be.greaterThan(0);
+                    // The server checked its own credentials with Zscaler, read from the secret.
+                    expect(proxy.log().filter((e) => e.action === "token").map((e) => [e.clientId, e.accepted])).to.deep.include([GOOD.id, true]);
+                    expect(server.output()).to.contain("Loaded");
+                } finally {
+                    await front.stop();
+                    await server.stop();
+                    await proxy.stop();
+                }
+            });
+
+            it("refuses forwarded calls with 401 when Zscaler rejects the credentials in the secret", async () => {
+                const server = await startRuntimeServer(WRONG);
+                const front = await startRuntimeFront({ server: server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
+                try {
+                    const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                    expect(listed.tools).to.deep.equal([]);
+                    expect(front.answered).to.include(401);
+                    expect(proxy.log().filter((e) => e.action === "token").map((e) => e.accepted)).to.include(false);
+                } finally {
+                    await front.stop();
+                    await server.stop();
+                    await proxy.stop();
+                }
+            });
+
+            it("cannot be reached by the stateless revision when the routing headers are not allow-listed", async () => {
+                const server = await startRuntimeServer(GOOD);
+                const front = await startRuntimeFront({ server: server.base, allowlist: ["Authorization"], jwtAuthorizer: true });
+                try {
+                    const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                    // Without its headers the call falls back to the handshake, and the session the
+                    // platform hands the server is one the server never issued.
+                    expect(listed.tools).to.deep.equal([]);
+                    expect(listed.error).to.contain("Session not found");
+                    expect(front.answered).to.include(404);
+                } finally {
+                    await front.stop();
+                    await server.stop();
+                    await proxy.stop();
+                }
+            });
+        });
+    }
+});
