@@ -9,6 +9,7 @@ import { gatewayProvider } from "../../providers/gateway";
 import { gatewayTargetProvider } from "../../providers/gatewayTarget";
 import { harnessProvider } from "../../providers/harness";
 import { oauth2CredentialProviderProvider } from "../../providers/oauth2CredentialProvider";
+import { toolCheckProvider } from "../../providers/toolCheck";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -28,6 +29,7 @@ const FILES: Record<string, string> = {
     gatewayProvider: "gateway",
     gatewayTargetProvider: "gatewayTarget",
     oauth2CredentialProviderProvider: "oauth2CredentialProvider",
+    toolCheckProvider: "toolCheck",
 };
 /** The provider each dynamic resource type is served by. */
 const TYPES: Record<string, string> = {
@@ -40,6 +42,7 @@ const TYPES: Record<string, string> = {
     "pulumi-nodejs:dynamic/agentcore:Gateway": "gatewayProvider",
     "pulumi-nodejs:dynamic/agentcore:GatewayTarget": "gatewayTargetProvider",
     "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider": "oauth2CredentialProviderProvider",
+    "pulumi-nodejs:dynamic/mcp:ToolCheck": "toolCheckProvider",
 };
 const PROGRAM_CONFIG = {
     "aws:region": "us-east-1",
@@ -70,6 +73,7 @@ describe("the __provider module each dynamic resource stores", () => {
         gatewayProvider,
         gatewayTargetProvider,
         oauth2CredentialProviderProvider,
+        toolCheckProvider,
     };
 
     for (const [name, provider] of Object.entries(all)) {

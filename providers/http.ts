@@ -1,0 +1,164 @@
+/**
+ * HTTP outside the AWS SDK (the MCP server, Cognito's token endpoint), as a machine behind a
+ * corporate proxy needs it: undici's fetch through its EnvHttpProxyAgent, so HTTPS_PROXY,
+ * HTTP_PROXY and NO_PROXY apply (lower case first, as curl reads them); certificates checked
+ * against Node's CA store, which NODE_EXTRA_CA_CERTS extends with no code here; and a timeout on
+ * every request, so a connection that never answers cannot hang a deploy.
+ */
+import * as http from "http";
+import * as net from "net";
+import * as tls from "tls";
+import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
+import { realMs } from "./clock";
+
+/** The fetch the MCP SDK's transport takes (its `fetch` option), and what the token request uses. */
+export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+export interface HttpOptions {
+    /** One request, until its answer has arrived, in the clock's time (default 30 s). */
+    timeoutMs?: number;
+    /** Aborts every request (a Ctrl-C). */
+    signal?: AbortSignal;
+    /** Where the proxy settings come from (default: this process's environment). */
+    env?: NodeJS.ProcessEnv;
+}
+
+export interface HttpClient {
+    fetch: Fetch;
+    /** The proxy a request to `url` goes through, shown without any user name or password; undefined when it goes direct. */
+    proxyFor(url: string | URL): string | undefined;
+    /** Who issued the certificate `url` presents (through the same proxy), for an error about it; undefined when it cannot be read. */
+    certificateIssuer(url: string | URL): Promise<string | undefined>;
+    close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+interface ProxySettings {
+    httpProxy?: string;
+    httpsProxy?: string;
+    noProxy: string;
+}
+
+/** The proxy settings as undici reads them: the lower-case variable wins, an empty one means none. */
+function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
+    const httpProxy = (env.http_proxy ?? env.HTTP_PROXY) || undefined;
+    return {
+        httpProxy,
+        httpsProxy: (env.https_proxy ?? env.HTTPS_PROXY) || httpProxy,
+        noProxy: env.no_proxy ?? env.NO_PROXY ?? "",
+    };
+}
+
+/** Whether NO_PROXY sends a request to `url` direct: the same matching as undici's EnvHttpProxyAgent. */
+function bypassesProxy(url: URL, noProxy: string): boolean {
+    const entries = noProxy
+        .split(/[,\s]/)
+        .filter(Boolean)
+        .map((entry) => {
+            const m = /^(.+):(\d+)$/.exec(entry);
+            return { hostname: (m ? m[1] : entry).replace(/^\*?\./, "").toLowerCase(), port: m ? Number(m[2]) : 0 };
+        });
+    if (entries.length === 0) {
+        return false;
+    }
+    if (noProxy === "*") {
+        return true;
+    }
+    const hostname = url.host.replace(/:\d*$/, "").toLowerCase();
+    const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+    return entries.some((e) => (!e.port || e.port === port) && (hostname === e.hostname || hostname.endsWith(`.${e.hostname}`)));
+}
+
+/** A proxy URL without its user name and password. */
+function shownProxy(proxy: string): string {
+    try {
+        const u = new URL(proxy);
+        return `${u.protocol}//${u.host}`;
+    } catch {
+        return "(the proxy set in the environment)";
+    }
+}
+
+/**
+ * A fetch for this process's proxy settings, read once. The answer's status is the caller's
+ * business; a request that takes longer than the timeout fails with a TimeoutError (code
+ * ETIMEDOUT) naming the URL.
+ */
+export function httpClient(o: HttpOptions = {}): HttpClient {
+    const settings = proxySettings(o.env ?? process.env);
+    const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // The settings this module reads are the ones the agent uses, so proxyFor names the proxy undici picks.
+    const agent = new EnvHttpProxyAgent({ ...settings, connect: { timeout: realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs)) } });
+    const proxyFor = (url: string | URL): string | undefined => {
+        const u = new URL(url);
+        const proxy = u.protocol === "https:" ? settings.httpsProxy : settings.httpProxy;
+        return proxy && !bypassesProxy(u, settings.noProxy) ? shownProxy(proxy) : undefined;
+    };
+    const fetch: Fetch = async (url, init) => {
+        const timeout = AbortSignal.timeout(realMs(timeoutMs));
+        const signals = [timeout, o.signal, init?.signal ?? undefined].filter((s): s is AbortSignal => s !== undefined);
+        try {
+            const response = await undiciFetch(url, { ...(init as object), signal: AbortSignal.any(signals), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+            return response as unknown as Response;
+        } catch (e) {
+            if (timeout.aborted && !o.signal?.aborted && !init?.signal?.aborted) {
+                const seconds = Math.round(timeoutMs / 1000);
+                throw Object.assign(new Error(`${String(url)} did not answer within ${seconds} s`), { name: "TimeoutError", code: "ETIMEDOUT" });
+            }
+            throw e;
+        }
+    };
+    const certificateIssuer = (url: string | URL) => {
+        const u = new URL(url);
+        const proxy = u.protocol === "https:" && !bypassesProxy(u, settings.noProxy) ? settings.httpsProxy : undefined;
+        return peerIssuer(u, proxy, realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs))).catch(() => undefined);
+    };
+    return { fetch, proxyFor, certificateIssuer, close: () => agent.close() };
+}
+
+/**
+ * Opens a TLS connection to `url` without checking the certificate, only to read its issuer:
+ * after a failed check, the error can then name the CA (a TLS-inspecting proxy's, say). Through
+ * an http:// proxy it tunnels as undici does (CONNECT); other proxies are not probed.
+ */
+async function peerIssuer(url: URL, proxy: string | undefined, timeoutMs: number): Promise<string | undefined> {
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const port = Number(url.port) || 443;
+    let socket: net.Socket | undefined;
+    if (proxy) {
+        const p = new URL(proxy);
+        if (p.protocol !== "http:") {
+            return undefined;
+        }
+        const auth = p.username ? { "Proxy-Authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}` } : {};
+        socket = await new Promise<net.Socket | undefined>((resolve) => {
+            const req = http.request({ host: p.hostname, port: Number(p.port) || 80, method: "CONNECT", path: `${url.hostname}:${port}`, headers: auth, timeout: timeoutMs });
+            req.on("connect", (res, s) => (res.statusCode === 200 ? resolve(s) : (s.destroy(), resolve(undefined))));
+            req.on("timeout", () => req.destroy());
+            req.on("error", () => resolve(undefined));
+            req.end();
+        });
+        if (!socket) {
+            return undefined;
+        }
+    }
+    return new Promise((resolve) => {
+        const options: tls.ConnectionOptions = {
+            ...(socket ? { socket } : { host, port }),
+            // A name, not an address, goes into SNI.
+            ...(net.isIP(host) ? {} : { servername: host }),
+            rejectUnauthorized: false,
+            timeout: timeoutMs,
+        };
+        const conn = tls.connect(options, () => {
+            const issuer = conn.getPeerCertificate()?.issuer;
+            conn.destroy();
+            const parts = [issuer?.CN && `CN=${issuer.CN}`, issuer?.O && `O=${issuer.O}`].filter(Boolean);
+            resolve(parts.length > 0 ? parts.join(", ") : undefined);
+        });
+        conn.on("timeout", () => (conn.destroy(), resolve(undefined)));
+        conn.on("error", () => resolve(undefined));
+    });
+}
