@@ -125,6 +125,8 @@ export interface Settings {
         /** Changing it writes the Token Vault entry again (AWS never returns it, so its drift cannot be seen). */
         tokenVaultRevision?: string;
     };
+    /** Whether `pulumi up` ends by calling the server as the harness does (initialize, tools/list). */
+    verifyTools: boolean;
     /** A user-supplied MCP URL, normalised; when set the stack deploys no server. */
     mcpUrl?: string;
     /** Whether the stack runs the MCP server itself (gateway, or ecs without mcpUrl). */
@@ -387,6 +389,7 @@ export const CONFIG_KEYS = [
     "oauthProviderName",
     "cognitoDomainPrefix",
     "tokenVaultRevision",
+    "verifyTools",
     "retain",
 ] as const;
 
@@ -572,14 +575,14 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         }
         return n;
     };
-    const bool = (key: string): boolean => {
+    const bool = (key: string, dflt = false): boolean => {
         const v = str(key);
         if (v === undefined) {
-            return false;
+            return dflt;
         }
         if (!/^(true|false)$/i.test(v)) {
-            problems.push(`${key}: ${shown(v)} must be true or false. Run: pulumi config set ${key} false`);
-            return false;
+            problems.push(`${key}: ${shown(v)} must be true or false. Run: pulumi config set ${key} ${dflt}`);
+            return dflt;
         }
         return v.toLowerCase() === "true";
     };
@@ -1130,6 +1133,9 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         );
     }
 
+    // After each deploy, pulumi up calls the server as the harness does (providers/toolCheck.ts).
+    const verifyTools = bool("verifyTools", true);
+
     // Retain on destroy
     const retain = Object.fromEntries(RETAIN_PARTS.map((p) => [p, false])) as Record<RetainPart, boolean>;
     for (const part of list("retain")) {
@@ -1167,6 +1173,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         harness: { systemPrompt, maxIterations, timeoutSeconds },
         zscaler,
         secrets: { mode: secretsMode, externalSecretName, recoveryWindowDays, tokenVaultRevision },
+        verifyTools,
         mcpUrl,
         deploysServer,
         imageUri,

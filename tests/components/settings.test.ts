@@ -46,6 +46,13 @@ describe("settings", () => {
         expect(s.harness.maxIterations).to.equal(undefined);
     });
 
+    it("calls the server after each deploy unless verifyTools is false, and refuses another value", () => {
+        expect(loadSettings(raw(GOOD), { project: "p", stack: "dev" }).verifyTools).to.equal(true);
+        expect(loadSettings(raw({ ...GOOD, verifyTools: "false" }), { project: "p", stack: "dev" }).verifyTools).to.equal(false);
+        expect(loadSettings(raw({ ...GOOD, verifyTools: "True" }), { project: "p", stack: "dev" }).verifyTools).to.equal(true);
+        expect(problems({ ...GOOD, verifyTools: "no" })).to.deep.equal(['verifyTools: "no" must be true or false. Run: pulumi config set verifyTools true']);
+    });
+
     it("keeps names of long stacks within the AWS limits and apart from each other", () => {
         const a = stackName("zscaler_mcp_harness", "a-very-long-stack-name-for-team-one", "_", 40);
         const b = stackName("zscaler_mcp_harness", "a-very-long-stack-name-for-team-two", "_", 40);
