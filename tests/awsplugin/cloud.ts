@@ -26,6 +26,11 @@ export interface CloudState {
     foreignDomains: string[];
 }
 
+/** A value as the plugin stores it, without Pulumi's secret wrapper. */
+function unwrapSecret(v: any): any {
+    return v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in v ? v.value : v;
+}
+
 function emptyState(): CloudState {
     return { resources: [], foreignDomains: [] };
 }
@@ -99,6 +104,21 @@ export class Cloud {
             });
             return { arn: secret.id, versionId };
         });
+    }
+
+    /** The current value of a secret (by ARN or name), as a program holding GetSecretValue reads it. */
+    currentSecretString(secretId: string): string | undefined {
+        const secret = this.live("aws:secretsmanager/secret:Secret").find((r) => r.id === secretId || r.props.name === secretId);
+        const version = secret && this.live("aws:secretsmanager/secretVersion:SecretVersion").find((r) => r.props.arn === secret.id && (r.props.versionStages ?? []).includes("AWSCURRENT"));
+        return version ? unwrapSecret(version.props.secretString) : undefined;
+    }
+
+    /** A Cognito app client by its id: its pool and secret, as Cognito's token endpoint checks them. */
+    userPoolClient(clientId: string): { userPoolId: string; clientSecret: string; scopes: string[] } | undefined {
+        const client = this.live("aws:cognito/userPoolClient:UserPoolClient").find((r) => r.id === clientId);
+        return client
+            ? { userPoolId: client.props.userPoolId, clientSecret: unwrapSecret(client.props.clientSecret), scopes: unwrapSecret(client.props.allowedOauthScopes) ?? [] }
+            : undefined;
     }
 
     /** Live records (secrets scheduled for deletion excluded), optionally of one type. */

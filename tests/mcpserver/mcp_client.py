@@ -4,7 +4,7 @@
 
 <mode> is "legacy" (the initialize handshake) or a stateless revision such as "2026-07-28". Prints
 one JSON object: the negotiated protocol version, the server's name and version, and every tool
-(all pages) with its read-only and destructive hints; or {"error": ...} and exit status 1.
+(all pages) with its read-only and destructive hints, description and input schema; or {"error": ...} and exit status 1.
 """
 
 import asyncio
@@ -36,6 +36,8 @@ async def main(url: str, mode: str, headers: dict) -> dict:
                         "name": t.name,
                         "readOnlyHint": bool(t.annotations and t.annotations.read_only_hint),
                         "destructiveHint": bool(t.annotations and t.annotations.destructive_hint),
+                        "description": t.description,
+                        "inputSchema": t.input_schema,
                     }
                     for t in tools
                 ],

@@ -6,14 +6,6 @@
  * the intercepting proxy; Secrets Manager by the local AWS endpoint.
  */
 import { expect } from "chai";
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { promisify } from "node:util";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { Readable } from "node:stream";
-import { ProxyAgent, request, type Dispatcher } from "undici";
 import { basicAuthHeader, credentialValues, ecsServerEnvironment, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "../../components/env";
 import { serverImageProblem, TESTED_SERVER_VERSIONS } from "../../components/serverImage";
 import { DEFAULTS, loadSettings, type Settings } from "../../components/settings";
@@ -21,6 +13,7 @@ import { containerEnvironment, type ExpressGatewayServiceInputs } from "../../pr
 import { scaledClock } from "../../providers/clock";
 import { FakeAws } from "../fakeaws/server";
 import { RUNTIME_PROTOCOL_VERSION, startRuntimeFront } from "./agentcoreRuntime";
+import { listOverEcs, listThroughRuntime } from "./clients";
 import { freePort, startInterceptingProxy, toolDir, type InterceptingProxy } from "./proxy";
 import { expectRefusal, startZscalerMcp, type RunningServer } from "./zscalerMcp";
 
@@ -53,83 +46,6 @@ function ecsTaskEnvironment(s: Settings, port: number, fqdn: string | undefined)
     const inputs = { container: { environment: ecsServerEnvironment(s, port) }, hostValidation: s.ecs.hostValidation, allowedHosts: s.ecs.allowedHosts };
     const environment = Object.fromEntries(containerEnvironment(inputs as unknown as ExpressGatewayServiceInputs, fqdn).map((e) => [e.name, e.value]));
     return { ...environment, ...(credentialValues(s.zscaler) as Record<string, string>) };
-}
-
-interface ListedTools {
-    serverName?: string;
-    serverVersion?: string;
-    protocolVersion?: string;
-    tools: { name: string; readOnly: boolean }[];
-}
-
-/**
- * A fetch over undici's request(): undici's fetch fails a POST whose answer comes before the body
- * is read (a 421 from the Host check) with a content-length error instead of the answer.
- */
-function requestAsFetch(dispatcher: Dispatcher): typeof fetch {
-    return (async (url: string | URL, init: RequestInit = {}) => {
-        const answer = await request(url, {
-            method: (init.method ?? "GET") as Dispatcher.HttpMethod,
-            headers: Object.fromEntries(new Headers(init.headers).entries()),
-            body: init.body as string | undefined,
-            signal: init.signal ?? undefined,
-            dispatcher,
-        });
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(answer.headers)) {
-            for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
-                headers.append(k, value);
-            }
-        }
-        const empty = answer.statusCode === 204 || answer.statusCode === 304 || init.method === "HEAD";
-        return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream), { status: answer.statusCode, headers });
-    }) as typeof fetch;
-}
-
-/**
- * The harness's call over the ECS endpoint: HTTPS to the service's name, through the intercepting
- * proxy, which ends TLS as the load balancer does and passes the request on with its Host header.
- */
-async function listOverEcs(proxy: InterceptingProxy, host: string, authorization: string | undefined): Promise<ListedTools> {
-    const dispatcher = new ProxyAgent({ uri: proxy.url, requestTls: { ca: fs.readFileSync(proxy.caFile, "utf8") } });
-    const transport = new StreamableHTTPClientTransport(new URL(`https://${host}/mcp`), {
-        requestInit: { headers: authorization ? { Authorization: authorization } : {} },
-        fetch: requestAsFetch(dispatcher),
-    });
-    const client = new Client({ name: "harness-check", version: "1.0.0" });
-    try {
-        await client.connect(transport);
-        const tools: ListedTools["tools"] = [];
-        let cursor: string | undefined;
-        do {
-            const page = await client.listTools(cursor ? { cursor } : {});
-            tools.push(...page.tools.map((t) => ({ name: t.name, readOnly: t.annotations?.readOnlyHint === true })));
-            cursor = page.nextCursor;
-        } while (cursor);
-        const info = client.getServerVersion();
-        return { serverName: info?.name, serverVersion: info?.version, protocolVersion: transport.protocolVersion, tools };
-    } finally {
-        await client.close().catch(() => undefined);
-        await dispatcher.close();
-    }
-}
-
-/** The gateway's call through AgentCore Runtime, with the official Python client (MCP 2026-07-28). */
-async function listThroughRuntime(version: string, url: string, token: string): Promise<ListedTools & { error?: string }> {
-    const python = path.join(await toolDir(`zscaler-mcp-0.15.4`), "bin", "python");
-    const { stdout } = await promisify(execFile)(python, [path.join(__dirname, "mcp_client.py"), url, "auto", JSON.stringify({ Authorization: `Bearer ${token}` })]).catch(
-        (e: { stdout?: string }) => ({ stdout: e.stdout ?? "{}" }),
-    );
-    const out = JSON.parse(stdout);
-    if (out.error) {
-        return { tools: [], error: out.error };
-    }
-    return {
-        serverName: out.serverInfo.name,
-        serverVersion: out.serverInfo.version,
-        protocolVersion: out.protocolVersion,
-        tools: out.tools.map((t: { name: string; readOnlyHint: boolean }) => ({ name: t.name, readOnly: t.readOnlyHint })),
-    };
 }
 
 async function statusOf(url: string, init: RequestInit = {}): Promise<number> {
@@ -332,7 +248,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                     }
                     const front = await startRuntimeFront({ server: started.server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
                     try {
-                        const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                        const listed = await listThroughRuntime(front.url, "cognito-access-token");
                         expect(listed.tools).to.deep.equal([]);
                         expect(front.answered).to.include(401);
                     } finally {
@@ -348,7 +264,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 const server = await startRuntimeServer(GOOD);
                 const front = await startRuntimeFront({ server: server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
                 try {
-                    const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                    const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     expect(listed.error).to.equal(undefined);
                     expect(listed.protocolVersion).to.equal(RUNTIME_PROTOCOL_VERSION);
                     expect(listed.serverName).to.equal("zscaler-mcp");
@@ -372,7 +288,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 const server = await startRuntimeServer(WRONG);
                 const front = await startRuntimeFront({ server: server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
                 try {
-                    const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                    const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     expect(listed.tools).to.deep.equal([]);
                     expect(front.answered).to.include(401);
                     expect(proxy.log().filter((e) => e.action === "token").map((e) => e.accepted)).to.include(false);
@@ -387,7 +303,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 const server = await startRuntimeServer(GOOD);
                 const front = await startRuntimeFront({ server: server.base, allowlist: ["Authorization"], jwtAuthorizer: true });
                 try {
-                    const listed = await listThroughRuntime(version, front.url, "cognito-access-token");
+                    const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     // Without its headers the call falls back to the handshake, and the session the
                     // platform hands the server is one the server never issued.
                     expect(listed.tools).to.deep.equal([]);
