@@ -3,11 +3,14 @@
  * by the harness's `remote_mcp` tool with an `Authorization: Basic ...` header stored in the Token
  * Vault. With a user-supplied MCP URL, no ECS piece and no secret is created.
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ApiKeyCredentialProvider } from "../providers/apiKeyCredentialProvider";
 import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
+import { stableStringify } from "../providers/lifecycle";
+import { serverRevision, ToolCheck } from "../providers/toolCheck";
 import { basicAuthHeader, CREDENTIALS_VERSION_ENV, credentialValues, ecsServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, INLINE_POLICY_NAMES, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "./policies";
@@ -35,6 +38,8 @@ export class EcsTopology extends pulumi.ComponentResource {
     readonly logGroupName?: pulumi.Output<string>;
     readonly secretArn?: pulumi.Output<string>;
     readonly taskExecutionRoleArn?: pulumi.Output<string>;
+    /** The call to the server as the harness makes it, after each change of the server (absent with verifyTools false). */
+    readonly toolCheck?: ToolCheck;
 
     constructor(name: string, args: EcsTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TOPOLOGY_TYPES.ecs, name, {}, opts);
@@ -42,8 +47,11 @@ export class EcsTopology extends pulumi.ComponentResource {
         const z = s.zscaler;
         const tags = s.tags;
 
+        // What identifies the server the harness calls: a change runs the tool check again.
+        let revision: pulumi.Output<string>;
         if (s.mcpUrl !== undefined) {
             this.mcpUrl = pulumi.output(s.mcpUrl);
+            revision = pulumi.output(serverRevision({ url: s.mcpUrl }));
         } else {
             // 5. Where the credentials live (first: the task role's policy names the secret).
             const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s, args.externalSecret), { parent: this });
@@ -160,15 +168,30 @@ export class EcsTopology extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.mcpUrl = this.service.mcpUrl;
+            // The service, its image, the secret's version, and the rest of what a deployment
+            // changes (settings, size, allowed hosts; in plaintext mode the credentials other than
+            // the id and secret, which the tool check's own header covers).
+            const deployment = configDigest({
+                environment: plainEnv,
+                cpu: s.ecs.cpu,
+                memory: s.ecs.memory,
+                hostValidation: s.ecs.hostValidation,
+                allowedHosts: s.ecs.allowedHosts,
+                ...(s.secrets.mode === "plaintext" ? { customerId: z.customerId, vanityDomain: z.vanityDomain, cloud: z.cloud } : {}),
+            });
+            revision = pulumi
+                .all([this.service.serviceArn, credentials.versionId])
+                .apply(([serviceArn, versionId]) => serverRevision({ service: serviceArn, image: s.imageUri, credentials: versionId, config: deployment }));
         }
 
         // 7. The Token Vault holds the whole header value; the harness substitutes it per call.
+        const authorization = pulumi.secret(basicAuthHeader(z.clientId!, z.clientSecret!));
         this.credentialProvider = new ApiKeyCredentialProvider(
             `${name}-api-key`,
             {
                 region: s.region,
                 name: s.names.apiKeyProvider,
-                apiKey: pulumi.secret(basicAuthHeader(z.clientId!, z.clientSecret!)),
+                apiKey: authorization,
                 revision: s.secrets.tokenVaultRevision,
                 tags,
             },
@@ -185,6 +208,16 @@ export class EcsTopology extends pulumi.ComponentResource {
             .all([this.credentialProvider.credentialProviderArn, this.credentialProvider.apiKeySecretArn])
             .apply(([providerArn, secretArn]) => [{ kind: "apiKey" as const, providerArn, secretArn }]);
         this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool, tokenVault), harnessAgentOptions(name, "gateway", this));
+
+        // 10. The server answers as the harness will call it: once the harness exists and the
+        // service's own address is in its Host allow-list.
+        if (s.verifyTools) {
+            this.toolCheck = new ToolCheck(
+                `${name}-tool-check`,
+                { region: s.region, kind: "remote_mcp", url: this.mcpUrl, authorization, revision },
+                { parent: this, dependsOn: [this.agent.harness, ...(this.allowListRollout ? [this.allowListRollout] : [])] },
+            );
+        }
         this.registerOutputs({
             mcpUrl: this.mcpUrl,
             harnessArn: this.agent.harness.arn,
@@ -193,6 +226,12 @@ export class EcsTopology extends pulumi.ComponentResource {
             clusterName: this.clusterName,
             logGroupName: this.logGroupName,
             secretArn: this.secretArn,
+            toolCount: this.toolCheck?.toolCount,
         });
     }
+}
+
+/** A short digest of settings that make a new deployment when they change (for the tool check's revision). */
+function configDigest(settings: Record<string, unknown>): string {
+    return crypto.createHash("sha256").update(stableStringify(settings)).digest("hex").slice(0, 16);
 }

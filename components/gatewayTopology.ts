@@ -7,7 +7,8 @@
  * hands out its ARN as soon as AWS accepts it, so the gateway role and the gateway are created while
  * the runtime starts; only the target, which calls the runtime, waits for it to be READY; and the
  * harness needs the gateway and the OAuth2 provider, not the target (it lists the gateway's tools
- * when a session starts, not when it is created).
+ * when a session starts, not when it is created). The tool check comes last: it lists the tools
+ * as a session would, so it waits for the harness, the target and the ready runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -16,6 +17,7 @@ import { AgentRuntimeReady } from "../providers/agentRuntimeReady";
 import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
+import { serverRevision, ToolCheck } from "../providers/toolCheck";
 import { CREDENTIALS_VERSION_ENV, credentialValues, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "./env";
 import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
 import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "./policies";
@@ -42,7 +44,11 @@ export class GatewayTopology extends pulumi.ComponentResource {
     readonly userPool: aws.cognito.UserPool;
     readonly discoveryUrl: pulumi.Output<string>;
     readonly tokenEndpoint: pulumi.Output<string>;
+    /** The Cognito app client the harness, the gateway and the tool check take tokens as. */
+    readonly appClientId: pulumi.Output<string>;
     readonly secretArn?: pulumi.Output<string>;
+    /** The call to the server through the gateway, as the harness makes it (absent with verifyTools false). */
+    readonly toolCheck?: ToolCheck;
 
     constructor(name: string, args: GatewayTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TOPOLOGY_TYPES.gateway, name, {}, opts);
@@ -84,6 +90,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [resourceServer], retainOnDelete: s.keep.cognito },
         );
+        this.appClientId = client.id;
         // Domain prefixes are unique per region across all accounts: the account id keeps ours apart.
         const domainPrefix = s.names.cognitoDomainPrefix
             ? pulumi.output(s.names.cognitoDomainPrefix)
@@ -245,12 +252,39 @@ export class GatewayTopology extends pulumi.ComponentResource {
             .all([this.oauthProvider.credentialProviderArn, this.oauthProvider.clientSecretArn])
             .apply(([providerArn, secretArn]) => [{ kind: "oauth2" as const, providerArn, secretArn }]);
         this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool, tokenVault), harnessAgentOptions(name, "ecs", this));
+
+        // 8. The gateway lists the runtime's tools as the harness will ask for them: once the
+        // harness, the target and the ready runtime exist. The runtime's version changes with
+        // everything that starts a new server (image, settings, the secret's version).
+        if (s.verifyTools) {
+            const revision = pulumi
+                .all([this.runtime.agentRuntimeArn, this.runtimeReady.agentRuntimeVersion, credentials.versionId, this.target.targetId])
+                .apply(([runtimeArn, version, versionId, targetId]) =>
+                    serverRevision({ runtime: runtimeArn, version, image: s.imageUri, credentials: versionId, target: targetId }),
+                );
+            this.toolCheck = new ToolCheck(
+                `${name}-tool-check`,
+                {
+                    region: s.region,
+                    kind: "agentcore_gateway",
+                    url: this.gateway.gatewayUrl,
+                    tokenEndpoint: this.tokenEndpoint,
+                    clientId: client.id,
+                    clientSecret: pulumi.secret(client.clientSecret),
+                    scope,
+                    revision,
+                },
+                { parent: this, dependsOn: [this.agent.harness, this.target, this.runtimeReady] },
+            );
+        }
         this.registerOutputs({
             harnessArn: this.agent.harness.arn,
             gatewayArn: this.gateway.gatewayArn,
             runtimeArn: this.runtime.agentRuntimeArn,
             oauthProviderArn: this.oauthProvider.credentialProviderArn,
             tokenEndpoint: this.tokenEndpoint,
+            appClientId: this.appClientId,
+            toolCount: this.toolCheck?.toolCount,
         });
     }
 }

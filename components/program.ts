@@ -10,7 +10,7 @@ import { isOwnedBy } from "../providers/lifecycle";
 import { secretConfigKeys } from "./config";
 import { readExternalSecret } from "./zscalerCredentials";
 
-export type StackOutputs = Record<string, pulumi.Input<string | undefined>>;
+export type StackOutputs = Record<string, pulumi.Input<string | number | undefined>>;
 
 export function consoleUrl(region: string, harnessId: string): string {
     return `https://${region}.console.aws.amazon.com/bedrock-agentcore/home?region=${region}#/harnesses/${harnessId}`;
@@ -89,6 +89,10 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
         executionRoleArn: t.agent.executionRoleArn,
         modelId: s.model.modelId,
         consoleUrl: t.agent.harness.harnessId.apply((id) => consoleUrl(s.region, id)),
+        // What the server said about itself when the tool check last called it.
+        ...(t.toolCheck
+            ? { serverName: t.toolCheck.serverName, serverVersion: t.toolCheck.serverVersion, toolCount: t.toolCheck.toolCount }
+            : {}),
     });
     if (s.topology === "gateway") {
         const g = new GatewayTopology(name, { settings: s, accountId, externalSecret }, opts);
@@ -105,6 +109,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             targetId: g.target.targetId,
             cognitoUserPoolId: g.userPool.id,
             cognitoTokenEndpoint: g.tokenEndpoint,
+            cognitoClientId: g.appClientId,
             oauthProviderArn: g.oauthProvider.credentialProviderArn,
         };
     }

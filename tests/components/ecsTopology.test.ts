@@ -25,6 +25,16 @@ function policyOf(r: ProgramRun, name: string): any {
     return JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy));
 }
 
+const TOOL_CHECK = "pulumi-nodejs:dynamic/mcp:ToolCheck";
+
+/** The resources `name` depends on, by name. */
+function dependencyNames(r: ProgramRun, name: string): string[] {
+    return r.resources
+        .find((x) => x.name === name)!
+        .dependencies.map((u) => u.split("::").pop()!)
+        .sort();
+}
+
 function dynamicInputs(r: ProgramRun, type: string): Record<string, any> {
     const { __provider: _p, ...rest } = unwrap(one(r, type).inputs);
     return rest;
@@ -49,6 +59,7 @@ describe("ECS topology (strict mocks)", () => {
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
             "pulumi-nodejs:dynamic/ecs:ExpressGatewayService zscaler-mcp-service",
             "pulumi-nodejs:dynamic/ecs:ExpressGatewayServiceRollout zscaler-mcp-allow-list",
+            "pulumi-nodejs:dynamic/mcp:ToolCheck zscaler-mcp-tool-check",
             "pulumi:providers:aws aws",
             "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
@@ -89,6 +100,48 @@ describe("ECS topology (strict mocks)", () => {
         expect(r.outputs.consoleUrl).to.equal(
             "https://us-east-1.console.aws.amazon.com/bedrock-agentcore/home?region=us-east-1#/harnesses/zscaler_mcp_harness_dev-AbCdE12345",
         );
+    });
+
+    it("checks the server's tools with the Token Vault's header, once the harness and the allow-list rollout exist", async () => {
+        const r = await run();
+        const serviceArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/zscaler-mcp-dev/zscaler-mcp-server-dev`;
+        const check = dynamicInputs(r, TOOL_CHECK);
+        expect(check).to.deep.include({ region: "us-east-1", kind: "remote_mcp", url: "https://zs-ab12cd34.ecs.us-east-1.on.aws/mcp", authorization: BASIC });
+        expect(Object.keys(check).sort()).to.deep.equal(["authorization", "kind", "region", "revision", "url"]);
+        expect(check.revision).to.match(
+            new RegExp(
+                `^service=${serviceArn} image=709825985650\\.dkr\\.ecr\\.us-east-1\\.amazonaws\\.com/zscaler/zscaler-mcp-server:0\\.15\\.4-bedrock ` +
+                    "credentials=1c2d3e4f-0000-4a5b-8c9d-0123456789ab config=[0-9a-f]{16}$",
+            ),
+        );
+        // The header is the one the Token Vault holds, and stays secret; so does what the state keeps of it.
+        const inputs = one(r, TOOL_CHECK).inputs;
+        expect(isSecretWrapper(inputs.authorization)).to.equal(true);
+        expect(registrationOptions(TOOL_CHECK, "zscaler-mcp-tool-check").additionalSecretOutputs).to.deep.equal(["credentialsDigest"]);
+        expect(unwrap(one(r, "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider").inputs.apiKey)).to.equal(unwrap(inputs.authorization));
+        expect(dependencyNames(r, "zscaler-mcp-tool-check")).to.include.members(["zscaler-mcp-agent-harness", "zscaler-mcp-allow-list"]);
+        expect(r.outputs).to.include({ serverName: "zscaler-mcp", serverVersion: "0.15.4", toolCount: 42 });
+    });
+
+    it("gives the tool check a new revision exactly when a deployment of the server changes", async () => {
+        const revision = async (config: Record<string, string>) => dynamicInputs(await run(config), TOOL_CHECK).revision as string;
+        const base = await revision({});
+        // The harness's own settings leave the server alone.
+        expect(await revision({ systemPrompt: "Be brief.", modelId: "amazon.nova-pro-v1:0", maxIterations: "5" })).to.equal(base);
+        for (const change of [
+            { imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.5-bedrock" },
+            { containerEnv: '["ZSCALER_MCP_LOG_LEVEL=DEBUG"]' },
+            { ecsCpu: "2048", ecsMemory: "4096" },
+            { allowedHosts: '["mcp.acme.com"]' },
+        ]) {
+            expect(await revision(change), JSON.stringify(change)).to.not.equal(base);
+        }
+    });
+
+    it("registers no tool check, and no outputs of it, with verifyTools false", async () => {
+        const r = await run({ verifyTools: "false" });
+        expect(byType(r, TOOL_CHECK)).to.deep.equal([]);
+        expect(r.outputs).to.not.have.any.keys("serverName", "serverVersion", "toolCount");
     });
 
     it("aliases the harness to its place under the gateway topology, so a topology switch updates it", async () => {
@@ -306,11 +359,21 @@ describe("ECS topology (strict mocks)", () => {
             "aws:iam/rolePolicy:RolePolicy zscaler-mcp-agent-exec-policy",
             "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider zscaler-mcp-api-key",
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
+            "pulumi-nodejs:dynamic/mcp:ToolCheck zscaler-mcp-tool-check",
             "pulumi:providers:aws aws",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
             "zscaler-mcp:topology:Ecs zscaler-mcp",
         ]);
         expect(dynamicInputs(r, "pulumi-nodejs:dynamic/agentcore:Harness").tools[0].config.remoteMcp.url).to.equal("https://mcp.acme.com/mcp");
+        // The user's server is checked too: its URL is all that identifies it.
+        expect(dynamicInputs(r, TOOL_CHECK)).to.deep.equal({
+            region: "us-east-1",
+            kind: "remote_mcp",
+            url: "https://mcp.acme.com/mcp",
+            authorization: BASIC,
+            revision: "url=https://mcp.acme.com/mcp",
+        });
+        expect(dependencyNames(r, "zscaler-mcp-tool-check")).to.deep.equal(["zscaler-mcp-agent-harness"]);
         expect(r.outputs.mcpUrl).to.equal("https://mcp.acme.com/mcp");
         expect(r.outputs).to.not.have.property("ecsServiceArn");
     });

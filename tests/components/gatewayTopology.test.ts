@@ -14,6 +14,7 @@ const RUNTIME_ARN = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:runtime/zsca
 const OAUTH_ARN = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:token-vault/default/oauth2credentialprovider/zscaler-mcp-cognito-oauth-dev`;
 const DISCOVERY = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/openid-configuration";
 const EXTERNAL_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Xy12Ab`;
+const TOOL_CHECK = "pulumi-nodejs:dynamic/mcp:ToolCheck";
 
 function run(config: Record<string, string> = {}): Promise<ProgramRun> {
     return runProgram({
@@ -50,6 +51,7 @@ describe("Gateway topology (strict mocks)", () => {
             "pulumi-nodejs:dynamic/agentcore:GatewayTarget zscaler-mcp-target",
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
             "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider zscaler-mcp-oauth",
+            "pulumi-nodejs:dynamic/mcp:ToolCheck zscaler-mcp-tool-check",
             "pulumi:providers:aws aws",
             "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
@@ -62,7 +64,35 @@ describe("Gateway topology (strict mocks)", () => {
             cognitoUserPoolId: "us-east-1_AbCdEf123",
             cognitoTokenEndpoint: `https://zscaler-mcp-dev-${ACCOUNT}.auth.us-east-1.amazoncognito.com/oauth2/token`,
             oauthProviderArn: OAUTH_ARN,
+            cognitoClientId: "3n4b5c6d7e8f9g0h1i2j3k4l5m",
+            serverName: "zscaler-mcp",
+            serverVersion: "0.15.4",
+            toolCount: 42,
         });
+    });
+
+    it("checks the gateway's tools with a Cognito token for the app client, after the harness, the target and the ready runtime", async () => {
+        const r = await run();
+        expect(inputs(r, TOOL_CHECK)).to.deep.equal({
+            region: "us-east-1",
+            kind: "agentcore_gateway",
+            url: "https://zscaler-mcp-gateway-dev-q1w2e3r4t5.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp",
+            tokenEndpoint: `https://zscaler-mcp-dev-${ACCOUNT}.auth.us-east-1.amazoncognito.com/oauth2/token`,
+            clientId: "3n4b5c6d7e8f9g0h1i2j3k4l5m",
+            clientSecret: COGNITO_CLIENT_SECRET,
+            scope: "zscaler-mcp/invoke",
+            // The runtime and its version (a new one for each new image, setting or secret version), the target.
+            revision:
+                `runtime=${RUNTIME_ARN} version=1 image=709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock ` +
+                "credentials=1c2d3e4f-0000-4a5b-8c9d-0123456789ab target=TGT1234567",
+        });
+        expect(isSecretWrapper(one(r, TOOL_CHECK).inputs.clientSecret)).to.equal(true);
+        expect(registrationOptions(TOOL_CHECK, "zscaler-mcp-tool-check").additionalSecretOutputs).to.deep.equal(["credentialsDigest"]);
+        const deps = r.resources.find((x) => x.name === "zscaler-mcp-tool-check")!.dependencies.map((u) => u.split("::").pop());
+        expect(deps).to.include.members(["zscaler-mcp-agent-harness", "zscaler-mcp-target", "zscaler-mcp-runtime-ready", "zscaler-mcp-gateway", "zscaler-mcp-client"]);
+        const off = await run({ verifyTools: "false" });
+        expect(off.resources.filter((x) => x.type === TOOL_CHECK)).to.deep.equal([]);
+        expect(off.outputs).to.not.have.any.keys("serverName", "serverVersion", "toolCount");
     });
 
     it("aliases the harness to its place under the ECS topology", async () => {

@@ -211,6 +211,13 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                 },
             };
         }
+        case "pulumi-nodejs:dynamic/mcp:ToolCheck": {
+            const { authorization: _a, clientSecret: _c, ...plain } = inputs;
+            return {
+                id: `${i.kind}:${i.url}`,
+                state: { ...plain, serverName: "zscaler-mcp", serverVersion: "0.15.4", protocolVersion: "2025-06-18", toolCount: 42, credentialsDigest: "d1g3st" },
+            };
+        }
         case "pulumi-nodejs:dynamic/agentcore:GatewayTarget":
             return { id: `${i.gatewayId}/TGT1234567`, state: { ...inputs, targetId: "TGT1234567", status: "READY" } };
         default:
