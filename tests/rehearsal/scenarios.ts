@@ -13,12 +13,16 @@ export const BASIC = "Basic " + Buffer.from(`rehearsal-client:${CLIENT_SECRET}`)
 export const SECRET_NEEDLES = [CLIENT_SECRET, BASIC, COGNITO_CLIENT_SECRET];
 const EXTERNAL_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Xy12Ab`;
 
+/** The local endpoint runs no MCP server: the tool check runs against the real server in the end-to-end tier. */
+const NO_TOOL_CHECK = { verifyTools: "false" };
+
 const CREDENTIALS = {
     "aws:region": "us-east-1",
     zscalerClientId: "rehearsal-client",
     zscalerClientSecret: CLIENT_SECRET,
     zscalerCustomerId: "cust-123",
     zscalerVanityDomain: "acme",
+    ...NO_TOOL_CHECK,
 };
 
 export interface Scenario {
@@ -47,7 +51,7 @@ export const SCENARIOS: Scenario[] = [
     { name: "gateway, managed secret", config: { ...CREDENTIALS, topology: "gateway" }, topology: "gateway", deploysServer: true },
     {
         name: "gateway, external secret",
-        config: { "aws:region": "us-east-1", topology: "gateway", secretsMode: "external", zscalerSecretName: "team/zscaler" },
+        config: { "aws:region": "us-east-1", topology: "gateway", secretsMode: "external", zscalerSecretName: "team/zscaler", ...NO_TOOL_CHECK },
         invokes: externalSecret,
         topology: "gateway",
         deploysServer: true,
