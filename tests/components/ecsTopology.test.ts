@@ -128,12 +128,13 @@ describe("ECS topology (strict mocks)", () => {
         const base = await revision({});
         // The harness's own settings leave the server alone.
         expect(await revision({ systemPrompt: "Be brief.", modelId: "amazon.nova-pro-v1:0", maxIterations: "5" })).to.equal(base);
-        for (const change of [
+        const changes: Record<string, string>[] = [
             { imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.5-bedrock" },
             { containerEnv: '["ZSCALER_MCP_LOG_LEVEL=DEBUG"]' },
             { ecsCpu: "2048", ecsMemory: "4096" },
             { allowedHosts: '["mcp.acme.com"]' },
-        ]) {
+        ];
+        for (const change of changes) {
             expect(await revision(change), JSON.stringify(change)).to.not.equal(base);
         }
     });
