@@ -1,13 +1,15 @@
 /**
  * `npm run doctor`: checks, before any deploy, what the stack's configuration needs from the AWS
- * account and region, and prints one line per check: ok, or what fails and the fix. Every call is
- * a read; nothing is created or changed.
+ * account and region, and prints one line per check: ok, or what fails and the fix. On a deployed
+ * stack it also calls the MCP server as the harness does (the deploy's own tool check). Every call
+ * is a read; nothing is created or changed.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../components/env";
+import { basicAuthHeader, credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../components/env";
 import { accountExcludedBy } from "../providers/awsIdentity";
-import { loadSettings, parseEcrImage, parseModelId, Settings, SettingsError } from "../components/settings";
+import type { ToolTarget } from "../providers/toolCheck";
+import { DEFAULTS, loadSettings, parseEcrImage, parseModelId, Settings, SettingsError } from "../components/settings";
 import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
 import { AwsAccess, clientConfig, ConfigEntries, readConfigEntries, requestSignal, stackAwsSettings, useStackIdentity } from "./identity";
 import { awsErrorName, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, paint } from "./io";
@@ -18,8 +20,9 @@ export const DOCTOR_SPEC: CommandSpec = {
     summary:
         "Checks the prerequisites of the current stack's configuration before a deploy: credentials and account,\n" +
         "AgentCore Harness in the region, access to the model, the default VPC (ecs), the image's registry and\n" +
-        "architecture, the Cognito domain prefix (gateway), and names already taken by something else.\n" +
-        "It only reads; nothing is created or changed.",
+        "architecture, the Cognito domain prefix (gateway), and names already taken by something else; on a\n" +
+        "deployed stack, the MCP server's tools, called as the harness calls them. It only reads; nothing is\n" +
+        "created or changed.",
     positionals: false,
     options: {
         json: { type: "boolean", description: "print the checks as one JSON object" },
@@ -95,7 +98,10 @@ function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
     return { project: projectName(), stack, entries, stackArgs };
 }
 
-/** Keys whose secret value doctor leaves unread: the credential, whose presence is all it checks. */
+/**
+ * Keys whose secret value the configuration check leaves unread: the credential, whose presence is
+ * all it checks (the tool check of a deployed ECS stack reads it, for the header the harness sends).
+ */
 const UNREAD_SECRETS = ["zscalerClientSecret"];
 
 /** The project keys stored with --secret whose values doctor reads to check them (all but the client secret). */
@@ -138,6 +144,12 @@ interface Context {
     aws: AwsAccess;
     signal?: AbortSignal;
     account?: string;
+    /** The deployed stack's outputs (`pulumi stack output --json`); undefined before the first deploy. */
+    outputs?: Record<string, unknown>;
+    /** The value of a project key stored with --secret (read with --show-secrets, at most once). */
+    secretValue: (key: string) => string | undefined;
+    /** A value no line may show (a credential a check used). */
+    hide: (value: string) => void;
 }
 
 function describeDenied(e: unknown, permission: string): string {
@@ -666,6 +678,82 @@ async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The deployed server's tools
+
+/** How long doctor waits for a server that is still starting: on a deployed stack it should answer at once. */
+const TOOLS_WAIT_MS = 30_000;
+
+/**
+ * The deploy's tool check (providers/toolCheck.ts) on the deployed stack: its URL from the stack's
+ * outputs; for ecs the Basic header from the client id and secret in config, for gateway a token
+ * for the app client, whose secret Cognito hands to the stack's identity.
+ */
+async function checkServerTools(ctx: Context): Promise<CheckResult> {
+    const s = ctx.settings;
+    const out = ctx.outputs ?? {};
+    const str = (k: string) => (typeof out[k] === "string" && out[k] !== "" ? (out[k] as string) : undefined);
+    const skip = (detail: string): CheckResult => ({ name: "", status: "skip", detail });
+    if (!s.verifyTools) {
+        return skip("verifyTools is false: the stack does not call its MCP server");
+    }
+    let target: ToolTarget;
+    if ((str("topology") ?? s.topology) === "gateway") {
+        const [url, tokenEndpoint, userPoolId, clientId] = [str("gatewayUrl"), str("cognitoTokenEndpoint"), str("cognitoUserPoolId"), str("cognitoClientId")];
+        if (!url || !tokenEndpoint || !userPoolId || !clientId) {
+            return skip("the stack's outputs name no gateway URL and Cognito app client yet: run pulumi up");
+        }
+        const cognito = await import("@aws-sdk/client-cognito-identity-provider");
+        const client = new cognito.CognitoIdentityProviderClient(clientConfig(ctx.aws, "cognitoidp"));
+        const answer = await client
+            .send(new cognito.DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }), { abortSignal: ctx.signal })
+            .catch((e) => {
+                if (isAccessDenied(e)) {
+                    fail(describeDenied(e, "cognito-idp:DescribeUserPoolClient"), "grant your AWS identity cognito-idp:DescribeUserPoolClient on the stack's user pool");
+                }
+                if (isNotFound(e)) {
+                    fail(`the Cognito app client ${clientId} of user pool ${userPoolId} does not exist`, "pulumi up --refresh creates it again");
+                }
+                throw e;
+            });
+        const clientSecret = answer.UserPoolClient?.ClientSecret;
+        if (!clientSecret) {
+            fail(`the Cognito app client ${clientId} has no secret`, "pulumi up --refresh restores it");
+        }
+        ctx.hide(clientSecret!);
+        target = { kind: "agentcore_gateway", url, tokenEndpoint, clientId, clientSecret: clientSecret!, scope: DEFAULTS.oauthScope };
+    } else {
+        const url = str("mcpUrl");
+        if (!url) {
+            return skip("the stack's outputs name no MCP URL yet: run pulumi up");
+        }
+        const clientId = s.zscaler.clientId;
+        const clientSecret = ctx.secretValue("zscalerClientSecret");
+        if (!clientId || !clientSecret) {
+            fail(
+                "the header the harness sends needs zscalerClientId and zscalerClientSecret, and the configuration lacks one",
+                "pulumi config set zscalerClientId <client id>, and pulumi config set --secret zscalerClientSecret <client secret>",
+            );
+        }
+        const authorization = basicAuthHeader(clientId!, clientSecret!);
+        for (const v of [clientSecret!, authorization, authorization.slice("Basic ".length)]) {
+            ctx.hide(v);
+        }
+        target = { kind: "remote_mcp", url, authorization };
+    }
+    const { checkTools, ToolCheckError } = await import("../providers/toolCheck");
+    try {
+        const r = await checkTools(target, { waitMs: TOOLS_WAIT_MS, signal: ctx.signal });
+        const server = [r.serverName, r.serverVersion].filter(Boolean).join(" ") || "the server";
+        return ok(`${server}: ${r.toolCount} tools over MCP ${r.protocolVersion}`);
+    } catch (e) {
+        if (e instanceof ToolCheckError) {
+            fail(e.problem, e.fix);
+        }
+        throw e;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Running and printing
 
 interface PlannedCheck {
@@ -715,7 +803,24 @@ function plan(ctx: Context): PlannedCheck[] {
         checks.push({ name: "secret", run: () => checkSecret(ctx) });
     }
     checks.push({ name: "names", run: () => checkNames(ctx) });
+    if (typeof ctx.outputs?.harnessArn === "string") {
+        checks.push({ name: "tools", run: () => checkServerTools(ctx) });
+    }
     return checks;
+}
+
+/** The stack's outputs, when it has been deployed (`pulumi stack output --json`); undefined when they cannot be read. */
+function stackOutputs(io: Io, c: StackConfig): Record<string, unknown> | undefined {
+    try {
+        const parsed: unknown = JSON.parse(io.pulumi?.(["stack", "output", "--json", ...c.stackArgs]) || "{}");
+        return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : undefined;
+    } catch (e) {
+        if (e instanceof OperatorError && e.exitCode === EXIT.interrupted) {
+            throw e;
+        }
+        // A stack that cannot show its outputs has none to check.
+        return undefined;
+    }
 }
 
 function line(io: Io, r: CheckResult, width: number): string {
@@ -735,10 +840,9 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     let secrets: ConfigEntries | undefined;
     const revealed = () => (secrets ??= readConfigEntries(io, [...config.stackArgs, "--show-secrets"]) ?? {});
     // A check names what it looked at (a model, an image, a secret's name): never a secret value.
+    const used: string[] = [];
     const hidden = () =>
-        checkedSecretKeys(config)
-            .map((k) => secrets?.[k]?.value)
-            .filter((v): v is string => typeof v === "string" && v.length >= 4);
+        [...checkedSecretKeys(config).map((k) => secrets?.[k]?.value), ...used].filter((v): v is string => typeof v === "string" && v.length >= 4);
     const hide = (text: string) => hidden().reduce((t, v) => t.split(v).join("(secret value not shown)"), text);
     const results: CheckResult[] = [];
     const width = "cognito domain".length;
@@ -769,7 +873,15 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         // The identity pulumi up signs with: the stack's aws:* settings (a secret one read with --show-secrets).
         const awsSettings = stackAwsSettings(config.entries, revealed);
         const aws = await useStackIdentity(awsSettings, settings.region, { signal: io.signal, attempts: 2 });
-        const ctx: Context = { settings, config, aws, signal: io.signal };
+        const ctx: Context = {
+            settings,
+            config,
+            aws,
+            signal: io.signal,
+            outputs: stackOutputs(io, config),
+            secretValue: (k) => revealed()[`${config.project}:${k}`]?.value,
+            hide: (v) => used.push(v),
+        };
         const identity = await settle({ name: "credentials", run: () => checkCredentials(ctx) });
         emit(identity);
         const planned = plan(ctx);

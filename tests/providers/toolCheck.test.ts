@@ -1,131 +1,24 @@
 /**
- * The tool check against a local MCP server built with the SDK's own McpServer and
- * StreamableHTTPServerTransport on 127.0.0.1, behind a small HTTP wrapper that checks the
- * Authorization header (the Token Vault's Basic value, or a bearer token the local Cognito-like
- * token endpoint issued) and can answer 401, 421 or 503 first. Time is the fake clock's: retries
- * never sleep for real.
+ * The tool check against local MCP servers (tests/support/mcpServers.ts: the SDK's own McpServer
+ * behind a wrapper that checks the Token Vault's Basic value or a bearer token from the local
+ * Cognito-like token endpoint, and can answer 401, 421 or 503 first), a local proxy, and a server
+ * whose certificate nobody vouches for. Time is the fake clock's: retries never sleep for real.
  */
 import { expect } from "chai";
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as http from "http";
-import * as https from "https";
 import * as net from "net";
 import * as path from "path";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { installClock, UNKNOWN } from "../../providers/lifecycle";
 import { checkTools, ToolCheckError, ToolCheckInputs, toolCheckProvider, ToolTarget } from "../../providers/toolCheck";
 import { fakeClock } from "../fakeaws/server";
+import { closeServers, COGNITO, listen, mcpServer, TEST_CERT, tokenEndpoint } from "../support/mcpServers";
 
 const ROOT = path.join(__dirname, "..", "..");
-const CERT = path.join(ROOT, "tests", "fixtures", "tool-check", "server.crt");
-const KEY = path.join(ROOT, "tests", "fixtures", "tool-check", "server.key");
 const SECRET = "zs-tool-check-secret-8e1f";
 const BASIC = "Basic " + Buffer.from(`tool-client:${SECRET}`).toString("base64");
-const COGNITO = { clientId: "3n4b5c6d7e8f9g0h1i2j3k4l5m", clientSecret: "cognito-secret-0a9b8c7d6e", scope: "zscaler-mcp/invoke" };
-const TOOLS = ["zia_list_locations", "zpa_list_segment_groups", "zdx_list_devices", "zcc_list_devices", "ztw_list_edge_groups"];
 const SKIP = "If the machine running pulumi cannot reach this endpoint, skip the check: pulumi config set verifyTools false.";
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
-
-interface Seen {
-    method: string;
-    host?: string;
-    authorization?: string;
-}
-
-interface Fixture {
-    url: string;
-    seen: Seen[];
-    /** Answers given before the MCP server is reached, one per request: a status and its text. */
-    first: { status: number; text: string }[];
-    close(): Promise<void>;
-}
-
-const servers: { close(): Promise<void> }[] = [];
-
-function listen(server: http.Server | https.Server): Promise<number> {
-    servers.push({ close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
-}
-
-/**
- * The MCP server: stateless (a new McpServer and transport per request, as the SDK's stateless
- * example does), listing `tools`, `pageSize` at a time when given.
- */
-async function mcpServer(o: { accepts: (authorization: string | undefined) => boolean; tools?: string[]; pageSize?: number; tls?: boolean; unauthorizedText?: string }): Promise<Fixture> {
-    const seen: Seen[] = [];
-    const first: Fixture["first"] = [];
-    const tools = o.tools ?? TOOLS;
-    const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-        seen.push({ method: req.method!, host: req.headers.host, authorization: req.headers.authorization });
-        const early = req.method === "POST" ? first.shift() : undefined;
-        if (early) {
-            res.writeHead(early.status, { "content-type": "text/plain" }).end(early.text);
-            return;
-        }
-        if (!o.accepts(req.headers.authorization)) {
-            res.writeHead(401, { "content-type": "application/json" }).end(o.unauthorizedText ?? '{"error":"unauthorized"}');
-            return;
-        }
-        const mcp = new McpServer({ name: "zscaler-mcp", version: "0.15.4" });
-        if (o.pageSize === undefined) {
-            for (const name of tools) {
-                mcp.registerTool(name, { description: `${name} (read-only)` }, async () => ({ content: [{ type: "text", text: "[]" }] }));
-            }
-        } else {
-            const size = o.pageSize;
-            mcp.server.registerCapabilities({ tools: {} });
-            mcp.server.setRequestHandler(ListToolsRequestSchema, async (request) => {
-                const from = Number(request.params?.cursor ?? 0);
-                const page = tools.slice(from, from + size).map((name) => ({ name, inputSchema: { type: "object" as const } }));
-                return { tools: page, ...(from + size < tools.length ? { nextCursor: String(from + size) } : {}) };
-            });
-        }
-        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-        res.on("close", () => {
-            void transport.close();
-            void mcp.close();
-        });
-        await mcp.connect(transport);
-        await transport.handleRequest(req, res);
-    };
-    const server = o.tls
-        ? https.createServer({ cert: fs.readFileSync(CERT), key: fs.readFileSync(KEY) }, (req, res) => void handler(req, res))
-        : http.createServer((req, res) => void handler(req, res));
-    const port = await listen(server);
-    return { url: `${o.tls ? "https" : "http"}://127.0.0.1:${port}/mcp`, seen, first, close: async () => undefined };
-}
-
-/** Cognito's /oauth2/token as far as the check uses it: client credentials with HTTP Basic client authentication. */
-async function tokenEndpoint(): Promise<{ url: string; issued: string[]; requests: { authorization?: string; contentType?: string; form: Record<string, string> }[] }> {
-    const issued: string[] = [];
-    const requests: { authorization?: string; contentType?: string; form: Record<string, string> }[] = [];
-    const server = http.createServer((req, res) => {
-        let body = "";
-        req.on("data", (d) => (body += d));
-        req.on("end", () => {
-            const form = Object.fromEntries(new URLSearchParams(body));
-            requests.push({ authorization: req.headers.authorization, contentType: req.headers["content-type"], form });
-            const json = (status: number, doc: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(doc));
-            const basic = "Basic " + Buffer.from(`${COGNITO.clientId}:${COGNITO.clientSecret}`).toString("base64");
-            if (req.method !== "POST" || req.url !== "/oauth2/token" || req.headers.authorization !== basic) {
-                json(400, { error: "invalid_client" });
-            } else if (form.grant_type !== "client_credentials") {
-                json(400, { error: "unsupported_grant_type" });
-            } else if (form.scope !== COGNITO.scope) {
-                json(400, { error: "invalid_scope" });
-            } else {
-                const token = `eyJ.token-${issued.length + 1}`;
-                issued.push(token);
-                json(200, { access_token: token, expires_in: 3600, token_type: "Bearer" });
-            }
-        });
-    });
-    const port = await listen(server);
-    return { url: `http://127.0.0.1:${port}/oauth2/token`, issued, requests };
-}
 
 /** A plain HTTP proxy: CONNECT tunnels and absolute-URI requests, each recorded. */
 async function proxyServer(o: { refuse?: number } = {}): Promise<{ url: string; passed: string[] }> {
@@ -204,7 +97,7 @@ describe("tool check", function () {
                 process.env[v] = savedEnv[v];
             }
         }
-        await Promise.all(servers.splice(0).map((s) => s.close()));
+        await closeServers();
     });
 
     describe("checkTools", () => {
@@ -347,7 +240,7 @@ describe("tool check", function () {
             const script = `require("./providers/toolCheck").checkTools(${JSON.stringify(remote(server.url))}).then((r) => console.log(JSON.stringify(r)), (e) => { console.log(e.message); process.exit(1); })`;
             // Off the test's event loop, so the server above can answer while the child waits.
             const child = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-                const p = spawn(process.execPath, ["-r", "tsx/cjs", "-e", script], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: CERT } });
+                const p = spawn(process.execPath, ["-r", "tsx/cjs", "-e", script], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_CERT } });
                 let stdout = "";
                 p.stdout.on("data", (d) => (stdout += d));
                 p.on("close", (status) => resolve({ status, stdout }));

@@ -1,7 +1,10 @@
 import { expect } from "chai";
+import * as http from "http";
+import { basicAuthHeader } from "../../components/env";
 import { main } from "../../scripts/cli";
 import { MARKETPLACE_REGISTRY } from "../fakeaws/server";
 import { useFakeAws } from "../support/fakeAwsHooks";
+import { closeServers, COGNITO, listen, mcpServer, tokenEndpoint } from "../support/mcpServers";
 import { createHarness, Entry, stackConfig, stackIo } from "./support";
 
 const PROJECT = "zscaler-mcp-harness";
@@ -44,7 +47,8 @@ describe("npm run doctor", () => {
             ["ok", "names"],
         ]);
         expect(lines[lines.length - 1]).to.equal("All 7 checks passed.");
-        expect(io.pulumiCalls).to.deep.equal([["config", "--json"], ["stack", "--show-name"]]);
+        // Before the first deploy the stack has no outputs, so no server to call.
+        expect(io.pulumiCalls).to.deep.equal([["config", "--json"], ["stack", "--show-name"], ["stack", "output", "--json"]]);
         // Only reads, each validated against AWS's model by the endpoint.
         expect(ctx.fake.calls.map((c) => c.op).sort()).to.deep.equal(
             [
@@ -277,6 +281,98 @@ describe("npm run doctor", () => {
         it("names: an existing cluster named in ecsClusterName must exist", async () => {
             const { report } = await doctor(stackConfig({ [key("ecsClusterName")]: { value: "shared" } }));
             expect(check(report, "names").detail).to.equal("the ECS cluster shared named in ecsClusterName does not exist in us-east-1");
+        });
+    });
+
+    describe("tools: on a deployed stack, the deploy's own tool check", () => {
+        const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
+        const saved: Record<string, string | undefined> = {};
+        const SECRET = "zs-doctor-client-secret-5a6b";
+        const BASIC = basicAuthHeader("client-id", SECRET);
+        const HARNESS_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/zscaler_mcp_harness_dev-AbCdE12345";
+        const toolsLine = (screen: string) => screen.split("\n").find((l) => /^\S+\s+tools\s/.test(l));
+
+        beforeEach(() => {
+            // The machine's proxy settings would send the loopback servers' traffic elsewhere.
+            for (const v of PROXY_VARIABLES) {
+                saved[v] = process.env[v];
+                delete process.env[v];
+            }
+        });
+        afterEach(async () => {
+            for (const v of PROXY_VARIABLES) {
+                if (saved[v] !== undefined) {
+                    process.env[v] = saved[v];
+                }
+            }
+            await closeServers();
+        });
+
+        it("ecs: calls the stack's MCP URL with the Basic header from config, and shows neither", async () => {
+            const server = await mcpServer({ accepts: (a) => a === BASIC });
+            const outputs = { harnessArn: HARNESS_ARN, topology: "ecs", region: "us-east-1", mcpUrl: server.url };
+            const io = stackIo(stackConfig(), outputs, { [key("zscalerClientSecret")]: SECRET });
+            expect(await main(["doctor"], io)).to.equal(0);
+            const screen = io.screen.join("");
+            expect(toolsLine(screen)).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
+            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 8 checks passed.");
+            // The client secret is read once, for the header, and never shown.
+            expect(io.pulumiCalls).to.deep.equal([["config", "--json"], ["stack", "--show-name"], ["stack", "output", "--json"], ["config", "--json", "--show-secrets"]]);
+            expect(screen).to.not.contain(SECRET).and.not.contain(BASIC.slice("Basic ".length));
+            expect(server.seen.every((x) => x.authorization === BASIC)).to.equal(true);
+        });
+
+        it("ecs: fails the line with the server's 401, the cause and the fix", async () => {
+            const server = await mcpServer({ accepts: () => false, unauthorizedText: "invalid client credentials" });
+            const io = stackIo(stackConfig(), { harnessArn: HARNESS_ARN, topology: "ecs", mcpUrl: server.url }, { [key("zscalerClientSecret")]: SECRET });
+            expect(await main(["doctor"], io)).to.equal(1);
+            expect(toolsLine(io.screen.join(""))).to.equal(
+                `FAIL  tools           the MCP server at ${server.url} answered 401: Zscaler rejected the credentials ("invalid client credentials"). ` +
+                    "Fix: check zscalerClientId, zscalerClientSecret, zscalerVanityDomain and zscalerCloud (pulumi config), then run pulumi up; " +
+                    "if the Token Vault entry was changed outside the stack, pulumi config set tokenVaultRevision <new value> makes pulumi up write it again",
+            );
+        });
+
+        it("gateway: reads the app client's secret from Cognito and calls the gateway with a token for it", async () => {
+            const described: unknown[] = [];
+            const cognitoApi = http.createServer((req, res) => {
+                let body = "";
+                req.on("data", (d) => (body += d));
+                req.on("end", () => {
+                    const op = String(req.headers["x-amz-target"]).split(".")[1];
+                    const answer =
+                        op === "DescribeUserPoolClient"
+                            ? (described.push(JSON.parse(body)), { UserPoolClient: { ClientId: COGNITO.clientId, ClientSecret: COGNITO.clientSecret, UserPoolId: "us-east-1_AbCdEf123" } })
+                            : { DomainDescription: {} };
+                    res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(answer));
+                });
+            });
+            // The local endpoint has no Cognito app clients: the stack's aws:endpoints point Cognito here.
+            const cognitoUrl = `http://127.0.0.1:${await listen(cognitoApi)}`;
+            const token = await tokenEndpoint();
+            const gateway = await mcpServer({ accepts: (a) => token.issued.some((t) => a === `Bearer ${t}`) });
+            const outputs = {
+                harnessArn: HARNESS_ARN,
+                topology: "gateway",
+                gatewayUrl: gateway.url,
+                cognitoTokenEndpoint: token.url,
+                cognitoUserPoolId: "us-east-1_AbCdEf123",
+                cognitoClientId: COGNITO.clientId,
+            };
+            const config = stackConfig({ [key("topology")]: { value: "gateway" }, "aws:endpoints": { value: JSON.stringify([{ cognitoidp: cognitoUrl }]) } });
+            const io = stackIo(config, outputs);
+            expect(await main(["doctor"], io)).to.equal(0);
+            expect(toolsLine(io.screen.join(""))).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
+            expect(described).to.deep.equal([{ UserPoolId: "us-east-1_AbCdEf123", ClientId: COGNITO.clientId }]);
+            expect(token.requests.map((r) => r.form)).to.deep.equal([{ grant_type: "client_credentials", scope: "zscaler-mcp/invoke" }]);
+            expect(io.screen.join("")).to.not.contain(COGNITO.clientSecret);
+            expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets"))).to.deep.equal([]);
+        });
+
+        it("skips the server of a stack that turned the check off", async () => {
+            const io = stackIo(stackConfig({ [key("verifyTools")]: { value: "false" } }), { harnessArn: HARNESS_ARN, topology: "ecs", mcpUrl: "https://unreachable.example.com/mcp" });
+            expect(await main(["doctor"], io)).to.equal(0);
+            expect(toolsLine(io.screen.join(""))).to.equal("skip  tools           verifyTools is false: the stack does not call its MCP server");
         });
     });
 

@@ -118,8 +118,9 @@ const STACK_CONFIG = {
 /** Runs one README command and returns what a terminal would show. */
 async function run(t: Transcript, outputs: Record<string, string>, before: FakeAws, after: FakeAws, clock: ReturnType<typeof fakeClock>): Promise<string> {
     const args = argv(t.command);
-    // doctor runs before the first deploy: against an account without the stack.
+    // doctor runs before the first deploy: against an account without the stack, and a stack without outputs.
     const fake = args[0] === "doctor" ? before : after;
+    const shown = args[0] === "doctor" ? {} : outputs;
     const restore = fake.applyEnv();
     const controller = new AbortController();
     const sleep = clock.sleep;
@@ -131,7 +132,7 @@ async function run(t: Transcript, outputs: Record<string, string>, before: FakeA
         env: { ...process.env, ...fake.env() },
         stdin,
         signal: controller.signal,
-        pulumi: (a) => (a[0] === "config" ? JSON.stringify(STACK_CONFIG) : a[0] === "stack" && a[1] === "--show-name" ? "dev\n" : JSON.stringify(outputs)),
+        pulumi: (a) => (a[0] === "config" ? JSON.stringify(STACK_CONFIG) : a[0] === "stack" && a[1] === "--show-name" ? "dev\n" : JSON.stringify(shown)),
     });
     try {
         await main(args, io);
