@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { inProject, providerModule } from "../../providers/projectProvider";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+import { closeServers, mcpServer } from "../support/mcpServers";
 import { runProgram } from "../support/mocks";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -149,6 +150,22 @@ describe("the __provider module each dynamic resource stores", () => {
         const res = await loaded.create!({ region: "us-east-1", name: "serialized", apiKey: "Basic c2VjcmV0" });
         expect(res.outs.credentialProviderArn).to.match(/apikeycredentialprovider\/serialized$/);
         expect(text).to.not.contain("c2VjcmV0");
+    });
+
+    it("runs a deserialized tool check against a local MCP server, and stores no credential", async () => {
+        const { text, loaded } = roundTrip("toolCheck", "toolCheckProvider");
+        const server = await mcpServer({ accepts: (a) => a === "Basic c2VjcmV0" });
+        // The machine's proxy settings would send the loopback server's traffic elsewhere.
+        const proxies = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].map((k) => [k, process.env[k]] as const);
+        proxies.forEach(([k]) => delete process.env[k]);
+        try {
+            const res = await loaded.create!({ region: "us-east-1", kind: "remote_mcp", url: server.url, authorization: "Basic c2VjcmV0", revision: "r1" });
+            expect(res.outs).to.include({ serverName: "zscaler-mcp", toolCount: 5 });
+            expect(JSON.stringify(res.outs) + text).to.not.contain("c2VjcmV0");
+        } finally {
+            proxies.forEach(([k, v]) => (v === undefined ? delete process.env[k] : (process.env[k] = v)));
+            await closeServers();
+        }
     });
 
     it("runs a deserialized ECS Express create against the endpoint", async () => {

@@ -46,6 +46,22 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         });
     }
 
+    it("previews the tool check of a new stack with what AWS has not made yet unknown, through the host's Check", async () => {
+        for (const [name, unknown] of [
+            ["ecs default", ["revision", "url"]],
+            ["gateway, managed secret", ["clientId", "clientSecret", "revision", "url"]],
+        ] as const) {
+            bench.fake.reset();
+            const r = new Rehearsal(bench.fake, bench.host);
+            // The check itself is never called in a preview: no server needs to answer.
+            const plan = await r.up({ config: { ...scenario(name).config, verifyTools: "true" }, secretKeys: ["zscalerClientSecret"], preview: true });
+            expect(plan.ok, plan.error).to.equal(true);
+            expect(dynamicOps(plan), name).to.include("create zscaler-mcp-tool-check");
+            expect(unknownsOf(plan, "zscaler-mcp-tool-check")?.sort(), name).to.deep.equal([...unknown]);
+            expect(r.state.size).to.equal(0);
+        }
+    });
+
     it("previews an image change on a deployed ECS stack as updates, with the service's outputs unknown", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
