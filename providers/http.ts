@@ -8,7 +8,7 @@
 import * as http from "http";
 import * as net from "net";
 import * as tls from "tls";
-import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
+import type * as Undici from "undici";
 import { realMs } from "./clock";
 
 /** The fetch the MCP SDK's transport takes (its `fetch` option), and what the token request uses. */
@@ -89,8 +89,16 @@ function shownProxy(proxy: string): string {
 export function httpClient(o: HttpOptions = {}): HttpClient {
     const settings = proxySettings(o.env ?? process.env);
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // Loaded when a request is to be made: the program itself (a preview) never needs it.
+    const { EnvHttpProxyAgent, fetch: undiciFetch } = require("undici") as typeof Undici;
     // The settings this module reads are the ones the agent uses, so proxyFor names the proxy undici picks.
-    const agent = new EnvHttpProxyAgent({ ...settings, connect: { timeout: realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs)) } });
+    // (An empty string, not undefined, for "none": undici would read the environment again.)
+    const agent = new EnvHttpProxyAgent({
+        httpProxy: settings.httpProxy ?? "",
+        httpsProxy: settings.httpsProxy ?? "",
+        noProxy: settings.noProxy,
+        connect: { timeout: realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs)) },
+    });
     const proxyFor = (url: string | URL): string | undefined => {
         const u = new URL(url);
         const proxy = u.protocol === "https:" ? settings.httpsProxy : settings.httpProxy;
