@@ -58,7 +58,7 @@ export interface CheckToolsOptions {
 }
 
 /** The server just after a rollout may still be starting, or the new allow-list still rolling out. */
-export const TOOL_CHECK_WAIT_MS = 3 * 60_000;
+const TOOL_CHECK_WAIT_MS = 3 * 60_000;
 /** One HTTP request (and one MCP request), in the clock's time. */
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_PAGES = 100;
@@ -98,17 +98,19 @@ export async function checkTools(target: ToolTarget, o: CheckToolsOptions = {}):
     const start = clock.now();
     const waitMs = o.waitMs ?? TOOL_CHECK_WAIT_MS;
     const http = httpClient({ timeoutMs: REQUEST_TIMEOUT_MS, signal: o.signal });
+    // The bearer tokens Cognito issued: no message may show one, should a server echo it.
+    const tokens: string[] = [];
     let delay = 2_000;
     try {
         for (;;) {
             let failure: Failure;
             try {
-                return await callServer(target, http, o.signal);
+                return await callServer(target, http, o.signal, tokens);
             } catch (e) {
                 if (o.signal?.aborted) {
                     throw e;
                 }
-                failure = await explain(e, target, http);
+                failure = await explain(e, target, http, tokens);
             }
             const waited = clock.now() - start;
             // The last pause ends at the deadline, where the last attempt is made.
@@ -146,8 +148,15 @@ class NoTools extends Error {
     }
 }
 
-async function callServer(t: ToolTarget, http: HttpClient, signal: AbortSignal | undefined): Promise<ToolReport> {
-    const authorization = t.kind === "remote_mcp" ? t.authorization : `Bearer ${await cognitoToken(t, http)}`;
+async function callServer(t: ToolTarget, http: HttpClient, signal: AbortSignal | undefined, tokens: string[]): Promise<ToolReport> {
+    let authorization: string;
+    if (t.kind === "agentcore_gateway") {
+        const token = await cognitoToken(t, http);
+        tokens.push(token);
+        authorization = `Bearer ${token}`;
+    } else {
+        authorization = t.authorization;
+    }
     // Loaded when a check runs: the program itself never needs the SDK.
     const { Client } = require("@modelcontextprotocol/sdk/client/index.js") as typeof import("@modelcontextprotocol/sdk/client/index.js");
     const { StreamableHTTPClientTransport, StreamableHTTPError } =
@@ -253,11 +262,11 @@ function isHidden(c: number): boolean {
 }
 
 /** The server's own words, fit for a message: one line, no control characters, no credential, at most ~300 characters. */
-function serverWords(text: string, t: ToolTarget): string {
+function serverWords(text: string, t: ToolTarget, tokens: readonly string[]): string {
     const secrets =
         t.kind === "remote_mcp"
             ? [t.authorization, t.authorization.replace(/^Basic\s+/i, "")]
-            : [t.clientSecret, Buffer.from(`${t.clientId}:${t.clientSecret}`, "utf8").toString("base64")];
+            : [t.clientSecret, Buffer.from(`${t.clientId}:${t.clientSecret}`, "utf8").toString("base64"), ...tokens];
     let out = text;
     for (const s of secrets.filter((x) => x.length >= 4)) {
         out = out.split(s).join("(not shown)");
@@ -270,12 +279,12 @@ function serverWords(text: string, t: ToolTarget): string {
     return out.length > SERVER_TEXT_LIMIT ? `${out.slice(0, SERVER_TEXT_LIMIT - 1)}…` : out;
 }
 
-function said(text: string, t: ToolTarget): string {
-    const words = serverWords(text, t);
+function said(text: string, t: ToolTarget, tokens: readonly string[]): string {
+    const words = serverWords(text, t, tokens);
     return words ? ` ("${words}")` : "";
 }
 
-async function explain(e: unknown, t: ToolTarget, http: HttpClient): Promise<Failure> {
+async function explain(e: unknown, t: ToolTarget, http: HttpClient, tokens: readonly string[]): Promise<Failure> {
     const server = t.kind === "remote_mcp" ? `the MCP server at ${t.url}` : `the AgentCore Gateway at ${t.url}`;
     const log = `read the server's log with ${SERVER_LOG_COMMAND}`;
     if (e instanceof NoTools) {
@@ -288,10 +297,10 @@ async function explain(e: unknown, t: ToolTarget, http: HttpClient): Promise<Fai
         };
     }
     if (e instanceof HttpAnswer && e.stage === "token" && t.kind === "agentcore_gateway") {
-        return tokenFailure(e, t);
+        return tokenFailure(e, t, tokens);
     }
     if (e instanceof HttpAnswer) {
-        const words = said(e.text, t);
+        const words = said(e.text, t, tokens);
         if (e.status === 401 && t.kind === "remote_mcp") {
             return {
                 retry: false,
@@ -385,7 +394,7 @@ async function explain(e: unknown, t: ToolTarget, http: HttpClient): Promise<Fai
     // The server answered, but not as MCP expects (a JSON-RPC error, an unsupported protocol revision).
     return {
         retry: false,
-        problem: `${server} did not complete MCP initialize and tools/list: ${serverWords(cause.message, t)}`,
+        problem: `${server} did not complete MCP initialize and tools/list: ${serverWords(cause.message, t, tokens)}`,
         fix: `${log}; the harness needs a server that speaks MCP over streamable HTTP at this URL`,
     };
 }
@@ -395,7 +404,7 @@ function isTokenRequest(e: unknown): boolean {
     return (e as { tokenRequest?: boolean })?.tokenRequest === true;
 }
 
-function tokenFailure(e: HttpAnswer, t: Extract<ToolTarget, { kind: "agentcore_gateway" }>): Failure {
+function tokenFailure(e: HttpAnswer, t: Extract<ToolTarget, { kind: "agentcore_gateway" }>, tokens: readonly string[]): Failure {
     let code = "";
     try {
         code = String((JSON.parse(e.text) as { error?: unknown }).error ?? "");
@@ -419,7 +428,7 @@ function tokenFailure(e: HttpAnswer, t: Extract<ToolTarget, { kind: "agentcore_g
     }
     return {
         retry: [502, 503, 504].includes(e.status),
-        problem: `${where} answered ${e.status}${said(e.text, t)}`,
+        problem: `${where} answered ${e.status}${said(e.text, t, tokens)}`,
         fix: "check that the Cognito domain of the stack exists (npm run status), then run pulumi up again",
     };
 }

@@ -211,6 +211,10 @@ describe("tool check", function () {
             e = await failure(checkTools(target));
             expect(e.problem).to.equal(`the AgentCore Gateway at ${gateway.url} answered 403: the Cognito token lacks the scope zscaler-mcp/invoke the gateway requires ("insufficient_scope")`);
             expect(e.fix).to.equal("the app client must be allowed the scope zscaler-mcp/invoke: pulumi up --refresh restores an app client or resource server changed outside the stack");
+            // A gateway that echoes the token it refused: the message shows none.
+            const echoing = await mcpServer({ accepts: () => false, unauthorizedText: (a) => `refused ${a}` });
+            e = await failure(checkTools({ ...target, url: echoing.url }));
+            expect(e.problem).to.equal(`the AgentCore Gateway at ${echoing.url} answered 401: its authorizer did not accept the Cognito token ("refused Bearer (not shown)")`);
             e = await failure(checkTools({ ...target, clientSecret: "wrong-secret-1234" }));
             expect(e.message).to.equal(
                 `Tool check: Cognito's token endpoint ${cognito.url} refused the app client's credentials (400 invalid_client). ` +

@@ -51,7 +51,7 @@ export function listen(server: http.Server | https.Server): Promise<number> {
  * The MCP server: stateless (a new McpServer and transport per request, as the SDK's stateless
  * example does), listing `tools`, `pageSize` at a time when given.
  */
-export async function mcpServer(o: { accepts: (authorization: string | undefined) => boolean; tools?: string[]; pageSize?: number; tls?: boolean; unauthorizedText?: string }): Promise<McpFixture> {
+export async function mcpServer(o: { accepts: (authorization: string | undefined) => boolean; tools?: string[]; pageSize?: number; tls?: boolean; unauthorizedText?: string | ((authorization: string | undefined) => string) }): Promise<McpFixture> {
     const seen: Seen[] = [];
     const first: McpFixture["first"] = [];
     const tools = o.tools ?? TOOLS;
@@ -63,7 +63,8 @@ export async function mcpServer(o: { accepts: (authorization: string | undefined
             return;
         }
         if (!o.accepts(req.headers.authorization)) {
-            res.writeHead(401, { "content-type": "application/json" }).end(o.unauthorizedText ?? '{"error":"unauthorized"}');
+            const text = typeof o.unauthorizedText === "function" ? o.unauthorizedText(req.headers.authorization) : o.unauthorizedText;
+            res.writeHead(401, { "content-type": "application/json" }).end(text ?? '{"error":"unauthorized"}');
             return;
         }
         const mcp = new McpServer({ name: "zscaler-mcp", version: "0.15.4" });
