@@ -16,7 +16,8 @@ import { EXECUTED, expectNoSecrets, ok, plannedSteps, readmeCommandsNotRun, requ
 import { PLACEHOLDERS, Workspace } from "./workspace";
 
 const SCALE = 0.005;
-const IMAGE_0_11 = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock";
+// The same release, copied into the account's own ECR: a new image reference.
+const OWN_ECR_COPY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4";
 const CLIENT_SECRET = PLACEHOLDERS["<client secret>"];
 const BASIC = basicAuthHeader(PLACEHOLDERS["<client id>"], CLIENT_SECRET);
 /** The default Cognito domain prefix of a stack named gateway, taken by "another account" in one test. */
@@ -104,7 +105,7 @@ describe("end to end through the real Pulumi CLI", function () {
         });
 
         it("rolls a new image out to the service in place", async () => {
-            await ok(ws, `pulumi config set imageUri ${IMAGE_0_11}`);
+            await ok(ws, `pulumi config set imageUri ${OWN_ECR_COPY}`);
             const plan = await ok(ws, "pulumi preview --diff");
             // What uses the service's outputs previews as an update too (the README says why).
             expect(plannedSteps(plan.output)).to.deep.equal({
@@ -117,7 +118,7 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(summary(up.output)).to.deep.equal({ update: 1, same: 19 });
             expect(ws.fake.calls.slice(before).filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateExpressGatewayService"]);
             const [svc] = ws.fake.list("ecs");
-            expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(IMAGE_0_11);
+            expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(OWN_ECR_COPY);
             await ok(ws, "pulumi preview --expect-no-changes");
         });
 

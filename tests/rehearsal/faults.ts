@@ -36,7 +36,7 @@ interface Target {
 const ALL: Fault[] = FAULTS;
 const NO_STATUS: Fault[] = ["throttle", "server error", "deleted behind our back"];
 
-const NEW_IMAGE = { imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock" };
+const NEW_IMAGE = { imageUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4" };
 const HARNESS = {
     kind: "harness" as const,
     name: "zscaler-mcp-agent-harness",

@@ -6,7 +6,8 @@ import { DEFAULTS } from "../../components/settings";
 import { Bench, scenario, SCENARIOS, startBench } from "./scenarios";
 
 const SCALE = 0.002;
-const IMAGE_0_11 = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock";
+// The same release, copied into the account's own ECR: a new image reference.
+const OWN_ECR_COPY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4";
 
 function dynamicOps(r: RunResult): string[] {
     return r.operations.filter((o) => o.type.startsWith("pulumi-nodejs:")).map((o) => `${o.op} ${o.name}`);
@@ -70,7 +71,7 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         const unchanged = await r.up({ config, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(unchanged.ok, unchanged.error).to.equal(true);
         expect(unchanged.operations.filter((o) => o.op !== "same")).to.deep.equal([]);
-        const plan = await r.up({ config: { ...config, imageUri: IMAGE_0_11 }, secretKeys: ["zscalerClientSecret"], preview: true });
+        const plan = await r.up({ config: { ...config, imageUri: OWN_ECR_COPY }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
         expect(dynamicOps(plan).filter((o) => !o.startsWith("same")).sort()).to.deep.equal(
             ["update zscaler-mcp-service", "update zscaler-mcp-allow-list", "update zscaler-mcp-agent-harness"].sort(),
@@ -87,7 +88,7 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         const r = new Rehearsal(bench.fake, bench.host);
         const config = scenario("gateway, managed secret").config;
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
-        const plan = await r.up({ config: { ...config, imageUri: IMAGE_0_11 }, secretKeys: ["zscalerClientSecret"], preview: true });
+        const plan = await r.up({ config: { ...config, imageUri: OWN_ECR_COPY }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
         expect(dynamicOps(plan)).to.include("update zscaler-mcp-runtime");
         expect(dynamicOps(plan).filter((o) => o.startsWith("create") || o.startsWith("replace") || o.startsWith("delete"))).to.deep.equal([]);

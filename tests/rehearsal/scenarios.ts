@@ -178,7 +178,7 @@ export async function rehearse(bench: Bench, scenario: Scenario): Promise<Rehear
         ...scenario.config,
         systemPrompt: "You are a careful Zscaler assistant.",
         modelId: "us.amazon.nova-pro-v1:0",
-        ...(scenario.deploysServer ? { imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock" } : {}),
+        ...(scenario.deploysServer ? { imageUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4" } : {}),
     };
     runs.push({ label: "change prompt, model, image", result: await up(changed) });
     runs.push({ label: "rename the harness", result: await up({ ...changed, harnessName: "zscaler_mcp_renamed" }) });
