@@ -7,6 +7,7 @@
  */
 import * as http from "http";
 import * as net from "net";
+import { Readable } from "stream";
 import * as tls from "tls";
 import type * as Undici from "undici";
 import { realMs } from "./clock";
@@ -90,7 +91,7 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
     const settings = proxySettings(o.env ?? process.env);
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // Loaded when a request is to be made: the program itself (a preview) never needs it.
-    const { EnvHttpProxyAgent, fetch: undiciFetch } = require("undici") as typeof Undici;
+    const { EnvHttpProxyAgent } = require("undici") as typeof Undici;
     // The settings this module reads are the ones the agent uses, so proxyFor names the proxy undici picks.
     // (An empty string, not undefined, for "none": undici would read the environment again.)
     const agent = new EnvHttpProxyAgent({
@@ -108,8 +109,7 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
         const timeout = AbortSignal.timeout(realMs(timeoutMs));
         const signals = [timeout, o.signal, init?.signal ?? undefined].filter((s): s is AbortSignal => s !== undefined);
         try {
-            const response = await undiciFetch(url, { ...(init as object), signal: AbortSignal.any(signals), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
-            return response as unknown as Response;
+            return await requestAsFetch(agent)(url, { ...init, signal: AbortSignal.any(signals) });
         } catch (e) {
             if (timeout.aborted && !o.signal?.aborted && !init?.signal?.aborted) {
                 const seconds = Math.round(timeoutMs / 1000);
@@ -124,6 +124,42 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
         return peerIssuer(u, proxy, realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs))).catch(() => undefined);
     };
     return { fetch, proxyFor, certificateIssuer, close: () => agent.close() };
+}
+
+/**
+ * A fetch over undici's request(), through `dispatcher`. undici's own fetch, following the Fetch
+ * standard, sends a request again on a new connection after a 421, and with a body already sent
+ * that second request fails ("Request body length does not match content-length header"), so a
+ * server's Host refusal would surface as a network error; request() hands over the first answer.
+ * Errors are wrapped as fetch wraps them (a TypeError whose cause is the network error).
+ */
+export function requestAsFetch(dispatcher: Undici.Dispatcher): Fetch {
+    const { request } = require("undici") as typeof Undici;
+    return async (url, init = {}) => {
+        let answer: Undici.Dispatcher.ResponseData;
+        try {
+            answer = await request(url, {
+                method: (init.method ?? "GET") as Undici.Dispatcher.HttpMethod,
+                headers: Object.fromEntries(new Headers(init.headers).entries()),
+                body: init.body as string | Uint8Array | undefined,
+                signal: init.signal ?? undefined,
+                dispatcher,
+            });
+        } catch (e) {
+            if ((e as Error).name === "AbortError") {
+                throw e;
+            }
+            throw Object.assign(new TypeError("fetch failed"), { cause: e });
+        }
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) {
+            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+                headers.append(name, v);
+            }
+        }
+        const empty = answer.statusCode === 204 || answer.statusCode === 304 || init.method === "HEAD";
+        return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), { status: answer.statusCode, headers });
+    };
 }
 
 /**

@@ -6,11 +6,12 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ProxyAgent, request, type Dispatcher } from "undici";
+import { ProxyAgent } from "undici";
+import { requestAsFetch } from "../../providers/http";
+import type { ToolReport, ToolTarget } from "../../providers/toolCheck";
 import { toolDir, type InterceptingProxy } from "./proxy";
 
 export interface ListedTool {
@@ -28,30 +29,6 @@ export interface ListedTools {
 }
 
 /**
- * A fetch over undici's request(): undici's fetch fails a POST whose answer comes before the body
- * is read (a 421 from the Host check) with a content-length error instead of the answer.
- */
-function requestAsFetch(dispatcher: Dispatcher): typeof fetch {
-    return (async (url: string | URL, init: RequestInit = {}) => {
-        const answer = await request(url, {
-            method: (init.method ?? "GET") as Dispatcher.HttpMethod,
-            headers: Object.fromEntries(new Headers(init.headers).entries()),
-            body: init.body as string | undefined,
-            signal: init.signal ?? undefined,
-            dispatcher,
-        });
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(answer.headers)) {
-            for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
-                headers.append(k, value);
-            }
-        }
-        const empty = answer.statusCode === 204 || answer.statusCode === 304 || init.method === "HEAD";
-        return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream), { status: answer.statusCode, headers });
-    }) as typeof fetch;
-}
-
-/**
  * The harness's call over the ECS endpoint: HTTPS to the service's name, through the intercepting
  * proxy, which ends TLS as the load balancer does and passes the request on with its Host header.
  */
@@ -59,7 +36,7 @@ export async function listOverEcs(proxy: InterceptingProxy, host: string, author
     const dispatcher = new ProxyAgent({ uri: proxy.url, requestTls: { ca: fs.readFileSync(proxy.caFile, "utf8") } });
     const transport = new StreamableHTTPClientTransport(new URL(`https://${host}/mcp`), {
         requestInit: { headers: authorization ? { Authorization: authorization } : {} },
-        fetch: requestAsFetch(dispatcher),
+        fetch: requestAsFetch(dispatcher) as typeof fetch,
     });
     const client = new Client({ name: "harness-check", version: "1.0.0" });
     try {
@@ -104,3 +81,18 @@ export async function listThroughRuntime(url: string, token: string): Promise<Li
     };
 }
 
+
+/**
+ * The deploy's own tool check (providers/toolCheck.ts), run as the dynamic-provider host runs it: in
+ * a Node process of its own whose environment holds the user's proxy and CA settings.
+ */
+export async function runToolCheck(target: ToolTarget, env: Record<string, string>): Promise<ToolReport | { error: string }> {
+    const script =
+        'require("./providers/toolCheck").checkTools(JSON.parse(process.argv[1]), { waitMs: 0 })' +
+        ".then((r) => console.log(JSON.stringify(r)), (e) => console.log(JSON.stringify({ error: e.message })))";
+    const { stdout } = await promisify(execFile)(process.execPath, ["--require", require.resolve("tsx/cjs"), "--eval", script, JSON.stringify(target)], {
+        cwd: path.join(__dirname, "..", ".."),
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    });
+    return JSON.parse(stdout.trim().split("\n").pop()!);
+}

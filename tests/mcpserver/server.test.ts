@@ -13,7 +13,7 @@ import { containerEnvironment, type ExpressGatewayServiceInputs } from "../../pr
 import { scaledClock } from "../../providers/clock";
 import { FakeAws } from "../fakeaws/server";
 import { RUNTIME_PROTOCOL_VERSION, startRuntimeFront } from "./agentcoreRuntime";
-import { listOverEcs, listThroughRuntime } from "./clients";
+import { listOverEcs, listThroughRuntime, runToolCheck } from "./clients";
 import { freePort, startInterceptingProxy, toolDir, type InterceptingProxy } from "./proxy";
 import { expectRefusal, startZscalerMcp, type RunningServer } from "./zscalerMcp";
 
@@ -142,6 +142,25 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 expect(err?.code).to.equal(401);
             });
 
+            it("passes the deploy's tool check, made through the user's proxy, with its name, version and tool count", async () => {
+                const report = await runToolCheck(
+                    { kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(GOOD.id, GOOD.secret) },
+                    { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: proxy.caFile },
+                );
+                const listed = await listOverEcs(proxy, FQDN, basicAuthHeader(GOOD.id, GOOD.secret));
+                expect(report).to.deep.equal({ serverName: "zscaler-mcp", serverVersion: version, protocolVersion: "2025-11-25", toolCount: listed.tools.length });
+            });
+
+            it("fails the deploy's tool check with Zscaler's refusal, a Host outside the allow-list and an untrusted CA, each named", async () => {
+                const proxied = { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: proxy.caFile };
+                const wrong = await runToolCheck({ kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(WRONG.id, WRONG.secret) }, proxied);
+                expect(wrong).to.have.property("error").that.matches(/^Tool check: the MCP server at https:\/\/\S+ answered 401: Zscaler rejected the credentials \(.*Invalid OneAPI credentials/);
+                const stranger = await runToolCheck({ kind: "remote_mcp", url: "https://stranger.example.com/mcp", authorization: basicAuthHeader(GOOD.id, GOOD.secret) }, proxied);
+                expect(stranger).to.have.property("error").that.contains("answered 421 Misdirected Request: its Host allow-list does not include stranger.example.com");
+                const untrusted = await runToolCheck({ kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(GOOD.id, GOOD.secret) }, { HTTPS_PROXY: proxy.url });
+                expect(untrusted).to.have.property("error").that.matches(/presented a TLS certificate this machine does not trust .*issued by CN=mitmproxy/);
+            });
+
             it("answers 421 to a Host that is not in its allow-list", async () => {
                 const err = await listOverEcs(proxy, "stranger.example.com", basicAuthHeader(GOOD.id, GOOD.secret)).then(
                     () => undefined,
@@ -241,7 +260,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                         (e: Error) => ({ error: e.message }),
                     );
                     if ("error" in started) {
-                        expect(started.error).to.match(/exited before it listened/);
+                        expect(started.error).to.match(/exited with 1 before it listened/);
                         expect(started.error).to.contain("ZSCALER_VANITY_DOMAIN is required");
                         await proxy.stop();
                         return;

@@ -24,6 +24,17 @@ export interface ServerExit {
     output: string;
 }
 
+/** The server stopped before it listened: its exit code and what it printed. */
+export class ServerExited extends Error {
+    constructor(
+        readonly version: string,
+        readonly code: number | null,
+        readonly output: string,
+    ) {
+        super(`zscaler-mcp ${version} exited with ${code} before it listened:\n${output}`);
+    }
+}
+
 export interface StartOptions {
     /** The server's container environment, as the program computes it (its port included). */
     env: Record<string, string>;
@@ -76,6 +87,9 @@ export async function startZscalerMcp(version: string, opts: StartOptions): Prom
         await waitForPort(port, exited, 90_000, `zscaler-mcp ${version}`);
     } catch (e) {
         await stop();
+        if (child.exitCode !== null) {
+            throw new ServerExited(version, child.exitCode, output());
+        }
         throw new Error(`${(e as Error).message}\n${output()}`);
     }
     return { version, port, base: `http://127.0.0.1:${port}`, output, stop };
