@@ -740,7 +740,9 @@ async function checkServerTools(ctx: Context): Promise<CheckResult> {
         }
         target = { kind: "remote_mcp", url, authorization };
     }
-    const { checkTools, ToolCheckError } = await import("../providers/toolCheck");
+    // Loaded only when a deployed stack is checked (the MCP SDK is not small); require, as a
+    // dynamic import of a .ts path goes through the ES module loader.
+    const { checkTools, ToolCheckError } = require("../providers/toolCheck") as typeof import("../providers/toolCheck");
     try {
         const r = await checkTools(target, { waitMs: TOOLS_WAIT_MS, signal: ctx.signal });
         const server = [r.serverName, r.serverVersion].filter(Boolean).join(" ") || "the server";
