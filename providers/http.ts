@@ -10,13 +10,16 @@ import * as net from "net";
 import { Readable } from "stream";
 import * as tls from "tls";
 import type * as Undici from "undici";
-import { realMs } from "./clock";
 
 /** The fetch the MCP SDK's transport takes (its `fetch` option), and what the token request uses. */
 export type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 export interface HttpOptions {
-    /** One request, until its answer has arrived, in the clock's time (default 30 s). */
+    /**
+     * One request, until its answer has arrived, in real milliseconds (default 30 s): what answers
+     * here (an MCP server, Cognito) is a real process, whose pace a rehearsal's compressed clock
+     * does not change.
+     */
     timeoutMs?: number;
     /** Aborts every request (a Ctrl-C). */
     signal?: AbortSignal;
@@ -26,6 +29,8 @@ export interface HttpOptions {
 
 export interface HttpClient {
     fetch: Fetch;
+    /** One request's timeout, real milliseconds. */
+    readonly timeoutMs: number;
     /** The proxy a request to `url` goes through, shown without any user name or password; undefined when it goes direct. */
     proxyFor(url: string | URL): string | undefined;
     /** Who issued the certificate `url` presents (through the same proxy), for an error about it; undefined when it cannot be read. */
@@ -72,6 +77,11 @@ function bypassesProxy(url: URL, noProxy: string): boolean {
     return entries.some((e) => (!e.port || e.port === port) && (hostname === e.hostname || hostname.endsWith(`.${e.hostname}`)));
 }
 
+/** A span for a message: "30 s", or "250 ms" below a second. */
+export function duration(ms: number): string {
+    return ms < 1_000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 /** A proxy URL without its user name and password. */
 function shownProxy(proxy: string): string {
     try {
@@ -98,7 +108,7 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
         httpProxy: settings.httpProxy ?? "",
         httpsProxy: settings.httpsProxy ?? "",
         noProxy: settings.noProxy,
-        connect: { timeout: realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs)) },
+        connect: { timeout: Math.min(CONNECT_TIMEOUT_MS, timeoutMs) },
     });
     const proxyFor = (url: string | URL): string | undefined => {
         const u = new URL(url);
@@ -106,14 +116,13 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
         return proxy && !bypassesProxy(u, settings.noProxy) ? shownProxy(proxy) : undefined;
     };
     const fetch: Fetch = async (url, init) => {
-        const timeout = AbortSignal.timeout(realMs(timeoutMs));
+        const timeout = AbortSignal.timeout(timeoutMs);
         const signals = [timeout, o.signal, init?.signal ?? undefined].filter((s): s is AbortSignal => s !== undefined);
         try {
             return await requestAsFetch(agent)(url, { ...init, signal: AbortSignal.any(signals) });
         } catch (e) {
             if (timeout.aborted && !o.signal?.aborted && !init?.signal?.aborted) {
-                const seconds = Math.round(timeoutMs / 1000);
-                throw Object.assign(new Error(`${String(url)} did not answer within ${seconds} s`), { name: "TimeoutError", code: "ETIMEDOUT" });
+                throw Object.assign(new Error(`${String(url)} did not answer within ${duration(timeoutMs)}`), { name: "TimeoutError", code: "ETIMEDOUT" });
             }
             throw e;
         }
@@ -121,9 +130,9 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
     const certificateIssuer = (url: string | URL) => {
         const u = new URL(url);
         const proxy = u.protocol === "https:" && !bypassesProxy(u, settings.noProxy) ? settings.httpsProxy : undefined;
-        return peerIssuer(u, proxy, realMs(Math.min(CONNECT_TIMEOUT_MS, timeoutMs))).catch(() => undefined);
+        return peerIssuer(u, proxy, Math.min(CONNECT_TIMEOUT_MS, timeoutMs)).catch(() => undefined);
     };
-    return { fetch, proxyFor, certificateIssuer, close: () => agent.close() };
+    return { fetch, timeoutMs, proxyFor, certificateIssuer, close: () => agent.close() };
 }
 
 /**

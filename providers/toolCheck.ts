@@ -19,8 +19,7 @@ import type { Client as McpClient } from "@modelcontextprotocol/sdk/client/index
 import type { StreamableHTTPClientTransport as McpTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { inProject, ProjectResource } from "./projectProvider";
 import { checkFields, CheckFailure, containsUnknown, currentClock, diffInputs, DiffSpec, inputsOf, UNKNOWN } from "./lifecycle";
-import { realMs } from "./clock";
-import { HttpClient, httpClient } from "./http";
+import { duration, HttpClient, httpClient } from "./http";
 
 export type ToolKind = "remote_mcp" | "agentcore_gateway";
 
@@ -55,11 +54,13 @@ export interface CheckToolsOptions {
     waitMs?: number;
     /** Aborts the check (a Ctrl-C). */
     signal?: AbortSignal;
+    /** One request's timeout, real milliseconds (default 30 s): the server is a real process, whatever the clock. */
+    requestTimeoutMs?: number;
 }
 
 /** The server just after a rollout may still be starting, or the new allow-list still rolling out. */
 const TOOL_CHECK_WAIT_MS = 3 * 60_000;
-/** One HTTP request (and one MCP request), in the clock's time. */
+/** One HTTP request (and one MCP request), in real time. */
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_PAGES = 100;
 const SERVER_TEXT_LIMIT = 300;
@@ -97,7 +98,7 @@ export async function checkTools(target: ToolTarget, o: CheckToolsOptions = {}):
     const clock = currentClock();
     const start = clock.now();
     const waitMs = o.waitMs ?? TOOL_CHECK_WAIT_MS;
-    const http = httpClient({ timeoutMs: REQUEST_TIMEOUT_MS, signal: o.signal });
+    const http = httpClient({ timeoutMs: o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, signal: o.signal });
     // The bearer tokens Cognito issued: no message may show one, should a server echo it.
     const tokens: string[] = [];
     let delay = 2_000;
@@ -164,7 +165,7 @@ async function callServer(t: ToolTarget, http: HttpClient, signal: AbortSignal |
     const transport: McpTransport = new StreamableHTTPClientTransport(new URL(t.url), { fetch: http.fetch, requestInit: { headers: { Authorization: authorization } } });
     const client: McpClient = new Client({ name: "zscaler-mcp-harness tool check", version: "1.0.0" }, { capabilities: {} });
     // A little longer than the HTTP timeout, which names the host when it strikes first.
-    const options = { signal, timeout: realMs(REQUEST_TIMEOUT_MS + 5_000) };
+    const options = { signal, timeout: http.timeoutMs + 5_000 };
     try {
         await client.connect(transport, options);
         // A server without the tools capability has none to list: the harness would see none.
@@ -372,7 +373,7 @@ async function explain(e: unknown, t: ToolTarget, http: HttpClient, tokens: read
         };
     }
     if (code === "ETIMEDOUT" || cause.name === "TimeoutError" || (e as { code?: unknown })?.code === MCP_REQUEST_TIMEOUT) {
-        return { retry: true, problem: `${url.host} did not answer within ${Math.round(REQUEST_TIMEOUT_MS / 1000)} s for ${t.url}${via}`, fix: reach };
+        return { retry: true, problem: `${url.host} did not answer within ${duration(http.timeoutMs)} for ${t.url}${via}`, fix: reach };
     }
     if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && proxy) {
         return { retry: true, problem: `the proxy ${proxy} for ${t.url} does not resolve (${code})`, fix: "check HTTPS_PROXY and HTTP_PROXY" };

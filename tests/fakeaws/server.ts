@@ -312,9 +312,9 @@ export class FakeAws {
     readonly clusters = new Map<string, { tags?: Record<string, string>; status: string }>();
     /**
      * Decides whether the container of each ECS service deployment starts, from what was deployed
-     * (its image, environment and secret references): awaited when the deployment starts, before
-     * the Create or Update call that started it is answered, so the caller's request timeout must
-     * allow for it. Unset, every container starts. An answer `{ ok: false }` fails the deployment
+     * (its image, environment and secret references): called when the deployment starts; the
+     * Create or Update call is answered at once, and the deployment stays IN_PROGRESS until the
+     * answer comes (at the earliest when it would have ended anyway). Unset, every container starts. An answer `{ ok: false }` fails the deployment
      * as failNextDeployment does, with that exit code, and writes `log` to the container's log
      * group. A queued failNextDeployment goes first (the hook is then not called). A reset keeps it.
      */
@@ -1916,7 +1916,10 @@ export class FakeAws {
         return { [key]: items.slice(from, to), nextToken: to < items.length ? String(to) : undefined };
     }
 
-    /** Starts the deployment of the service's newest configuration; its outcome is decided here. */
+    /**
+     * Starts the deployment of the service's newest configuration. Its outcome is decided here, or,
+     * with onDeployment set, once the hook has answered (the deployment runs until then).
+     */
     private async startDeployment(rec: Rec, durationMs: number): Promise<void> {
         const now = this.clock.now();
         const deployments = rec.data.deployments as FakeDeployment[];
@@ -1940,7 +1943,30 @@ export class FakeAws {
             targetRevisionArn: config.serviceRevisionArn,
         };
         deployments.push(d);
-        const failure = this.deploymentFailures.shift() ?? (await this.containerFailure(config));
+        const queued = this.deploymentFailures.shift();
+        if (queued || !this.onDeployment) {
+            this.settleDeployment(rec, d, config, source, queued);
+            return;
+        }
+        // The container's fate takes real time (a real server starting): the deployment runs until
+        // it is known, and the call that started it is answered at once, as ECS answers it.
+        const plannedEnd = d.endsAt;
+        d.endsAt = Infinity;
+        void this.containerFailure(config).then(
+            (failure) => {
+                d.endsAt = Math.max(plannedEnd, this.clock.now());
+                this.settleDeployment(rec, d, config, source, failure);
+            },
+            (e: Error) => {
+                d.endsAt = Math.max(plannedEnd, this.clock.now());
+                this.settleDeployment(rec, d, config, source, { exitCode: 1, log: String(e.stack ?? e) });
+            },
+        );
+    }
+
+    /** Fixes a deployment's course once its container's fate is known: its tasks, and its failure if any. */
+    private settleDeployment(rec: Rec, d: FakeDeployment, config: Record<string, any>, source: string | undefined, failure: DeploymentFailure | undefined): void {
+        const tasks = rec.data.tasks as FakeTask[];
         const taskDefinitionArn = this.taskDefArn(`${rec.data.cluster}-${rec.name}`, this.taskDefinitions.filter((t) => t.family === `${rec.data.cluster}-${rec.name}`).length);
         const task = (createdAt: number, runningAt: number): FakeTask => ({
             arn: `arn:aws:ecs:${this.region}:${ACCOUNT}:task/${rec.data.cluster}/${rand(32, "0123456789abcdef")}`,

@@ -270,12 +270,15 @@ describe("tool check", function () {
             expect(e.fix).to.equal("check the URL and this machine's DNS (VPN, proxy settings); a new endpoint can take a few minutes to resolve");
         });
 
-        it("gives every request a timeout, in the clock's time", async () => {
-            installClock({ ...clock, realMs: (ms: number) => ms / 1000 });
+        it("gives every request a timeout in real time, which a compressed clock does not shorten", async () => {
+            installClock({ ...clock, realMs: (ms: number) => ms / 1_000_000 });
             const port = await listen(http.createServer(() => undefined));
             const url = `http://127.0.0.1:${port}/mcp`;
-            const e = await failure(checkTools(remote(url), { waitMs: 10_000 }));
-            expect(e.problem).to.equal(`127.0.0.1:${port} did not answer within 30 s for ${url} (still so after 10 s)`);
+            const started = Date.now();
+            const e = await failure(checkTools(remote(url), { waitMs: 10_000, requestTimeoutMs: 300 }));
+            expect(e.problem).to.equal(`127.0.0.1:${port} did not answer within 300 ms for ${url} (still so after 10 s)`);
+            // Every attempt (three, the pauses on the fake clock) waited its 300 ms.
+            expect(Date.now() - started).to.be.at.least(3 * 300);
         });
 
         it("goes through HTTP_PROXY when NO_PROXY does not name the host, and direct when it does", async () => {
