@@ -1,8 +1,8 @@
 /**
  * The real Pulumi CLI's side of `npm run bench`: the wall time of `pulumi preview` on a new stack
  * and on an unchanged one (median of three), the size of the state the backend stores and of what
- * `pulumi stack export` prints, and the share of it that is provider code (`__provider`, in inputs
- * and outputs).
+ * `pulumi stack export` prints, the share of it that is provider code (`__provider`, in inputs
+ * and outputs), and the tool check's own time against the real MCP server.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,6 +13,12 @@ export interface CliFigures {
     topology: string;
     newStackPreviewMs: number[];
     unchangedPreviewMs: number[];
+    /**
+     * The tool check's own time against the real server (hosted on this machine): a targeted `up`
+     * that replaces only the check, less a targeted `up` that changes nothing (the engine's share),
+     * median of three pairs.
+     */
+    toolCheckMs: number[];
     /** The checkpoint the backend stores for the stack (what "state per stack" costs). */
     stateBytes: number;
     /** The same state as `pulumi stack export` prints it (indented). */
@@ -46,8 +52,6 @@ export function providerCodeBytes(exported: any): { bytes: number; resources: nu
 async function measure(ws: Workspace, topology: "ecs" | "gateway"): Promise<CliFigures> {
     const ok = (c: string) => ws.expectOk(c);
     await ok(`pulumi stack init bench-${topology}`);
-    // The local AWS endpoint runs no MCP server: the tool check runs against the real server in the end-to-end tier, not here.
-    await ok("pulumi config set verifyTools false");
     // The README's configuration of a new stack, then the topology.
     for (const c of sectionCommands("Deploy").filter((x) => x.startsWith("pulumi config set"))) {
         await ok(c);
@@ -62,6 +66,15 @@ async function measure(ws: Workspace, topology: "ecs" | "gateway"): Promise<CliF
     for (let i = 0; i < 3; i++) {
         unchangedPreviewMs.push((await ok("pulumi preview --expect-no-changes")).ms);
     }
+    const check = (JSON.parse((await ok("pulumi stack export")).stdout).deployment.resources as { urn: string; type: string }[]).find(
+        (r) => r.type === "pulumi-nodejs:dynamic/mcp:ToolCheck",
+    )!.urn;
+    const toolCheckMs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+        const rerun = (await ok(`pulumi up --yes --target '${check}' --replace '${check}'`)).ms;
+        const idle = (await ok(`pulumi up --yes --target '${check}'`)).ms;
+        toolCheckMs.push(rerun - idle);
+    }
     const exported = (await ok("pulumi stack export")).stdout;
     const code = providerCodeBytes(JSON.parse(exported));
     const checkpoint = path.join(ws.dir, "backend", ".pulumi", "stacks", "zscaler-mcp-harness", `bench-${topology}.json`);
@@ -71,6 +84,7 @@ async function measure(ws: Workspace, topology: "ecs" | "gateway"): Promise<CliF
         topology,
         newStackPreviewMs,
         unchangedPreviewMs,
+        toolCheckMs,
         stateBytes,
         exportBytes: Buffer.byteLength(exported),
         providerCodeBytes: code.bytes,
@@ -97,6 +111,7 @@ export async function cliBench(out: NodeJS.WritableStream): Promise<CliFigures[]
             out.write(
                 `  ${topology.padEnd(8)} preview, new stack ${(median(f.newStackPreviewMs) / 1000).toFixed(1)} s` +
                     `  preview, unchanged ${(median(f.unchangedPreviewMs) / 1000).toFixed(1)} s` +
+                    `  tool check ${(median(f.toolCheckMs) / 1000).toFixed(2)} s (${f.toolCheckMs.map((ms) => (ms / 1000).toFixed(2)).join(", ")})` +
                     `  state ${kb(f.stateBytes)} stored (${kb(f.exportBytes)} exported), of which provider code ${kb(f.providerCodeBytes)} ` +
                     `(${((100 * f.providerCodeBytes) / f.stateBytes).toFixed(0)}%, ${f.dynamicResources} dynamic resources)\n`,
             );

@@ -13,7 +13,7 @@ import { endpointIds } from "../rehearsal/engine";
 import { checkEndState } from "../rehearsal/scenarios";
 import { sectionCommands } from "./readme";
 import { EXECUTED, expectNoSecrets, ok, plannedSteps, readmeCommandsNotRun, requireCli, sh, STACK_FRAME, stepsInOrder, summary } from "./steps";
-import { PLACEHOLDERS, Workspace } from "./workspace";
+import { PLACEHOLDERS, Workspace, ZSCALER_ROTATED_SECRET } from "./workspace";
 
 const SCALE = 0.005;
 // The same release, copied into the account's own ECR: a new image reference.
@@ -51,12 +51,16 @@ describe("end to end through the real Pulumi CLI", function () {
                 await ok(ws, c);
             }
             const plan = await ok(ws, preview);
-            expect(summary(plan.output)).to.deep.equal({ create: 20 });
+            expect(summary(plan.output)).to.deep.equal({ create: 21 });
             expect(plan.output).to.match(/\+ {2}pulumi-nodejs:dynamic\/agentcore:Harness zscaler-mcp-agent-harness create/);
             expect(ws.fake.calls.filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
             const deployed = await ok(ws, up);
             expect(deployed.output).to.contain("Previewing update (dev)");
-            expect(summary(deployed.output)).to.deep.equal({ create: 20 });
+            expect(summary(deployed.output)).to.deep.equal({ create: 21 });
+            // The deploy ended by listing the real server's tools as the harness will.
+            const outputs = await ws.outputs();
+            expect([outputs.serverName, outputs.serverVersion]).to.deep.equal(["zscaler-mcp", "0.15.4"]);
+            expect(outputs.toolCount).to.be.greaterThan(100);
             expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: true }, BASIC)).to.deep.equal([]);
             harnessId = ws.fake.list("harness")[0].id;
         });
@@ -90,7 +94,7 @@ describe("end to end through the real Pulumi CLI", function () {
         it("changes nothing on a second preview and up", async () => {
             await ok(ws, "pulumi preview --expect-no-changes");
             const again = await ok(ws, "pulumi up --expect-no-changes");
-            expect(summary(again.output)).to.deep.equal({ same: 20 });
+            expect(summary(again.output)).to.deep.equal({ same: 21 });
         });
 
         it("updates the harness in place for a new system prompt", async () => {
@@ -109,13 +113,17 @@ describe("end to end through the real Pulumi CLI", function () {
             const plan = await ok(ws, "pulumi preview --diff");
             // What uses the service's outputs previews as an update too (the README says why).
             expect(plannedSteps(plan.output)).to.deep.equal({
+                // The task role may pull from the new image's repository, and only from it.
+                "zscaler-mcp-task-exec-policy": "update",
                 "zscaler-mcp-service": "update",
                 "zscaler-mcp-allow-list": "update",
                 "zscaler-mcp-agent-harness": "update",
+                "zscaler-mcp-tool-check": "update",
             });
             const before = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
-            expect(summary(up.output)).to.deep.equal({ update: 1, same: 19 });
+            // The policy, the service, and the check of the server it now runs.
+            expect(summary(up.output)).to.deep.equal({ update: 3, same: 18 });
             expect(ws.fake.calls.slice(before).filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateExpressGatewayService"]);
             const [svc] = ws.fake.list("ecs");
             expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(OWN_ECR_COPY);
@@ -165,6 +173,37 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(failed.output, failed.output).to.not.match(STACK_FRAME);
             expect(ws.fake.calls.slice(before).filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
             await ok(ws, `pulumi config set --secret zscalerClientSecret ${CLIENT_SECRET}`);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("fails the up when the server refuses to start, naming the deployment's end and the log command; fixed, it converges", async () => {
+            // A certificate without its key: the real server exits at start, so ECS rolls the service back.
+            await ok(ws, "pulumi config set --path 'containerEnv[0]' ZSCALER_MCP_TLS_CERTFILE=/etc/zscaler/cert.pem");
+            const failed = await sh(ws, "pulumi up");
+            expect(failed.code, failed.output).to.not.equal(0);
+            expect(failed.output).to.match(/deployment \S+ ended ROLLBACK_SUCCESSFUL/);
+            expect(failed.output).to.contain("Essential container in task exited");
+            expect(failed.output).to.contain("npm run logs -- --server");
+            expect(failed.output).to.not.match(STACK_FRAME);
+            const log = await ok(ws, "npm run logs -- --server");
+            expect(log.stdout).to.contain("Incomplete TLS configuration");
+            await ok(ws, "pulumi config rm containerEnv");
+            await ok(ws, "pulumi up");
+            await ok(ws, "pulumi preview --expect-no-changes");
+            expect((await ws.outputs()).toolCount).to.be.greaterThan(100);
+        });
+
+        it("fails the up when Zscaler rejects the credentials, naming the keys to check and no secret", async () => {
+            const rejected = "e2e-rejected-secret-0d1f";
+            await ok(ws, `pulumi config set --secret zscalerClientSecret ${rejected}`);
+            const failed = await sh(ws, "pulumi up");
+            expect(failed.code, failed.output).to.not.equal(0);
+            expect(failed.output).to.contain("answered 401: Zscaler rejected the credentials");
+            expect(failed.output, failed.output).to.contain("Check zscalerClientId, zscalerClientSecret, zscalerVanityDomain and zscalerCloud");
+            expect(failed.output).to.not.match(STACK_FRAME);
+            expectNoSecrets(failed.output, [rejected, basicAuthHeader(PLACEHOLDERS["<client id>"], rejected)]);
+            await ok(ws, `pulumi config set --secret zscalerClientSecret ${CLIENT_SECRET}`);
+            await ok(ws, "pulumi up");
             await ok(ws, "pulumi preview --expect-no-changes");
         });
 
@@ -234,12 +273,23 @@ describe("end to end through the real Pulumi CLI", function () {
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);
             await ok(ws, "pulumi login --local");
+            // The user's own Zscaler MCP server, at the URL the README's commands name.
+            await ws.hosting.serveOwnServer("mcp.example.com", {
+                ZSCALER_MCP_TRANSPORT: "streamable-http",
+                ZSCALER_MCP_HOST: "0.0.0.0",
+                ZSCALER_MCP_AUTH_MODE: "zscaler",
+                ZSCALER_MCP_ALLOW_HTTP: "true",
+                ZSCALER_CLIENT_ID: PLACEHOLDERS["<client id>"],
+                ZSCALER_CLIENT_SECRET: CLIENT_SECRET,
+                ZSCALER_CUSTOMER_ID: PLACEHOLDERS["<customer id>"],
+                ZSCALER_VANITY_DOMAIN: PLACEHOLDERS["<vanity domain>"],
+            });
         });
         after(async () => {
             await ws?.dispose();
         });
 
-        it("deploys only the Token Vault entry, the role and the harness, and answers invoke", async () => {
+        it("deploys only the Token Vault entry, the role, the harness and the check of the user's server, and answers invoke", async () => {
             const commands = sectionCommands("Your own MCP server");
             for (const c of commands) {
                 await ok(ws, c);
@@ -247,10 +297,26 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(ws.fake.list("ecs")).to.deep.equal([]);
             expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: false }, BASIC)).to.deep.equal([]);
             expect(ws.fake.list("harness")[0].data.tools[0].config.remoteMcp.url).to.equal("https://mcp.example.com/mcp");
+            const outputs = await ws.outputs();
+            expect([outputs.serverName, outputs.serverVersion]).to.deep.equal(["zscaler-mcp", "0.15.4"]);
+            expect(outputs.toolCount).to.be.greaterThan(100);
             const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
             expect(invoke.stdout).to.contain("Finance and Engineering.");
             await ok(ws, "pulumi preview --expect-no-changes");
             expectNoSecrets((await ok(ws, "pulumi stack export")).stdout, [CLIENT_SECRET, BASIC]);
+        });
+
+        it("calls the server again only when what it checks changes, and drops the check when turned off", async () => {
+            // This machine can no longer reach the user's server: nothing about it changed, so nothing runs.
+            await ws.hosting.stopOwnServer("mcp.example.com");
+            await ok(ws, "pulumi up --expect-no-changes");
+            await ok(ws, "pulumi config set verifyTools false");
+            const up = await ok(ws, "pulumi up");
+            expect(summary(up.output).delete).to.equal(1);
+            expect(await ws.outputs()).to.not.have.property("toolCount");
+        });
+
+        it("destroys what it deployed", async () => {
             await ok(ws, "pulumi destroy");
             expect(endpointIds(ws.fake)).to.deep.equal([]);
             expect(ws.cloud.live()).to.deep.equal([]);
@@ -262,7 +328,7 @@ describe("end to end through the real Pulumi CLI", function () {
         let ws: Workspace;
         /** Where this scenario's AWS calls start, for "since then" checks. */
         let mark = 0;
-        const ROTATED_SECRET = "e2e-client-secret-rotated-5b1e";
+        const ROTATED_SECRET = ZSCALER_ROTATED_SECRET;
         const PROFILE_KEY = "AKIAE2EPROFILEKEY001";
         const ROLE = PLACEHOLDERS["<role ARN>"];
         const EXTERNAL = PLACEHOLDERS["<name or ARN>"];
@@ -392,7 +458,7 @@ describe("end to end through the real Pulumi CLI", function () {
             mark = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
             // They did not: only the entry was written.
-            expect(summary(up.output)).to.deep.equal({ update: 1, same: 19 });
+            expect(summary(up.output)).to.deep.equal({ update: 1, same: 20 });
             expect(since().filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateApiKeyCredentialProvider"]);
             expect(ws.fake.list("apikey")[0].data.apiKey).to.equal(basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET));
         });
@@ -428,10 +494,11 @@ describe("end to end through the real Pulumi CLI", function () {
                 "zscaler-mcp-service": "update",
                 "zscaler-mcp-allow-list": "update",
                 "zscaler-mcp-agent-harness": "update",
+                "zscaler-mcp-tool-check": "update",
             });
             mark = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
-            expect(summary(up.output)).to.deep.equal({ update: 1, same: 17 });
+            expect(summary(up.output)).to.deep.equal({ update: 2, same: 17 });
             expect(since().filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateExpressGatewayService"]);
             expect(versionEnv()).to.equal(versionId);
         });
@@ -537,6 +604,12 @@ describe("end to end through the real Pulumi CLI", function () {
             await ok(ws, "pulumi config set cognitoDomainPrefix <unique prefix>".replace("<unique prefix>", PLACEHOLDERS["<unique prefix>"]));
             await ok(ws, up);
             expect(checkEndState(ws.fake, { topology: "gateway", deploysServer: true }, BASIC)).to.deep.equal([]);
+            // The deploy ended by listing, through the gateway and AgentCore Runtime, the tools of the
+            // real server, which loaded its credentials from the secret and checked them with Zscaler.
+            const outputs = await ws.outputs();
+            expect(outputs.toolCount).to.be.greaterThan(100);
+            const logins = ws.hosting.requests().filter((r) => r.action === "token");
+            expect(logins.map((r) => [r.host, r.clientId, r.accepted])).to.deep.include([`${PLACEHOLDERS["<vanity domain>"]}.zslogin.net`, PLACEHOLDERS["<client id>"], true]);
         });
 
         it("answers status and invoke, changes nothing on a second up, and keeps the Cognito secret out of the state", async () => {

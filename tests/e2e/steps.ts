@@ -13,14 +13,6 @@ export const EXECUTED: string[] = [];
 const INTERACTIVE = /^pulumi (up|destroy|refresh|cancel|stack rm)\b/;
 
 /**
- * Every stack the suite creates skips the tool check: the local AWS endpoint hands out addresses
- * where no MCP server answers (the check runs against MCP servers in tests/providers/toolCheck.test.ts
- * and against the real server in tests/mcpserver). The README's commands stay as a user types them.
- */
-const SKIP_TOOL_CHECK = "pulumi config set verifyTools false";
-const STACK_INIT = /^pulumi stack init\b/;
-
-/**
  * The command as the suite runs it: Pulumi asks for confirmation on a terminal, and `--yes` is
  * the answer a script gives; and `pulumi login --local` (a backend in the user's home, which the
  * CLI finds in the user database, not in HOME) logs in to the workspace's own directory instead.
@@ -28,9 +20,6 @@ const STACK_INIT = /^pulumi stack init\b/;
 export function asRun(ws: Workspace, command: string): string {
     if (command === "pulumi login --local") {
         return `pulumi login file://${ws.dir}/backend`;
-    }
-    if (STACK_INIT.test(command)) {
-        return `${command} && ${SKIP_TOOL_CHECK}`;
     }
     return INTERACTIVE.test(command) && !/\s--yes\b/.test(command) ? `${command} --yes` : command;
 }
@@ -61,9 +50,6 @@ export async function ok(ws: Workspace, command: string, expectation: Expectatio
         throw new Error(`\`${r.command}\` exited with ${r.code ?? r.signal}, not ${exitCode}:\n${r.output}`);
     }
     EXECUTED.push(shownAs ?? asShown(command));
-    if (STACK_INIT.test(command)) {
-        EXECUTED.push(SKIP_TOOL_CHECK);
-    }
     return r;
 }
 

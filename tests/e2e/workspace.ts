@@ -11,6 +11,7 @@ import * as path from "path";
 import { scaledClock } from "../../providers/lifecycle";
 import { Cloud } from "../awsplugin/cloud";
 import { FakeAws } from "../fakeaws/server";
+import { ServerHosting } from "../mcpserver/hosting";
 
 export const ROOT = path.join(__dirname, "..", "..");
 const AWS_VERSION: string = require("@pulumi/aws/package.json").version;
@@ -77,9 +78,14 @@ export const PLACEHOLDERS: Record<string, string> = {
     "<account id>": "123456789012",
 };
 
+/** Zscaler client credentials the tenant accepts: the README's placeholders, and the secret they rotate to. */
+export const ZSCALER_ROTATED_SECRET = "e2e-client-secret-rotated-5b1e";
+
 export class Workspace {
     readonly fake: FakeAws;
     readonly cloud: Cloud;
+    /** ECS, AgentCore and Cognito running the real MCP server for what the stack deploys. */
+    readonly hosting: ServerHosting;
     private readonly children = new Set<ChildProcess>();
 
     private constructor(
@@ -90,6 +96,8 @@ export class Workspace {
     ) {
         this.fake = new FakeAws({ clock: scaledClock(scale, anchor) });
         this.cloud = new Cloud(path.join(dir, "aws-account.json"));
+        const id = PLACEHOLDERS["<client id>"];
+        this.hosting = new ServerHosting(this.fake, this.cloud, [`${id}:${PLACEHOLDERS["<client secret>"]}`, `${id}:${ZSCALER_ROTATED_SECRET}`]);
     }
 
     get project(): string {
@@ -106,6 +114,7 @@ export class Workspace {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zscaler-mcp-e2e-"));
         const ws = new Workspace(cli, dir, scale, Date.now());
         await ws.fake.start();
+        await ws.hosting.start();
         fs.mkdirSync(ws.home);
         fs.mkdirSync(path.join(dir, "backend"));
         ws.copyProject();
@@ -159,6 +168,8 @@ export class Workspace {
         return {
             ...process.env,
             ...this.fake.env(),
+            // The MCP server's public names (and Cognito's) reach the hosting through its proxy.
+            ...this.hosting.env(),
             PATH: `${path.join(this.dir, "bin")}${path.delimiter}${process.env.PATH}`,
             HOME: this.home,
             // The CLI takes its home from the user database, not from HOME: name it.
@@ -276,6 +287,7 @@ export class Workspace {
             }
         }
         this.killStrays();
+        await this.hosting.stop();
         await this.fake.stop();
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
