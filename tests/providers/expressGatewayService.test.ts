@@ -105,7 +105,7 @@ describe("ExpressGatewayService provider", () => {
 
     it("takes over this stack's own service (a create recorded nowhere) and brings it to the inputs", async () => {
         const first = (await provider.create!(inputs({ tags: OWN }))) as Created;
-        const image = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0-bedrock";
+        const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4";
         const again = (await provider.create!(inputs({ tags: OWN, container: { ...inputs().container, image } }))) as Created;
         expect(again.id).to.equal(first.id);
         expect(again.outs.mcpUrl).to.equal(first.outs.mcpUrl);
