@@ -164,6 +164,8 @@ export class EcsTopology extends pulumi.ComponentResource {
                     serviceName: s.names.service,
                     cluster: this.clusterName,
                     allowedHostsValue: this.service.allowedHostsValue,
+                    revisionArn: this.service.allowListRevisionArn,
+                    startedAt: this.service.allowListStartedAt,
                 },
                 { parent: this },
             );

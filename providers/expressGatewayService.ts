@@ -84,6 +84,13 @@ export interface ExpressGatewayServiceOutputs extends ExpressGatewayServiceInput
     status: string;
     /** The ZSCALER_MCP_ALLOWED_HOSTS value rolled out (empty when host validation is disabled). */
     allowedHostsValue: string;
+    /**
+     * The allow-list rollout's deployment, when this resource started it and left the wait to an
+     * ExpressGatewayServiceRollout (waitForAllowList false): the revision it deploys, when AWS named
+     * it, and the clock just before the call.
+     */
+    allowListRevisionArn?: string;
+    allowListStartedAt?: number;
 }
 
 export const EXPRESS_DIFF: DiffSpec = {
@@ -230,7 +237,8 @@ export async function waitForDeployment(
 ): Promise<void> {
     const { sdk, client } = await ecsClient(i.region);
     let deploymentArn: string | undefined;
-    const progress = (await waitForStatus<DeploymentProgress>({
+    const logGroup = o.logGroup;
+    const waited = waitForStatus<DeploymentProgress>({
         resource: label(i),
         read: async () => {
             const service = await describeService(i.region, serviceArn);
@@ -255,7 +263,15 @@ export async function waitForDeployment(
         final: true,
         notFoundTolerance: DEPLOYMENT_LISTING_TOLERANCE,
         timeoutMs: CREATE_TIMEOUT_MS,
-    }))!;
+        nextStep: `Read the MCP server's log with ${SERVER_LOG_COMMAND}${logGroup ? ` (log group ${logGroup})` : ""}, fix what it reports, then ${o.nextStep}.`,
+    });
+    let progress: DeploymentProgress;
+    try {
+        progress = (await waited)!;
+    } catch (e) {
+        // A deployment that never ends (tasks that keep restarting) or is never listed: why its tasks stopped.
+        throw new Error(`${(e as Error).message} ${await stoppedTasks(i, undefined)}`);
+    }
     const d = progress.deployment!;
     if (d.status !== "SUCCESSFUL") {
         throw new Error(await deploymentFailure(i, d, { logGroup: o.logGroup ?? logGroupOf(progress.service), nextStep: o.nextStep }));
@@ -448,6 +464,11 @@ async function updateService(i: ExpressGatewayServiceInputs, serviceArn: string,
 /** What a failed deployment of this resource tells the user to do once the cause is fixed. */
 const RUN_UP_AGAIN = "run pulumi up again";
 
+/** The outputs that name the allow-list rollout's deployment for the ExpressGatewayServiceRollout that waits for it. */
+function rolloutRef(ref: DeploymentRef): Pick<ExpressGatewayServiceOutputs, "allowListRevisionArn" | "allowListStartedAt"> {
+    return { allowListRevisionArn: ref.revisionArn ?? "", allowListStartedAt: ref.since };
+}
+
 /**
  * After CreateExpressGatewayService: waits for its deployment, ACTIVE and an endpoint, then rolls
  * the endpoint into the allow-list (and, unless waitForAllowList is false, waits for that too).
@@ -468,6 +489,8 @@ async function finishCreate(
                 await waitForDeployment(inputs, serviceArn, rollout, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
                 service = (await waitActive(inputs, serviceArn, outs.allowedHostsValue))!;
                 outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
+            } else {
+                outs = { ...outs, ...rolloutRef(rollout) };
             }
         }
         return { id: serviceArn, outs };
@@ -497,7 +520,7 @@ async function takeOver(inputs: ExpressGatewayServiceInputs, serviceArn: string)
             await waitForDeployment(inputs, serviceArn, deployed, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
         }
         service = (await waitActive(inputs, serviceArn, rolloutWaits ? undefined : expect))!;
-        return { id: serviceArn, outs: { ...inputs, ...outputsOf(service, serviceArn, inputs) } };
+        return { id: serviceArn, outs: { ...inputs, ...outputsOf(service, serviceArn, inputs), ...(rolloutWaits ? rolloutRef(deployed) : {}) } };
     } catch (e) {
         throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "UPDATE_FAILED" }, inputs as any);
     }
@@ -617,7 +640,10 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             }
             const expect = news.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, news.allowedHosts) : undefined;
             const service = (await waitActive(news, id, expect))!;
-            return { outs: { ...news, ...outputsOf(service, id, news) } };
+            // The service waited for its new deployment itself, the allow-list in it: the rollout
+            // resource then finds it done. Without a deployment, the rollout's stays what it was.
+            const rollout = deployed ? rolloutRef(deployed) : { allowListRevisionArn: olds.allowListRevisionArn, allowListStartedAt: olds.allowListStartedAt };
+            return { outs: { ...news, ...outputsOf(service, id, news), ...rollout } };
         } catch (e) {
             throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_FAILED" }, news as any);
         }
@@ -751,6 +777,8 @@ export class ExpressGatewayService extends ProjectResource {
     declare readonly mcpUrl: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
     declare readonly allowedHostsValue: pulumi.Output<string>;
+    declare readonly allowListRevisionArn: pulumi.Output<string | undefined>;
+    declare readonly allowListStartedAt: pulumi.Output<number | undefined>;
     declare readonly serviceName: pulumi.Output<string>;
     declare readonly cluster: pulumi.Output<string>;
 
@@ -758,7 +786,17 @@ export class ExpressGatewayService extends ProjectResource {
         super(
             inProject("expressGatewayService", "expressGatewayServiceProvider"),
             name,
-            { ...args, serviceArn: undefined, endpoint: undefined, url: undefined, mcpUrl: undefined, status: undefined, allowedHostsValue: undefined },
+            {
+                ...args,
+                serviceArn: undefined,
+                endpoint: undefined,
+                url: undefined,
+                mcpUrl: undefined,
+                status: undefined,
+                allowedHostsValue: undefined,
+                allowListRevisionArn: undefined,
+                allowListStartedAt: undefined,
+            },
             opts,
             "ecs",
             "ExpressGatewayService",

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
-import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
+import { checkFields, currentClock, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitActive, waitForDeployment } from "./expressGatewayService";
 
 export interface ExpressGatewayServiceRolloutInputs {
@@ -17,6 +17,9 @@ export interface ExpressGatewayServiceRolloutInputs {
     cluster: string;
     /** The ZSCALER_MCP_ALLOWED_HOSTS value whose rollout is awaited. */
     allowedHostsValue: string;
+    /** The rollout's deployment, as the service started it: the revision it deploys and the clock before the call. */
+    revisionArn?: string;
+    startedAt?: number;
 }
 
 export interface ExpressGatewayServiceRolloutOutputs extends ExpressGatewayServiceRolloutInputs {
@@ -27,17 +30,19 @@ export interface ExpressGatewayServiceRolloutOutputs extends ExpressGatewayServi
 // preview, a service whose ARN is not known yet) is simply waited for again, in place.
 export const ROLLOUT_DIFF: DiffSpec = {
     createOnly: ["region"],
-    updatable: ["serviceArn", "serviceName", "cluster", "allowedHostsValue"],
+    updatable: ["serviceArn", "serviceName", "cluster", "allowedHostsValue", "revisionArn", "startedAt"],
 };
 
 async function waitRolledOut(i: ExpressGatewayServiceRolloutInputs): Promise<string> {
     if (!i.allowedHostsValue) {
         return "ACTIVE";
     }
-    // The service started the rollout just before this resource was created, so its newest
-    // deployment is the rollout's. The service is recorded as working: only a refresh, which sees
-    // the failed deployment, makes the next up deploy it again.
-    await waitForDeployment(i, i.serviceArn, undefined, { nextStep: "run pulumi up --refresh (it redeploys the service)" });
+    // The deployment the service started for the rollout (by its revision, or the first created
+    // since the call; a service recorded before these were kept: its newest). The service is
+    // recorded as working: only a refresh, which sees the failed deployment, makes the next up
+    // deploy it again.
+    const ref = i.revisionArn || i.startedAt !== undefined ? { revisionArn: i.revisionArn || undefined, since: i.startedAt ?? currentClock().now() } : undefined;
+    await waitForDeployment(i, i.serviceArn, ref, { nextStep: "run pulumi up --refresh (it redeploys the service)" });
     const s = await waitActive(i, i.serviceArn, i.allowedHostsValue);
     return s?.status?.statusCode ?? "UNKNOWN";
 }
@@ -75,6 +80,8 @@ export interface ExpressGatewayServiceRolloutArgs {
     serviceName: pulumi.Input<string>;
     cluster: pulumi.Input<string>;
     allowedHostsValue: pulumi.Input<string>;
+    revisionArn?: pulumi.Input<string | undefined>;
+    startedAt?: pulumi.Input<number | undefined>;
 }
 
 export class ExpressGatewayServiceRollout extends ProjectResource {

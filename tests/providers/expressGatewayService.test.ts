@@ -238,7 +238,19 @@ describe("ExpressGatewayService provider", () => {
                     ? { ok: false, exitCode: 2, log: "ERROR: invalid host in ZSCALER_MCP_ALLOWED_HOSTS\n" }
                     : { ok: true };
             const { id, outs } = (await provider.create!(inputs({ waitForAllowList: false }))) as Created;
-            const rollout = { region: "us-east-1", serviceArn: id, serviceName: outs.serviceName, cluster: outs.cluster, allowedHostsValue: outs.allowedHostsValue };
+            // The service names the deployment it started for the rollout, which the rollout waits for.
+            const [, rolledOut] = ctx.fake.list("ecs")[0].data.configs as { serviceRevisionArn: string }[];
+            expect(outs.allowListRevisionArn).to.equal(rolledOut.serviceRevisionArn);
+            expect(outs.allowListStartedAt).to.be.a("number");
+            const rollout = {
+                region: "us-east-1",
+                serviceArn: id,
+                serviceName: outs.serviceName,
+                cluster: outs.cluster,
+                allowedHostsValue: outs.allowedHostsValue,
+                revisionArn: outs.allowListRevisionArn,
+                startedAt: outs.allowListStartedAt,
+            };
             const err = await rejection(rolloutProvider.create!(rollout));
             const deployment = deploymentIds(id).pop();
             expect(err.message).to.equal(
@@ -257,7 +269,10 @@ describe("ExpressGatewayService provider", () => {
             expect((await provider.diff!(id, read.props!, inputs({ waitForAllowList: false }))).changes).to.equal(true);
             const repaired = await provider.update!(id, read.props!, inputs({ waitForAllowList: false }));
             expect(repaired.outs!.status).to.equal("ACTIVE");
-            expect((await rolloutProvider.create!(rollout)).outs!.status).to.equal("ACTIVE");
+            // The repair's deployment, which the service waited for, is the rollout's to find done.
+            expect(repaired.outs!.allowListRevisionArn).to.not.equal(outs.allowListRevisionArn);
+            const again = { ...rollout, revisionArn: repaired.outs!.allowListRevisionArn, startedAt: repaired.outs!.allowListStartedAt };
+            expect((await rolloutProvider.update!(id, { ...rollout, status: "ACTIVE" }, again)).outs!.status).to.equal("ACTIVE");
         });
 
         it("adds no wait to a successful deployment: the polls that would have seen the service ready see the deployment done", async () => {
@@ -272,6 +287,17 @@ describe("ExpressGatewayService provider", () => {
                 { service: id, cluster: "zscaler-mcp-dev" },
                 { service: id, cluster: "zscaler-mcp-dev" },
             ]);
+        });
+
+        it("fails a deployment that never ends at its deadline, naming the log command and why its tasks stopped", async () => {
+            // Tasks that start and stop again without the circuit breaker deciding: the container's fate never comes.
+            ctx.fake.onDeployment = () => new Promise(() => undefined);
+            const err = await rejection(provider.create!(inputs())).finally(() => (ctx.fake.onDeployment = undefined));
+            expect(err.message).to.match(
+                /^ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" did not reach SUCCESSFUL or STOPPED or ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED within 20 min; last status IN_PROGRESS\. /,
+            );
+            expect(err.message).to.contain(`${LOGS}, then run pulumi up again.`);
+            expect(err.message).to.match(/ECS shows no task of this deployment that stopped \(it keeps stopped tasks for about an hour\)\.$/);
         });
 
         it("still names the deployment's outcome when the stopped tasks cannot be read", async () => {
