@@ -50,27 +50,45 @@ function compareVersions(a: string, b: string): number {
     return 0;
 }
 
-/** The same image reference with the recommended release's tag (the `-bedrock` suffix kept when present). */
-export function withRecommendedTag(imageUri: string): string {
-    const slash = imageUri.lastIndexOf("/");
+/** The AWS Marketplace repository of the server's images. */
+const MARKETPLACE_REPOSITORY = /^709825985650\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/zscaler\/zscaler-mcp-server$/;
+
+/** An image reference without its tag. */
+function repositoryOf(imageUri: string): string {
     const colon = imageUri.lastIndexOf(":");
-    const repository = colon > slash ? imageUri.slice(0, colon) : imageUri;
-    const suffix = /-bedrock$/.test(imageUri) ? "-bedrock" : "";
-    return `${repository}:${RECOMMENDED_SERVER_VERSION}${suffix}`;
+    return colon > imageUri.lastIndexOf("/") ? imageUri.slice(0, colon) : imageUri;
+}
+
+/**
+ * The image to suggest instead: in the AWS Marketplace repository, that repository at the
+ * recommended release; elsewhere (a copy in the user's own registry, which may not hold that
+ * release) `marketplaceImage`, which the user copies from.
+ */
+export function withRecommendedTag(imageUri: string, marketplaceImage: string): string {
+    const repository = repositoryOf(imageUri);
+    return MARKETPLACE_REPOSITORY.test(repository) ? `${repository}:${RECOMMENDED_SERVER_VERSION}-bedrock` : marketplaceImage;
 }
 
 /**
  * Why the image's server release cannot serve the topology, with the fix; undefined when it can
  * or when the tag names no release (the deploy's tool check then finds out).
  */
-export function serverImageProblem(imageUri: string, topology: ServerTopology, show: (text: string) => string = (t) => t): string | undefined {
+export function serverImageProblem(
+    imageUri: string,
+    topology: ServerTopology,
+    marketplaceImage: string,
+    show: (text: string) => string = (t) => t,
+): string | undefined {
     const version = serverImageVersion(imageUri);
     const minimum = MINIMUM_SERVER_VERSION[topology];
     if (version === undefined || compareVersions(version, minimum.version) >= 0) {
         return undefined;
     }
+    const own = !MARKETPLACE_REPOSITORY.test(repositoryOf(imageUri));
     return (
-        `imageUri: the Zscaler MCP server ${version} ${minimum.why}. Topology ${topology} needs ${minimum.version} or newer; ` +
-        `${RECOMMENDED_SERVER_VERSION} is tested. Run: pulumi config set imageUri ${show(withRecommendedTag(imageUri))}`
+        `imageUri: the tag ${version} is read as a release of the Zscaler MCP server, and the server ${version} ${minimum.why}. ` +
+        `Topology ${topology} needs ${minimum.version} or newer; ${RECOMMENDED_SERVER_VERSION} is tested. ` +
+        `Run: pulumi config set imageUri ${show(withRecommendedTag(imageUri, marketplaceImage))}` +
+        (own ? ", or push that release to your own registry and name it there" : "")
     );
 }

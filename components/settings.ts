@@ -829,7 +829,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         );
     } else {
         // A release that cannot serve the topology is refused before anything exists.
-        const versionProblem = deploysServer ? serverImageProblem(imageUri, topology, hidable) : undefined;
+        const versionProblem = deploysServer ? serverImageProblem(imageUri, topology, DEFAULTS.imageUri, hidable) : undefined;
         if (versionProblem) {
             problems.push(versionProblem);
         }

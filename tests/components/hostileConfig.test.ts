@@ -792,7 +792,7 @@ const HOSTILE: HostileCase[] = [
         name: "the 0.10.4 server on ECS (no /health route)",
         config: { imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock" },
         expected: [
-            "imageUri: the Zscaler MCP server 0.10.4 answers the load balancer's health check (/health) with 404, so ECS stops every task it starts. " +
+            "imageUri: the tag 0.10.4 is read as a release of the Zscaler MCP server, and the server 0.10.4 answers the load balancer's health check (/health) with 404, so ECS stops every task it starts. " +
                 "Topology ecs needs 0.12.3 or newer; 0.15.4 is tested. Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
         ],
     },
@@ -800,9 +800,9 @@ const HOSTILE: HostileCase[] = [
         name: "the 0.14.0 server behind the gateway (no platform trust, no MCP 2026-07-28)",
         config: { topology: "gateway", imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:v0.14.0" },
         expected: [
-            "imageUri: the Zscaler MCP server 0.14.0 cannot accept the calls AgentCore Gateway forwards: it has no ZSCALER_MCP_TRUST_PLATFORM_AUTH, so a call " +
+            "imageUri: the tag 0.14.0 is read as a release of the Zscaler MCP server, and the server 0.14.0 cannot accept the calls AgentCore Gateway forwards: it has no ZSCALER_MCP_TRUST_PLATFORM_AUTH, so a call " +
                 "without Zscaler credentials is refused, and it does not speak MCP 2026-07-28, the only revision AgentCore Runtime serves. " +
-                "Topology gateway needs 0.15.0 or newer; 0.15.4 is tested. Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4",
+                "Topology gateway needs 0.15.0 or newer; 0.15.4 is tested. Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
         ],
     },
     {

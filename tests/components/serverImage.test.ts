@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadSettings } from "../../components/settings";
 import { serverImageProblem, serverImageVersion, withRecommendedTag } from "../../components/serverImage";
+import { DEFAULTS } from "../../components/settings";
 
 const MARKETPLACE = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server";
 
@@ -20,18 +21,22 @@ describe("server image releases", () => {
     });
 
     it("accepts each topology's first capable release and refuses the one before", () => {
-        expect(serverImageProblem(`${MARKETPLACE}:0.12.3-bedrock`, "ecs")).to.equal(undefined);
-        expect(serverImageProblem(`${MARKETPLACE}:0.12.2-bedrock`, "ecs")).to.match(/^imageUri: the Zscaler MCP server 0\.12\.2 answers/);
-        expect(serverImageProblem(`${MARKETPLACE}:0.15.0-bedrock`, "gateway")).to.equal(undefined);
-        expect(serverImageProblem(`${MARKETPLACE}:0.14.9-bedrock`, "gateway")).to.match(/^imageUri: the Zscaler MCP server 0\.14\.9 cannot accept/);
-        expect(serverImageProblem(`${MARKETPLACE}:1.0.0`, "gateway")).to.equal(undefined);
-        expect(serverImageProblem(`${MARKETPLACE}:latest`, "gateway")).to.equal(undefined);
+        const problem = (image: string, topology: "ecs" | "gateway") => serverImageProblem(image, topology, DEFAULTS.imageUri);
+        expect(problem(`${MARKETPLACE}:0.12.3-bedrock`, "ecs")).to.equal(undefined);
+        expect(problem(`${MARKETPLACE}:0.12.2-bedrock`, "ecs")).to.match(/^imageUri: the tag 0\.12\.2 is read as a release of the Zscaler MCP server, and the server 0\.12\.2 answers/);
+        expect(problem(`${MARKETPLACE}:0.15.0-bedrock`, "gateway")).to.equal(undefined);
+        expect(problem(`${MARKETPLACE}:0.14.9-bedrock`, "gateway")).to.match(/and the server 0\.14\.9 cannot accept/);
+        expect(problem(`${MARKETPLACE}:1.0.0`, "gateway")).to.equal(undefined);
+        expect(problem(`${MARKETPLACE}:latest`, "gateway")).to.equal(undefined);
     });
 
-    it("suggests the same repository at the tested release, keeping the -bedrock suffix", () => {
-        expect(withRecommendedTag(`${MARKETPLACE}:0.10.4-bedrock`)).to.equal(`${MARKETPLACE}:0.15.4-bedrock`);
-        expect(withRecommendedTag("registry.example.com:5000/team/zscaler-mcp-server:0.11.0")).to.equal("registry.example.com:5000/team/zscaler-mcp-server:0.15.4");
-        expect(withRecommendedTag("registry.example.com:5000/team/zscaler-mcp-server")).to.equal("registry.example.com:5000/team/zscaler-mcp-server:0.15.4");
+    it("suggests the Marketplace repository at the tested release, and for a copy elsewhere the Marketplace image to copy", () => {
+        expect(withRecommendedTag(`${MARKETPLACE}:0.10.4-bedrock`, DEFAULTS.imageUri)).to.equal(`${MARKETPLACE}:0.15.4-bedrock`);
+        const eu = "709825985650.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server";
+        expect(withRecommendedTag(`${eu}:0.11.0-bedrock`, DEFAULTS.imageUri)).to.equal(`${eu}:0.15.4-bedrock`);
+        expect(withRecommendedTag("registry.example.com:5000/team/zscaler-mcp-server:0.11.0", DEFAULTS.imageUri)).to.equal(DEFAULTS.imageUri);
+        const own = serverImageProblem("123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler-mcp:0.11.0", "ecs", DEFAULTS.imageUri);
+        expect(own).to.match(new RegExp(`Run: pulumi config set imageUri ${DEFAULTS.imageUri.replace(/\./g, "\\.")}, or push that release to your own registry and name it there$`));
     });
 
     it("leaves the image alone when the stack calls the user's own MCP URL and deploys no server", () => {
@@ -49,7 +54,7 @@ describe("server image releases", () => {
     });
 
     it("never shows a secret image reference in its advice", () => {
-        const problem = serverImageProblem(`${MARKETPLACE}:0.10.4-bedrock`, "ecs", () => "[secret]");
+        const problem = serverImageProblem(`${MARKETPLACE}:0.10.4-bedrock`, "ecs", DEFAULTS.imageUri, () => "[secret]");
         expect(problem).to.match(/Run: pulumi config set imageUri \[secret\]$/);
     });
 });

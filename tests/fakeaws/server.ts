@@ -259,7 +259,7 @@ export interface DeployedContainer {
 }
 
 /** Whether a deployed container starts: when it does not, its exit code and what it printed. */
-export type ContainerOutcome = { ok: true } | { ok: false; exitCode: number; log: string };
+export type ContainerOutcome = { ok: true } | { ok: false; exitCode: number; log: string; stoppedReason?: string };
 
 /** How the tasks of a failed deployment stop. */
 export interface DeploymentFailure {
@@ -2021,7 +2021,7 @@ export class FakeAws {
             environment: Object.fromEntries(((c.environment as { name: string; value: string }[] | undefined) ?? []).map((e) => [e.name, e.value])),
             secrets: Object.fromEntries(((c.secrets as { name: string; valueFrom: string }[] | undefined) ?? []).map((e) => [e.name, e.valueFrom])),
         });
-        return outcome.ok ? undefined : { exitCode: outcome.exitCode, log: outcome.log };
+        return outcome.ok ? undefined : { exitCode: outcome.exitCode, log: outcome.log, stoppedReason: outcome.stoppedReason };
     }
 
     private stopTask(t: FakeTask, at: number, stopCode: string, stoppedReason: string): void {

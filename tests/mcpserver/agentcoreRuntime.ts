@@ -44,6 +44,8 @@ export interface RuntimeFrontOptions {
     allowlist: readonly string[];
     /** Whether the runtime has a custom JWT authorizer (the gateway topology's has). */
     jwtAuthorizer: boolean;
+    /** The authorizer's judgement of a bearer token (its issuer, client and scopes); any token without it. */
+    acceptsToken?: (token: string) => boolean;
 }
 
 export async function startRuntimeFront(opts: RuntimeFrontOptions): Promise<RuntimeFront> {
@@ -59,7 +61,8 @@ export async function startRuntimeFront(opts: RuntimeFrontOptions): Promise<Runt
     const target = new URL(opts.server);
 
     const server = http.createServer((req, res) => {
-        if (opts.jwtAuthorizer && !/^Bearer \S+$/.test(req.headers.authorization ?? "")) {
+        const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+        if (opts.jwtAuthorizer && (!bearer || (opts.acceptsToken && !opts.acceptsToken(bearer)))) {
             res.writeHead(401, { "content-type": "application/json", "www-authenticate": "Bearer" });
             res.end(JSON.stringify({ message: "OAuth authorization failed: missing bearer token" }));
             return;

@@ -8,23 +8,23 @@
 #                                            Zscaler's token endpoint
 #
 # Each environment installs exactly the pinned requirements-<name>.txt beside this script (no
-# resolution, --no-deps) and is reused while that file is unchanged; a cold build takes about a
+# resolution, --no-deps, wheels preferred) and is reused while that file is unchanged; a cold build takes about a
 # minute each on two cores, a warm call milliseconds. ZSCALER_MCP_PYTHON_CACHE moves the cache.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ZSCALER_MCP_PYTHON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zscaler-mcp-harness/python}
 
-# Python 3.11 or newer: the server requires it.
+# Python 3.11 to 3.13, with venv (the server requires 3.11 or newer; the pins were taken on 3.11).
 python=""
 for candidate in python3.11 python3.12 python3.13 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then
+        "$candidate" -c 'import sys, ensurepip, venv; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' >/dev/null 2>&1; then
         python=$(command -v "$candidate")
         break
     fi
 done
 if [ -z "$python" ]; then
-    echo "ensure-python-tools: no Python 3.11 or newer found; install one (apt-get install python3)." >&2
+    echo "ensure-python-tools: no Python 3.11, 3.12 or 3.13 with venv found; install one, for example: apt-get install python3.11 python3.11-venv" >&2
     exit 1
 fi
 
@@ -39,7 +39,8 @@ for requirements in "$here"/requirements-*.txt; do
         rm -rf "$dir"
         mkdir -p "$cache"
         "$python" -m venv "$dir"
-        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --requirement "$requirements" >&2
+        # Wheels where they exist (one pin, package-name, is published as source only and is pure Python).
+        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --prefer-binary --requirement "$requirements" >&2
         echo "$stamp" >"$dir/.ready"
     fi
     echo "$name $dir"

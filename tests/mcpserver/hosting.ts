@@ -30,6 +30,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { RUNTIME_HEADER_ALLOWLIST } from "../../components/env";
 import { serverImageVersion, TESTED_SERVER_VERSIONS } from "../../components/serverImage";
+import { DEFAULTS } from "../../components/settings";
 import type { Cloud } from "../awsplugin/cloud";
 import type { ContainerOutcome, DeployedContainer, FakeAws, Rec } from "../fakeaws/server";
 import { startRuntimeFront, type RuntimeFront } from "./agentcoreRuntime";
@@ -176,6 +177,17 @@ export class ServerHosting {
         env.ZSCALER_MCP_PORT = String(await freePort());
         try {
             const task = await startZscalerMcp(version, { env, proxy: this.proxy });
+            // The load balancer's health check: a task that fails it is stopped by ECS.
+            const health = await fetch(`${task.base}${DEFAULTS.healthCheckPath}`).then((r) => r.status, () => 0);
+            if (health !== 200) {
+                await task.stop();
+                return {
+                    ok: false,
+                    exitCode: 143,
+                    stoppedReason: `Task failed ELB health checks (${DEFAULTS.healthCheckPath} answered ${health})`,
+                    log: task.output().split("\n").slice(-EXIT_LOG_LINES).join("\n"),
+                };
+            }
             const old = this.ecsTask;
             this.ecsTask = task;
             await old?.stop();
@@ -224,9 +236,40 @@ export class ServerHosting {
             json(res, 400, { error: "invalid_scope" });
             return;
         }
+        json(res, 200, { access_token: this.issue(clientId, scopes), expires_in: 3600, token_type: "Bearer" });
+    }
+
+    /** A Cognito access token for an app client and scopes. */
+    private issue(clientId: string, scopes: string[]): string {
         const token = `cognito-${randomBytes(16).toString("hex")}`;
         this.tokens.set(token, { clientId, scopes });
-        json(res, 200, { access_token: token, expires_in: 3600, token_type: "Bearer" });
+        return token;
+    }
+
+    /** Whether a custom JWT authorizer admits a token: issued here, for an allowed client, with every required scope. */
+    private admits(authorizer: { allowedClients?: string[]; allowedScopes?: string[] } | undefined, bearer: string): boolean {
+        const token = this.tokens.get(bearer);
+        return (
+            token !== undefined &&
+            (authorizer?.allowedClients ?? []).includes(token.clientId) &&
+            (authorizer?.allowedScopes ?? []).every((s) => token.scopes.includes(s))
+        );
+    }
+
+    /**
+     * The token the Token Vault gets for a target's OAuth credential provider: from Cognito, with
+     * the client id and secret the provider holds and the scopes the target asks for.
+     */
+    private outboundToken(target: Rec): string {
+        const oauth = target.data.credentialProviderConfigurations?.[0]?.credentialProvider?.oauthCredentialProvider;
+        const provider = this.fake.list("oauth2").find((p) => p.arn === oauth?.providerArn);
+        const config = provider?.data.config?.customOauth2ProviderConfig;
+        const client = config ? this.cloud.userPoolClient(config.clientId) : undefined;
+        const scopes: string[] = oauth?.scopes ?? [];
+        if (!client || client.clientSecret !== config.clientSecret || scopes.some((s) => !client.scopes.includes(s))) {
+            throw new Error(`target ${target.name}: the Token Vault could not get a token from Cognito with ${oauth?.providerArn ?? "no OAuth credential provider"}`);
+        }
+        return this.issue(config.clientId, scopes);
     }
 
     // AgentCore Gateway and Runtime
@@ -238,13 +281,8 @@ export class ServerHosting {
             json(res, 404, { message: "Not found" });
             return;
         }
-        const authorizer = gw.data.authorizerConfiguration?.customJWTAuthorizer ?? {};
-        const token = this.tokens.get(/^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
-        const allowed =
-            token !== undefined &&
-            (authorizer.allowedClients ?? []).includes(token.clientId) &&
-            (authorizer.allowedScopes ?? []).every((s: string) => token.scopes.includes(s));
-        if (!allowed) {
+        const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+        if (!this.admits(gw.data.authorizerConfiguration?.customJWTAuthorizer, bearer)) {
             json(res, 401, { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Invalid Bearer token" } }, { "www-authenticate": "Bearer" });
             return;
         }
@@ -267,9 +305,8 @@ export class ServerHosting {
             if (!runtime) {
                 throw new Error(`target ${target.name}: no runtime at ${endpoint}`);
             }
+            const outbound = this.outboundToken(target);
             const { front } = await this.runtimeContainer(runtime);
-            // The gateway's outbound call carries a token of the target's OAuth client (any it may mint here).
-            const outbound = `cognito-${randomBytes(16).toString("hex")}`;
             const listed = await listThroughRuntime(front.url, outbound);
             if (listed.error) {
                 throw new Error(`target ${target.name}: ${listed.error}`);
@@ -310,6 +347,7 @@ export class ServerHosting {
                     server: server.base,
                     allowlist: runtime.data.requestHeaderConfiguration?.requestHeaderAllowlist ?? RUNTIME_HEADER_ALLOWLIST,
                     jwtAuthorizer: runtime.data.authorizerConfiguration?.customJWTAuthorizer !== undefined,
+                    acceptsToken: (bearer) => this.admits(runtime.data.authorizerConfiguration?.customJWTAuthorizer, bearer),
                 });
                 return { server, front };
             })();

@@ -77,11 +77,11 @@ describe("the real Zscaler MCP server with the program's environment", function 
 
     for (const version of TESTED_SERVER_VERSIONS) {
         describe(`zscaler-mcp ${version}, ECS topology`, () => {
-            const refusal = serverImageProblem(IMAGE(version), "ecs");
+            const refusal = serverImageProblem(IMAGE(version), "ecs", DEFAULTS.imageUri);
 
             if (refusal) {
                 it("is refused by the program before anything is created, naming imageUri and a release that works", () => {
-                    expect(() => settings({ imageUri: IMAGE(version) })).to.throw(/imageUri: the Zscaler MCP server 0\.10\.4 answers the load balancer's health check/);
+                    expect(() => settings({ imageUri: IMAGE(version) })).to.throw(/imageUri: the tag 0\.10\.4 is read as a release of the Zscaler MCP server, and the server 0\.10\.4 answers the load balancer's health check/);
                     expect(refusal).to.contain("pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock");
                 });
 
@@ -171,7 +171,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
         });
 
         describe(`zscaler-mcp ${version}, ECS variants`, () => {
-            if (serverImageProblem(IMAGE(version), "ecs")) {
+            if (serverImageProblem(IMAGE(version), "ecs", DEFAULTS.imageUri)) {
                 return; // refused above
             }
 
@@ -235,7 +235,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
         });
 
         describe(`zscaler-mcp ${version}, gateway topology (AgentCore Runtime)`, () => {
-            const refusal = serverImageProblem(IMAGE(version), "gateway");
+            const refusal = serverImageProblem(IMAGE(version), "gateway", DEFAULTS.imageUri);
             const secretName = `zscaler-mcp-harness/dev/credentials-${version.replace(/\./g, "")}`;
 
             async function startRuntimeServer(credentials: { id: string; secret: string }): Promise<RunningServer> {
