@@ -640,9 +640,13 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             }
             const expect = news.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, news.allowedHosts) : undefined;
             const service = (await waitActive(news, id, expect))!;
-            // The service waited for its new deployment itself, the allow-list in it: the rollout
-            // resource then finds it done. Without a deployment, the rollout's stays what it was.
-            const rollout = deployed ? rolloutRef(deployed) : { allowListRevisionArn: olds.allowListRevisionArn, allowListStartedAt: olds.allowListStartedAt };
+            // A repair (a service recorded failed, its allow-list rollout with it) hands the rollout
+            // resource the deployment the service has just waited for, which it then finds done;
+            // any other update leaves the rollout's deployment as it was, so nothing else changes.
+            const rollout =
+                deployed && olds.status !== "ACTIVE"
+                    ? rolloutRef(deployed)
+                    : { allowListRevisionArn: olds.allowListRevisionArn, allowListStartedAt: olds.allowListStartedAt };
             return { outs: { ...news, ...outputsOf(service, id, news), ...rollout } };
         } catch (e) {
             throw initFailed(String((e as Error).message), id, { ...olds, ...news, status: "UPDATE_FAILED" }, news as any);

@@ -38,7 +38,7 @@ import { listThroughRuntime } from "./clients";
 import { freePort, startInterceptingProxy, type InterceptingProxy } from "./proxy";
 import { ServerExited, startZscalerMcp, type RunningServer } from "./zscalerMcp";
 
-/** How ECS ends a task whose essential container exited. */
+/** The last lines a refused container printed that go to its log group. */
 const EXIT_LOG_LINES = 40;
 
 async function listen(server: http.Server): Promise<number> {
