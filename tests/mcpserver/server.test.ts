@@ -12,7 +12,7 @@ import { DEFAULTS, loadSettings, type Settings } from "../../components/settings
 import { containerEnvironment, type ExpressGatewayServiceInputs } from "../../providers/expressGatewayService";
 import { scaledClock } from "../../providers/clock";
 import { FakeAws } from "../fakeaws/server";
-import { RUNTIME_PROTOCOL_VERSION, startRuntimeFront } from "./agentcoreRuntime";
+import { RUNTIME_PROTOCOL_VERSION, startRuntimeFront, type RuntimeFront } from "./agentcoreRuntime";
 import { listOverEcs, listThroughRuntime, runToolCheck } from "./clients";
 import { freePort, startInterceptingProxy, toolDir, type InterceptingProxy } from "./proxy";
 import { expectRefusal, startZscalerMcp, type RunningServer } from "./zscalerMcp";
@@ -248,6 +248,23 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 return startZscalerMcp(version, { env: runtimeServerEnvironment(s, port, name), proxy, aws: aws.env() });
             }
 
+            /** Runs `check` against the runtime's server behind AgentCore Runtime's forwarding, then stops both. */
+            async function throughRuntime(
+                credentials: { id: string; secret: string },
+                allowlist: readonly string[],
+                check: (server: RunningServer, front: RuntimeFront) => Promise<void>,
+            ): Promise<void> {
+                const server = await startRuntimeServer(credentials);
+                const front = await startRuntimeFront({ server: server.base, allowlist, jwtAuthorizer: true });
+                try {
+                    await check(server, front);
+                } finally {
+                    await front.stop();
+                    await server.stop();
+                    await proxy.stop();
+                }
+            }
+
             if (refusal) {
                 it("is refused by the program before anything is created, naming imageUri and a release that works", () => {
                     expect(() => settings({ topology: "gateway", imageUri: IMAGE(version) })).to.throw(/Topology gateway needs 0\.15\.0 or newer; 0\.15\.4 is tested/);
@@ -280,9 +297,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
             }
 
             it("loads its credentials from Secrets Manager and lists its tools to a call AgentCore Runtime forwards", async () => {
-                const server = await startRuntimeServer(GOOD);
-                const front = await startRuntimeFront({ server: server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
-                try {
+                await throughRuntime(GOOD, RUNTIME_HEADER_ALLOWLIST, async (server, front) => {
                     const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     expect(listed.error).to.equal(undefined);
                     expect(listed.protocolVersion).to.equal(RUNTIME_PROTOCOL_VERSION);
@@ -296,43 +311,27 @@ describe("the real Zscaler MCP server with the program's environment", function 
                     // The server checked its own credentials with Zscaler, read from the secret.
                     expect(proxy.log().filter((e) => e.action === "token").map((e) => [e.clientId, e.accepted])).to.deep.include([GOOD.id, true]);
                     expect(server.output()).to.contain("Loaded");
-                } finally {
-                    await front.stop();
-                    await server.stop();
-                    await proxy.stop();
-                }
+                });
             });
 
             it("refuses forwarded calls with 401 when Zscaler rejects the credentials in the secret", async () => {
-                const server = await startRuntimeServer(WRONG);
-                const front = await startRuntimeFront({ server: server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
-                try {
+                await throughRuntime(WRONG, RUNTIME_HEADER_ALLOWLIST, async (_server, front) => {
                     const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     expect(listed.tools).to.deep.equal([]);
                     expect(front.answered).to.include(401);
                     expect(proxy.log().filter((e) => e.action === "token").map((e) => e.accepted)).to.include(false);
-                } finally {
-                    await front.stop();
-                    await server.stop();
-                    await proxy.stop();
-                }
+                });
             });
 
             it("cannot be reached by the stateless revision when the routing headers are not allow-listed", async () => {
-                const server = await startRuntimeServer(GOOD);
-                const front = await startRuntimeFront({ server: server.base, allowlist: ["Authorization"], jwtAuthorizer: true });
-                try {
+                await throughRuntime(GOOD, ["Authorization"], async (_server, front) => {
                     const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     // Without its headers the call falls back to the handshake, and the session the
                     // platform hands the server is one the server never issued.
                     expect(listed.tools).to.deep.equal([]);
                     expect(listed.error).to.contain("Session not found");
                     expect(front.answered).to.include(404);
-                } finally {
-                    await front.stop();
-                    await server.stop();
-                    await proxy.stop();
-                }
+                });
             });
         });
     }
