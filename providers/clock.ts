@@ -14,6 +14,9 @@ export interface Clock {
 
 const CLOCK_KEY = "__zscalerMcpClock";
 
+/** The shortest real timeout a compressed clock gives a span that is at least this long. */
+export const REAL_TIMEOUT_FLOOR_MS = 2_000;
+
 /**
  * Real time, optionally compressed: with `scale` 0.01, a 10 s wait takes 100 ms and `now()` runs
  * a hundred times faster. Rehearsals and benchmarks use it to replay AWS's timings quickly.
@@ -23,7 +26,9 @@ export function scaledClock(scale = 1, anchor = Date.now()): Clock {
         // Time before the anchor passes normally, so timestamps stay plausible dates.
         now: () => anchor + (Date.now() - anchor) / scale,
         sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms * scale)),
-        realMs: (ms: number) => ms * scale,
+        // A single request's OS timeout is compressed no further than REAL_TIMEOUT_FLOOR_MS: a loaded
+        // machine can take longer than a compressed 150 ms to answer, and that is not AWS's delay.
+        realMs: (ms: number) => (scale < 1 ? Math.max(ms * scale, Math.min(ms, REAL_TIMEOUT_FLOOR_MS)) : ms * scale),
     };
 }
 

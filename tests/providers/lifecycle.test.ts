@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { scaledClock } from "../../providers/clock";
 import {
     diffInputs,
     installClock,
@@ -267,5 +268,15 @@ describe("lifecycle kit", () => {
         it("counts an unknown preview value as a change, even deep inside", () => {
             expect(diffInputs({ name: "n", a: { x: 1 } }, { name: "n", a: { x: UNKNOWN } }, spec).changed).to.deep.equal(["a"]);
         });
+    });
+});
+
+describe("compressed clock", () => {
+    it("compresses waits but gives a request at least two real seconds, and never more than it asked", () => {
+        const clock = scaledClock(0.005);
+        expect(clock.realMs!(600_000)).to.equal(3_000);
+        expect(clock.realMs!(30_000)).to.equal(2_000);
+        expect(clock.realMs!(500)).to.equal(500);
+        expect(scaledClock(1).realMs!(30_000)).to.equal(30_000);
     });
 });
