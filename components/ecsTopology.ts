@@ -11,20 +11,43 @@ import { ExpressGatewayService } from "../providers/expressGatewayService";
 import { ExpressGatewayServiceRollout } from "../providers/expressGatewayServiceRollout";
 import { stableStringify } from "../providers/lifecycle";
 import { serverRevision, ToolCheck } from "../providers/toolCheck";
-import { basicAuthHeader, CREDENTIALS_VERSION_ENV, credentialValues, ecsServerEnvironment } from "./env";
-import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
-import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, INLINE_POLICY_NAMES, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "./policies";
-import { DEFAULTS, Settings } from "./settings";
-import { credentialsArgs, ExternalSecret, ZscalerCredentials } from "./zscalerCredentials";
+import { HARNESS_TOOL_NAME } from "../aws/names";
+import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, INLINE_POLICY_NAMES, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "../aws/policies";
+import { CREDENTIALS_VERSION_ENV, ecsServerEnvironment, SERVER_LISTEN } from "../server/env";
+import { HarnessAgent, harnessAgentOptions, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
+import { ServiceRole } from "./role";
+import { ZscalerCredentials, ZscalerCredentialsArgs } from "./zscalerCredentials";
 
-export interface EcsTopologyArgs {
-    /** Validated settings (see settings.ts); the topology is `ecs`. */
-    readonly settings: Readonly<Settings>;
-    readonly accountId: pulumi.Input<string>;
-    /** For secretsMode external: the secret, already read and checked. */
-    readonly externalSecret?: ExternalSecret;
+/** The MCP server this stack runs on ECS Express Mode. */
+export interface EcsServerArgs {
+    readonly imageUri: string;
+    readonly serviceName: string;
+    /** The stack's own cluster (created), or an existing one (looked up, left alone by destroy). */
+    readonly cluster: { readonly create: string } | { readonly existing: string };
+    readonly logGroupName: string;
     /** The log group is in the account with this stack's tags: take it over (see program.ts). */
-    readonly adoptLogGroup?: boolean;
+    readonly adoptLogGroup: boolean;
+    readonly cpu: string;
+    readonly memory: string;
+    readonly hostValidation: "auto" | "disabled";
+    readonly allowedHosts: readonly string[];
+    /** The user's extra environment for the server (validated: nothing that weakens it unacknowledged). */
+    readonly containerEnv: Readonly<Record<string, string>>;
+    /** Where the server's Zscaler credentials live. */
+    readonly credentials: ZscalerCredentialsArgs;
+    /** Keep the task execution and infrastructure roles on destroy. */
+    readonly retainRoles: boolean;
+    /** Keep the cluster, the log group and the service on destroy. */
+    readonly retainService: boolean;
+}
+
+export interface EcsTopologyArgs extends TopologyArgs {
+    /** The Token Vault API-key credential provider's name. */
+    readonly apiKeyProviderName: string;
+    /** The header the harness sends, `Basic base64(id:secret)`: a secret Output. */
+    readonly authorization: pulumi.Output<string>;
+    /** The user's own server (its normalised URL), or the one this stack runs. */
+    readonly server: { readonly url: string } | EcsServerArgs;
 }
 
 export class EcsTopology extends pulumi.ComponentResource {
@@ -43,79 +66,80 @@ export class EcsTopology extends pulumi.ComponentResource {
 
     constructor(name: string, args: EcsTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TOPOLOGY_TYPES.ecs, name, {}, opts);
-        const s = args.settings;
-        const z = s.zscaler;
-        const tags = s.tags;
+        const tags = args.tags;
+        const region = args.region;
 
         // What identifies the server the harness calls: a change runs the tool check again.
         let revision: pulumi.Output<string>;
-        if (s.mcpUrl !== undefined) {
-            this.mcpUrl = pulumi.output(s.mcpUrl);
-            revision = pulumi.output(serverRevision({ url: s.mcpUrl }));
+        if ("url" in args.server) {
+            this.mcpUrl = pulumi.output(args.server.url);
+            revision = pulumi.output(serverRevision({ url: args.server.url }));
         } else {
-            // 5. Where the credentials live (first: the task role's policy names the secret).
-            const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s, args.externalSecret), { parent: this });
+            const server = args.server;
+            // 1. Where the credentials live (first: the task role's policy names the secret).
+            const credentials = new ZscalerCredentials(`${name}-credentials`, server.credentials, { parent: this });
             this.secretArn = credentials.secretArn;
 
-            // 1. Task execution role: the image from its own repository, the service's log group, and
+            // 2. Task execution role: the image from its own repository, the service's log group, and
             // exactly the Zscaler secret (in place of the managed policy, which allows any of each).
-            const taskRole = new aws.iam.Role(
+            const taskRole = new ServiceRole(
                 `${name}-task-exec-role`,
+                `${name}-task-exec`,
                 {
                     description: "ECS task execution role of the Zscaler MCP server",
                     assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(ecsTaskExecutionTrustPolicy({ account }))),
+                    inlinePolicies: [
+                        {
+                            suffix: "policy",
+                            name: INLINE_POLICY_NAMES.taskExecution,
+                            policy: pulumi
+                                .output(args.accountId)
+                                .apply((account) => JSON.stringify(taskExecutionPolicy({ region, account, imageUri: server.imageUri, logGroup: server.logGroupName }))),
+                        },
+                        ...(credentials.secretArn !== undefined
+                            ? [
+                                  {
+                                      suffix: "secret-policy",
+                                      name: INLINE_POLICY_NAMES.taskSecret,
+                                      policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region, secretArn }))),
+                                  },
+                              ]
+                            : []),
+                    ],
+                    retain: server.retainRoles,
                     tags,
                 },
-                { parent: this, retainOnDelete: s.keep.serviceRoles },
+                this,
             );
-            const taskPolicy = new aws.iam.RolePolicy(
-                `${name}-task-exec-policy`,
-                {
-                    role: taskRole.id,
-                    name: INLINE_POLICY_NAMES.taskExecution,
-                    policy: pulumi
-                        .output(args.accountId)
-                        .apply((account) => JSON.stringify(taskExecutionPolicy({ region: s.region, account, imageUri: s.imageUri, logGroup: s.names.logGroup }))),
-                },
-                { parent: this, retainOnDelete: s.keep.serviceRoles },
-            );
-            const attached: pulumi.Output<string>[] = [taskPolicy.id];
-            if (credentials.secretArn !== undefined) {
-                const secretPolicy = new aws.iam.RolePolicy(
-                    `${name}-task-exec-secret-policy`,
-                    { role: taskRole.id, name: INLINE_POLICY_NAMES.taskSecret, policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region: s.region, secretArn }))) },
-                    { parent: this, retainOnDelete: s.keep.serviceRoles },
-                );
-                attached.push(secretPolicy.id);
-            }
-            this.taskExecutionRoleArn = pulumi.all([taskRole.arn, ...attached]).apply(([arn]) => arn);
+            this.taskExecutionRoleArn = taskRole.arn;
 
-            // 2. Infrastructure role ECS uses to build the load balancer and scaling.
-            const infraRole = new aws.iam.Role(
+            // 3. Infrastructure role ECS uses to build the load balancer and scaling.
+            const infraRole = new ServiceRole(
                 `${name}-infra-role`,
-                { description: "ECS Express infrastructure role of the Zscaler MCP server", assumeRolePolicy: JSON.stringify(ecsInfrastructureTrustPolicy()), tags },
-                { parent: this, retainOnDelete: s.keep.serviceRoles },
+                `${name}-infra`,
+                {
+                    description: "ECS Express infrastructure role of the Zscaler MCP server",
+                    assumeRolePolicy: JSON.stringify(ecsInfrastructureTrustPolicy()),
+                    managedPolicies: [{ suffix: "managed", arn: MANAGED_POLICIES.ecsInfrastructureExpress }],
+                    retain: server.retainRoles,
+                    tags,
+                },
+                this,
             );
-            const infraManaged = new aws.iam.RolePolicyAttachment(
-                `${name}-infra-managed`,
-                { role: infraRole.name, policyArn: MANAGED_POLICIES.ecsInfrastructureExpress },
-                { parent: this, retainOnDelete: s.keep.serviceRoles },
-            );
-            const infraRoleArn = pulumi.all([infraRole.arn, infraManaged.id]).apply(([arn]) => arn);
 
-            // 3. The cluster: the stack's own, or an existing one that destroy leaves alone.
-            if (s.ecs.existingClusterName) {
-                this.clusterName = aws.ecs.getClusterOutput({ clusterName: s.ecs.existingClusterName }, { parent: this }).clusterName;
+            // 4. The cluster: the stack's own, or an existing one that destroy leaves alone.
+            if ("existing" in server.cluster) {
+                this.clusterName = aws.ecs.getClusterOutput({ clusterName: server.cluster.existing }, { parent: this }).clusterName;
             } else {
-                const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: s.names.cluster, tags }, { parent: this, retainOnDelete: s.keep.ecs });
+                const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: server.cluster.create, tags: { ...tags } }, { parent: this, retainOnDelete: server.retainService });
                 this.clusterName = cluster.name;
             }
 
-            // 4. The container's log group.
+            // 5. The container's log group.
             const logGroup = new aws.cloudwatch.LogGroup(
                 `${name}-logs`,
-                { name: s.names.logGroup, retentionInDays: 30, tags },
-                { parent: this, retainOnDelete: s.keep.ecs, ...(args.adoptLogGroup ? { import: s.names.logGroup } : {}) },
+                { name: server.logGroupName, retentionInDays: 30, tags: { ...tags } },
+                { parent: this, retainOnDelete: server.retainService, ...(server.adoptLogGroup ? { import: server.logGroupName } : {}) },
             );
             this.logGroupName = logGroup.name;
 
@@ -123,45 +147,47 @@ export class EcsTopology extends pulumi.ComponentResource {
             // Manager modes, and through a secret-marked environment in plaintext mode.
             // The secret's keys (those the stack writes, or those an external secret holds), and its
             // version: new credentials make a new version, and so a new deployment of the server.
-            const plainEnv = ecsServerEnvironment(s, DEFAULTS.containerPort);
-            const container = pulumi.all([credentials.secretArn, credentials.keys, credentials.versionId]).apply(([secretArn, keys, versionId]) => ({
-                image: s.imageUri,
-                containerPort: DEFAULTS.containerPort,
-                logGroup: s.names.logGroup,
-                logStreamPrefix: DEFAULTS.logStreamPrefix,
-                environment:
-                    s.secrets.mode === "plaintext"
-                        ? { ...plainEnv, ...credentialValues(z) }
-                        : { ...plainEnv, ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}) },
-                secrets: secretArn ? Object.fromEntries((keys ?? []).map((k) => [k, `${secretArn}:${k}::`])) : {},
-            }));
+            const plaintext = server.credentials.mode === "plaintext";
+            const plainEnv = ecsServerEnvironment(server.containerEnv);
+            // Only in plaintext mode do the values join the container (which is then secret as a whole).
+            const plainValues = plaintext ? pulumi.output(server.credentials.values) : pulumi.output({} as Record<string, string>);
+            const container = pulumi
+                .all([credentials.secretArn, credentials.keys, credentials.versionId, plainValues])
+                .apply(([secretArn, keys, versionId, values]) => ({
+                    image: server.imageUri,
+                    containerPort: SERVER_LISTEN.port,
+                    logGroup: server.logGroupName,
+                    logStreamPrefix: LOG_STREAM_PREFIX,
+                    environment: plaintext ? { ...plainEnv, ...values } : { ...plainEnv, ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}) },
+                    secrets: secretArn ? Object.fromEntries((keys ?? []).map((k) => [k, `${secretArn}:${k}::`])) : {},
+                }));
             this.service = new ExpressGatewayService(
                 `${name}-service`,
                 {
-                    region: s.region,
-                    serviceName: s.names.service,
+                    region,
+                    serviceName: server.serviceName,
                     cluster: this.clusterName,
                     executionRoleArn: this.taskExecutionRoleArn,
-                    infrastructureRoleArn: infraRoleArn,
-                    healthCheckPath: DEFAULTS.healthCheckPath,
-                    cpu: s.ecs.cpu,
-                    memory: s.ecs.memory,
-                    container: s.secrets.mode === "plaintext" ? pulumi.secret(container) : container,
-                    hostValidation: s.ecs.hostValidation,
-                    allowedHosts: s.ecs.allowedHosts,
+                    infrastructureRoleArn: infraRole.arn,
+                    healthCheckPath: SERVER_LISTEN.healthCheckPath,
+                    cpu: server.cpu,
+                    memory: server.memory,
+                    container: plaintext ? pulumi.secret(container) : container,
+                    hostValidation: server.hostValidation,
+                    allowedHosts: [...server.allowedHosts],
                     // The URL is handed out once the allow-list rollout starts; the rollout below
                     // finishes while the harness is being created.
                     waitForAllowList: false,
-                    tags,
+                    tags: { ...tags },
                 },
-                { parent: this, dependsOn: [logGroup], retainOnDelete: s.keep.ecs },
+                { parent: this, dependsOn: [logGroup], retainOnDelete: server.retainService },
             );
             this.allowListRollout = new ExpressGatewayServiceRollout(
                 `${name}-allow-list`,
                 {
-                    region: s.region,
+                    region,
                     serviceArn: this.service.serviceArn,
-                    serviceName: s.names.service,
+                    serviceName: server.serviceName,
                     cluster: this.clusterName,
                     allowedHostsValue: this.service.allowedHostsValue,
                     revisionArn: this.service.allowListRevisionArn,
@@ -172,30 +198,35 @@ export class EcsTopology extends pulumi.ComponentResource {
             this.mcpUrl = this.service.mcpUrl;
             // The service, its image, the secret's version, and the rest of what a deployment
             // changes (settings, size, allowed hosts; in plaintext mode the credentials other than
-            // the id and secret, which the tool check's own header covers).
-            const deployment = configDigest({
-                environment: plainEnv,
-                cpu: s.ecs.cpu,
-                memory: s.ecs.memory,
-                hostValidation: s.ecs.hostValidation,
-                allowedHosts: s.ecs.allowedHosts,
-                ...(s.secrets.mode === "plaintext" ? { customerId: z.customerId, vanityDomain: z.vanityDomain, cloud: z.cloud } : {}),
-            });
+            // the id and secret, which the tool check's own header covers: not secret, so the
+            // revision is not either).
+            const deployment = pulumi.unsecret(
+                pulumi.output(server.credentials.values).apply((v) =>
+                    configDigest({
+                        environment: plainEnv,
+                        cpu: server.cpu,
+                        memory: server.memory,
+                        hostValidation: server.hostValidation,
+                        allowedHosts: server.allowedHosts,
+                        ...(plaintext ? { customerId: v.ZSCALER_CUSTOMER_ID, vanityDomain: v.ZSCALER_VANITY_DOMAIN, cloud: v.ZSCALER_CLOUD } : {}),
+                    }),
+                ),
+            );
             revision = pulumi
-                .all([this.service.serviceArn, credentials.versionId])
-                .apply(([serviceArn, versionId]) => serverRevision({ service: serviceArn, image: s.imageUri, credentials: versionId, config: deployment }));
+                .all([this.service.serviceArn, credentials.versionId, deployment])
+                .apply(([serviceArn, versionId, config]) => serverRevision({ service: serviceArn, image: server.imageUri, credentials: versionId, config }));
         }
 
         // 7. The Token Vault holds the whole header value; the harness substitutes it per call.
-        const authorization = pulumi.secret(basicAuthHeader(z.clientId!, z.clientSecret!));
+        const authorization = args.authorization;
         this.credentialProvider = new ApiKeyCredentialProvider(
             `${name}-api-key`,
             {
-                region: s.region,
-                name: s.names.apiKeyProvider,
+                region,
+                name: args.apiKeyProviderName,
                 apiKey: authorization,
-                revision: s.secrets.tokenVaultRevision,
-                tags,
+                revision: args.tokenVaultRevision,
+                tags: { ...tags },
             },
             { parent: this },
         );
@@ -203,20 +234,24 @@ export class EcsTopology extends pulumi.ComponentResource {
         // 8-9. The harness role and the harness with the remote_mcp tool.
         const tool = pulumi.all([this.mcpUrl, this.credentialProvider.credentialProviderArn]).apply(([url, providerArn]) => ({
             type: "remote_mcp" as const,
-            name: DEFAULTS.toolName,
+            name: HARNESS_TOOL_NAME,
             config: { remoteMcp: { url, headers: { Authorization: `\${${providerArn}}` } } },
         }));
         const tokenVault = pulumi
             .all([this.credentialProvider.credentialProviderArn, this.credentialProvider.apiKeySecretArn])
             .apply(([providerArn, secretArn]) => [{ kind: "apiKey" as const, providerArn, secretArn }]);
-        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool, tokenVault), harnessAgentOptions(name, "gateway", this));
+        this.agent = new HarnessAgent(
+            `${name}-agent`,
+            { ...args.harness, region, accountId: args.accountId, tool, credentials: tokenVault, tags },
+            harnessAgentOptions(name, "gateway", this),
+        );
 
         // 10. The server answers as the harness will call it: once the harness exists and the
         // service's own address is in its Host allow-list.
-        if (s.verifyTools) {
+        if (args.verifyTools) {
             this.toolCheck = new ToolCheck(
                 `${name}-tool-check`,
-                { region: s.region, kind: "remote_mcp", url: this.mcpUrl, authorization, revision },
+                { region, kind: "remote_mcp", url: this.mcpUrl, authorization, revision },
                 { parent: this, dependsOn: [this.agent.harness, ...(this.allowListRollout ? [this.allowListRollout] : [])] },
             );
         }
@@ -232,6 +267,9 @@ export class EcsTopology extends pulumi.ComponentResource {
         });
     }
 }
+
+/** The prefix of the server's log streams in its log group. */
+const LOG_STREAM_PREFIX = "mcp";
 
 /** A short digest of settings that make a new deployment when they change (for the tool check's revision). */
 function configDigest(settings: Record<string, unknown>): string {

@@ -18,21 +18,34 @@ import { Gateway } from "../providers/gateway";
 import { GatewayTarget } from "../providers/gatewayTarget";
 import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider";
 import { serverRevision, ToolCheck } from "../providers/toolCheck";
-import { CREDENTIALS_VERSION_ENV, credentialValues, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "./env";
-import { HarnessAgent, harnessAgentArgs, harnessAgentOptions, TOPOLOGY_TYPES } from "./harnessAgent";
-import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "./policies";
-import { DEFAULTS, imageRegionProblem, Settings, SettingsError } from "./settings";
-import { credentialsArgs, ExternalSecret, ZscalerCredentials } from "./zscalerCredentials";
+import { imageRegionProblem } from "../aws/images";
+import { HARNESS_TOOL_NAME, OAUTH_SCOPE } from "../aws/names";
+import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "../aws/policies";
+import { CREDENTIALS_VERSION_ENV, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "../server/env";
+import { HarnessAgent, harnessAgentOptions, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
+import { ServiceRole } from "./role";
+import { ZscalerCredentials, ZscalerCredentialsArgs } from "./zscalerCredentials";
 
-export interface GatewayTopologyArgs {
-    /** Validated settings (see settings.ts); the topology is `gateway`. */
-    readonly settings: Readonly<Settings>;
-    readonly accountId: pulumi.Input<string>;
-    /** For secretsMode external: the secret, already read and checked. */
-    readonly externalSecret?: ExternalSecret;
+export interface GatewayTopologyArgs extends TopologyArgs {
+    readonly imageUri: string;
+    /** The user's extra environment for the server (validated: nothing that weakens it unacknowledged). */
+    readonly containerEnv: Readonly<Record<string, string>>;
+    /** Where the server's Zscaler credentials live. */
+    readonly credentials: ZscalerCredentialsArgs;
+    readonly names: {
+        readonly runtime: string;
+        readonly gateway: string;
+        readonly target: string;
+        readonly oauthProvider: string;
+        readonly cognitoPool: string;
+        readonly cognitoClient: string;
+        /** The whole Cognito domain prefix, when the user chose one; otherwise the base and the account id. */
+        readonly cognitoDomainPrefix?: string;
+        readonly cognitoDomainBase: string;
+    };
+    /** What destroy keeps. */
+    readonly keep: { readonly cognito: boolean; readonly runtime: boolean; readonly runtimeRole: boolean; readonly gatewayRole: boolean };
 }
-
-const RESOURCE_SERVER = "zscaler-mcp";
 
 export class GatewayTopology extends pulumi.ComponentResource {
     readonly agent: HarnessAgent;
@@ -52,35 +65,35 @@ export class GatewayTopology extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TOPOLOGY_TYPES.gateway, name, {}, opts);
-        const s = args.settings;
+        const { region, names, keep } = args;
         // AgentCore Runtime only pulls images from ECR in its own region: stop before anything exists.
-        const regionProblem = imageRegionProblem(s.imageUri, s.region);
+        const regionProblem = imageRegionProblem(args.imageUri, region);
         if (regionProblem) {
-            throw new SettingsError([regionProblem]);
+            throw new pulumi.RunError(regionProblem);
         }
-        const tags = s.tags;
-        const scope = DEFAULTS.oauthScope;
+        const tags = { ...args.tags };
+        const scope = OAUTH_SCOPE.full;
 
         // 1. Cognito: machine-to-machine tokens only; nobody signs up.
         this.userPool = new aws.cognito.UserPool(
             `${name}-users`,
-            { name: s.names.cognitoPool, adminCreateUserConfig: { allowAdminCreateUserOnly: true }, tags },
-            { parent: this, retainOnDelete: s.keep.cognito },
+            { name: names.cognitoPool, adminCreateUserConfig: { allowAdminCreateUserOnly: true }, tags },
+            { parent: this, retainOnDelete: keep.cognito },
         );
         const resourceServer = new aws.cognito.ResourceServer(
             `${name}-resource-server`,
             {
                 userPoolId: this.userPool.id,
-                identifier: RESOURCE_SERVER,
+                identifier: OAUTH_SCOPE.resourceServer,
                 name: "Zscaler MCP",
-                scopes: [{ scopeName: "invoke", scopeDescription: "Call the Zscaler MCP server" }],
+                scopes: [{ scopeName: OAUTH_SCOPE.scope, scopeDescription: "Call the Zscaler MCP server" }],
             },
-            { parent: this, retainOnDelete: s.keep.cognito },
+            { parent: this, retainOnDelete: keep.cognito },
         );
         const client = new aws.cognito.UserPoolClient(
             `${name}-client`,
             {
-                name: s.names.cognitoClient,
+                name: names.cognitoClient,
                 userPoolId: this.userPool.id,
                 generateSecret: true,
                 allowedOauthFlows: ["client_credentials"],
@@ -88,81 +101,85 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 allowedOauthScopes: [scope],
                 supportedIdentityProviders: ["COGNITO"],
             },
-            { parent: this, dependsOn: [resourceServer], retainOnDelete: s.keep.cognito },
+            { parent: this, dependsOn: [resourceServer], retainOnDelete: keep.cognito },
         );
         this.appClientId = client.id;
         // Domain prefixes are unique per region across all accounts: the account id keeps ours apart.
-        const domainPrefix = s.names.cognitoDomainPrefix
-            ? pulumi.output(s.names.cognitoDomainPrefix)
-            : pulumi.output(args.accountId).apply((a) => `${s.names.cognitoDomainBase}-${a}`);
+        const domainPrefix = names.cognitoDomainPrefix
+            ? pulumi.output(names.cognitoDomainPrefix)
+            : pulumi.output(args.accountId).apply((a) => `${names.cognitoDomainBase}-${a}`);
         const domain = new aws.cognito.UserPoolDomain(
             `${name}-domain`,
             { domain: domainPrefix, userPoolId: this.userPool.id },
-            { parent: this, retainOnDelete: s.keep.cognito },
+            { parent: this, retainOnDelete: keep.cognito },
         );
-        this.discoveryUrl = pulumi.interpolate`https://cognito-idp.${s.region}.amazonaws.com/${this.userPool.id}/.well-known/openid-configuration`;
-        this.tokenEndpoint = pulumi.interpolate`https://${domain.domain}.auth.${s.region}.amazoncognito.com/oauth2/token`;
+        this.discoveryUrl = pulumi.interpolate`https://cognito-idp.${region}.amazonaws.com/${this.userPool.id}/.well-known/openid-configuration`;
+        this.tokenEndpoint = pulumi.interpolate`https://${domain.domain}.auth.${region}.amazoncognito.com/oauth2/token`;
         const authorizer = pulumi.all([this.discoveryUrl, client.id]).apply(([discoveryUrl, clientId]) => ({
             // No allowedAudience: Cognito's client-credentials tokens carry no aud claim.
             customJWTAuthorizer: { discoveryUrl, allowedClients: [clientId], allowedScopes: [scope] },
         }));
 
         // 2. The Zscaler credentials.
-        const credentials = new ZscalerCredentials(`${name}-credentials`, credentialsArgs(s, args.externalSecret), { parent: this });
+        const credentials = new ZscalerCredentials(`${name}-credentials`, args.credentials, { parent: this });
         this.secretArn = credentials.secretArn;
 
         // 3. The OAuth2 credential provider (the Cognito app client), secret in state.
         this.oauthProvider = new Oauth2CredentialProvider(
             `${name}-oauth`,
             {
-                region: s.region,
-                name: s.names.oauthProvider,
+                region: region,
+                name: names.oauthProvider,
                 discoveryUrl: this.discoveryUrl,
                 clientId: client.id,
                 clientSecret: pulumi.secret(client.clientSecret),
-                revision: s.secrets.tokenVaultRevision,
+                revision: args.tokenVaultRevision,
                 tags,
             },
             { parent: this, dependsOn: [domain] },
         );
 
         // 4. The runtime role and the runtime. AgentCore assumes each role only for this account.
-        const agentCoreTrust = pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: s.region, account })));
-        const runtimeRole = new aws.iam.Role(
+        const agentCoreTrust = pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: region, account })));
+        const runtimeRole = new ServiceRole(
             `${name}-runtime-role`,
-            { description: "AgentCore Runtime role of the Zscaler MCP server", assumeRolePolicy: agentCoreTrust, tags },
-            { parent: this, retainOnDelete: s.keep.runtimeRole },
-        );
-        const runtimeRolePolicy = new aws.iam.RolePolicy(
-            `${name}-runtime-policy`,
+            `${name}-runtime`,
             {
-                role: runtimeRole.id,
-                name: INLINE_POLICY_NAMES.runtime,
-                policy: pulumi
-                    .all([args.accountId, credentials.secretArn])
-                    .apply(([account, secretArn]) =>
-                        JSON.stringify(runtimePolicy({ region: s.region, account, runtimeName: s.names.runtime, imageUri: s.imageUri, secretArn })),
-                    ),
+                description: "AgentCore Runtime role of the Zscaler MCP server",
+                assumeRolePolicy: agentCoreTrust,
+                inlinePolicies: [
+                    {
+                        suffix: "policy",
+                        name: INLINE_POLICY_NAMES.runtime,
+                        policy: pulumi
+                            .all([args.accountId, credentials.secretArn])
+                            .apply(([account, secretArn]) =>
+                                JSON.stringify(runtimePolicy({ region, account, runtimeName: names.runtime, imageUri: args.imageUri, secretArn })),
+                            ),
+                    },
+                ],
+                retain: keep.runtimeRole,
+                tags,
             },
-            { parent: this, retainOnDelete: s.keep.runtimeRole },
+            this,
         );
-        const runtimeRoleArn = pulumi.all([runtimeRole.arn, runtimeRolePolicy.id]).apply(([arn]) => arn);
+        const runtimeRoleArn = runtimeRole.arn;
         // The secret's version: new credentials make a new runtime version, which reads them at start.
         const plainEnv = pulumi
             .all([credentials.secretName, credentials.versionId])
             .apply(([secretName, versionId]) => ({
-                ...runtimeServerEnvironment(s, DEFAULTS.containerPort, secretName),
+                ...runtimeServerEnvironment(args.containerEnv, secretName),
                 ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}),
             }));
         // In plaintext mode the credentials ride in the environment, which is then secret in state.
         const environmentVariables =
-            s.secrets.mode === "plaintext" ? pulumi.secret(plainEnv.apply((env) => ({ ...env, ...credentialValues(s.zscaler) }))) : plainEnv;
+            args.credentials.mode === "plaintext" ? pulumi.secret(pulumi.all([plainEnv, args.credentials.values]).apply(([env, values]) => ({ ...env, ...values }))) : plainEnv;
         this.runtime = new AgentRuntime(
             `${name}-runtime`,
             {
-                region: s.region,
-                agentRuntimeName: s.names.runtime,
-                agentRuntimeArtifact: { containerConfiguration: { containerUri: s.imageUri } },
+                region: region,
+                agentRuntimeName: names.runtime,
+                agentRuntimeArtifact: { containerConfiguration: { containerUri: args.imageUri } },
                 roleArn: runtimeRoleArn,
                 networkConfiguration: { networkMode: "PUBLIC" },
                 protocolConfiguration: { serverProtocol: "MCP" },
@@ -173,43 +190,47 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 waitForReady: false,
                 tags,
             },
-            { parent: this, retainOnDelete: s.keep.runtime },
+            { parent: this, retainOnDelete: keep.runtime },
         );
         this.runtimeReady = new AgentRuntimeReady(
             `${name}-runtime-ready`,
             {
-                region: s.region,
+                region: region,
                 agentRuntimeId: this.runtime.agentRuntimeId,
-                agentRuntimeName: s.names.runtime,
+                agentRuntimeName: names.runtime,
                 invocationUrl: this.runtime.invocationUrl,
             },
             { parent: this },
         );
 
         // 5. The gateway role (invoke exactly this runtime) and the gateway.
-        const gatewayRole = new aws.iam.Role(
+        const gatewayRole = new ServiceRole(
             `${name}-gateway-role`,
-            { description: "AgentCore Gateway role of the Zscaler MCP server", assumeRolePolicy: agentCoreTrust, tags },
-            { parent: this, retainOnDelete: s.keep.gatewayRole },
-        );
-        const gatewayRolePolicy = new aws.iam.RolePolicy(
-            `${name}-gateway-policy`,
+            `${name}-gateway`,
             {
-                role: gatewayRole.id,
-                name: INLINE_POLICY_NAMES.gateway,
-                policy: pulumi
-                    .all([args.accountId, this.runtime.agentRuntimeArn])
-                    .apply(([account, runtimeArn]) => JSON.stringify(gatewayPolicy({ region: s.region, account, gatewayName: s.names.gateway, runtimeArn }))),
+                description: "AgentCore Gateway role of the Zscaler MCP server",
+                assumeRolePolicy: agentCoreTrust,
+                inlinePolicies: [
+                    {
+                        suffix: "policy",
+                        name: INLINE_POLICY_NAMES.gateway,
+                        policy: pulumi
+                            .all([args.accountId, this.runtime.agentRuntimeArn])
+                            .apply(([account, runtimeArn]) => JSON.stringify(gatewayPolicy({ region, account, gatewayName: names.gateway, runtimeArn }))),
+                    },
+                ],
+                retain: keep.gatewayRole,
+                tags,
             },
-            { parent: this, retainOnDelete: s.keep.gatewayRole },
+            this,
         );
         this.gateway = new Gateway(
             `${name}-gateway`,
             {
-                region: s.region,
-                name: s.names.gateway,
+                region: region,
+                name: names.gateway,
                 description: "Zscaler MCP server on AgentCore Runtime",
-                roleArn: pulumi.all([gatewayRole.arn, gatewayRolePolicy.id]).apply(([arn]) => arn),
+                roleArn: gatewayRole.arn,
                 protocolType: "MCP",
                 authorizerType: "CUSTOM_JWT",
                 authorizerConfiguration: authorizer,
@@ -228,9 +249,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
         this.target = new GatewayTarget(
             `${name}-target`,
             {
-                region: s.region,
+                region: region,
                 gatewayId: this.gateway.gatewayId,
-                name: s.names.target,
+                name: names.target,
                 description: "Zscaler MCP server",
                 // The ready runtime's URL: the target calls the runtime as soon as it exists.
                 targetConfiguration: this.runtimeReady.invocationUrl.apply((endpoint) => ({ mcp: { mcpServer: { endpoint, listingMode: "DEFAULT" } } }) as any),
@@ -245,27 +266,31 @@ export class GatewayTopology extends pulumi.ComponentResource {
         // provider, not the target (neither AWS's documentation nor its service model ask for one).
         const tool = pulumi.all([this.gateway.gatewayArn, oauth]).apply(([gatewayArn, o]) => ({
             type: "agentcore_gateway" as const,
-            name: DEFAULTS.toolName,
+            name: HARNESS_TOOL_NAME,
             config: { agentCoreGateway: { gatewayArn, outboundAuth: { oauth: o } } },
         }));
         const tokenVault = pulumi
             .all([this.oauthProvider.credentialProviderArn, this.oauthProvider.clientSecretArn])
             .apply(([providerArn, secretArn]) => [{ kind: "oauth2" as const, providerArn, secretArn }]);
-        this.agent = new HarnessAgent(`${name}-agent`, harnessAgentArgs(s, args.accountId, tool, tokenVault), harnessAgentOptions(name, "ecs", this));
+        this.agent = new HarnessAgent(
+            `${name}-agent`,
+            { ...args.harness, region, accountId: args.accountId, tool, credentials: tokenVault, tags },
+            harnessAgentOptions(name, "ecs", this),
+        );
 
         // 8. The gateway lists the runtime's tools as the harness will ask for them: once the
         // harness, the target and the ready runtime exist. The runtime's version changes with
         // everything that starts a new server (image, settings, the secret's version).
-        if (s.verifyTools) {
+        if (args.verifyTools) {
             const revision = pulumi
                 .all([this.runtime.agentRuntimeArn, this.runtimeReady.agentRuntimeVersion, credentials.versionId, this.target.targetId])
                 .apply(([runtimeArn, version, versionId, targetId]) =>
-                    serverRevision({ runtime: runtimeArn, version, image: s.imageUri, credentials: versionId, target: targetId }),
+                    serverRevision({ runtime: runtimeArn, version, image: args.imageUri, credentials: versionId, target: targetId }),
                 );
             this.toolCheck = new ToolCheck(
                 `${name}-tool-check`,
                 {
-                    region: s.region,
+                    region: region,
                     kind: "agentcore_gateway",
                     url: this.gateway.gatewayUrl,
                     tokenEndpoint: this.tokenEndpoint,

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
 import { Harness } from "../providers/harness";
-import { agentCoreTrustPolicy, harnessExecutionPolicy, INLINE_POLICY_NAMES, TokenVaultCredential } from "./policies";
-import type { Settings } from "./settings";
+import { agentCoreTrustPolicy, harnessExecutionPolicy, INLINE_POLICY_NAMES, TokenVaultCredential } from "../aws/policies";
+import { ServiceRole } from "./role";
 
 /** The topology components' type tokens. */
 export const TOPOLOGY_TYPES = { ecs: "zscaler-mcp:topology:Ecs", gateway: "zscaler-mcp:topology:Gateway" } as const;
@@ -26,9 +26,8 @@ export function harnessAgentOptions(
     return { parent, aliases: [{ parent: pulumi.createUrn(topologyName, TOPOLOGY_TYPES[other]) }] };
 }
 
-export interface HarnessAgentArgs {
-    readonly region: string;
-    readonly accountId: pulumi.Input<string>;
+/** The harness as the stack configures it: everything but its tool. */
+export interface HarnessSpec {
     readonly harnessName: string;
     readonly modelId: string;
     readonly modelMaxTokens: pulumi.Input<number>;
@@ -36,43 +35,62 @@ export interface HarnessAgentArgs {
     readonly systemPrompt: pulumi.Input<string>;
     readonly maxIterations?: pulumi.Input<number>;
     readonly timeoutSeconds?: pulumi.Input<number>;
+    /** Keep the harness's role on destroy. */
+    readonly retainRole: boolean;
+}
+
+/** What both topologies take besides their own parts. */
+export interface TopologyArgs {
+    readonly region: string;
+    readonly accountId: pulumi.Input<string>;
+    /** Tags of every resource that takes them (the stack's default tags and its ownership tags). */
+    readonly tags: Readonly<Record<string, string>>;
+    readonly harness: HarnessSpec;
+    /** End each change of the server with a call to it as the harness makes it (the tool check). */
+    readonly verifyTools: boolean;
+    /** A new value writes the Token Vault entry again (AWS never returns it, so its drift cannot be seen). */
+    readonly tokenVaultRevision?: string;
+}
+
+export interface HarnessAgentArgs extends HarnessSpec {
+    readonly region: string;
+    readonly accountId: pulumi.Input<string>;
     readonly tool: pulumi.Input<HarnessTool>;
     /** The Token Vault credential providers the tool reads: the only ones the role may read. */
     readonly credentials: pulumi.Input<TokenVaultCredential[]>;
-    readonly tags: Record<string, string>;
-    readonly retainRole: boolean;
+    readonly tags: Readonly<Record<string, string>>;
 }
 
 export class HarnessAgent extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
-    readonly rolePolicy: aws.iam.RolePolicy;
     /** The role's ARN, resolved only after its policy is in place. */
     readonly executionRoleArn: pulumi.Output<string>;
     readonly harness: Harness;
 
     constructor(name: string, args: HarnessAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("zscaler-mcp:harness:HarnessAgent", name, {}, opts);
-        this.role = new aws.iam.Role(
+        const role = new ServiceRole(
             `${name}-exec-role`,
+            `${name}-exec`,
             {
                 description: `Execution role of AgentCore harness ${args.harnessName}`,
                 assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: args.region, account }))),
+                inlinePolicies: [
+                    {
+                        suffix: "policy",
+                        name: INLINE_POLICY_NAMES.harness,
+                        policy: pulumi.all([args.accountId, args.credentials]).apply(([account, credentials]) =>
+                            JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName, modelId: args.modelId, credentials })),
+                        ),
+                    },
+                ],
+                retain: args.retainRole,
                 tags: args.tags,
             },
-            { parent: this, retainOnDelete: args.retainRole },
+            this,
         );
-        this.rolePolicy = new aws.iam.RolePolicy(
-            `${name}-exec-policy`,
-            {
-                role: this.role.id,
-                name: INLINE_POLICY_NAMES.harness,
-                policy: pulumi.all([args.accountId, args.credentials]).apply(([account, credentials]) =>
-                    JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName, modelId: args.modelId, credentials })),
-                ),
-            },
-            { parent: this, retainOnDelete: args.retainRole },
-        );
-        this.executionRoleArn = pulumi.all([this.role.arn, this.rolePolicy.id]).apply(([arn]) => arn);
+        this.role = role.role;
+        this.executionRoleArn = role.arn;
         this.harness = new Harness(
             `${name}-harness`,
             {
@@ -86,35 +104,10 @@ export class HarnessAgent extends pulumi.ComponentResource {
                 tools: [args.tool],
                 maxIterations: args.maxIterations,
                 timeoutSeconds: args.timeoutSeconds,
-                tags: args.tags,
+                tags: { ...args.tags },
             },
             { parent: this },
         );
         this.registerOutputs({ executionRoleArn: this.executionRoleArn, harnessArn: this.harness.arn, harnessId: this.harness.harnessId });
     }
 }
-
-/** The harness settings every topology shares; only the tool and the credential provider behind it differ. */
-export function harnessAgentArgs(
-    s: Readonly<Settings>,
-    accountId: pulumi.Input<string>,
-    tool: pulumi.Input<HarnessTool>,
-    credentials: pulumi.Input<TokenVaultCredential[]>,
-): HarnessAgentArgs {
-    return {
-        region: s.region,
-        accountId,
-        harnessName: s.names.harness,
-        modelId: s.model.modelId,
-        modelMaxTokens: s.model.maxTokens,
-        temperature: s.model.temperature,
-        systemPrompt: s.harness.systemPrompt,
-        maxIterations: s.harness.maxIterations,
-        timeoutSeconds: s.harness.timeoutSeconds,
-        tool,
-        credentials,
-        tags: s.tags,
-        retainRole: s.keep.harnessRole,
-    };
-}
-

@@ -5,13 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { credentialKeysIn, credentialValues, REQUIRED_CREDENTIAL_KEYS } from "./env";
-import type { SecretsMode, Settings } from "./settings";
+import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../server/env";
 
 export interface ZscalerCredentialsArgs {
-    readonly mode: SecretsMode;
-    /** The credentials present in config (a secret Output). */
-    readonly values: pulumi.Input<Record<string, string>>;
+    readonly mode: "managed" | "external" | "plaintext";
+    /** The credentials present in config, keyed as the server reads them: a secret Output. */
+    readonly values: pulumi.Output<Record<string, string>>;
     /** Prefix of the managed secret's name; Pulumi appends a random suffix. */
     readonly secretNamePrefix: string;
     /** The existing secret, for mode external, as readExternalSecret found it. */
@@ -19,7 +18,7 @@ export interface ZscalerCredentialsArgs {
     /** 0 deletes at once on destroy; otherwise the recovery window in days. */
     readonly recoveryWindowDays: number;
     readonly retainOnDelete: boolean;
-    readonly tags: Record<string, string>;
+    readonly tags: Readonly<Record<string, string>>;
 }
 
 export class ZscalerCredentials extends pulumi.ComponentResource {
@@ -44,7 +43,7 @@ export class ZscalerCredentials extends pulumi.ComponentResource {
                     namePrefix: args.secretNamePrefix,
                     description: "Zscaler OneAPI credentials for the Zscaler MCP server",
                     recoveryWindowInDays: args.recoveryWindowDays,
-                    tags: args.tags,
+                    tags: { ...args.tags },
                 },
                 { parent: this, retainOnDelete: args.retainOnDelete },
             );
@@ -109,17 +108,3 @@ export async function readExternalSecret(ref: string, region: string, opts: pulu
     }
     return { arn: found.arn, name: found.name, keys, versionId: current.versionId };
 }
-
-/** Where this stack's settings put the credentials (`external`: the secret readExternalSecret found). */
-export function credentialsArgs(s: Readonly<Settings>, external?: ExternalSecret): ZscalerCredentialsArgs {
-    return {
-        mode: s.secrets.mode,
-        values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
-        secretNamePrefix: s.names.secretPrefix,
-        external,
-        recoveryWindowDays: s.secrets.recoveryWindowDays,
-        retainOnDelete: s.keep.secret,
-        tags: s.tags,
-    };
-}
-

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "util";
 import { EXIT, OperatorError } from "./io";
-import { closest } from "../components/settings";
+import { closest } from "../config/messages";
 
 export interface OptionSpec {
     type: "string" | "boolean";

@@ -6,10 +6,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { basicAuthHeader, credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../components/env";
+import { basicAuthHeader, credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../server/env";
+import { OAUTH_SCOPE } from "../aws/names";
 import { accountExcludedBy } from "../providers/awsIdentity";
 import type { ToolTarget } from "../providers/toolCheck";
-import { DEFAULTS, loadSettings, parseEcrImage, parseModelId, Settings, SettingsError } from "../components/settings";
+import { loadSettings, Settings } from "../config/settings";
+import { parseEcrImage } from "../aws/images";
+import { parseModelId } from "../aws/models";
+import { SettingsError } from "../config/messages";
 import { CommandSpec, HELP_OPTION, parseCommand, stringOption, usage } from "./args";
 import { AwsAccess, clientConfig, ConfigEntries, readConfigEntries, requestSignal, stackAwsSettings, useStackIdentity } from "./identity";
 import { awsErrorName, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, paint } from "./io";
@@ -720,7 +724,7 @@ async function checkServerTools(ctx: Context): Promise<CheckResult> {
             fail(`the Cognito app client ${clientId} has no secret`, "pulumi up --refresh restores it");
         }
         ctx.hide(clientSecret!);
-        target = { kind: "agentcore_gateway", url, tokenEndpoint, clientId, clientSecret: clientSecret!, scope: DEFAULTS.oauthScope };
+        target = { kind: "agentcore_gateway", url, tokenEndpoint, clientId, clientSecret: clientSecret!, scope: OAUTH_SCOPE.full };
     } else {
         const url = str("mcpUrl");
         if (!url) {

@@ -3,7 +3,7 @@ import { readmeCommands, sectionCommands } from "./e2e/readme";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../components/settings";
+import { CONFIG_KEYS } from "../config/keys";
 import { renderConfigTable } from "../scripts/configTable";
 
 const root = path.join(__dirname, "..");

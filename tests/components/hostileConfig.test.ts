@@ -4,7 +4,8 @@
  * problems its values cause, no more and no fewer.
  */
 import { expect } from "chai";
-import { loadSettings, SettingsError } from "../../components/settings";
+import { loadSettings } from "../../config/settings";
+import { SettingsError } from "../../config/messages";
 
 interface HostileCase {
     name: string;

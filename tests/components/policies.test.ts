@@ -11,7 +11,7 @@ import {
     taskExecutionPolicy,
     taskSecretPolicy,
     TokenVaultCredential,
-} from "../../components/policies";
+} from "../../aws/policies";
 import { ACCOUNT, allowed, assumable, OTHER_ACCOUNT } from "../support/iam";
 import { runProgram } from "../support/mocks";
 

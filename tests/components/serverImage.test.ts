@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { loadSettings } from "../../components/settings";
-import { serverImageProblem, serverImageVersion, withRecommendedTag } from "../../components/serverImage";
-import { DEFAULTS } from "../../components/settings";
+import { loadSettings } from "../../config/settings";
+import { serverImageProblem, serverImageVersion, withRecommendedTag } from "../../server/releases";
+import { DEFAULTS } from "../../config/keys";
 
 const MARKETPLACE = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server";
 

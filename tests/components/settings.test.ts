@@ -1,6 +1,11 @@
 import { expect } from "chai";
-import { normalizeMcpUrl, isSigV4RuntimeUrl } from "../../components/mcpUrl";
-import { CONFIG_KEYS, loadSettings, parseEcrImage, parseModelId, RawConfig, SettingsError, stackName } from "../../components/settings";
+import { normalizeMcpUrl, isSigV4RuntimeUrl } from "../../server/mcpUrl";
+import { CONFIG_KEYS } from "../../config/keys";
+import { loadSettings, RawConfig } from "../../config/settings";
+import { parseEcrImage } from "../../aws/images";
+import { parseModelId } from "../../aws/models";
+import { SettingsError } from "../../config/messages";
+import { stackName } from "../../aws/names";
 
 const GOOD: Record<string, string> = {
     zscalerClientId: "cid",

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { basicAuthHeader } from "../../components/env";
+import { basicAuthHeader } from "../../server/env";
 import { ACCOUNT, CloudRecord } from "../awsplugin/cloud";
 import { endpointIds } from "../rehearsal/engine";
 import { checkEndState } from "../rehearsal/scenarios";

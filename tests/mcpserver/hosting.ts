@@ -28,9 +28,8 @@ import type { AddressInfo } from "node:net";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
-import { RUNTIME_HEADER_ALLOWLIST } from "../../components/env";
-import { serverImageVersion, TESTED_SERVER_VERSIONS } from "../../components/serverImage";
-import { DEFAULTS } from "../../components/settings";
+import { RUNTIME_HEADER_ALLOWLIST, SERVER_LISTEN } from "../../server/env";
+import { serverImageVersion, TESTED_SERVER_VERSIONS } from "../../server/releases";
 import type { Cloud } from "../awsplugin/cloud";
 import type { ContainerOutcome, DeployedContainer, FakeAws, Rec } from "../fakeaws/server";
 import { startRuntimeFront, type RuntimeFront } from "./agentcoreRuntime";
@@ -178,13 +177,13 @@ export class ServerHosting {
         try {
             const task = await startZscalerMcp(version, { env, proxy: this.proxy });
             // The load balancer's health check: a task that fails it is stopped by ECS.
-            const health = await fetch(`${task.base}${DEFAULTS.healthCheckPath}`).then((r) => r.status, () => 0);
+            const health = await fetch(`${task.base}${SERVER_LISTEN.healthCheckPath}`).then((r) => r.status, () => 0);
             if (health !== 200) {
                 await task.stop();
                 return {
                     ok: false,
                     exitCode: 143,
-                    stoppedReason: `Task failed ELB health checks (${DEFAULTS.healthCheckPath} answered ${health})`,
+                    stoppedReason: `Task failed ELB health checks (${SERVER_LISTEN.healthCheckPath} answered ${health})`,
                     log: task.output().split("\n").slice(-EXIT_LOG_LINES).join("\n"),
                 };
             }

@@ -6,9 +6,10 @@
  * the intercepting proxy; Secrets Manager by the local AWS endpoint.
  */
 import { expect } from "chai";
-import { basicAuthHeader, credentialValues, ecsServerEnvironment, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "../../components/env";
-import { serverImageProblem, TESTED_SERVER_VERSIONS } from "../../components/serverImage";
-import { DEFAULTS, loadSettings, type Settings } from "../../components/settings";
+import { basicAuthHeader, credentialValues, ecsServerEnvironment, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment, SERVER_LISTEN } from "../../server/env";
+import { serverImageProblem, TESTED_SERVER_VERSIONS } from "../../server/releases";
+import { DEFAULTS } from "../../config/keys";
+import { loadSettings, type Settings } from "../../config/settings";
 import { containerEnvironment, type ExpressGatewayServiceInputs } from "../../providers/expressGatewayService";
 import { scaledClock } from "../../providers/clock";
 import { FakeAws } from "../fakeaws/server";
@@ -43,7 +44,7 @@ function settings(config: Record<string, string>, credentials = GOOD): Settings 
  * secrets[].
  */
 function ecsTaskEnvironment(s: Settings, port: number, fqdn: string | undefined): Record<string, string> {
-    const inputs = { container: { environment: ecsServerEnvironment(s, port) }, hostValidation: s.ecs.hostValidation, allowedHosts: s.ecs.allowedHosts };
+    const inputs = { container: { environment: ecsServerEnvironment(s.ecs.containerEnv, port) }, hostValidation: s.ecs.hostValidation, allowedHosts: s.ecs.allowedHosts };
     const environment = Object.fromEntries(containerEnvironment(inputs as unknown as ExpressGatewayServiceInputs, fqdn).map((e) => [e.name, e.value]));
     return { ...environment, ...(credentialValues(s.zscaler) as Record<string, string>) };
 }
@@ -90,7 +91,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                     const s = settings({});
                     const server = await startZscalerMcp(version, { env: ecsTaskEnvironment(s, port, undefined) });
                     try {
-                        expect(await statusOf(`${server.base}${DEFAULTS.healthCheckPath}`)).to.equal(404);
+                        expect(await statusOf(`${server.base}${SERVER_LISTEN.healthCheckPath}`)).to.equal(404);
                     } finally {
                         await server.stop();
                     }
@@ -111,7 +112,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
             });
 
             it("passes the load balancer's health check", async () => {
-                expect(await statusOf(`${server.base}${DEFAULTS.healthCheckPath}`)).to.equal(200);
+                expect(await statusOf(`${server.base}${SERVER_LISTEN.healthCheckPath}`)).to.equal(200);
             });
 
             it("lists its read-only tools to the harness's call with the Token Vault's Basic header, and no write tool", async () => {
@@ -181,7 +182,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 expect(env.ZSCALER_MCP_ALLOWED_HOSTS).to.equal("127.0.0.1:*,localhost:*,mcp.acme.com");
                 const server = await startZscalerMcp(version, { env });
                 try {
-                    expect(await statusOf(`${server.base}${DEFAULTS.healthCheckPath}`)).to.equal(200);
+                    expect(await statusOf(`${server.base}${SERVER_LISTEN.healthCheckPath}`)).to.equal(200);
                 } finally {
                     await server.stop();
                 }
@@ -245,7 +246,7 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 const name = `${secretName}-${credentials === GOOD ? "good" : "wrong"}`;
                 aws.putSecret(name, { value: JSON.stringify(credentialValues(s.zscaler)) });
                 proxy = await startInterceptingProxy({ accept: [`${GOOD.id}:${GOOD.secret}`] });
-                return startZscalerMcp(version, { env: runtimeServerEnvironment(s, port, name), proxy, aws: aws.env() });
+                return startZscalerMcp(version, { env: runtimeServerEnvironment(s.ecs.containerEnv, name, port), proxy, aws: aws.env() });
             }
 
             /** Runs `check` against the runtime's server behind AgentCore Runtime's forwarding, then stops both. */

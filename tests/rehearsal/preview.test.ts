@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { harnessProvider } from "../../providers/harness";
 import { UNKNOWN } from "../../providers/lifecycle";
 import { Rehearsal, RunResult } from "./engine";
-import { DEFAULTS } from "../../components/settings";
+import { DEFAULTS } from "../../config/keys";
 import { Bench, scenario, SCENARIOS, startBench } from "./scenarios";
 
 const SCALE = 0.002;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as http from "http";
-import { basicAuthHeader } from "../../components/env";
+import { basicAuthHeader } from "../../server/env";
 import { main } from "../../scripts/cli";
 import { MARKETPLACE_REGISTRY } from "../fakeaws/server";
 import { useFakeAws } from "../support/fakeAwsHooks";

@@ -2,7 +2,7 @@
  * Evaluates IAM policies with a real IAM policy simulator instead of comparing strings.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../components/policies";
+import type { PolicyDocument } from "../../aws/policies";
 
 export const ACCOUNT = "123456789012";
 /** Another team's account, for the cross-account half of the proofs. */

@@ -6,7 +6,8 @@
  * secrets, the configured model, its runtime, secret, log groups and image repository. A `*` stays
  * only where AWS offers no resource to name or names the resource at run time; each says which.
  */
-import { INFERENCE_GEOGRAPHIES, parseEcrImage, parseModelId } from "./settings";
+import { parseEcrImage } from "./images";
+import { INFERENCE_GEOGRAPHIES, parseModelId } from "./models";
 
 export interface Statement {
     Sid?: string;

@@ -1,7 +1,18 @@
 /**
- * Environment for the MCP server container. Pure: no Pulumi imports.
+ * The Zscaler MCP server's environment and where it listens. Pure: no Pulumi imports.
  */
-import { DEFAULTS, type Settings } from "./settings";
+
+/** Where the server listens in its container, and the path the load balancer checks. */
+export const SERVER_LISTEN = { host: "0.0.0.0", port: 8000, healthCheckPath: "/health" } as const;
+
+/** The credentials in config, as the server's environment names them. */
+export interface ZscalerCredentialValues {
+    readonly clientId?: string;
+    readonly clientSecret?: string;
+    readonly customerId?: string;
+    readonly vanityDomain?: string;
+    readonly cloud?: string;
+}
 
 /** The credential keys the server reads, in the order they are listed everywhere. */
 export const CREDENTIAL_KEYS = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN", "ZSCALER_CLOUD"] as const;
@@ -36,7 +47,7 @@ export function credentialKeysIn(secretString: string | undefined): { keys: Cred
 }
 
 /** The Zscaler credentials present in config, keyed as the server expects them. */
-export function credentialValues(z: Settings["zscaler"]): Partial<Record<CredentialKey, string>> {
+export function credentialValues(z: ZscalerCredentialValues): Partial<Record<CredentialKey, string>> {
     const all: Record<CredentialKey, string | undefined> = {
         ZSCALER_CLIENT_ID: z.clientId,
         ZSCALER_CLIENT_SECRET: z.clientSecret,
@@ -59,13 +70,13 @@ export function credentialValues(z: Settings["zscaler"]): Partial<Record<Credent
  * header, which the server checks with Zscaler (platform trust is never set here: the endpoint is
  * public).
  */
-export function ecsServerEnvironment(s: Pick<Settings, "ecs">, port: number): Record<string, string> {
+export function ecsServerEnvironment(containerEnv: Readonly<Record<string, string>>, port: number = SERVER_LISTEN.port): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
-        ZSCALER_MCP_HOST: DEFAULTS.containerHost,
+        ZSCALER_MCP_HOST: SERVER_LISTEN.host,
         ZSCALER_MCP_PORT: String(port),
         ZSCALER_MCP_AUTH_MODE: "zscaler",
-        ...s.ecs.containerEnv,
+        ...containerEnv,
         ZSCALER_MCP_ALLOW_HTTP: "true",
     };
 }
@@ -79,13 +90,17 @@ export function ecsServerEnvironment(s: Pick<Settings, "ecs">, port: number): Re
  * the secret named here at boot, with Zscaler instead (server 0.15.0 and newer; see
  * `serverImageProblem`).
  */
-export function runtimeServerEnvironment(s: Pick<Settings, "ecs">, port: number, secretName: string | undefined): Record<string, string> {
+export function runtimeServerEnvironment(
+    containerEnv: Readonly<Record<string, string>>,
+    secretName: string | undefined,
+    port: number = SERVER_LISTEN.port,
+): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
-        ZSCALER_MCP_HOST: DEFAULTS.containerHost,
+        ZSCALER_MCP_HOST: SERVER_LISTEN.host,
         ZSCALER_MCP_PORT: String(port),
         ZSCALER_MCP_AUTH_MODE: "zscaler",
-        ...s.ecs.containerEnv,
+        ...containerEnv,
         ZSCALER_MCP_ALLOW_HTTP: "true",
         ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
         ZSCALER_MCP_TRUST_PLATFORM_AUTH: "true",
@@ -109,3 +124,6 @@ export const RUNTIME_HEADER_ALLOWLIST = ["Authorization", "MCP-Protocol-Version"
 export function basicAuthHeader(clientId: string, clientSecret: string): string {
     return `Basic ${Buffer.from(`${clientId}:${clientSecret}`, "utf8").toString("base64")}`;
 }
+
+/** The server's credential variables: set through the zscaler* keys and the secret, never as plain environment. */
+export const SERVER_CREDENTIAL_ENV: readonly string[] = [...CREDENTIAL_KEYS, "ZSCALER_PRIVATE_KEY"];

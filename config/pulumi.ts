@@ -2,7 +2,9 @@
  * Reads the stack's configuration through Pulumi and hands it to the pure settings module.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { loadSettings, RawConfig, Settings, SettingsError } from "./settings";
+import { SettingsError } from "./messages";
+import type { RawConfig } from "./reader";
+import { loadSettings, Settings } from "./settings";
 
 /**
  * The config keys set with --secret. The language host hands them to the program in

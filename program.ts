@@ -1,14 +1,18 @@
 /**
  * The whole program: validated settings in, one topology component built, stack outputs out.
+ * This is the one place that maps the settings to the components' typed arguments: the components
+ * know nothing of the configuration.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { EcsTopology } from "./ecsTopology";
-import { GatewayTopology } from "./gatewayTopology";
-import type { Settings } from "./settings";
-import { isOwnedBy } from "../providers/lifecycle";
-import { secretConfigKeys } from "./config";
-import { readExternalSecret } from "./zscalerCredentials";
+import { EcsServerArgs, EcsTopology } from "./components/ecsTopology";
+import { GatewayTopology } from "./components/gatewayTopology";
+import type { HarnessSpec, TopologyArgs } from "./components/harnessAgent";
+import { ExternalSecret, readExternalSecret, ZscalerCredentialsArgs } from "./components/zscalerCredentials";
+import { secretConfigKeys } from "./config/pulumi";
+import type { Settings } from "./config/settings";
+import { isOwnedBy } from "./providers/lifecycle";
+import { basicAuthHeader, credentialValues } from "./server/env";
 
 export type StackOutputs = Record<string, pulumi.Input<string | number | undefined>>;
 
@@ -66,6 +70,52 @@ async function leftByThisStack(s: Settings, opts: pulumi.InvokeOptions): Promise
     return isOwnedBy(s.tags, tags);
 }
 
+/** The harness as the settings describe it. */
+function harnessSpec(s: Settings): HarnessSpec {
+    return {
+        harnessName: s.names.harness,
+        modelId: s.model.modelId,
+        modelMaxTokens: s.model.maxTokens,
+        temperature: s.model.temperature,
+        systemPrompt: s.harness.systemPrompt,
+        maxIterations: s.harness.maxIterations,
+        timeoutSeconds: s.harness.timeoutSeconds,
+        retainRole: s.keep.harnessRole,
+    };
+}
+
+/** Where the settings put the server's credentials (`external`: the secret readExternalSecret found). */
+function credentialsArgs(s: Settings, external?: ExternalSecret): ZscalerCredentialsArgs {
+    return {
+        mode: s.secrets.mode,
+        values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
+        secretNamePrefix: s.names.secretPrefix,
+        external,
+        recoveryWindowDays: s.secrets.recoveryWindowDays,
+        retainOnDelete: s.keep.secret,
+        tags: s.tags,
+    };
+}
+
+/** The ECS service as the settings describe it. */
+function ecsServerArgs(s: Settings, external: ExternalSecret | undefined, adoptLogGroup: boolean): EcsServerArgs {
+    return {
+        imageUri: s.imageUri,
+        serviceName: s.names.service,
+        cluster: s.ecs.existingClusterName ? { existing: s.ecs.existingClusterName } : { create: s.names.cluster },
+        logGroupName: s.names.logGroup,
+        adoptLogGroup,
+        cpu: s.ecs.cpu,
+        memory: s.ecs.memory,
+        hostValidation: s.ecs.hostValidation,
+        allowedHosts: s.ecs.allowedHosts,
+        containerEnv: s.ecs.containerEnv,
+        credentials: credentialsArgs(s, external),
+        retainRoles: s.keep.serviceRoles,
+        retainService: s.keep.ecs,
+    };
+}
+
 export async function deployStack(s: Settings): Promise<StackOutputs> {
     for (const w of s.warnings) {
         pulumi.log.warn(w);
@@ -79,6 +129,14 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     const externalSecret =
         s.secrets.mode === "external" && s.deploysServer ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }) : undefined;
     const ownsLogGroup = s.topology === "ecs" && s.deploysServer ? await leftByThisStack(s, { provider }) : false;
+    const topology: TopologyArgs = {
+        region: s.region,
+        accountId,
+        tags: s.tags,
+        harness: harnessSpec(s),
+        verifyTools: s.verifyTools,
+        tokenVaultRevision: s.secrets.tokenVaultRevision,
+    };
     const common = (t: EcsTopology | GatewayTopology): StackOutputs => ({
         topology: s.topology,
         region: s.region,
@@ -95,7 +153,18 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             : {}),
     });
     if (s.topology === "gateway") {
-        const g = new GatewayTopology(name, { settings: s, accountId, externalSecret }, opts);
+        const g = new GatewayTopology(
+            name,
+            {
+                ...topology,
+                imageUri: s.imageUri,
+                containerEnv: s.ecs.containerEnv,
+                credentials: credentialsArgs(s, externalSecret),
+                names: s.names,
+                keep: s.keep,
+            },
+            opts,
+        );
         return {
             ...common(g),
             credentialProviderArn: g.oauthProvider.credentialProviderArn,
@@ -113,7 +182,17 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             oauthProviderArn: g.oauthProvider.credentialProviderArn,
         };
     }
-    const e = new EcsTopology(name, { settings: s, accountId, externalSecret, adoptLogGroup: ownsLogGroup }, opts);
+    const e = new EcsTopology(
+        name,
+        {
+            ...topology,
+            apiKeyProviderName: s.names.apiKeyProvider,
+            // Required for ecs by the settings; the Token Vault holds the whole header value.
+            authorization: pulumi.secret(basicAuthHeader(s.zscaler.clientId!, s.zscaler.clientSecret!)),
+            server: s.mcpUrl !== undefined ? { url: s.mcpUrl } : ecsServerArgs(s, externalSecret, ownsLogGroup),
+        },
+        opts,
+    );
     return {
         ...common(e),
         mcpUrl: e.mcpUrl,

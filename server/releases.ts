@@ -15,6 +15,9 @@ export type ServerTopology = "ecs" | "gateway";
 export const RECOMMENDED_SERVER_VERSION = "0.15.4";
 export const TESTED_SERVER_VERSIONS = ["0.10.4", "0.15.4"] as const;
 
+/** The recommended release from the AWS Marketplace's registry: the default imageUri. */
+export const MARKETPLACE_IMAGE = `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:${RECOMMENDED_SERVER_VERSION}-bedrock`;
+
 /** The first release that can serve each topology, and why an older one cannot. */
 export const MINIMUM_SERVER_VERSION: Record<ServerTopology, { version: string; why: string }> = {
     ecs: {
