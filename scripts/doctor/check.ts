@@ -4,7 +4,7 @@
  */
 import { Settings } from "../../components/settings";
 import type { AwsAccess } from "../identity";
-import { awsErrorName, deniedAction } from "../io";
+import { awsErrorName, deniedAction, isAccessDenied } from "../io";
 import type { StackConfig } from "./stackConfig";
 
 export type CheckStatus = "ok" | "fail" | "skip";
@@ -26,6 +26,8 @@ export class CheckFailure extends Error {
 }
 
 export const ok = (detail: string): CheckResult => ({ name: "", status: "ok", detail });
+/** A check that does not apply to this stack, or cannot look at what it checks (the line says why). */
+export const skip = (detail: string): CheckResult => ({ name: "", status: "skip", detail });
 export const fail = (detail: string, fix?: string): never => {
     throw new CheckFailure(detail, fix);
 };
@@ -49,3 +51,13 @@ export function describeDenied(e: unknown, permission: string): string {
     return `AWS refused ${deniedAction(e) ?? permission} (${awsErrorName(e)})`;
 }
 
+/**
+ * Fails the check when AWS refused the call (`permission`, unless AWS names the action, and `where`
+ * it was refused): a missing permission is the operator's to fix, and the line says how. Any other
+ * error is left to the caller.
+ */
+export function failIfDenied(e: unknown, permission: string, fix: string, where?: string): void {
+    if (isAccessDenied(e)) {
+        fail(where ? `${describeDenied(e, permission)} ${where}` : describeDenied(e, permission), fix);
+    }
+}

@@ -87,4 +87,3 @@ export function stackOutputs(io: Io, c: StackConfig): Record<string, unknown> | 
         return undefined;
     }
 }
-

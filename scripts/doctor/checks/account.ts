@@ -4,8 +4,8 @@
  */
 import { accountExcludedBy } from "../../../providers/awsIdentity";
 import { clientConfig } from "../../identity";
-import { awsErrorName, deniedAction, isAccessDenied } from "../../io";
-import { CheckResult, Context, describeDenied, fail, ok } from "../check";
+import { awsErrorName, deniedAction } from "../../io";
+import { CheckResult, Context, fail, failIfDenied, ok } from "../check";
 
 export async function checkCredentials(ctx: Context): Promise<CheckResult> {
     const sts = await import("@aws-sdk/client-sts");
@@ -59,12 +59,12 @@ export async function checkAgentCore(ctx: Context): Promise<CheckResult> {
     try {
         await client.send(new control.ListHarnessesCommand({ maxResults: 1 }), { abortSignal: ctx.signal });
     } catch (e) {
-        if (isAccessDenied(e)) {
-            fail(
-                `${describeDenied(e, "bedrock-agentcore:ListHarnesses")} in ${region}`,
-                "ask for AgentCore Harness preview access for this account, and permission for bedrock-agentcore:* (the deploy creates harnesses)",
-            );
-        }
+        failIfDenied(
+            e,
+            "bedrock-agentcore:ListHarnesses",
+            "ask for AgentCore Harness preview access for this account, and permission for bedrock-agentcore:* (the deploy creates harnesses)",
+            `in ${region}`,
+        );
         const code = (e as { code?: string }).code;
         if (["UnknownOperationException", "UnrecognizedClientException"].includes(awsErrorName(e)) || code === "ENOTFOUND") {
             fail(`AgentCore Harness does not answer in ${region} (${awsErrorName(e)})`, "deploy to a region that offers it: pulumi config set aws:region us-east-1");

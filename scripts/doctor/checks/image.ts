@@ -5,7 +5,7 @@
 import { parseEcrImage } from "../../../components/settings";
 import { clientConfig, requestSignal } from "../../identity";
 import { awsErrorName, isAccessDenied } from "../../io";
-import { CheckResult, Context, describeDenied, fail, ok } from "../check";
+import { CheckResult, Context, fail, failIfDenied, ok, skip } from "../check";
 
 /** The AWS Marketplace registry that serves the default image. */
 const MARKETPLACE_REGISTRY = "709825985650";
@@ -62,7 +62,7 @@ export async function checkImage(ctx: Context): Promise<CheckResult> {
     const runs = s.topology === "gateway" ? "AgentCore Runtime runs linux/arm64" : "Fargate runs linux/amd64";
     const ecr = parseEcrImage(uri);
     if (!ecr) {
-        return { name: "", status: "skip", detail: `${uri} is outside Amazon ECR: its architecture is not checked (${runs})` };
+        return skip(`${uri} is outside Amazon ECR: its architecture is not checked (${runs})`);
     }
     const { repository, reference: ref } = ecr;
     let platforms: Platform[];
@@ -75,9 +75,7 @@ export async function checkImage(ctx: Context): Promise<CheckResult> {
                 "subscribe to it in AWS Marketplace, or copy the image into your own ECR and pulumi config set imageUri <uri>",
             );
         }
-        if (isAccessDenied(e)) {
-            fail(`${describeDenied(e, "ecr:BatchGetImage")} on ${ecr.account}/${repository}`, "grant ecr:BatchGetImage on the repository, or use an image you can pull");
-        }
+        failIfDenied(e, "ecr:BatchGetImage", "grant ecr:BatchGetImage on the repository, or use an image you can pull", `on ${ecr.account}/${repository}`);
         if (/NotFound/.test(awsErrorName(e)) || awsErrorName(e) === "ImageTagDoesNotMatchDigest") {
             fail(`${uri} does not exist in ECR (${awsErrorName(e)})`, "push the image, or pulumi config set imageUri <uri>");
         }

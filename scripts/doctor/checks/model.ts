@@ -4,8 +4,8 @@
  */
 import { parseModelId } from "../../../components/settings";
 import { clientConfig } from "../../identity";
-import { isAccessDenied, isNotFound } from "../../io";
-import { CheckResult, Context, describeDenied, fail, ok } from "../check";
+import { isNotFound } from "../../io";
+import { CheckResult, Context, fail, failIfDenied, ok } from "../check";
 
 export async function checkModel(ctx: Context): Promise<CheckResult> {
     const { modelId } = ctx.settings.model;
@@ -23,9 +23,7 @@ export async function checkModel(ctx: Context): Promise<CheckResult> {
             if (isNotFound(e)) {
                 return undefined;
             }
-            if (isAccessDenied(e)) {
-                fail(describeDenied(e, permission), `grant your AWS identity ${permission}, or check the model id (${setModel})`);
-            }
+            failIfDenied(e, permission, `grant your AWS identity ${permission}, or check the model id (${setModel})`);
             throw e;
         }
     };

@@ -5,7 +5,7 @@
  */
 import { clientConfig } from "../../identity";
 import { awsErrorName, isAccessDenied, isNotFound } from "../../io";
-import { CheckFailure, CheckResult, Context, describeDenied, fail, ok } from "../check";
+import { CheckFailure, CheckResult, Context, describeDenied, fail, failIfDenied, ok } from "../check";
 
 function ownedBy(tags: Record<string, string> | undefined, ctx: Context): boolean {
     return tags?.["pulumi-project"] === ctx.settings.project && tags?.["pulumi-stack"] === ctx.settings.stack;
@@ -19,9 +19,7 @@ export async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
     const client = new cognito.CognitoIdentityProviderClient(clientConfig(ctx.aws, "cognitoidp"));
     const opts = { abortSignal: ctx.signal };
     const answer = await client.send(new cognito.DescribeUserPoolDomainCommand({ Domain: prefix }), opts).catch((e) => {
-        if (isAccessDenied(e)) {
-            fail(describeDenied(e, "cognito-idp:DescribeUserPoolDomain"), "grant your AWS identity cognito-idp:DescribeUserPoolDomain");
-        }
+        failIfDenied(e, "cognito-idp:DescribeUserPoolDomain", "grant your AWS identity cognito-idp:DescribeUserPoolDomain");
         throw e;
     });
     const taken = answer.DomainDescription;

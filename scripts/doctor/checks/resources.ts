@@ -4,8 +4,8 @@
  */
 import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../../../components/env";
 import { clientConfig } from "../../identity";
-import { isAccessDenied, isNotFound } from "../../io";
-import { CheckFailure, CheckResult, Context, describeDenied, fail, ok } from "../check";
+import { isNotFound } from "../../io";
+import { CheckFailure, CheckResult, Context, fail, failIfDenied, ok } from "../check";
 
 export async function checkNetwork(ctx: Context): Promise<CheckResult> {
     const region = ctx.settings.region;
@@ -15,9 +15,7 @@ export async function checkNetwork(ctx: Context): Promise<CheckResult> {
         try {
             return await call();
         } catch (e) {
-            if (isAccessDenied(e)) {
-                fail(describeDenied(e, `ec2:${action}`), `grant your AWS identity ec2:${action} (the deploy uses the default VPC)`);
-            }
+            failIfDenied(e, `ec2:${action}`, `grant your AWS identity ec2:${action} (the deploy uses the default VPC)`);
             throw e;
         }
     };
@@ -66,12 +64,11 @@ export async function checkSecret(ctx: Context): Promise<CheckResult> {
         if (isNotFound(e)) {
             fail(`no secret ${name} in ${ctx.settings.region}`, "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set --plaintext zscalerSecretName <name or ARN>");
         }
-        if (isAccessDenied(e)) {
-            fail(
-                describeDenied(e, "secretsmanager:DescribeSecret and secretsmanager:GetSecretValue"),
-                "grant your AWS identity secretsmanager:DescribeSecret and secretsmanager:GetSecretValue on the secret, and kms:Decrypt on its key when it is a customer-managed one (pulumi up reads it)",
-            );
-        }
+        failIfDenied(
+            e,
+            "secretsmanager:DescribeSecret and secretsmanager:GetSecretValue",
+            "grant your AWS identity secretsmanager:DescribeSecret and secretsmanager:GetSecretValue on the secret, and kms:Decrypt on its key when it is a customer-managed one (pulumi up reads it)",
+        );
         throw e;
     }
 }

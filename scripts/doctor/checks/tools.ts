@@ -5,8 +5,8 @@ import { basicAuthHeader } from "../../../components/env";
 import { DEFAULTS } from "../../../components/settings";
 import type { ToolTarget } from "../../../providers/toolCheck";
 import { clientConfig } from "../../identity";
-import { isAccessDenied, isNotFound } from "../../io";
-import { CheckResult, Context, describeDenied, fail, ok } from "../check";
+import { isNotFound } from "../../io";
+import { CheckResult, Context, fail, failIfDenied, ok, skip } from "../check";
 
 /** How long doctor waits for a server that is still starting: on a deployed stack it should answer at once. */
 const TOOLS_WAIT_MS = 30_000;
@@ -20,7 +20,6 @@ export async function checkServerTools(ctx: Context): Promise<CheckResult> {
     const s = ctx.settings;
     const out = ctx.outputs ?? {};
     const str = (k: string) => (typeof out[k] === "string" && out[k] !== "" ? (out[k] as string) : undefined);
-    const skip = (detail: string): CheckResult => ({ name: "", status: "skip", detail });
     if (!s.verifyTools) {
         return skip("verifyTools is false: the stack does not call its MCP server");
     }
@@ -35,9 +34,7 @@ export async function checkServerTools(ctx: Context): Promise<CheckResult> {
         const answer = await client
             .send(new cognito.DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }), { abortSignal: ctx.signal })
             .catch((e) => {
-                if (isAccessDenied(e)) {
-                    fail(describeDenied(e, "cognito-idp:DescribeUserPoolClient"), "grant your AWS identity cognito-idp:DescribeUserPoolClient on the stack's user pool");
-                }
+                failIfDenied(e, "cognito-idp:DescribeUserPoolClient", "grant your AWS identity cognito-idp:DescribeUserPoolClient on the stack's user pool");
                 if (isNotFound(e)) {
                     fail(`the Cognito app client ${clientId} of user pool ${userPoolId} does not exist`, "pulumi up --refresh creates it again");
                 }
