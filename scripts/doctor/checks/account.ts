@@ -3,7 +3,7 @@
  * allow it) and AgentCore Harness in the stack's region. Every other check needs the first one.
  */
 import { accountExcludedBy } from "../../../providers/awsIdentity";
-import { clientConfig } from "../../identity";
+import { clientConfig, controlPlane } from "../../identity";
 import { awsErrorName, deniedAction } from "../../io";
 import { CheckResult, Context, fail, failIfDenied, ok } from "../check";
 
@@ -53,8 +53,7 @@ export async function checkCredentials(ctx: Context): Promise<CheckResult> {
 }
 
 export async function checkAgentCore(ctx: Context): Promise<CheckResult> {
-    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const client = new control.BedrockAgentCoreControlClient(clientConfig(ctx.aws, "bedrockagentcore"));
+    const { control, client } = await controlPlane(ctx.aws);
     const region = ctx.settings.region;
     try {
         await client.send(new control.ListHarnessesCommand({ maxResults: 1 }), { abortSignal: ctx.signal });

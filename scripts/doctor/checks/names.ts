@@ -3,7 +3,7 @@
  * cluster and service, log group, Cognito domain prefix): free, or already this stack's (tagged
  * with its project and stack), never something else's.
  */
-import { clientConfig } from "../../identity";
+import { clientConfig, controlPlane } from "../../identity";
 import { awsErrorName, isAccessDenied, isNotFound } from "../../io";
 import { CheckFailure, CheckResult, Context, describeDenied, fail, failIfDenied, ok } from "../check";
 
@@ -51,8 +51,7 @@ interface NameProbe {
 export async function checkNames(ctx: Context): Promise<CheckResult> {
     const s = ctx.settings;
     const region = s.region;
-    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const agentcore = new control.BedrockAgentCoreControlClient(clientConfig(ctx.aws, "bedrockagentcore"));
+    const { control, client: agentcore } = await controlPlane(ctx.aws);
     const opts = { abortSignal: ctx.signal };
     const agentcoreTags = async (arn: string) => (await agentcore.send(new control.ListTagsForResourceCommand({ resourceArn: arn }), opts)).tags ?? {};
     const arnPrefix = `arn:aws:bedrock-agentcore:${region}:${ctx.account}`;
