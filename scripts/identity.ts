@@ -10,6 +10,7 @@
  * command; resolving the credentials (a role to assume, an SSO refresh) and the account check are
  * bounded the same way, and stop at the first Ctrl-C.
  */
+import type * as Control from "@aws-sdk/client-bedrock-agentcore-control";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { AwsSettings } from "../providers/awsIdentity";
 import { realMs } from "../providers/clock";
@@ -205,4 +206,14 @@ export function clientConfig(access: AwsAccess, service: EndpointKey | undefined
         ...(access.credentials ? { credentials: access.credentials } : {}),
         ...(endpoint ? { endpoint } : {}),
     };
+}
+
+/**
+ * The AgentCore control-plane SDK and a client for it with these settings: status, logs and doctor
+ * all read the harness (and what it is built of) through it. The SDK loads on the first call, so a
+ * command that never reads the control plane does not pay for it.
+ */
+export async function controlPlane(access: AwsAccess): Promise<{ control: typeof Control; client: Control.BedrockAgentCoreControlClient }> {
+    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
+    return { control, client: new control.BedrockAgentCoreControlClient(clientConfig(access, "bedrockagentcore")) };
 }

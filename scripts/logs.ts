@@ -6,7 +6,7 @@
 import { currentClock } from "../providers/lifecycle";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage } from "./args";
 import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
-import { AwsAccess, clientConfig } from "./identity";
+import { AwsAccess, clientConfig, controlPlane } from "./identity";
 import { aborted, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, parseDuration, sanitize } from "./io";
 
 export const LOGS_SPEC: CommandSpec = {
@@ -45,8 +45,7 @@ function refused(e: unknown, permission: string, what: string): OperatorError {
 
 /** The runtime id AWS manages for the harness, from GetHarness. */
 async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
-    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const client = new control.BedrockAgentCoreControlClient(clientConfig(aws, "bedrockagentcore"));
+    const { control, client } = await controlPlane(aws);
     try {
         const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal });
         return h.harness?.environment?.agentCoreRuntimeEnvironment?.agentRuntimeId;

@@ -4,7 +4,7 @@
  */
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
 import { Deployment, deploymentAccess, findDeployment } from "./deployment";
-import { AwsAccess, clientConfig } from "./identity";
+import { AwsAccess, clientConfig, controlPlane } from "./identity";
 import { deniedAction, EXIT, Io, isAccessDenied, isNotFound, paint, sanitize, statusColor } from "./io";
 
 export const STATUS_SPEC: CommandSpec = {
@@ -55,8 +55,7 @@ async function collectStatus(
     aws: AwsAccess,
     signal?: AbortSignal,
 ): Promise<{ rows: Row[]; report: Record<string, unknown>; healthy: boolean }> {
-    const control = await import("@aws-sdk/client-bedrock-agentcore-control");
-    const client = new control.BedrockAgentCoreControlClient(clientConfig(aws, "bedrockagentcore"));
+    const { control, client } = await controlPlane(aws);
     const opts = { abortSignal: signal };
     const rows: Row[] = [];
     const report: Record<string, unknown> = { region: d.region, harnessArn: d.harnessArn, topology: d.topology };

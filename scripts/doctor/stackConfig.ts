@@ -1,0 +1,89 @@
+/**
+ * The stack doctor checks, as the Pulumi CLI shows it: its configuration (`pulumi config --json`),
+ * the settings the program would deploy with, and the outputs of a deployed stack.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { loadSettings, Settings } from "../../config/settings";
+import { ConfigEntries, readConfigEntries } from "../identity";
+import { EXIT, Io, OperatorError } from "../io";
+
+export interface StackConfig {
+    project: string;
+    stack: string;
+    entries: ConfigEntries;
+    /** `pulumi config` for this stack: the arguments that name it. */
+    stackArgs: string[];
+}
+
+function projectName(): string {
+    try {
+        const text = fs.readFileSync(path.join(process.cwd(), "Pulumi.yaml"), "utf8");
+        return /^name:\s*["']?([^"'\s#]+)/m.exec(text)?.[1] ?? "zscaler-mcp-harness";
+    } catch {
+        return "zscaler-mcp-harness";
+    }
+}
+
+export function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
+    const stackArgs = stackFlag ? ["--stack", stackFlag] : [];
+    const entries = readConfigEntries(io, stackArgs);
+    if (entries === undefined) {
+        throw new OperatorError("npm run doctor reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.");
+    }
+    const stack = stackFlag ?? (io.pulumi?.(["stack", "--show-name"]) ?? "").trim();
+    if (!stack) {
+        throw new OperatorError("No stack is selected: run pulumi stack select <name>, or pass --stack <name>.");
+    }
+    return { project: projectName(), stack, entries, stackArgs };
+}
+
+/**
+ * Keys whose secret value the configuration check leaves unread: the credential, whose presence is
+ * all it checks (the tool check of a deployed ECS stack reads it, for the header the harness sends).
+ */
+const UNREAD_SECRETS = ["zscalerClientSecret"];
+
+/** The project keys stored with --secret whose values doctor reads to check them (all but the client secret). */
+export function checkedSecretKeys(c: StackConfig): string[] {
+    const unread = UNREAD_SECRETS.map((k) => `${c.project}:${k}`);
+    return Object.keys(c.entries).filter((k) => c.entries[k].secret && k.startsWith(`${c.project}:`) && !unread.includes(k));
+}
+
+/**
+ * The settings the program would deploy with. A project key stored with --secret (other than the
+ * client secret) is read (`revealed`, the stack's config with --show-secrets) to validate it as
+ * pulumi up does; messages about a secret key never quote its value.
+ */
+export function settingsOf(io: Io, c: StackConfig, revealed: () => ConfigEntries): Settings {
+    const key = (k: string) => `${c.project}:${k}`;
+    const secretKeys = checkedSecretKeys(c);
+    const shown = secretKeys.length > 0 ? revealed() : {};
+    const entry = (k: string) => (secretKeys.includes(key(k)) ? (shown[key(k)] ?? c.entries[key(k)]) : c.entries[key(k)]);
+    const raw = {
+        get: (k: string) => {
+            const e = entry(k);
+            return e === undefined ? undefined : (e.value ?? (e.secret ? "[secret]" : undefined));
+        },
+        isSecret: (k: string) => entry(k)?.secret === true,
+        keys: () =>
+            Object.keys(c.entries)
+                .filter((k) => k.startsWith(`${c.project}:`))
+                .map((k) => k.slice(c.project.length + 1)),
+    };
+    return loadSettings(raw, { project: c.project, stack: c.stack, region: c.entries["aws:region"]?.value ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION });
+}
+
+/** The stack's outputs, when it has been deployed (`pulumi stack output --json`); undefined when they cannot be read. */
+export function stackOutputs(io: Io, c: StackConfig): Record<string, unknown> | undefined {
+    try {
+        const parsed: unknown = JSON.parse(io.pulumi?.(["stack", "output", "--json", ...c.stackArgs]) || "{}");
+        return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : undefined;
+    } catch (e) {
+        if (e instanceof OperatorError && e.exitCode === EXIT.interrupted) {
+            throw e;
+        }
+        // A stack that cannot show its outputs has none to check.
+        return undefined;
+    }
+}
