@@ -1,27 +1,30 @@
 /**
- * Renders the README's configuration reference from Pulumi.yaml, so the two cannot drift.
- * `npm run config-table` prints it; a test checks the README holds exactly this table.
+ * Renders the README's configuration reference from the key table (config/keys.ts), so the two
+ * cannot drift. `npm run config-table` prints it; a test checks the README holds exactly this table
+ * and that Pulumi.yaml declares each key with the table's type, default and description.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
+import { KEYS, KeySpec } from "../config/keys";
 
-interface ConfigEntry {
-    type: string;
-    default?: unknown;
-    description?: string;
-}
-
-export function renderConfigTable(pulumiYaml: string): string {
-    const doc = parse(pulumiYaml) as { config: Record<string, ConfigEntry> };
-    const rows = Object.entries(doc.config).map(([key, e]) => {
+export function renderConfigTable(keys: Record<string, KeySpec> = KEYS): string {
+    const rows = Object.entries(keys).map(([key, e]) => {
         const type = e.type === "array" ? "list of strings" : e.type;
-        const dflt = e.default === undefined || e.default === "" || (Array.isArray(e.default) && e.default.length === 0) ? "" : `\`${JSON.stringify(e.default).replace(/^"|"$/g, "")}\``;
-        return `| \`${key}\` | ${type} | ${dflt} | ${(e.description ?? "").replace(/\|/g, "\\|")} |`;
+        const d = e.default;
+        const dflt = d === "" || (Array.isArray(d) && d.length === 0) ? "" : `\`${JSON.stringify(d).replace(/^"|"$/g, "")}\``;
+        return `| \`${key}\` | ${type} | ${dflt} | ${e.description.replace(/\|/g, "\\|")} |`;
     });
     return ["| key | type | default | description |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
+/** Pulumi.yaml's `config` section as the key table declares it. */
+export function pulumiYamlConfig(keys: Record<string, KeySpec> = KEYS): Record<string, Record<string, unknown>> {
+    return Object.fromEntries(
+        Object.entries(keys).map(([key, e]) => [
+            key,
+            { type: e.type, ...(e.type === "array" ? { items: { type: "string" } } : {}), default: e.default, description: e.description },
+        ]),
+    );
+}
+
 if (require.main === module) {
-    process.stdout.write(renderConfigTable(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) + "\n");
+    process.stdout.write(renderConfigTable() + "\n");
 }
