@@ -5,8 +5,9 @@
  */
 import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
+import { ACCOUNT, REGION, secretArn } from "../support/awsConstants";
 
-export const ACCOUNT = "123456789012";
+export { ACCOUNT };
 
 export interface CloudRecord {
     /** The resource type token, e.g. aws:iam/role:Role. */
@@ -84,12 +85,12 @@ export class Cloud {
      * A new current version of a secret, as its owner (or a rotation) stores it outside any stack:
      * the secret is created first if no live one has the name; the version before loses AWSCURRENT.
      */
-    putSecretValue(name: string, secretString: string, region = "us-east-1"): { arn: string; versionId: string } {
+    putSecretValue(name: string, secretString: string, region = REGION): { arn: string; versionId: string } {
         return this.transact((s) => {
             const live = (type: string) => s.resources.filter((r) => r.type === type && !r.deletionDate);
             let secret = live("aws:secretsmanager/secret:Secret").find((r) => r.props.name === name);
             if (!secret) {
-                const arn = `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-${randomBytes(4).toString("hex").slice(0, 6)}`;
+                const arn = secretArn(`${name}-${randomBytes(4).toString("hex").slice(0, 6)}`, { region });
                 secret = { type: "aws:secretsmanager/secret:Secret", id: arn, props: { name, arn, tags: {} } };
                 s.resources.push(secret);
             }

@@ -10,6 +10,7 @@ import * as net from "net";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
 import { awsCredentials, awsSettingsFromConfig, checkAccount, useAwsSettings } from "../../providers/awsIdentity";
+import { REGION } from "../support/awsConstants";
 import { Cloud, CloudRecord } from "./cloud";
 import { Context, FUNCTIONS, isKnown, KINDS, Kind, Props, rand } from "./resources";
 
@@ -20,7 +21,7 @@ const provpb = require(path.join(PULUMI, "proto", "provider_pb"));
 const grpc: typeof grpcTypes = require(require.resolve("@grpc/grpc-js", { paths: [PULUMI] }));
 const structpb = require("google-protobuf/google/protobuf/struct_pb");
 
-const ctx: Context = { region: process.env.AWS_REGION ?? "us-east-1", defaultTags: {} };
+const ctx: Context = { region: process.env.AWS_REGION ?? REGION, defaultTags: {} };
 
 let who: Promise<string | undefined> | undefined;
 

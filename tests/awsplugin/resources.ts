@@ -5,7 +5,8 @@
  * policies, a pool that still has a domain, a scope no resource server defines).
  */
 import * as crypto from "crypto";
-import { ACCOUNT, Cloud, CloudRecord, CloudState } from "./cloud";
+import { ACCOUNT, arn, secretArn, userArn } from "../support/awsConstants";
+import { Cloud, CloudRecord, CloudState } from "./cloud";
 
 /** The marker the engine sends in place of a value a preview does not know yet. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -168,13 +169,13 @@ export const KINDS: Record<string, Kind> = {
         createOnly: ["name"],
         autoName: { field: "name", maxLength: 255 },
         create(state, n, ctx) {
-            const arn = `arn:aws:ecs:${ctx.region}:${ACCOUNT}:cluster/${n.name}`;
+            const clusterArn = arn("ecs", `cluster/${n.name}`, { region: ctx.region });
             // CreateCluster is idempotent for a name: AWS answers with the existing cluster.
-            const existing = live(state, "aws:ecs/cluster:Cluster").find((r) => r.id === arn);
+            const existing = live(state, "aws:ecs/cluster:Cluster").find((r) => r.id === clusterArn);
             if (existing) {
                 state.resources.splice(state.resources.indexOf(existing), 1);
             }
-            return { id: arn, props: { ...n, arn, tagsAll: tagsAll(n, ctx) } };
+            return { id: clusterArn, props: { ...n, arn: clusterArn, tagsAll: tagsAll(n, ctx) } };
         },
     },
     "aws:cloudwatch/logGroup:LogGroup": {
@@ -190,7 +191,7 @@ export const KINDS: Record<string, Kind> = {
             if (live(state, "aws:cloudwatch/logGroup:LogGroup").some((r) => r.id === n.name)) {
                 throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists");
             }
-            return { id: n.name, props: { ...n, arn: `arn:aws:logs:${ctx.region}:${ACCOUNT}:log-group:${n.name}`, tagsAll: tagsAll(n, ctx) } };
+            return { id: n.name, props: { ...n, arn: arn("logs", `log-group:${n.name}`, { region: ctx.region }), tagsAll: tagsAll(n, ctx) } };
         },
     },
     "aws:secretsmanager/secret:Secret": {
@@ -208,7 +209,7 @@ export const KINDS: Record<string, Kind> = {
             if (same) {
                 throw new AwsError("ResourceExistsException", `The operation failed because the secret ${name} already exists.`);
             }
-            const arn = `arn:aws:secretsmanager:${ctx.region}:${ACCOUNT}:secret:${name}-${rand(6, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")}`;
+            const arn = secretArn(`${name}-${rand(6, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")}`, { region: ctx.region });
             return { id: arn, props: { ...n, name, arn, tagsAll: tagsAll(n, ctx) } };
         },
         beforeDelete(state, rec) {
@@ -255,7 +256,7 @@ export const KINDS: Record<string, Kind> = {
                 id,
                 props: {
                     ...n,
-                    arn: `arn:aws:cognito-idp:${ctx.region}:${ACCOUNT}:userpool/${id}`,
+                    arn: arn("cognito-idp", `userpool/${id}`, { region: ctx.region }),
                     endpoint: `cognito-idp.${ctx.region}.amazonaws.com/${id}`,
                     creationDate: new Date().toISOString(),
                     domain: "",
@@ -358,17 +359,17 @@ function checkScopes(state: CloudState, n: Props): void {
 export const FUNCTIONS: Record<string, (cloud: Cloud, args: Props, ctx: Context) => Props> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
         accountId: ACCOUNT,
-        arn: `arn:aws:iam::${ACCOUNT}:user/deployer`,
+        arn: userArn("deployer"),
         userId: "AIDAEXAMPLEDEPLOYER01",
         id: ACCOUNT,
     }),
     "aws:ecs/getCluster:getCluster": (cloud, args, ctx) => {
-        const arn = `arn:aws:ecs:${ctx.region}:${ACCOUNT}:cluster/${args.clusterName}`;
-        const found = cloud.live("aws:ecs/cluster:Cluster").find((r) => r.id === arn);
+        const clusterArn = arn("ecs", `cluster/${args.clusterName}`, { region: ctx.region });
+        const found = cloud.live("aws:ecs/cluster:Cluster").find((r) => r.id === clusterArn);
         if (!found) {
             throw new AwsError("ClusterNotFoundException", `reading ECS Cluster (${args.clusterName}): couldn't find resource`);
         }
-        return { arn, clusterName: args.clusterName, id: arn, status: "ACTIVE", pendingTasksCount: 0, runningTasksCount: 0, registeredContainerInstancesCount: 0, settings: [], serviceConnectDefaults: [], tags: found.props.tags ?? {} };
+        return { arn: clusterArn, clusterName: args.clusterName, id: clusterArn, status: "ACTIVE", pendingTasksCount: 0, runningTasksCount: 0, registeredContainerInstancesCount: 0, settings: [], serviceConnectDefaults: [], tags: found.props.tags ?? {} };
     },
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (cloud, args) => {
         const secret = cloud.live("aws:secretsmanager/secret:Secret").find((r) => r.id === args.secretId || r.props.name === args.secretId);
@@ -395,7 +396,7 @@ export const FUNCTIONS: Record<string, (cloud: Cloud, args: Props, ctx: Context)
         }
         const p = found.props;
         return {
-            arn: `arn:aws:logs:${ctx.region}:${ACCOUNT}:log-group:${args.name}`,
+            arn: arn("logs", `log-group:${args.name}`, { region: ctx.region }),
             id: args.name,
             name: args.name,
             creationTime: 0,

@@ -12,6 +12,7 @@ import { scaledClock } from "../../providers/lifecycle";
 import { Cloud } from "../awsplugin/cloud";
 import { FakeAws } from "../fakeaws/server";
 import { ServerHosting } from "../mcpserver/hosting";
+import { ACCOUNT, roleArn } from "../support/awsConstants";
 
 export const ROOT = path.join(__dirname, "..", "..");
 const AWS_VERSION: string = require("@pulumi/aws/package.json").version;
@@ -74,8 +75,8 @@ export const PLACEHOLDERS: Record<string, string> = {
     "<unique prefix>": "zscaler-mcp-e2e-7f3a",
     "<name or ARN>": "team/zscaler-e2e",
     "<profile>": "e2e-profile",
-    "<role ARN>": "arn:aws:iam::123456789012:role/e2e-deployer",
-    "<account id>": "123456789012",
+    "<role ARN>": roleArn("e2e-deployer"),
+    "<account id>": ACCOUNT,
 };
 
 /** Zscaler client credentials the tenant accepts: the README's placeholders, and the secret they rotate to. */

@@ -4,20 +4,21 @@
  */
 import { scaledClock } from "../../providers/lifecycle";
 import { Durations, FakeAws } from "../fakeaws/server";
-import { ACCOUNT, COGNITO_CLIENT_SECRET } from "../support/mocks";
+import { arn, ecrImageUri, REGION, secretArn } from "../support/awsConstants";
+import { COGNITO_CLIENT_SECRET } from "../support/mocks";
 import { endpointIds, leaks, Operation, Rehearsal, RunResult } from "./engine";
 import { ProviderHost } from "./host";
 
 export const CLIENT_SECRET = "zs-rehearsal-client-secret-9f8e7d";
 export const BASIC = "Basic " + Buffer.from(`rehearsal-client:${CLIENT_SECRET}`).toString("base64");
 export const SECRET_NEEDLES = [CLIENT_SECRET, BASIC, COGNITO_CLIENT_SECRET];
-const EXTERNAL_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Xy12Ab`;
+const EXTERNAL_ARN = secretArn("team/zscaler-Xy12Ab");
 
 /** The local endpoint runs no MCP server: the tool check runs against the real server in the end-to-end tier. */
 const NO_TOOL_CHECK = { verifyTools: "false" };
 
 const CREDENTIALS = {
-    "aws:region": "us-east-1",
+    "aws:region": REGION,
     zscalerClientId: "rehearsal-client",
     zscalerClientSecret: CLIENT_SECRET,
     zscalerCustomerId: "cust-123",
@@ -41,7 +42,7 @@ export const SCENARIOS: Scenario[] = [
     {
         name: "ecs, existing cluster",
         config: { ...CREDENTIALS, ecsClusterName: "shared-cluster" },
-        invokes: { "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}` }) },
+        invokes: { "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: arn("ecs", `cluster/${i.clusterName}`) }) },
         topology: "ecs",
         deploysServer: true,
     },
@@ -178,7 +179,7 @@ export async function rehearse(bench: Bench, scenario: Scenario): Promise<Rehear
         ...scenario.config,
         systemPrompt: "You are a careful Zscaler assistant.",
         modelId: "us.amazon.nova-pro-v1:0",
-        ...(scenario.deploysServer ? { imageUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4" } : {}),
+        ...(scenario.deploysServer ? { imageUri: ecrImageUri("zscaler/zscaler-mcp-server:0.15.4") } : {}),
     };
     runs.push({ label: "change prompt, model, image", result: await up(changed) });
     runs.push({ label: "rename the harness", result: await up({ ...changed, harnessName: "zscaler_mcp_renamed" }) });

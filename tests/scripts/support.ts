@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from "events";
 import type { Io } from "../../scripts/io";
+import { REGION, roleArn } from "../support/awsConstants";
 
 export interface Captured extends Io {
     out: string[];
@@ -56,7 +57,7 @@ export async function createHarness(
     const h = await c.send(
         new sdk.CreateHarnessCommand({
             harnessName: name,
-            executionRoleArn: "arn:aws:iam::123456789012:role/harness",
+            executionRoleArn: roleArn("harness"),
             model: { bedrockModelConfig: { modelId: MODEL } },
             systemPrompt: [{ text: "p" }],
             tools: over.tools ?? [{ type: "remote_mcp", name: "zscaler", config: { remoteMcp: { url: "https://a.example.com/mcp" } } }],
@@ -74,7 +75,7 @@ export type Entry = { value?: string; secret?: boolean };
 /** `pulumi config --json` of the sample ECS stack, with keys changed, added, or (undefined) removed. */
 export function stackConfig(over: Record<string, Entry | undefined> = {}): Record<string, Entry> {
     const base: Record<string, Entry | undefined> = {
-        "aws:region": { value: "us-east-1", secret: false },
+        "aws:region": { value: REGION, secret: false },
         [`${PROJECT}:zscalerClientId`]: { value: "client-id", secret: false },
         [`${PROJECT}:zscalerClientSecret`]: { secret: true },
         [`${PROJECT}:zscalerCustomerId`]: { value: "42", secret: false },

@@ -4,7 +4,9 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { PolicyDocument } from "../../aws/policies";
 
-export const ACCOUNT = "123456789012";
+import { ACCOUNT, roleArn } from "./awsConstants";
+
+export { ACCOUNT };
 /** Another team's account, for the cross-account half of the proofs. */
 export const OTHER_ACCOUNT = "999988887777";
 
@@ -34,7 +36,7 @@ export async function decision(
             resourcePolicy: action.startsWith("kms:") ? (DEFAULT_KEY_POLICY as any) : undefined,
             request: {
                 action,
-                principal: `arn:aws:iam::${ACCOUNT}:role/under-test`,
+                principal: roleArn("under-test"),
                 resource: { accountId: ACCOUNT, resource },
                 contextVariables: context,
             },
@@ -59,7 +61,7 @@ export async function assumable(trust: PolicyDocument, service: string, context:
             request: {
                 action: "sts:AssumeRole",
                 principal: service,
-                resource: { accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:role/under-test` },
+                resource: { accountId: ACCOUNT, resource: roleArn("under-test") },
                 contextVariables: context,
             },
         },

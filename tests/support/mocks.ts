@@ -5,8 +5,9 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { ACCOUNT, arn, REGION, roleArn, secretArn, userArn } from "./awsConstants";
 
-export const ACCOUNT = "123456789012";
+export { ACCOUNT };
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
@@ -118,23 +119,23 @@ export function mockState(type: string, name: string, inputs: Record<string, any
         case "pulumi:providers:aws":
             return { id: `${name}-provider`, state: inputs };
         case "aws:iam/role:Role":
-            return { id: `${name}-${suffix}`, state: { ...inputs, name: `${name}-${suffix}`, arn: `arn:aws:iam::${ACCOUNT}:role/${name}-${suffix}` } };
+            return { id: `${name}-${suffix}`, state: { ...inputs, name: `${name}-${suffix}`, arn: roleArn(`${name}-${suffix}`) } };
         case "aws:iam/rolePolicy:RolePolicy":
         case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         case "aws:cognito/resourceServer:ResourceServer":
             return { id: `${name}-id`, state: inputs };
         case "aws:secretsmanager/secret:Secret": {
             const n = `${i.namePrefix}${suffix}`;
-            return { id: n, state: { ...inputs, name: n, arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${n}-AbCdEf` } };
+            return { id: n, state: { ...inputs, name: n, arn: secretArn(`${n}-AbCdEf`, { region }) } };
         }
         case "aws:secretsmanager/secretVersion:SecretVersion":
             return { id: `${name}-version`, state: { ...inputs, versionId: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab", versionStages: ["AWSCURRENT"] } };
         case "aws:ecs/cluster:Cluster":
-            return { id: i.name, state: { ...inputs, arn: `arn:aws:ecs:${region}:${ACCOUNT}:cluster/${i.name}` } };
+            return { id: i.name, state: { ...inputs, arn: arn("ecs", `cluster/${i.name}`, { region }) } };
         case "aws:cloudwatch/logGroup:LogGroup":
-            return { id: i.name, state: { ...inputs, arn: `arn:aws:logs:${region}:${ACCOUNT}:log-group:${i.name}` } };
+            return { id: i.name, state: { ...inputs, arn: arn("logs", `log-group:${i.name}`, { region }) } };
         case "aws:cognito/userPool:UserPool":
-            return { id: `${region}_AbCdEf123`, state: { ...inputs, arn: `arn:aws:cognito-idp:${region}:${ACCOUNT}:userpool/${region}_AbCdEf123` } };
+            return { id: `${region}_AbCdEf123`, state: { ...inputs, arn: arn("cognito-idp", `userpool/${region}_AbCdEf123`, { region }) } };
         case "aws:cognito/userPoolClient:UserPoolClient":
             return { id: "3n4b5c6d7e8f9g0h1i2j3k4l5m", state: { ...inputs, clientSecret: COGNITO_CLIENT_SECRET } };
         case "aws:cognito/userPoolDomain:UserPoolDomain":
@@ -143,7 +144,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             const id = `${i.harnessName}-AbCdE12345`;
             return {
                 id,
-                state: { ...inputs, harnessId: id, arn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:harness/${id}`, status: "READY", runtimeId: `harness_${i.harnessName}-r1` },
+                state: { ...inputs, harnessId: id, arn: arn("bedrock-agentcore", `harness/${id}`, { region }), status: "READY", runtimeId: `harness_${i.harnessName}-r1` },
             };
         }
         case "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider":
@@ -151,8 +152,8 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                 id: i.name,
                 state: {
                     ...inputs,
-                    credentialProviderArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:token-vault/default/apikeycredentialprovider/${i.name}`,
-                    apiKeySecretArn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:bedrock-agentcore-identity!default/apikey/${i.name}`,
+                    credentialProviderArn: arn("bedrock-agentcore", `token-vault/default/apikeycredentialprovider/${i.name}`, { region }),
+                    apiKeySecretArn: secretArn(`bedrock-agentcore-identity!default/apikey/${i.name}`, { region }),
                 },
             };
         case "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider":
@@ -160,17 +161,17 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                 id: i.name,
                 state: {
                     ...inputs,
-                    credentialProviderArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:token-vault/default/oauth2credentialprovider/${i.name}`,
-                    clientSecretArn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:bedrock-agentcore-identity!default/oauth2/${i.name}-Gh5Jk7`,
+                    credentialProviderArn: arn("bedrock-agentcore", `token-vault/default/oauth2credentialprovider/${i.name}`, { region }),
+                    clientSecretArn: secretArn(`bedrock-agentcore-identity!default/oauth2/${i.name}-Gh5Jk7`, { region }),
                 },
             };
         case "pulumi-nodejs:dynamic/ecs:ExpressGatewayService": {
             const endpoint = `zs-ab12cd34.ecs.${region}.on.aws`;
             return {
-                id: `arn:aws:ecs:${region}:${ACCOUNT}:service/${i.cluster}/${i.serviceName}`,
+                id: arn("ecs", `service/${i.cluster}/${i.serviceName}`, { region }),
                 state: {
                     ...inputs,
-                    serviceArn: `arn:aws:ecs:${region}:${ACCOUNT}:service/${i.cluster}/${i.serviceName}`,
+                    serviceArn: arn("ecs", `service/${i.cluster}/${i.serviceName}`, { region }),
                     endpoint,
                     url: `https://${endpoint}`,
                     mcpUrl: `https://${endpoint}/mcp`,
@@ -183,16 +184,16 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             return { id: `${i.serviceArn}/allow-list`, state: { ...inputs, status: "ACTIVE" } };
         case "pulumi-nodejs:dynamic/agentcore:AgentRuntime": {
             const id = `${i.agentRuntimeName}-k9j8h7g6f5`;
-            const arn = `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:runtime/${id}`;
+            const runtimeArn = arn("bedrock-agentcore", `runtime/${id}`, { region });
             return {
                 id,
                 state: {
                     ...inputs,
                     agentRuntimeId: id,
-                    agentRuntimeArn: arn,
+                    agentRuntimeArn: runtimeArn,
                     agentRuntimeVersion: "1",
                     status: "READY",
-                    invocationUrl: `https://bedrock-agentcore.${region}.amazonaws.com/runtimes/${encodeURIComponent(arn)}/invocations?qualifier=DEFAULT`,
+                    invocationUrl: `https://bedrock-agentcore.${region}.amazonaws.com/runtimes/${encodeURIComponent(runtimeArn)}/invocations?qualifier=DEFAULT`,
                 },
             };
         }
@@ -205,7 +206,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                 state: {
                     ...inputs,
                     gatewayId: id,
-                    gatewayArn: `arn:aws:bedrock-agentcore:${region}:${ACCOUNT}:gateway/${id}`,
+                    gatewayArn: arn("bedrock-agentcore", `gateway/${id}`, { region }),
                     gatewayUrl: `https://${id}.gateway.bedrock-agentcore.${region}.amazonaws.com/mcp`,
                     status: "READY",
                 },
@@ -319,7 +320,7 @@ export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: R
 /** Runs the real index.ts under strict mocks and waits for every registration. */
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     const run: ProgramRun = { resources: [], invokes: [], outputs: {}, warnings: [] };
-    const region = opts.config["aws:region"] ?? "us-east-1";
+    const region = opts.config["aws:region"] ?? REGION;
     const invokes = { ...DEFAULT_INVOKES, ...opts.invokes };
     const result = await executeProgram({
         config: opts.config,
@@ -359,7 +360,7 @@ export const DEFAULT_INVOKES: Record<string, (inputs: any) => Record<string, unk
     "aws:cloudwatch/getLogGroup:getLogGroup": (i: any) => {
         throw new Error(`reading CloudWatch Logs Log Group (${i.name}): couldn't find resource`);
     },
-    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: "AIDA" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: userArn("deployer"), userId: "AIDA" }),
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (i: any) => ({
         arn: i.secretId,
         id: `${i.secretId}|AWSCURRENT`,
