@@ -47,11 +47,11 @@ describe("documentation and stack configuration", () => {
         const deploy = sectionCommands("Deploy");
         expect(deploy[0]).to.equal("npm ci");
         expect(deploy[deploy.length - 1]).to.equal("pulumi up");
-        expect(sectionCommands("Development")).to.deep.equal(["npm ci", "npm test"]);
-        // The first pass, then (time allowing) the same suite on Node 24.
+        expect(sectionCommands("Development")).to.deep.equal(["npm ci", "npm test", "npm run test:faults", "npm run e2e"]);
+        // The tiers fastest first, then (time allowing) the same tiers on Node 24.
         const ci = read(".ci/run");
-        expect(ci).to.match(/\nnpm ci --no-audit --no-fund\n[\s\S]*\nnpm test\n/);
+        expect(ci).to.match(/\nnpm ci --no-audit --no-fund\n[\s\S]*\nnpm test\nnpm run test:faults\nnpm run e2e\nnpm run test:server\n/);
         expect(ci.match(/^\s*npm test$/gm)).to.have.length(2);
-        expect(ci.slice(ci.indexOf("\nnpm test\n") + 1)).to.match(/node_from_registry 24[\s\S]*\n\s+npm test\n/);
+        expect(ci.slice(ci.indexOf("\nnpm test\n") + 1)).to.match(/node_from_registry 24[\s\S]*\n\s+npm test\n\s+npm run test:faults\n\s+npm run e2e\n/);
     });
 });
