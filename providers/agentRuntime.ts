@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import type {
     AgentRuntimeArtifact,
     AuthorizerConfiguration,
@@ -318,20 +319,8 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 };
 
-export interface AgentRuntimeArgs {
-    region: pulumi.Input<string>;
-    agentRuntimeName: pulumi.Input<string>;
-    agentRuntimeArtifact: pulumi.Input<AgentRuntimeArtifact>;
-    roleArn: pulumi.Input<string>;
-    networkConfiguration: pulumi.Input<NetworkConfiguration>;
-    protocolConfiguration?: pulumi.Input<ProtocolConfiguration>;
-    environmentVariables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    authorizerConfiguration?: pulumi.Input<AuthorizerConfiguration>;
-    requestHeaderConfiguration?: pulumi.Input<RequestHeaderConfiguration>;
-    description?: pulumi.Input<string>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    waitForReady?: pulumi.Input<boolean>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type AgentRuntimeArgs = ArgsOf<AgentRuntimeInputs>;
 
 export class AgentRuntime extends ProjectResource {
     declare readonly agentRuntimeId: pulumi.Output<string>;

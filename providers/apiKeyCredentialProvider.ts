@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import { checkFields, createOrAdopt, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, withRetries } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
 
@@ -108,13 +109,8 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
     },
 };
 
-export interface ApiKeyCredentialProviderArgs {
-    region: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    apiKey: pulumi.Input<string>;
-    revision?: pulumi.Input<string>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type ApiKeyCredentialProviderArgs = ArgsOf<ApiKeyCredentialProviderInputs>;
 
 export class ApiKeyCredentialProvider extends ProjectResource {
     declare readonly credentialProviderArn: pulumi.Output<string>;

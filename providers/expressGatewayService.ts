@@ -17,6 +17,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf, Defaulted } from "./args";
 import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import {
     Adoption,
@@ -460,22 +461,12 @@ async function waitUntilDrained(i: ExpressGatewayServiceInputs): Promise<void> {
     });
 }
 
-export interface ExpressGatewayServiceArgs {
-    region: pulumi.Input<string>;
-    serviceName: pulumi.Input<string>;
-    cluster: pulumi.Input<string>;
-    executionRoleArn: pulumi.Input<string>;
-    infrastructureRoleArn: pulumi.Input<string>;
-    taskRoleArn?: pulumi.Input<string>;
-    healthCheckPath?: pulumi.Input<string>;
-    cpu?: pulumi.Input<string>;
-    memory?: pulumi.Input<string>;
-    container: pulumi.Input<ExpressContainer>;
-    hostValidation?: pulumi.Input<"auto" | "disabled">;
-    allowedHosts?: pulumi.Input<pulumi.Input<string>[]>;
-    waitForAllowList?: pulumi.Input<boolean>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/**
+ * The resource's arguments: its provider's inputs, each one a pulumi.Input. healthCheckPath, cpu,
+ * memory, hostValidation and allowedHosts may be left out: check defaults them (/health, 1024,
+ * 2048, auto, none).
+ */
+export type ExpressGatewayServiceArgs = ArgsOf<Defaulted<ExpressGatewayServiceInputs, "healthCheckPath" | "cpu" | "memory" | "hostValidation" | "allowedHosts">>;
 
 export class ExpressGatewayService extends ProjectResource {
     declare readonly serviceArn: pulumi.Output<string>;

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf, Defaulted } from "./args";
 import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     Adoption,
@@ -220,16 +221,8 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
     },
 };
 
-export interface GatewayArgs {
-    region: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    description?: pulumi.Input<string>;
-    roleArn: pulumi.Input<string>;
-    protocolType?: pulumi.Input<"MCP">;
-    authorizerType: pulumi.Input<"CUSTOM_JWT" | "AWS_IAM" | "NONE">;
-    authorizerConfiguration?: pulumi.Input<AuthorizerConfiguration>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input; protocolType may be left out: check defaults it to MCP. */
+export type GatewayArgs = ArgsOf<Defaulted<GatewayInputs, "protocolType">>;
 
 export class Gateway extends ProjectResource {
     declare readonly gatewayId: pulumi.Output<string>;

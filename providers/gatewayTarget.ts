@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     Adoption,
@@ -243,14 +244,8 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
     },
 };
 
-export interface GatewayTargetArgs {
-    region: pulumi.Input<string>;
-    gatewayId: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    description?: pulumi.Input<string>;
-    targetConfiguration: pulumi.Input<TargetConfiguration>;
-    credentialProviderConfigurations: pulumi.Input<pulumi.Input<CredentialProviderConfiguration>[]>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type GatewayTargetArgs = ArgsOf<GatewayTargetInputs>;
 
 export class GatewayTarget extends ProjectResource {
     declare readonly targetId: pulumi.Output<string>;

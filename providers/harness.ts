@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import type {
     HarnessMemoryConfiguration,
     HarnessModelConfiguration,
@@ -385,19 +386,8 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
     },
 };
 
-export interface HarnessArgs {
-    region: pulumi.Input<string>;
-    harnessName: pulumi.Input<string>;
-    executionRoleArn: pulumi.Input<string>;
-    model: pulumi.Input<HarnessModelConfiguration>;
-    systemPrompt: pulumi.Input<HarnessSystemContentBlock[]>;
-    tools: pulumi.Input<pulumi.Input<HarnessTool>[]>;
-    maxIterations?: pulumi.Input<number>;
-    maxTokens?: pulumi.Input<number>;
-    timeoutSeconds?: pulumi.Input<number>;
-    memory?: pulumi.Input<HarnessMemoryConfiguration>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type HarnessArgs = ArgsOf<HarnessInputs>;
 
 export class Harness extends ProjectResource {
     declare readonly harnessId: pulumi.Output<string>;

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf, Defaulted } from "./args";
 import { checkFields, createOrAdopt, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, withRetries } from "./lifecycle";
 import { controlClient } from "./controlPlane";
 
@@ -152,16 +153,8 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
     },
 };
 
-export interface Oauth2CredentialProviderArgs {
-    region: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    vendor?: pulumi.Input<"CustomOauth2">;
-    discoveryUrl: pulumi.Input<string>;
-    clientId: pulumi.Input<string>;
-    clientSecret: pulumi.Input<string>;
-    revision?: pulumi.Input<string>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input; vendor may be left out: check defaults it to CustomOauth2. */
+export type Oauth2CredentialProviderArgs = ArgsOf<Defaulted<Oauth2CredentialProviderInputs, "vendor">>;
 
 export class Oauth2CredentialProvider extends ProjectResource {
     declare readonly credentialProviderArn: pulumi.Output<string>;

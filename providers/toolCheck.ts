@@ -16,6 +16,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import { checkFields, CheckFailure, containsUnknown, diffInputs, DiffSpec, inputsOf, UNKNOWN } from "./lifecycle";
 import { checkTools, ToolKind, ToolReport, ToolTarget } from "./mcp/check";
 
@@ -114,17 +115,8 @@ export const toolCheckProvider: pulumi.dynamic.ResourceProvider<ToolCheckInputs,
     },
 };
 
-export interface ToolCheckArgs {
-    region: pulumi.Input<string>;
-    kind: pulumi.Input<ToolKind>;
-    url: pulumi.Input<string>;
-    authorization?: pulumi.Input<string>;
-    tokenEndpoint?: pulumi.Input<string>;
-    clientId?: pulumi.Input<string>;
-    clientSecret?: pulumi.Input<string>;
-    scope?: pulumi.Input<string>;
-    revision: pulumi.Input<string>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type ToolCheckArgs = ArgsOf<ToolCheckInputs>;
 
 export class ToolCheck extends ProjectResource {
     declare readonly serverName: pulumi.Output<string>;
