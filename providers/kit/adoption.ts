@@ -67,8 +67,8 @@ export interface Adoption<F, R> {
     /** Finds the resource holding the name; undefined when none does (any more). */
     find: () => Promise<F | undefined>;
     /**
-     * Looks for the resource before calling Create, not only after a "name taken" answer: for an
-     * API that would otherwise make a second resource, or whose refusal comes late.
+     * Looks for the resource before calling Create too, not only after a "name taken" answer, and
+     * takes over what it finds without calling Create (the provider says why it needs this).
      */
     lookFirst?: boolean;
     /** How this stack's own resource is recognised. */
