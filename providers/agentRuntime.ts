@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import type {
     AgentRuntimeArtifact,
     AuthorizerConfiguration,
@@ -13,20 +14,20 @@ import type {
     RequestHeaderConfiguration,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
+    Adoption,
     checkFields,
+    createOrAdopt,
     compact,
     currentClock,
     deleteAndWait,
     DiffSpec,
     diffWithStatus,
     errorName,
-    findAdoptable,
     findInPages,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     inputsOf,
-    isNameTaken,
     newClientToken,
     onlyTagsChanged,
     refreshInputs,
@@ -181,37 +182,35 @@ async function applyInputs(
 }
 
 /**
- * A create found the name taken: this stack's own runtime (a lost answer, a killed deploy) is taken
- * over and brought to the inputs, or deleted and created again when it was left CREATE_FAILED;
- * anyone else's is refused.
+ * How a create meets this stack's own runtime of the same name (a lost answer, a killed deploy): it
+ * is taken over and brought to the inputs, or deleted and created again when it was left
+ * CREATE_FAILED; anyone else's is refused.
  */
-async function adopt(inputs: AgentRuntimeInputs, cause: unknown): Promise<{ id: string; outs: AgentRuntimeOutputs }> {
-    const { found, tags } = await findAdoptable<GetAgentRuntimeResponse>(
-        {
-            what: label(inputs),
-            find: () => findByName(inputs.region, inputs.agentRuntimeName),
-            tagsOf: (r) => listTags(inputs.region, r.agentRuntimeArn!),
-            desiredTags: inputs.tags,
-            wayOut: "Choose another name with pulumi config set runtimeName <name>, or delete that runtime.",
+function adoption(inputs: AgentRuntimeInputs): Adoption<GetAgentRuntimeResponse, { id: string; outs: AgentRuntimeOutputs }> {
+    return {
+        what: label(inputs),
+        wayOut: "Choose another name with pulumi config set runtimeName <name>, or delete that runtime.",
+        find: () => findByName(inputs.region, inputs.agentRuntimeName),
+        owner: { tagsOf: (r) => listTags(inputs.region, r.agentRuntimeArn!), desiredTags: inputs.tags },
+        settling: {
+            settle: (found) =>
+                waitForStatus<GetAgentRuntimeResponse>({
+                    resource: label(inputs, found.agentRuntimeId!),
+                    read: () => getRuntime(inputs.region, found.agentRuntimeId!),
+                    status: (r) => r.status!,
+                    pending: STATUS.pending,
+                    target: ["READY", "UPDATE_FAILED", "CREATE_FAILED"],
+                    timeoutMs: TIMEOUT_MS,
+                }),
+            createFailed: (r) => r.status === "CREATE_FAILED",
+            remove: (r) => agentRuntimeProvider.delete!(r.agentRuntimeId!, { ...inputs, ...outputsOf(r, inputs.region) }),
+            recreate: () => agentRuntimeProvider.create!(inputs),
         },
-        cause,
-    );
-    const id = found.agentRuntimeId!;
-    const settled = await waitForStatus<GetAgentRuntimeResponse>({
-        resource: label(inputs, id),
-        read: () => getRuntime(inputs.region, id),
-        status: (r) => r.status!,
-        pending: STATUS.pending,
-        target: ["READY", "UPDATE_FAILED", "CREATE_FAILED"],
-        timeoutMs: TIMEOUT_MS,
-    });
-    if (!settled || settled.status === "CREATE_FAILED") {
-        if (settled) {
-            await agentRuntimeProvider.delete!(id, { ...inputs, ...outputsOf(settled, inputs.region) });
-        }
-        return agentRuntimeProvider.create!(inputs) as Promise<{ id: string; outs: AgentRuntimeOutputs }>;
-    }
-    return { id, outs: await applyInputs(id, found.agentRuntimeArn!, tags, inputs, outputsOf(found, inputs.region)) };
+        takeOver: async (found, tags) => ({
+            id: found.agentRuntimeId!,
+            outs: await applyInputs(found.agentRuntimeId!, found.agentRuntimeArn!, tags, inputs, outputsOf(found, inputs.region)),
+        }),
+    };
 }
 
 /**
@@ -248,28 +247,26 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
         const { sdk, client } = await controlClient(inputs.region);
         // One token for the whole create: a retry after a lost answer gets the same runtime back.
         const clientToken = newClientToken();
-        let res: { agentRuntimeId?: string; agentRuntimeArn?: string; agentRuntimeVersion?: string; status?: string };
-        try {
-            res = await withRetries(
-                () => client.send(new sdk.CreateAgentRuntimeCommand({ agentRuntimeName: inputs.agentRuntimeName, clientToken, tags: inputs.tags, ...request(inputs) })),
-                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.runtime },
-            );
-        } catch (e) {
-            if (!isNameTaken(e)) {
-                throw e;
-            }
-            return adopt(inputs, e);
-        }
-        const id = res.agentRuntimeId!;
-        if (inputs.waitForReady === false) {
-            return { id, outs: { ...inputs, ...outputsOf(res, inputs.region) } };
-        }
-        try {
-            const ready = (await waitReady(inputs, id))!;
-            return { id, outs: { ...inputs, ...outputsOf(ready, inputs.region) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...outputsOf(res, inputs.region), status: "CREATE_FAILED" }, inputs as any);
-        }
+        return createOrAdopt({
+            ...adoption(inputs),
+            create: () =>
+                withRetries(
+                    () => client.send(new sdk.CreateAgentRuntimeCommand({ agentRuntimeName: inputs.agentRuntimeName, clientToken, tags: inputs.tags, ...request(inputs) })),
+                    { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.runtime },
+                ),
+            created: async (res) => {
+                const id = res.agentRuntimeId!;
+                if (inputs.waitForReady === false) {
+                    return { id, outs: { ...inputs, ...outputsOf(res, inputs.region) } };
+                }
+                try {
+                    const ready = (await waitReady(inputs, id))!;
+                    return { id, outs: { ...inputs, ...outputsOf(ready, inputs.region) } };
+                } catch (e) {
+                    throw initFailed(String((e as Error).message), id, { ...outputsOf(res, inputs.region), status: "CREATE_FAILED" }, inputs as any);
+                }
+            },
+        });
     },
 
     async read(id, props) {
@@ -322,20 +319,8 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     },
 };
 
-export interface AgentRuntimeArgs {
-    region: pulumi.Input<string>;
-    agentRuntimeName: pulumi.Input<string>;
-    agentRuntimeArtifact: pulumi.Input<AgentRuntimeArtifact>;
-    roleArn: pulumi.Input<string>;
-    networkConfiguration: pulumi.Input<NetworkConfiguration>;
-    protocolConfiguration?: pulumi.Input<ProtocolConfiguration>;
-    environmentVariables?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    authorizerConfiguration?: pulumi.Input<AuthorizerConfiguration>;
-    requestHeaderConfiguration?: pulumi.Input<RequestHeaderConfiguration>;
-    description?: pulumi.Input<string>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    waitForReady?: pulumi.Input<boolean>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type AgentRuntimeArgs = ArgsOf<AgentRuntimeInputs>;
 
 export class AgentRuntime extends ProjectResource {
     declare readonly agentRuntimeId: pulumi.Output<string>;

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import { checkFields, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitReady } from "./agentRuntime";
 
@@ -59,12 +60,8 @@ export const agentRuntimeReadyProvider: pulumi.dynamic.ResourceProvider<AgentRun
     },
 };
 
-export interface AgentRuntimeReadyArgs {
-    region: pulumi.Input<string>;
-    agentRuntimeId: pulumi.Input<string>;
-    agentRuntimeName: pulumi.Input<string>;
-    invocationUrl: pulumi.Input<string>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type AgentRuntimeReadyArgs = ArgsOf<AgentRuntimeReadyInputs>;
 
 export class AgentRuntimeReady extends ProjectResource {
     declare readonly status: pulumi.Output<string>;

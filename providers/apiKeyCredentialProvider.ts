@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, findAdoptable, findOrUndefined, inputsOf, isNameTaken, withRetries } from "./lifecycle";
+import type { ArgsOf } from "./args";
+import { checkFields, createOrAdopt, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, withRetries } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
 
 export interface ApiKeyCredentialProviderInputs {
@@ -49,40 +50,32 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
         const what = `API-key credential provider "${inputs.name}"`;
-        try {
-            const res = await withRetries(
-                () => client.send(new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags })),
-                { what: `create ${what}` },
-            );
-            return {
+        // This API takes no client token: a create whose answer was lost, or one a killed deploy
+        // never recorded, meets its own provider. That one is taken over and given this key.
+        return createOrAdopt({
+            what,
+            wayOut: "Choose another name with pulumi config set apiKeyProviderName <name>, or delete that credential provider.",
+            create: () =>
+                withRetries(() => client.send(new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags })), {
+                    what: `create ${what}`,
+                }),
+            created: async (res) => ({
                 id: inputs.name,
                 outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
-            };
-        } catch (e) {
-            // This API takes no client token: a create whose answer was lost, or one a killed deploy
-            // never recorded, meets its own provider here. That one is taken over and given this key.
-            if (!isNameTaken(e)) {
-                throw e;
-            }
-            const { found, tags } = await findAdoptable(
-                {
-                    what,
-                    find: () => findOrUndefined(`read ${what}`, () => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: inputs.name }))),
-                    tagsOf: (f) => listTags(inputs.region, f.credentialProviderArn!),
-                    desiredTags: inputs.tags,
-                    wayOut: "Choose another name with pulumi config set apiKeyProviderName <name>, or delete that credential provider.",
-                },
-                e,
-            );
-            await withRetries(() => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey })), {
-                what: `set the key of ${what}`,
-            });
-            await syncTags(inputs.region, found.credentialProviderArn!, tags, inputs.tags);
-            return {
-                id: inputs.name,
-                outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, apiKeySecretArn: found.apiKeySecretArn?.secretArn ?? "" },
-            };
-        }
+            }),
+            find: () => findOrUndefined(`read ${what}`, () => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: inputs.name }))),
+            owner: { tagsOf: (f) => listTags(inputs.region, f.credentialProviderArn!), desiredTags: inputs.tags },
+            takeOver: async (found, tags) => {
+                await withRetries(() => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey })), {
+                    what: `set the key of ${what}`,
+                });
+                await syncTags(inputs.region, found.credentialProviderArn!, tags, inputs.tags);
+                return {
+                    id: inputs.name,
+                    outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, apiKeySecretArn: found.apiKeySecretArn?.secretArn ?? "" },
+                };
+            },
+        });
     },
 
     async read(id, props) {
@@ -116,13 +109,8 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
     },
 };
 
-export interface ApiKeyCredentialProviderArgs {
-    region: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    apiKey: pulumi.Input<string>;
-    revision?: pulumi.Input<string>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type ApiKeyCredentialProviderArgs = ArgsOf<ApiKeyCredentialProviderInputs>;
 
 export class ApiKeyCredentialProvider extends ProjectResource {
     declare readonly credentialProviderArn: pulumi.Output<string>;

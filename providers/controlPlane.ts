@@ -1,6 +1,7 @@
 /**
- * Helpers for the AgentCore control-plane providers: the client (SDK loaded inside the call, as
- * serialized dynamic providers need) and tag synchronisation.
+ * Helpers for the AgentCore control-plane providers: the client (its SDK loaded inside the call,
+ * so that the program, which imports the providers only to register resources, never loads it)
+ * and tag synchronisation.
  */
 import { checkAccount } from "./awsIdentity";
 import { sdkClientConfig, tagChanges, withRetries } from "./lifecycle";

@@ -10,34 +10,42 @@
  * A failed or rolled-back deployment leaves an Express service ACTIVE (only INACTIVE means deleted)
  * while its tasks stop and restart, so every Create and Update also waits for the outcome of the
  * service deployment it started, and fails naming why the tasks stopped.
+ *
+ * The provider is here; its parts are in ecs/: client.ts (the client, the service as ECS describes
+ * it, its tags), container.ts (what the container receives, the Host allow-list above all) and
+ * deployments.ts (waiting for ACTIVE and for a deployment's outcome, and explaining a failed one).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkAccount } from "./awsIdentity";
 import { inProject, ProjectResource } from "./projectProvider";
-import type { ECSExpressGatewayService, ServiceDeployment, ServiceDeploymentBrief, Task } from "@aws-sdk/client-ecs";
+import type { ArgsOf, Defaulted } from "./args";
+import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import {
+    Adoption,
     checkFields,
     compact,
+    createOrAdopt,
     currentClock,
     DiffSpec,
     diffWithStatus,
-    errorMessage,
     errorName,
-    findAdoptable,
-    findInPages,
-    findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     inputsOf,
-    isNameTaken,
     isNotFound,
     isUnknown,
     onlyTagsChanged,
-    sdkClientConfig,
-    tagChanges,
     waitForStatus,
     withRetries,
 } from "./lifecycle";
+import { describeService, ecsClient, ecsTags, label, publicEndpoint, syncEcsTags, tagMap } from "./ecs/client";
+import { allowedHostsValue, primaryContainer } from "./ecs/container";
+import { DeploymentRef, deploymentFailed, newestDeployment, waitActive, waitForDeployment } from "./ecs/deployments";
+
+// The module's own names before the split into ecs/: the rollout resource, the tests and the MCP
+// server's tests import them from here.
+export { allowedHostsValue, containerEnvironment } from "./ecs/container";
+export { waitActive, waitForDeployment } from "./ecs/deployments";
+export type { DeploymentRef } from "./ecs/deployments";
 
 export interface ExpressContainer {
     image: string;
@@ -99,285 +107,8 @@ export const EXPRESS_DIFF: DiffSpec = {
     nameField: "serviceName",
 };
 
-const CREATE_TIMEOUT_MS = 20 * 60_000;
 const DELETE_TIMEOUT_MS = 20 * 60_000;
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
-const LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*"];
-/** Statuses of a service deployment still under way, and those it ends in (ServiceDeploymentStatus). */
-const DEPLOYMENT_UNDER_WAY = ["PENDING", "IN_PROGRESS", "STOP_REQUESTED", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"];
-const DEPLOYMENT_ENDED = ["SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"];
-/** A deployment is listed a moment after the call that started it: misses tolerated meanwhile. */
-const DEPLOYMENT_LISTING_TOLERANCE = 6;
-/** How far AWS's clock may run ahead of ours when a deployment is matched by its creation time. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-/** The operator command that prints the MCP server's own log (the ECS container's log group). */
-const SERVER_LOG_COMMAND = "npm run logs -- --server";
-
-async function ecsClient(region: string) {
-    await checkAccount(region);
-    const sdk = await import("@aws-sdk/client-ecs");
-    return { sdk, client: new sdk.ECSClient(sdkClientConfig(region, "ecs")) };
-}
-
-/** What names a service for the waiters: the rollout resource knows no more than this. */
-interface ServiceRef {
-    region: string;
-    serviceName: string;
-    cluster: string;
-}
-
-/** The service deployment a Create or Update call started. */
-export interface DeploymentRef {
-    /** The service revision the call deployed (the deployment's targetServiceRevisionArn), when AWS's answer named it. */
-    revisionArn?: string;
-    /** The clock just before the call: without a revision, the deployment is the newest created since. */
-    since: number;
-}
-
-function label(i: { serviceName: string; cluster: string }): string {
-    return `ECS Express service "${i.serviceName}" in cluster "${i.cluster}"`;
-}
-
-/**
- * The allow-list: the FQDN first (when known), then loopback, then the user's entries, without
- * duplicates.
- */
-export function allowedHostsValue(fqdn: string | undefined, userHosts: readonly string[]): string {
-    const all = [...(fqdn ? [fqdn] : []), ...LOOPBACK_HOSTS, ...userHosts];
-    return [...new Set(all)].join(",");
-}
-
-/** The container environment AWS receives: the user's env plus the host-validation settings. */
-export function containerEnvironment(i: ExpressGatewayServiceInputs, fqdn: string | undefined): { name: string; value: string }[] {
-    const env: Record<string, string> = { ...i.container.environment };
-    if (i.hostValidation === "disabled") {
-        env.ZSCALER_MCP_DISABLE_HOST_VALIDATION = "true";
-        delete env.ZSCALER_MCP_ALLOWED_HOSTS;
-    } else {
-        env.ZSCALER_MCP_ALLOWED_HOSTS = allowedHostsValue(fqdn, i.allowedHosts);
-    }
-    return Object.keys(env)
-        .sort()
-        .map((name) => ({ name, value: env[name] }));
-}
-
-function primaryContainer(i: ExpressGatewayServiceInputs, fqdn: string | undefined) {
-    return {
-        image: i.container.image,
-        containerPort: i.container.containerPort,
-        awsLogsConfiguration: { logGroup: i.container.logGroup, logStreamPrefix: i.container.logStreamPrefix },
-        environment: containerEnvironment(i, fqdn),
-        secrets: Object.keys(i.container.secrets)
-            .sort()
-            .map((name) => ({ name, valueFrom: i.container.secrets[name] })),
-    };
-}
-
-function publicEndpoint(s: ECSExpressGatewayService): string | undefined {
-    const configs = s.activeConfigurations ?? [];
-    const last = configs[configs.length - 1];
-    return last?.ingressPaths?.find((p) => p.accessType === "PUBLIC" && p.endpoint)?.endpoint;
-}
-
-async function describeService(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
-    const { sdk, client } = await ecsClient(region);
-    return (await findOrUndefined(`describe ${serviceArn}`, () => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn }))))?.service;
-}
-
-/**
- * Waits for ACTIVE with a public endpoint and, when `expectAllowedHosts` is given, for the
- * rollout of that allow-list to finish.
- */
-export function waitActive(
-    i: { region: string; serviceName: string; cluster: string },
-    serviceArn: string,
-    expectAllowedHosts?: string,
-): Promise<ECSExpressGatewayService | undefined> {
-    return waitForStatus<ECSExpressGatewayService>({
-        resource: label(i),
-        read: () => describeService(i.region, serviceArn),
-        status: (s) => s.status?.statusCode ?? "UNKNOWN",
-        reasons: (s) => s.status?.statusReason,
-        pending: [],
-        target: ["ACTIVE"],
-        ready: (s) => {
-            if (!publicEndpoint(s)) {
-                return false;
-            }
-            if (expectAllowedHosts === undefined) {
-                return true;
-            }
-            // A rollout is done when only the new configuration is active.
-            const configs = s.activeConfigurations ?? [];
-            const env = configs[configs.length - 1]?.primaryContainer?.environment ?? [];
-            return configs.length === 1 && env.some((e) => e.name === "ZSCALER_MCP_ALLOWED_HOSTS" && e.value === expectAllowedHosts);
-        },
-        notReady: (s) => (publicEndpoint(s) ? "the new configuration is still rolling out" : "no public endpoint yet"),
-        timeoutMs: CREATE_TIMEOUT_MS,
-    });
-}
-
-/** What the deployment waiter reads each time: the service's own status, and the deployment once listed. */
-interface DeploymentProgress {
-    service: ECSExpressGatewayService;
-    deployment?: ServiceDeployment;
-}
-
-/**
- * Waits for the outcome of a service deployment: the one `ref` names, or without it the service's
- * newest. Anything but SUCCESSFUL fails, naming the deployment's status and reason, why the
- * service's tasks stopped, and where the MCP server's log is. A service that becomes INACTIVE
- * meanwhile fails at once, with ECS's reason.
- */
-export async function waitForDeployment(
-    i: ServiceRef,
-    serviceArn: string,
-    ref: DeploymentRef | undefined,
-    o: { logGroup?: string; nextStep: string },
-): Promise<void> {
-    const { sdk, client } = await ecsClient(i.region);
-    let deploymentArn: string | undefined;
-    const logGroup = o.logGroup;
-    const waited = waitForStatus<DeploymentProgress>({
-        resource: label(i),
-        read: async () => {
-            const service = await describeService(i.region, serviceArn);
-            if (!service || service.status?.statusCode !== "ACTIVE") {
-                return service && { service };
-            }
-            deploymentArn ??= (await findDeployment(i, serviceArn, ref))?.serviceDeploymentArn;
-            if (!deploymentArn) {
-                return undefined;
-            }
-            const arn = deploymentArn;
-            const res = await findOrUndefined(`describe deployment ${arn}`, () =>
-                client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] })),
-            );
-            const deployment = res?.serviceDeployments?.[0];
-            return deployment && { service, deployment };
-        },
-        status: (p) => (p.deployment ? (p.deployment.status ?? "UNKNOWN") : (p.service.status?.statusCode ?? "UNKNOWN")),
-        reasons: (p) => (p.deployment ? p.deployment.statusReason : p.service.status?.statusReason),
-        pending: DEPLOYMENT_UNDER_WAY,
-        target: DEPLOYMENT_ENDED,
-        final: true,
-        notFoundTolerance: DEPLOYMENT_LISTING_TOLERANCE,
-        timeoutMs: CREATE_TIMEOUT_MS,
-        nextStep: `Read the MCP server's log with ${SERVER_LOG_COMMAND}${logGroup ? ` (log group ${logGroup})` : ""}, fix what it reports, then ${o.nextStep}.`,
-    });
-    let progress: DeploymentProgress;
-    try {
-        progress = (await waited)!;
-    } catch (e) {
-        // A deployment that never ends (tasks that keep restarting) or is never listed: why its tasks stopped.
-        throw new Error(`${(e as Error).message} ${await stoppedTasks(i, undefined)}`);
-    }
-    const d = progress.deployment!;
-    if (d.status !== "SUCCESSFUL") {
-        throw new Error(await deploymentFailure(i, d, { logGroup: o.logGroup ?? logGroupOf(progress.service), nextStep: o.nextStep }));
-    }
-}
-
-const DEPLOYMENT_OUTCOMES: Record<string, string> = {
-    ROLLBACK_SUCCESSFUL: "ECS rolled the service back to its previous revision.",
-    ROLLBACK_FAILED: "ECS could not roll the service back to its previous revision either.",
-};
-
-/** The error of a deployment that ended in anything but SUCCESSFUL. */
-async function deploymentFailure(i: ServiceRef, d: ServiceDeployment, o: { logGroup?: string; nextStep: string }): Promise<string> {
-    const id = d.serviceDeploymentArn?.split("/").pop() ?? "(unnamed)";
-    const reason = d.statusReason?.trim().replace(/\.$/, "");
-    return [
-        `${label(i)}: deployment ${id} ended ${d.status}${reason ? `: ${reason}` : ""}.`,
-        DEPLOYMENT_OUTCOMES[d.status ?? ""],
-        await stoppedTasks(i, d.createdAt),
-        `Read the MCP server's log with ${SERVER_LOG_COMMAND}${o.logGroup ? ` (log group ${o.logGroup})` : ""}, fix what it reports, then ${o.nextStep}.`,
-    ]
-        .filter(Boolean)
-        .join(" ");
-}
-
-/** How many of the most recent stopped tasks an error describes. */
-const STOPPED_TASKS_SHOWN = 3;
-
-/**
- * Why the service's most recent tasks (those created since the deployment began) stopped, as ECS
- * reports it. Only an explanation: a failure to read them is said, not thrown.
- */
-async function stoppedTasks(i: ServiceRef, since: Date | undefined): Promise<string> {
-    const { sdk, client } = await ecsClient(i.region);
-    try {
-        const listed = await withRetries(
-            () => client.send(new sdk.ListTasksCommand({ cluster: i.cluster, serviceName: i.serviceName, desiredStatus: "STOPPED" })),
-            { what: `list the stopped tasks of ${label(i)}` },
-        );
-        const arns = (listed.taskArns ?? []).slice(0, 100);
-        const described =
-            arns.length === 0
-                ? []
-                : ((await withRetries(() => client.send(new sdk.DescribeTasksCommand({ cluster: i.cluster, tasks: arns })), { what: `describe the stopped tasks of ${label(i)}` }))
-                      .tasks ?? []);
-        const recent = described
-            .filter((t) => !since || !t.createdAt || t.createdAt.getTime() >= since.getTime())
-            .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
-            .slice(0, STOPPED_TASKS_SHOWN);
-        if (recent.length === 0) {
-            return "ECS shows no task of this deployment that stopped (it keeps stopped tasks for about an hour).";
-        }
-        const why = [...new Set(recent.map(whyStopped))];
-        return `${why.length === 1 ? "Its most recent stopped task" : "Its most recent stopped tasks"}: ${why.join("; ")}.`;
-    } catch (e) {
-        return `Its stopped tasks could not be read (${errorMessage(e)}).`;
-    }
-}
-
-/** A stopped task as ECS explains it: the task's reason, then each container's exit code and reason. */
-function whyStopped(t: Task): string {
-    const containers = (t.containers ?? [])
-        .filter((c) => c.exitCode !== undefined || c.reason)
-        .map((c) => `container ${c.name ?? "(unnamed)"}${c.exitCode !== undefined ? ` exited with code ${c.exitCode}` : ""}${c.reason ? `: ${c.reason}` : ""}`);
-    return `${t.stoppedReason ?? t.stopCode ?? "stopped"}${containers.length > 0 ? ` (${containers.join(", ")})` : ""}`;
-}
-
-/** The container's log group, from the service's configuration (for callers that know only the service). */
-function logGroupOf(s: ECSExpressGatewayService): string | undefined {
-    return (s.activeConfigurations ?? []).map((c) => c.primaryContainer?.awsLogsConfiguration?.logGroup).find(Boolean);
-}
-
-function deploymentFailed(d: ServiceDeploymentBrief | undefined): boolean {
-    return d?.status !== undefined && DEPLOYMENT_ENDED.includes(d.status) && d.status !== "SUCCESSFUL";
-}
-
-/**
- * The deployment `ref` names: the newest whose target is the revision the call deployed, or, when
- * AWS's answer named none, the newest created since the call. Without `ref`, the service's newest.
- * ListServiceDeployments lists the newest first; a service that has gone lists nothing.
- */
-async function findDeployment(i: ServiceRef, serviceArn: string, ref: DeploymentRef | undefined): Promise<ServiceDeploymentBrief | undefined> {
-    const { sdk, client } = await ecsClient(i.region);
-    const createdAt = ref && !ref.revisionArn ? { after: new Date(ref.since - CLOCK_SKEW_MS) } : undefined;
-    try {
-        return await findInPages(
-            `list the deployments of ${label(i)}`,
-            async (nextToken) => {
-                const page = await client.send(new sdk.ListServiceDeploymentsCommand(compact({ service: serviceArn, cluster: i.cluster, createdAt, nextToken })));
-                return { items: page.serviceDeployments, nextToken: page.nextToken };
-            },
-            (d) => !ref?.revisionArn || d.targetServiceRevisionArn === ref.revisionArn,
-            async (d) => d,
-        );
-    } catch (e) {
-        if (isNotFound(e)) {
-            return undefined;
-        }
-        throw e;
-    }
-}
-
-/** The service's newest deployment, for a refresh (undefined when it has none or has gone). */
-function newestDeployment(i: ServiceRef, serviceArn: string): Promise<ServiceDeploymentBrief | undefined> {
-    return findDeployment(i, serviceArn, undefined);
-}
 
 function outputsOf(s: ECSExpressGatewayService, serviceArn: string, i: ExpressGatewayServiceInputs) {
     const endpoint = publicEndpoint(s) ?? "";
@@ -391,17 +122,11 @@ function outputsOf(s: ECSExpressGatewayService, serviceArn: string, i: ExpressGa
     };
 }
 
-function ecsTags(tags: Record<string, string> | undefined) {
-    return tags ? Object.entries(tags).map(([key, value]) => ({ key, value })) : undefined;
-}
-
 /**
- * Looks for a service of this name in the cluster before creating one. Returns the ARN of this
- * stack's own service (a create whose answer was lost, or one a killed deploy never recorded: its
- * tags carry this stack's ownership tags), to be taken over. Fails clearly for anyone else's, and
- * for one still draining from an earlier delete.
+ * The service of this name in the cluster, when one is ACTIVE (undefined when there is none, or
+ * its cluster is gone). Fails clearly for one still draining from an earlier delete.
  */
-async function ownExisting(i: ExpressGatewayServiceInputs): Promise<string | undefined> {
+async function findService(i: ExpressGatewayServiceInputs): Promise<ECSExpressGatewayService | undefined> {
     const { sdk, client } = await ecsClient(i.region);
     let found: { status?: string; serviceArn?: string } | undefined;
     try {
@@ -424,17 +149,29 @@ async function ownExisting(i: ExpressGatewayServiceInputs): Promise<string | und
     if (found?.status !== "ACTIVE") {
         return undefined;
     }
-    const { found: service } = await findAdoptable<ECSExpressGatewayService>(
-        {
-            what: label(i),
-            find: () => describeService(i.region, found!.serviceArn!),
-            tagsOf: async (svc) => Object.fromEntries((svc.tags ?? []).map((t) => [t.key!, t.value!])),
-            desiredTags: i.tags,
-            wayOut: "Choose another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
-        },
-        new Error(`${label(i)} already exists`),
-    );
-    return service.serviceArn!;
+    const service = await describeService(i.region, found.serviceArn!);
+    if (!service) {
+        // ECS lists it ACTIVE, yet Express does not describe it: the name is taken all the same.
+        throw new Error(`${label(i)} already exists`);
+    }
+    return service;
+}
+
+/**
+ * How a create meets this stack's own service of the same name (a create whose answer was lost, or
+ * one a killed deploy never recorded: its tags carry this stack's ownership tags): it is taken over.
+ * The service is looked for before creating one, since this API takes no client token; anyone
+ * else's is refused.
+ */
+function adoption(inputs: ExpressGatewayServiceInputs): Adoption<ECSExpressGatewayService, { id: string; outs: ExpressGatewayServiceOutputs }> {
+    return {
+        what: label(inputs),
+        wayOut: "Choose another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
+        find: () => findService(inputs),
+        lookFirst: true,
+        owner: { tagsOf: async (svc) => tagMap(svc.tags), desiredTags: inputs.tags },
+        takeOver: (found) => takeOver(inputs, found.serviceArn!),
+    };
 }
 
 /** Sends the desired configuration; returns the deployment the update started. */
@@ -512,7 +249,7 @@ async function takeOver(inputs: ExpressGatewayServiceInputs, serviceArn: string)
         const fqdn = publicEndpoint(service);
         outs = { ...inputs, ...outputsOf(service, serviceArn, inputs) };
         const deployed = await updateService(inputs, serviceArn, fqdn);
-        await syncEcsTags(inputs.region, serviceArn, Object.fromEntries((service.tags ?? []).map((t) => [t.key!, t.value!])), inputs.tags);
+        await syncEcsTags(inputs.region, serviceArn, tagMap(service.tags), inputs.tags);
         const expect = inputs.hostValidation === "auto" && fqdn ? allowedHostsValue(fqdn, inputs.allowedHosts) : undefined;
         // With waitForAllowList false an ExpressGatewayServiceRollout waits for this deployment.
         const rolloutWaits = inputs.waitForAllowList === false && expect !== undefined;
@@ -554,48 +291,38 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
     },
 
     async create(inputs) {
-        const own = await ownExisting(inputs);
-        if (own) {
-            return takeOver(inputs, own);
-        }
         const { sdk, client } = await ecsClient(inputs.region);
-        let serviceArn: string;
-        let created: DeploymentRef;
-        try {
-            const since = currentClock().now();
-            const res = await withRetries(
-                () =>
-                    client.send(
-                        new sdk.CreateExpressGatewayServiceCommand(
-                            compact({
-                                serviceName: inputs.serviceName,
-                                cluster: inputs.cluster,
-                                executionRoleArn: inputs.executionRoleArn,
-                                infrastructureRoleArn: inputs.infrastructureRoleArn,
-                                taskRoleArn: inputs.taskRoleArn,
-                                healthCheckPath: inputs.healthCheckPath,
-                                cpu: inputs.cpu,
-                                memory: inputs.memory,
-                                primaryContainer: primaryContainer(inputs, undefined),
-                                tags: ecsTags(inputs.tags),
-                            }),
+        // This API takes no client token: a retry after a lost answer is told the create "was not
+        // idempotent". The service it made is this stack's own, and is taken over.
+        return createOrAdopt({
+            ...adoption(inputs),
+            create: async () => {
+                const since = currentClock().now();
+                const res = await withRetries(
+                    () =>
+                        client.send(
+                            new sdk.CreateExpressGatewayServiceCommand(
+                                compact({
+                                    serviceName: inputs.serviceName,
+                                    cluster: inputs.cluster,
+                                    executionRoleArn: inputs.executionRoleArn,
+                                    infrastructureRoleArn: inputs.infrastructureRoleArn,
+                                    taskRoleArn: inputs.taskRoleArn,
+                                    healthCheckPath: inputs.healthCheckPath,
+                                    cpu: inputs.cpu,
+                                    memory: inputs.memory,
+                                    primaryContainer: primaryContainer(inputs, undefined),
+                                    tags: ecsTags(inputs.tags),
+                                }),
+                            ),
                         ),
-                    ),
-                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
-            );
-            serviceArn = res.service!.serviceArn!;
-            const configs = res.service!.activeConfigurations ?? [];
-            created = { revisionArn: configs[configs.length - 1]?.serviceRevisionArn, since };
-        } catch (e) {
-            // This API takes no client token: a retry after a lost answer is told the create "was not
-            // idempotent". The service it made is this stack's own, and is taken over.
-            const raced = isNameTaken(e) ? await ownExisting(inputs) : undefined;
-            if (!raced) {
-                throw e;
-            }
-            return takeOver(inputs, raced);
-        }
-        return finishCreate(inputs, serviceArn, created);
+                    { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
+                );
+                const configs = res.service!.activeConfigurations ?? [];
+                return { serviceArn: res.service!.serviceArn!, deployment: { revisionArn: configs[configs.length - 1]?.serviceRevisionArn, since } };
+            },
+            created: ({ serviceArn, deployment }) => finishCreate(inputs, serviceArn, deployment),
+        });
     },
 
     async read(id, props) {
@@ -734,45 +461,12 @@ async function waitUntilDrained(i: ExpressGatewayServiceInputs): Promise<void> {
     });
 }
 
-async function syncEcsTags(
-    region: string,
-    arn: string,
-    olds: Record<string, string> | undefined,
-    news: Record<string, string> | undefined,
-): Promise<void> {
-    const { set, remove: removed } = tagChanges(olds, news);
-    const changed = Object.entries(set);
-    if (changed.length === 0 && removed.length === 0) {
-        return;
-    }
-    const { sdk, client } = await ecsClient(region);
-    if (changed.length > 0) {
-        await withRetries(
-            () => client.send(new sdk.TagResourceCommand({ resourceArn: arn, tags: changed.map(([key, value]) => ({ key, value })) })),
-            { what: `tag ${arn}` },
-        );
-    }
-    if (removed.length > 0) {
-        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), { what: `untag ${arn}` });
-    }
-}
-
-export interface ExpressGatewayServiceArgs {
-    region: pulumi.Input<string>;
-    serviceName: pulumi.Input<string>;
-    cluster: pulumi.Input<string>;
-    executionRoleArn: pulumi.Input<string>;
-    infrastructureRoleArn: pulumi.Input<string>;
-    taskRoleArn?: pulumi.Input<string>;
-    healthCheckPath?: pulumi.Input<string>;
-    cpu?: pulumi.Input<string>;
-    memory?: pulumi.Input<string>;
-    container: pulumi.Input<ExpressContainer>;
-    hostValidation?: pulumi.Input<"auto" | "disabled">;
-    allowedHosts?: pulumi.Input<pulumi.Input<string>[]>;
-    waitForAllowList?: pulumi.Input<boolean>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/**
+ * The resource's arguments: its provider's inputs, each one a pulumi.Input. healthCheckPath, cpu,
+ * memory, hostValidation and allowedHosts may be left out: check defaults them (/health, 1024,
+ * 2048, auto, none).
+ */
+export type ExpressGatewayServiceArgs = ArgsOf<Defaulted<ExpressGatewayServiceInputs, "healthCheckPath" | "cpu" | "memory" | "hostValidation" | "allowedHosts">>;
 
 export class ExpressGatewayService extends ProjectResource {
     declare readonly serviceArn: pulumi.Output<string>;

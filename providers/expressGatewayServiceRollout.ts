@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import { checkFields, currentClock, diffInputs, DiffSpec, inputsOf } from "./lifecycle";
 import { waitActive, waitForDeployment } from "./expressGatewayService";
 
@@ -74,15 +75,8 @@ export const expressGatewayServiceRolloutProvider: pulumi.dynamic.ResourceProvid
     },
 };
 
-export interface ExpressGatewayServiceRolloutArgs {
-    region: pulumi.Input<string>;
-    serviceArn: pulumi.Input<string>;
-    serviceName: pulumi.Input<string>;
-    cluster: pulumi.Input<string>;
-    allowedHostsValue: pulumi.Input<string>;
-    revisionArn?: pulumi.Input<string | undefined>;
-    startedAt?: pulumi.Input<number | undefined>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type ExpressGatewayServiceRolloutArgs = ArgsOf<ExpressGatewayServiceRolloutInputs>;
 
 export class ExpressGatewayServiceRollout extends ProjectResource {
     declare readonly status: pulumi.Output<string>;

@@ -4,20 +4,21 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf, Defaulted } from "./args";
 import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
+    Adoption,
     checkFields,
+    createOrAdopt,
     compact,
     deleteAndWait,
     DiffSpec,
     diffWithStatus,
     errorName,
-    findAdoptable,
     findInPages,
     findOrUndefined,
     initFailed,
     inputsOf,
-    isNameTaken,
     newClientToken,
     onlyTagsChanged,
     refreshInputs,
@@ -118,37 +119,32 @@ async function applyInputs(id: string, arn: string, oldTags: Record<string, stri
 }
 
 /**
- * A create found the name taken: this stack's own gateway (a lost answer, a killed deploy) is
- * taken over and brought to the inputs, or deleted and created again when it was left FAILED;
+ * How a create meets this stack's own gateway of the same name (a lost answer, a killed deploy): it
+ * is taken over and brought to the inputs, or deleted and created again when it was left FAILED;
  * anyone else's is refused.
  */
-async function adopt(inputs: GatewayInputs, cause: unknown): Promise<{ id: string; outs: GatewayOutputs }> {
-    const { found, tags } = await findAdoptable<GetGatewayResponse>(
-        {
-            what: label(inputs),
-            find: () => findByName(inputs.region, inputs.name),
-            tagsOf: (g) => listTags(inputs.region, g.gatewayArn!),
-            desiredTags: inputs.tags,
-            wayOut: "Choose another name with pulumi config set gatewayName <name>, or delete that gateway.",
+function adoption(inputs: GatewayInputs): Adoption<GetGatewayResponse, { id: string; outs: GatewayOutputs }> {
+    return {
+        what: label(inputs),
+        wayOut: "Choose another name with pulumi config set gatewayName <name>, or delete that gateway.",
+        find: () => findByName(inputs.region, inputs.name),
+        owner: { tagsOf: (g) => listTags(inputs.region, g.gatewayArn!), desiredTags: inputs.tags },
+        settling: {
+            settle: (found) =>
+                waitForStatus<GetGatewayResponse>({
+                    resource: label(inputs, found.gatewayId!),
+                    read: () => getGateway(inputs.region, found.gatewayId!),
+                    status: (g) => g.status!,
+                    pending: STATUS.pending,
+                    target: ["READY", "UPDATE_UNSUCCESSFUL", "FAILED"],
+                    timeoutMs: TIMEOUT_MS,
+                }),
+            createFailed: (g) => g.status === "FAILED",
+            remove: (g) => gatewayProvider.delete!(g.gatewayId!, { ...inputs, ...outputsOf(g) }),
+            recreate: () => gatewayProvider.create!(inputs),
         },
-        cause,
-    );
-    const id = found.gatewayId!;
-    const settled = await waitForStatus<GetGatewayResponse>({
-        resource: label(inputs, id),
-        read: () => getGateway(inputs.region, id),
-        status: (g) => g.status!,
-        pending: STATUS.pending,
-        target: ["READY", "UPDATE_UNSUCCESSFUL", "FAILED"],
-        timeoutMs: TIMEOUT_MS,
-    });
-    if (!settled || settled.status === "FAILED") {
-        if (settled) {
-            await gatewayProvider.delete!(id, { ...inputs, ...outputsOf(settled) });
-        }
-        return gatewayProvider.create!(inputs) as Promise<{ id: string; outs: GatewayOutputs }>;
-    }
-    return { id, outs: await applyInputs(id, found.gatewayArn!, tags, inputs, outputsOf(found)) };
+        takeOver: async (found, tags) => ({ id: found.gatewayId!, outs: await applyInputs(found.gatewayId!, found.gatewayArn!, tags, inputs, outputsOf(found)) }),
+    };
 }
 
 export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, GatewayOutputs> = {
@@ -170,24 +166,22 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
         const { sdk, client } = await controlClient(inputs.region);
         // One token for the whole create: a retry after a lost answer gets the same gateway back.
         const clientToken = newClientToken();
-        let res: { gatewayId?: string; gatewayArn?: string; gatewayUrl?: string; status?: string };
-        try {
-            res = await withRetries(() => client.send(new sdk.CreateGatewayCommand({ ...request(inputs), clientToken, tags: inputs.tags })), {
-                what: `create ${label(inputs)}`,
-            });
-        } catch (e) {
-            if (!isNameTaken(e)) {
-                throw e;
-            }
-            return adopt(inputs, e);
-        }
-        const id = res.gatewayId!;
-        try {
-            const ready = (await waitReady(inputs, id))!;
-            return { id, outs: { ...inputs, ...outputsOf(ready) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
-        }
+        return createOrAdopt({
+            ...adoption(inputs),
+            create: () =>
+                withRetries(() => client.send(new sdk.CreateGatewayCommand({ ...request(inputs), clientToken, tags: inputs.tags })), {
+                    what: `create ${label(inputs)}`,
+                }),
+            created: async (res) => {
+                const id = res.gatewayId!;
+                try {
+                    const ready = (await waitReady(inputs, id))!;
+                    return { id, outs: { ...inputs, ...outputsOf(ready) } };
+                } catch (e) {
+                    throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
+                }
+            },
+        });
     },
 
     async read(id, props) {
@@ -227,16 +221,8 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
     },
 };
 
-export interface GatewayArgs {
-    region: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    description?: pulumi.Input<string>;
-    roleArn: pulumi.Input<string>;
-    protocolType?: pulumi.Input<"MCP">;
-    authorizerType: pulumi.Input<"CUSTOM_JWT" | "AWS_IAM" | "NONE">;
-    authorizerConfiguration?: pulumi.Input<AuthorizerConfiguration>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input; protocolType may be left out: check defaults it to MCP. */
+export type GatewayArgs = ArgsOf<Defaulted<GatewayInputs, "protocolType">>;
 
 export class Gateway extends ProjectResource {
     declare readonly gatewayId: pulumi.Output<string>;

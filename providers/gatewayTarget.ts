@@ -5,9 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
+    Adoption,
     checkFields,
+    createOrAdopt,
     compact,
     deleteAndWait,
     DiffSpec,
@@ -18,7 +21,6 @@ import {
     IAM_PROPAGATION,
     initFailed,
     inputsOf,
-    isNameTaken,
     newClientToken,
     refreshInputs,
     waitForStatus,
@@ -121,25 +123,37 @@ async function applyInputs(news: GatewayTargetInputs, targetId: string): Promise
     }
 }
 
-/** Takes over this stack's own target: one left FAILED is deleted and created again, any other brought to the inputs. */
-async function takeOver(inputs: GatewayTargetInputs, found: GetGatewayTargetResponse): Promise<{ id: string; outs: GatewayTargetOutputs }> {
-    const targetId = found.targetId!;
-    const id = `${inputs.gatewayId}/${targetId}`;
-    const settled = await waitForStatus<GetGatewayTargetResponse>({
-        resource: label(inputs, targetId),
-        read: () => getTarget(inputs.region, inputs.gatewayId, targetId),
-        status: (t) => t.status!,
-        pending: STATUS.pending,
-        target: ["READY", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL", "FAILED", "CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"],
-        timeoutMs: TIMEOUT_MS,
-    });
-    if (!settled || settled.status === "FAILED" || settled.status === "CREATE_PENDING_AUTH") {
-        if (settled) {
-            await gatewayTargetProvider.delete!(id, { ...inputs, ...outputsOf(settled) });
-        }
-        return gatewayTargetProvider.create!(inputs) as Promise<{ id: string; outs: GatewayTargetOutputs }>;
-    }
-    return { id, outs: await applyInputs(inputs, targetId) };
+/**
+ * How a create meets a target of the same name (a create whose answer was lost, or one a killed
+ * deploy never recorded): one left FAILED (or waiting for a user's OAuth grant) is deleted and
+ * created again, any other brought to the inputs.
+ */
+function adoption(inputs: GatewayTargetInputs): Adoption<GetGatewayTargetResponse, { id: string; outs: GatewayTargetOutputs }> {
+    return {
+        what: label(inputs),
+        wayOut: "Delete that target, then run pulumi up again.",
+        find: () => findByName(inputs),
+        // Targets take no tags, but they live in this stack's own gateway: a target of this name
+        // there is this stack's, so it is looked for first and taken over rather than refused as a
+        // duplicate.
+        lookFirst: true,
+        owner: { notOwnBecause: () => undefined },
+        settling: {
+            settle: (found) =>
+                waitForStatus<GetGatewayTargetResponse>({
+                    resource: label(inputs, found.targetId!),
+                    read: () => getTarget(inputs.region, inputs.gatewayId, found.targetId!),
+                    status: (t) => t.status!,
+                    pending: STATUS.pending,
+                    target: ["READY", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL", "FAILED", "CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"],
+                    timeoutMs: TIMEOUT_MS,
+                }),
+            createFailed: (t) => t.status === "FAILED" || t.status === "CREATE_PENDING_AUTH",
+            remove: (t) => gatewayTargetProvider.delete!(`${inputs.gatewayId}/${t.targetId}`, { ...inputs, ...outputsOf(t) }),
+            recreate: () => gatewayTargetProvider.create!(inputs),
+        },
+        takeOver: async (found) => ({ id: `${inputs.gatewayId}/${found.targetId}`, outs: await applyInputs(inputs, found.targetId!) }),
+    };
 }
 
 export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTargetInputs, GatewayTargetOutputs> = {
@@ -157,48 +171,38 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
     },
 
     async create(inputs) {
-        // Targets take no tags, but they live in this stack's own gateway: a target of this name
-        // there is this stack's (a create whose answer was lost, or one a killed deploy never
-        // recorded), so it is looked for first and taken over rather than refused as a duplicate.
-        const existing = await findByName(inputs);
-        if (existing) {
-            return takeOver(inputs, existing);
-        }
         const { sdk, client } = await controlClient(inputs.region);
         // One token for the whole create: a retry after a lost answer gets the same target back.
         const clientToken = newClientToken();
-        let res: { targetId?: string; status?: string; statusReasons?: string[] };
-        try {
-            res = await withRetries(
-                () =>
-                    client.send(
-                        new sdk.CreateGatewayTargetCommand(
-                            compact({
-                                gatewayIdentifier: inputs.gatewayId,
-                                name: inputs.name,
-                                description: inputs.description,
-                                clientToken,
-                                targetConfiguration: inputs.targetConfiguration,
-                                credentialProviderConfigurations: inputs.credentialProviderConfigurations,
-                            }),
+        return createOrAdopt({
+            ...adoption(inputs),
+            create: () =>
+                withRetries(
+                    () =>
+                        client.send(
+                            new sdk.CreateGatewayTargetCommand(
+                                compact({
+                                    gatewayIdentifier: inputs.gatewayId,
+                                    name: inputs.name,
+                                    description: inputs.description,
+                                    clientToken,
+                                    targetConfiguration: inputs.targetConfiguration,
+                                    credentialProviderConfigurations: inputs.credentialProviderConfigurations,
+                                }),
+                            ),
                         ),
-                    ),
-                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.gatewayTarget },
-            );
-        } catch (e) {
-            const raced = isNameTaken(e) ? await findByName(inputs) : undefined;
-            if (!raced) {
-                throw e;
-            }
-            return takeOver(inputs, raced);
-        }
-        const id = `${inputs.gatewayId}/${res.targetId}`;
-        try {
-            const ready = (await waitReady(inputs, res.targetId!))!;
-            return { id, outs: { ...inputs, ...outputsOf(ready) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
-        }
+                    { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.gatewayTarget },
+                ),
+            created: async (res) => {
+                const id = `${inputs.gatewayId}/${res.targetId}`;
+                try {
+                    const ready = (await waitReady(inputs, res.targetId!))!;
+                    return { id, outs: { ...inputs, ...outputsOf(ready) } };
+                } catch (e) {
+                    throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
+                }
+            },
+        });
     },
 
     async read(id, props) {
@@ -240,14 +244,8 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
     },
 };
 
-export interface GatewayTargetArgs {
-    region: pulumi.Input<string>;
-    gatewayId: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    description?: pulumi.Input<string>;
-    targetConfiguration: pulumi.Input<TargetConfiguration>;
-    credentialProviderConfigurations: pulumi.Input<pulumi.Input<CredentialProviderConfiguration>[]>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type GatewayTargetArgs = ArgsOf<GatewayTargetInputs>;
 
 export class GatewayTarget extends ProjectResource {
     declare readonly targetId: pulumi.Output<string>;

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
+import type { ArgsOf } from "./args";
 import type {
     HarnessMemoryConfiguration,
     HarnessModelConfiguration,
@@ -13,19 +14,19 @@ import type {
     Harness as AwsHarness,
 } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
+    Adoption,
     checkFields,
+    createOrAdopt,
     compact,
     deleteAndWait,
     DiffSpec,
     diffWithStatus,
     errorName,
-    findAdoptable,
     findInPages,
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
     inputsOf,
-    isNameTaken,
     isUnknown,
     newClientToken,
     onlyTagsChanged,
@@ -219,46 +220,41 @@ async function applyInputs(id: string, news: HarnessInputs, recorded: Partial<Ha
 }
 
 /**
- * A create found the name taken. When the harness holding it is this stack's own (a create whose
- * answer was lost, or a deploy killed before Pulumi recorded it), it is taken over and brought to
- * the desired inputs; one left CREATE_FAILED is deleted and created again. Anyone else's is refused.
+ * How a create meets this stack's own harness of the same name (a create whose answer was lost, or
+ * a deploy killed before Pulumi recorded it): it is taken over and brought to the desired inputs;
+ * one left CREATE_FAILED is deleted and created again. Anyone else's is refused.
  */
-async function adopt(inputs: HarnessInputs, cause: unknown): Promise<{ id: string; outs: HarnessOutputs }> {
-    const { found, tags } = await findAdoptable<AwsHarness>(
-        {
-            what: label(inputs),
-            find: () => findByName(inputs.region, inputs.harnessName),
-            tagsOf: (h) => listTags(inputs.region, h.arn!),
-            desiredTags: inputs.tags,
-            wayOut: "Choose another name with pulumi config set harnessName <name>, or delete that harness.",
-        },
-        cause,
-    );
-    const id = found.harnessId!;
-    const settled = await waitForStatus<AwsHarness>({
-        resource: label(inputs, id),
-        read: () => getHarness(inputs.region, id),
-        status: (h) => h.status!,
-        pending: HARNESS_STATUS.pending,
-        target: ["READY", "UPDATE_FAILED", "CREATE_FAILED"],
-        timeoutMs: CREATE_TIMEOUT_MS,
-    });
-    if (!settled || settled.status === "CREATE_FAILED") {
-        if (settled) {
-            await harnessProvider.delete!(id, { ...inputs, harnessId: id, arn: found.arn!, status: "CREATE_FAILED" });
-        }
-        return harnessProvider.create!(inputs) as Promise<{ id: string; outs: HarnessOutputs }>;
-    }
-    // What this harness held is unknown to the stack: send the memory wrapper and restore the
-    // documented loop limit when the inputs leave it unset.
+function adoption(inputs: HarnessInputs): Adoption<AwsHarness, { id: string; outs: HarnessOutputs }> {
     return {
-        id,
-        outs: await applyInputs(id, inputs, {
-            arn: found.arn!,
-            tags,
-            memory: found.memory ?? ({} as HarnessOutputs["memory"]),
-            maxIterations: found.maxIterations,
-            serviceDefaults: { maxIterations: DEFAULT_MAX_ITERATIONS },
+        what: label(inputs),
+        wayOut: "Choose another name with pulumi config set harnessName <name>, or delete that harness.",
+        find: () => findByName(inputs.region, inputs.harnessName),
+        owner: { tagsOf: (h) => listTags(inputs.region, h.arn!), desiredTags: inputs.tags },
+        settling: {
+            settle: (found) =>
+                waitForStatus<AwsHarness>({
+                    resource: label(inputs, found.harnessId!),
+                    read: () => getHarness(inputs.region, found.harnessId!),
+                    status: (h) => h.status!,
+                    pending: HARNESS_STATUS.pending,
+                    target: ["READY", "UPDATE_FAILED", "CREATE_FAILED"],
+                    timeoutMs: CREATE_TIMEOUT_MS,
+                }),
+            createFailed: (h) => h.status === "CREATE_FAILED",
+            remove: (h) => harnessProvider.delete!(h.harnessId!, { ...inputs, harnessId: h.harnessId!, arn: h.arn!, status: "CREATE_FAILED" }),
+            recreate: () => harnessProvider.create!(inputs),
+        },
+        // What this harness held is unknown to the stack: send the memory wrapper and restore the
+        // documented loop limit when the inputs leave it unset.
+        takeOver: async (found, tags) => ({
+            id: found.harnessId!,
+            outs: await applyInputs(found.harnessId!, inputs, {
+                arn: found.arn!,
+                tags,
+                memory: found.memory ?? ({} as HarnessOutputs["memory"]),
+                maxIterations: found.maxIterations,
+                serviceDefaults: { maxIterations: DEFAULT_MAX_ITERATIONS },
+            }),
         }),
     };
 }
@@ -296,42 +292,41 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
         const { sdk, client } = await controlClient(inputs.region);
         // One token for the whole create: a retry after a lost answer gets the same harness back.
         const clientToken = newClientToken();
-        let created: AwsHarness;
-        try {
-            const res = await withRetries(
-                () =>
-                    client.send(
-                        new sdk.CreateHarnessCommand(
-                            compact({
-                                harnessName: inputs.harnessName,
-                                executionRoleArn: inputs.executionRoleArn,
-                                clientToken,
-                                model: inputs.model,
-                                systemPrompt: inputs.systemPrompt,
-                                tools: inputs.tools,
-                                maxIterations: inputs.maxIterations,
-                                maxTokens: inputs.maxTokens,
-                                timeoutSeconds: inputs.timeoutSeconds,
-                                memory: inputs.memory,
-                                tags: inputs.tags,
-                            }),
-                        ),
-                    ),
-                { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.harness },
-            );
-            created = res.harness!;
-        } catch (e) {
-            if (!isNameTaken(e)) {
-                throw e;
-            }
-            return adopt(inputs, e);
-        }
-        try {
-            const ready = (await waitReady(inputs, created.harnessId!))!;
-            return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) } };
-        } catch (e) {
-            throw initFailed(String((e as Error).message), created.harnessId!, { ...outputsOf(created), status: "CREATE_FAILED" }, inputs as any);
-        }
+        return createOrAdopt({
+            ...adoption(inputs),
+            create: async () =>
+                (
+                    await withRetries(
+                        () =>
+                            client.send(
+                                new sdk.CreateHarnessCommand(
+                                    compact({
+                                        harnessName: inputs.harnessName,
+                                        executionRoleArn: inputs.executionRoleArn,
+                                        clientToken,
+                                        model: inputs.model,
+                                        systemPrompt: inputs.systemPrompt,
+                                        tools: inputs.tools,
+                                        maxIterations: inputs.maxIterations,
+                                        maxTokens: inputs.maxTokens,
+                                        timeoutSeconds: inputs.timeoutSeconds,
+                                        memory: inputs.memory,
+                                        tags: inputs.tags,
+                                    }),
+                                ),
+                            ),
+                        { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.harness },
+                    )
+                ).harness!,
+            created: async (created) => {
+                try {
+                    const ready = (await waitReady(inputs, created.harnessId!))!;
+                    return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) } };
+                } catch (e) {
+                    throw initFailed(String((e as Error).message), created.harnessId!, { ...outputsOf(created), status: "CREATE_FAILED" }, inputs as any);
+                }
+            },
+        });
     },
 
     async read(id, props) {
@@ -391,19 +386,8 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
     },
 };
 
-export interface HarnessArgs {
-    region: pulumi.Input<string>;
-    harnessName: pulumi.Input<string>;
-    executionRoleArn: pulumi.Input<string>;
-    model: pulumi.Input<HarnessModelConfiguration>;
-    systemPrompt: pulumi.Input<HarnessSystemContentBlock[]>;
-    tools: pulumi.Input<pulumi.Input<HarnessTool>[]>;
-    maxIterations?: pulumi.Input<number>;
-    maxTokens?: pulumi.Input<number>;
-    timeoutSeconds?: pulumi.Input<number>;
-    memory?: pulumi.Input<HarnessMemoryConfiguration>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input. */
+export type HarnessArgs = ArgsOf<HarnessInputs>;
 
 export class Harness extends ProjectResource {
     declare readonly harnessId: pulumi.Output<string>;

@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
-import { checkFields, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, isNameTaken, withRetries } from "./lifecycle";
+import type { ArgsOf, Defaulted } from "./args";
+import { checkFields, createOrAdopt, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, withRetries } from "./lifecycle";
 import { controlClient } from "./controlPlane";
 
 export interface Oauth2CredentialProviderInputs {
@@ -58,57 +59,56 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
     async create(inputs) {
         const { sdk, client } = await controlClient(inputs.region);
         const what = `OAuth2 credential provider "${inputs.name}"`;
-        try {
-            const res = await withRetries(
-                () =>
-                    client.send(
-                        new sdk.CreateOauth2CredentialProviderCommand({
-                            name: inputs.name,
-                            credentialProviderVendor: inputs.vendor,
-                            oauth2ProviderConfigInput: config(inputs),
-                            tags: inputs.tags,
-                        }),
-                    ),
-                { what: `create ${what}` },
-            );
-            return {
+        // No client token in this API: this stack's own provider, left by a lost answer or a
+        // killed deploy, is taken over and given this client; anyone else's is refused.
+        return createOrAdopt({
+            what,
+            wayOut: "Choose another name with pulumi config set oauthProviderName <name>, or delete that credential provider.",
+            create: () =>
+                withRetries(
+                    () =>
+                        client.send(
+                            new sdk.CreateOauth2CredentialProviderCommand({
+                                name: inputs.name,
+                                credentialProviderVendor: inputs.vendor,
+                                oauth2ProviderConfigInput: config(inputs),
+                                tags: inputs.tags,
+                            }),
+                        ),
+                    { what: `create ${what}` },
+                ),
+            created: async (res) => ({
                 id: inputs.name,
                 outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl, clientSecretArn: res.clientSecretArn?.secretArn },
-            };
-        } catch (e) {
-            // No client token in this API: this stack's own provider, left by a lost answer or a
-            // killed deploy, is taken over and given this client; anyone else's is refused.
-            if (!isNameTaken(e)) {
-                throw e;
-            }
+            }),
+            find: () => findOrUndefined(`read ${what}`, () => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: inputs.name }))),
             // AWS's tagging API does not accept this kind of ARN, so ownership is proven by what
             // only this stack's provider holds: this stack's Cognito client and discovery URL.
-            const found = await findOrUndefined(`read ${what}`, () => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: inputs.name })));
-            if (!found) {
-                throw e;
-            }
-            const held = found.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
-            if (held?.clientId !== inputs.clientId || held?.oauthDiscovery?.discoveryUrl !== inputs.discoveryUrl) {
-                throw new Error(
-                    `${what} already exists for another OAuth client (${held?.clientId ?? "unknown"}), so it is left alone. ` +
-                        "Choose another name with pulumi config set oauthProviderName <name>, or delete that credential provider.",
+            owner: {
+                notOwnBecause: (found) => {
+                    const held = found.oauth2ProviderConfigOutput?.customOauth2ProviderConfig;
+                    return held?.clientId !== inputs.clientId || held?.oauthDiscovery?.discoveryUrl !== inputs.discoveryUrl
+                        ? `for another OAuth client (${held?.clientId ?? "unknown"})`
+                        : undefined;
+                },
+            },
+            takeOver: async (found) => {
+                if (found.credentialProviderVendor !== inputs.vendor) {
+                    throw new Error(`${what} exists with vendor ${found.credentialProviderVendor}, not ${inputs.vendor}; delete it, then run pulumi up again.`);
+                }
+                await withRetries(
+                    () =>
+                        client.send(
+                            new sdk.UpdateOauth2CredentialProviderCommand({ name: inputs.name, credentialProviderVendor: inputs.vendor, oauth2ProviderConfigInput: config(inputs) }),
+                        ),
+                    { what: `update ${what}` },
                 );
-            }
-            if (found.credentialProviderVendor !== inputs.vendor) {
-                throw new Error(`${what} exists with vendor ${found.credentialProviderVendor}, not ${inputs.vendor}; delete it, then run pulumi up again.`);
-            }
-            await withRetries(
-                () =>
-                    client.send(
-                        new sdk.UpdateOauth2CredentialProviderCommand({ name: inputs.name, credentialProviderVendor: inputs.vendor, oauth2ProviderConfigInput: config(inputs) }),
-                    ),
-                { what: `update ${what}` },
-            );
-            return {
-                id: inputs.name,
-                outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, callbackUrl: found.callbackUrl, clientSecretArn: found.clientSecretArn?.secretArn },
-            };
-        }
+                return {
+                    id: inputs.name,
+                    outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, callbackUrl: found.callbackUrl, clientSecretArn: found.clientSecretArn?.secretArn },
+                };
+            },
+        });
     },
 
     async read(id, props) {
@@ -153,16 +153,8 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
     },
 };
 
-export interface Oauth2CredentialProviderArgs {
-    region: pulumi.Input<string>;
-    name: pulumi.Input<string>;
-    vendor?: pulumi.Input<"CustomOauth2">;
-    discoveryUrl: pulumi.Input<string>;
-    clientId: pulumi.Input<string>;
-    clientSecret: pulumi.Input<string>;
-    revision?: pulumi.Input<string>;
-    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** The resource's arguments: its provider's inputs, each one a pulumi.Input; vendor may be left out: check defaults it to CustomOauth2. */
+export type Oauth2CredentialProviderArgs = ArgsOf<Defaulted<Oauth2CredentialProviderInputs, "vendor">>;
 
 export class Oauth2CredentialProvider extends ProjectResource {
     declare readonly credentialProviderArn: pulumi.Output<string>;

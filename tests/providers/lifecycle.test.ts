@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { scaledClock } from "../../providers/clock";
 import {
+    AdoptSpec,
+    createOrAdopt,
     diffInputs,
     installClock,
     isNotFound,
@@ -268,6 +270,88 @@ describe("lifecycle kit", () => {
         it("counts an unknown preview value as a change, even deep inside", () => {
             expect(diffInputs({ name: "n", a: { x: 1 } }, { name: "n", a: { x: UNKNOWN } }, spec).changed).to.deep.equal(["a"]);
         });
+    });
+});
+
+describe("createOrAdopt", () => {
+    const OURS = { "pulumi-project": "p", "pulumi-stack": "dev" };
+    type Found = { name: string; tags: Record<string, string>; status?: string };
+
+    /** A spec whose every call is recorded; `over` changes any part. */
+    function spec(over: Partial<AdoptSpec<Found, string, string>> & { existing?: Found; createError?: unknown } = {}) {
+        const calls: string[] = [];
+        const s: AdoptSpec<Found, string, string> = {
+            what: 'thing "t"',
+            wayOut: "Choose another name.",
+            create: async () => {
+                calls.push("create");
+                if (over.createError) {
+                    throw over.createError;
+                }
+                return "res";
+            },
+            created: async (res) => `created:${res}`,
+            find: async () => {
+                calls.push("find");
+                return over.existing;
+            },
+            owner: { tagsOf: async (f) => f.tags, desiredTags: OURS },
+            takeOver: async (f, tags) => `adopted:${f.name}:${tags["pulumi-stack"]}`,
+            ...over,
+        };
+        return { s, calls };
+    }
+    const taken = awsError("ConflictException", "already exists", 409);
+
+    it("creates, and looks nothing up when the name is free", async () => {
+        const { s, calls } = spec();
+        expect(await createOrAdopt(s)).to.equal("created:res");
+        expect(calls).to.deep.equal(["create"]);
+    });
+
+    it("rethrows any other error of the create, and the create's own when nothing holds the name after all", async () => {
+        const other = awsError("ValidationException", "bad role");
+        const a = spec({ createError: other, existing: { name: "t", tags: OURS } });
+        expect(await rejection(createOrAdopt(a.s))).to.equal(other);
+        expect(a.calls).to.deep.equal(["create"]);
+        const b = spec({ createError: taken });
+        expect(await rejection(createOrAdopt(b.s))).to.equal(taken);
+    });
+
+    it("takes over this stack's own after a name-taken answer, or before creating with lookFirst", async () => {
+        const a = spec({ createError: taken, existing: { name: "t", tags: OURS } });
+        expect(await createOrAdopt(a.s)).to.equal("adopted:t:dev");
+        const b = spec({ lookFirst: true, existing: { name: "t", tags: OURS } });
+        expect(await createOrAdopt(b.s)).to.equal("adopted:t:dev");
+        expect(b.calls).to.deep.equal(["find"]);
+    });
+
+    it("refuses anyone else's, by its tags or by what only this stack's own holds, naming it and the way out", async () => {
+        const a = spec({ createError: taken, existing: { name: "t", tags: { "pulumi-project": "p", "pulumi-stack": "prod" } } });
+        expect((await rejection(createOrAdopt(a.s))).message).to.equal(
+            'thing "t" already exists and is not this stack\'s (it has pulumi-project=p, pulumi-stack=prod; this stack is pulumi-project=p, pulumi-stack=dev), ' +
+                "so it is left alone. Choose another name.",
+        );
+        const b = spec({ createError: taken, existing: { name: "t", tags: {} }, owner: { notOwnBecause: () => "for another client (c1)" } });
+        expect((await rejection(createOrAdopt(b.s))).message).to.equal('thing "t" already exists for another client (c1), so it is left alone. Choose another name.');
+    });
+
+    it("deletes and creates again one whose create failed, and updates one that settled", async () => {
+        const removed: string[] = [];
+        const settling = (status: string) => ({
+            settle: async (f: Found) => ({ ...f, status }),
+            createFailed: (f: Found) => f.status === "CREATE_FAILED",
+            remove: async (f: Found) => {
+                removed.push(f.name);
+            },
+            recreate: async () => "recreated",
+        });
+        const failed = spec({ createError: taken, existing: { name: "t", tags: OURS }, settling: settling("CREATE_FAILED") });
+        expect(await createOrAdopt(failed.s)).to.equal("recreated");
+        expect(removed).to.deep.equal(["t"]);
+        const ready = spec({ createError: taken, existing: { name: "t", tags: OURS }, settling: settling("READY") });
+        expect(await createOrAdopt(ready.s)).to.equal("adopted:t:dev");
+        expect(removed).to.deep.equal(["t"]);
     });
 });
 
