@@ -14,7 +14,7 @@ export interface Clock {
 
 const CLOCK_KEY = "__zscalerMcpClock";
 
-/** The shortest real timeout a compressed clock gives a span that is at least this long. */
+/** The shortest real timeout a compressed clock gives one request of an operator command. */
 export const REAL_TIMEOUT_FLOOR_MS = 2_000;
 
 /**
@@ -26,9 +26,7 @@ export function scaledClock(scale = 1, anchor = Date.now()): Clock {
         // Time before the anchor passes normally, so timestamps stay plausible dates.
         now: () => anchor + (Date.now() - anchor) / scale,
         sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms * scale)),
-        // A single request's OS timeout is compressed no further than REAL_TIMEOUT_FLOOR_MS: a loaded
-        // machine can take longer than a compressed 150 ms to answer, and that is not AWS's delay.
-        realMs: (ms: number) => (scale < 1 ? Math.max(ms * scale, Math.min(ms, REAL_TIMEOUT_FLOOR_MS)) : ms * scale),
+        realMs: (ms: number) => ms * scale,
     };
 }
 
@@ -63,4 +61,16 @@ export function installClock(clock: Clock | undefined): void {
 /** Real milliseconds for a span of the clock's time, for timeouts the OS enforces (at least 1). */
 export function realMs(ms: number): number {
     return Math.max(1, Math.round(currentClock().realMs?.(ms) ?? ms));
+}
+
+/**
+ * Real milliseconds for one request of an operator command: compressed like any span while a
+ * rehearsal compresses time, but never below REAL_TIMEOUT_FLOOR_MS (or the span itself, when
+ * shorter). A command makes one attempt, and a loaded machine can take longer than a compressed
+ * 150 ms to answer: that is not AWS's delay. The providers keep the compressed timeout, since they
+ * retry within windows of the clock's time. A test's own clock decides exactly.
+ */
+export function commandRequestMs(ms: number): number {
+    const installed = (globalThis as Record<string, unknown>)[CLOCK_KEY] !== undefined;
+    return installed ? realMs(ms) : Math.max(realMs(ms), Math.min(ms, REAL_TIMEOUT_FLOOR_MS));
 }

@@ -13,7 +13,7 @@
 import type * as Control from "@aws-sdk/client-bedrock-agentcore-control";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { AwsSettings } from "../providers/awsIdentity";
-import { realMs } from "../providers/clock";
+import { commandRequestMs, realMs } from "../providers/clock";
 import { aborted, EXIT, Io, OperatorError } from "./io";
 
 /** Loaded when a stack's settings are used: `invoke --harness-arn` starts without it. */
@@ -62,7 +62,7 @@ export interface AwsAccess {
 
 /** A signal that aborts a request after the request timeout, or at `signal` (for plain HTTP outside the SDK). */
 export function requestSignal(signal?: AbortSignal): AbortSignal {
-    const timeout = AbortSignal.timeout(realMs(TIMEOUTS.requestMs));
+    const timeout = AbortSignal.timeout(commandRequestMs(TIMEOUTS.requestMs));
     return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
@@ -196,13 +196,13 @@ export function clientConfig(access: AwsAccess, service: EndpointKey | undefined
         maxAttempts: access.maxAttempts,
         requestHandler: o.stream
             ? {
-                  connectionTimeout: realMs(TIMEOUTS.connectMs),
-                  requestTimeout: realMs(TIMEOUTS.answerStartMs),
+                  connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
+                  requestTimeout: commandRequestMs(TIMEOUTS.answerStartMs),
                   // The socket's idle time: between two events once the answer streams.
-                  socketTimeout: realMs(TIMEOUTS.answerGapMs),
+                  socketTimeout: commandRequestMs(TIMEOUTS.answerGapMs),
                   throwOnRequestTimeout: true,
               }
-            : { connectionTimeout: realMs(TIMEOUTS.connectMs), requestTimeout: realMs(TIMEOUTS.requestMs), throwOnRequestTimeout: true },
+            : { connectionTimeout: commandRequestMs(TIMEOUTS.connectMs), requestTimeout: commandRequestMs(TIMEOUTS.requestMs), throwOnRequestTimeout: true },
         ...(access.credentials ? { credentials: access.credentials } : {}),
         ...(endpoint ? { endpoint } : {}),
     };

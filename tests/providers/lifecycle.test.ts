@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { scaledClock } from "../../providers/clock";
+import { commandRequestMs, realMs, scaledClock } from "../../providers/clock";
 import {
     AdoptSpec,
     createOrAdopt,
@@ -356,11 +356,27 @@ describe("createOrAdopt", () => {
 });
 
 describe("compressed clock", () => {
-    it("compresses waits but gives a request at least two real seconds, and never more than it asked", () => {
+    afterEach(() => delete process.env.ZSCALER_MCP_TIME_SCALE);
+
+    it("compresses every span, and gives one request of an operator command at least two real seconds", () => {
         const clock = scaledClock(0.005);
-        expect(clock.realMs!(600_000)).to.equal(3_000);
-        expect(clock.realMs!(30_000)).to.equal(2_000);
-        expect(clock.realMs!(500)).to.equal(500);
-        expect(scaledClock(1).realMs!(30_000)).to.equal(30_000);
+        expect(clock.realMs!(30_000)).to.equal(150);
+        installClock(undefined);
+        process.env.ZSCALER_MCP_TIME_SCALE = "0.005";
+        expect(realMs(30_000)).to.equal(150);
+        expect(commandRequestMs(600_000)).to.equal(3_000);
+        expect(commandRequestMs(30_000)).to.equal(2_000);
+        expect(commandRequestMs(500)).to.equal(500);
+        delete process.env.ZSCALER_MCP_TIME_SCALE;
+        expect(commandRequestMs(30_000)).to.equal(30_000);
+    });
+
+    it("leaves a test's own clock in charge of a command's request timeout", () => {
+        installClock({ now: () => 0, sleep: async () => undefined, realMs: () => 200 });
+        try {
+            expect(commandRequestMs(30_000)).to.equal(200);
+        } finally {
+            installClock(undefined);
+        }
     });
 });
