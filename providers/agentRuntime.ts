@@ -35,6 +35,7 @@ import {
     withRetries,
 } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
+import { NAME_RULES } from "../aws/names";
 
 export interface AgentRuntimeInputs {
     region: string;
@@ -233,8 +234,8 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
         return {
             inputs: news,
             failures: checkFields(news as unknown as Record<string, unknown>, ["region", "agentRuntimeName", "agentRuntimeArtifact", "roleArn", "networkConfiguration"], {
-                agentRuntimeName: { re: /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, rule: "a letter, then up to 47 letters, digits or underscores (no hyphens)" },
-                roleArn: { re: /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/, rule: "an IAM role ARN" },
+                agentRuntimeName: NAME_RULES.runtime,
+                roleArn: NAME_RULES.roleArn,
             }),
         };
     },

@@ -8,6 +8,7 @@ import { inProject, ProjectResource } from "./projectProvider";
 import type { ArgsOf } from "./args";
 import { checkFields, createOrAdopt, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, withRetries } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
+import { NAME_RULES } from "../aws/names";
 
 export interface ApiKeyCredentialProviderInputs {
     region: string;
@@ -38,7 +39,7 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
         return {
             inputs: news,
             failures: checkFields(news as unknown as Record<string, unknown>, ["region", "name", "apiKey"], {
-                name: { re: /^[a-zA-Z0-9\-_]{1,128}$/, rule: "1-128 letters, digits, hyphens or underscores" },
+                name: NAME_RULES.credentialProvider,
             }),
         };
     },

@@ -40,6 +40,7 @@ import {
 import { describeService, ecsClient, ecsTags, label, publicEndpoint, syncEcsTags, tagMap } from "./ecs/client";
 import { allowedHostsValue, primaryContainer } from "./ecs/container";
 import { DeploymentRef, deploymentFailed, newestDeployment, waitActive, waitForDeployment } from "./ecs/deployments";
+import { NAME_RULES } from "../aws/names";
 
 // The module's own names before the split into ecs/: the rollout resource, the tests and the MCP
 // server's tests import them from here.
@@ -268,7 +269,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         const failures = checkFields(
             news as unknown as Record<string, unknown>,
             ["region", "serviceName", "cluster", "executionRoleArn", "infrastructureRoleArn", "container"],
-            { serviceName: { re: /^[a-zA-Z][a-zA-Z0-9_-]{0,254}$/, rule: "a letter, then letters, digits, hyphens or underscores" } },
+            { serviceName: NAME_RULES.ecsService },
         );
         if (news.hostValidation !== undefined && !isUnknown(news.hostValidation) && news.hostValidation !== "auto" && news.hostValidation !== "disabled") {
             failures.push({ property: "hostValidation", reason: 'hostValidation must be "auto" or "disabled"' });

@@ -26,6 +26,7 @@ import {
     withRetries,
 } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
+import { NAME_RULES } from "../aws/names";
 
 export interface GatewayInputs {
     region: string;
@@ -150,7 +151,7 @@ function adoption(inputs: GatewayInputs): Adoption<GetGatewayResponse, { id: str
 export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, GatewayOutputs> = {
     async check(_olds, news) {
         const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "name", "roleArn", "authorizerType"], {
-            name: { re: /^([0-9a-zA-Z][-]?){1,100}$/, rule: "letters and digits with single hyphens between them, at most 100 characters" },
+            name: NAME_RULES.gateway,
         });
         if (news.authorizerType === "CUSTOM_JWT" && !news.authorizerConfiguration) {
             failures.push({ property: "authorizerConfiguration", reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT" });

@@ -27,6 +27,7 @@ import {
     withRetries,
 } from "./lifecycle";
 import { controlClient } from "./controlPlane";
+import { NAME_RULES } from "../aws/names";
 
 export interface GatewayTargetInputs {
     region: string;
@@ -161,7 +162,7 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
         return {
             inputs: news,
             failures: checkFields(news as unknown as Record<string, unknown>, ["region", "gatewayId", "name", "targetConfiguration"], {
-                name: { re: /^([0-9a-zA-Z][-]?){1,100}$/, rule: "letters and digits with single hyphens between them" },
+                name: NAME_RULES.gateway,
             }),
         };
     },

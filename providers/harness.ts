@@ -35,6 +35,7 @@ import {
     withRetries,
 } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
+import { NAME_RULES } from "../aws/names";
 
 export interface HarnessInputs {
     region: string;
@@ -262,11 +263,8 @@ function adoption(inputs: HarnessInputs): Adoption<AwsHarness, { id: string; out
 export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, HarnessOutputs> = {
     async check(_olds, news) {
         const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "harnessName", "executionRoleArn", "model", "tools"], {
-            harnessName: {
-                re: /^[a-zA-Z][a-zA-Z0-9_]{0,39}$/,
-                rule: "a letter, then up to 39 letters, digits or underscores (no hyphens)",
-            },
-            executionRoleArn: { re: /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/, rule: "an IAM role ARN" },
+            harnessName: NAME_RULES.harness,
+            executionRoleArn: NAME_RULES.roleArn,
         });
         if (Array.isArray(news.tools)) {
             news.tools.forEach((t, i) => {
@@ -275,7 +273,7 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
                     return;
                 }
                 const typeOk = isUnknown(t?.type) || typeof t?.type === "string";
-                const nameOk = t?.name === undefined || isUnknown(t.name) || /^[a-zA-Z0-9_-]{1,64}$/.test(t.name);
+                const nameOk = t?.name === undefined || isUnknown(t.name) || NAME_RULES.harnessTool.re.test(t.name);
                 if (!t || typeof t !== "object" || !typeOk || !nameOk) {
                     failures.push({ property: "tools", reason: `tools[${i}] needs a type and a name of 1-64 letters, digits, _ or -` });
                 }

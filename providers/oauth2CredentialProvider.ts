@@ -8,6 +8,7 @@ import { inProject, ProjectResource } from "./projectProvider";
 import type { ArgsOf, Defaulted } from "./args";
 import { checkFields, createOrAdopt, deleteAndWait, diffInputs, DiffSpec, findOrUndefined, inputsOf, withRetries } from "./lifecycle";
 import { controlClient } from "./controlPlane";
+import { NAME_RULES } from "../aws/names";
 
 export interface Oauth2CredentialProviderInputs {
     region: string;
@@ -46,7 +47,7 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
         return {
             inputs: { ...news, vendor: news.vendor ?? "CustomOauth2" },
             failures: checkFields(news as unknown as Record<string, unknown>, ["region", "name", "discoveryUrl", "clientId", "clientSecret"], {
-                name: { re: /^[a-zA-Z0-9\-_]{1,128}$/, rule: "1-128 letters, digits, hyphens or underscores" },
+                name: NAME_RULES.credentialProvider,
                 discoveryUrl: { re: /^https:\/\/.+\/\.well-known\/openid-configuration$/, rule: "an https URL ending in /.well-known/openid-configuration" },
             }),
         };

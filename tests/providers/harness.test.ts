@@ -120,7 +120,7 @@ describe("Harness provider", () => {
     it("rejects bad input offline in check", async () => {
         const { failures } = await harnessProvider.check!({} as HarnessInputs, inputs({ harnessName: "has-hyphens" }));
         expect(failures).to.deep.equal([
-            { property: "harnessName", reason: 'harnessName "has-hyphens" is not valid: a letter, then up to 39 letters, digits or underscores (no hyphens)' },
+            { property: "harnessName", reason: 'harnessName "has-hyphens" is not valid: a letter, then up to 39 letters, digits or underscores; no hyphens' },
         ]);
         const missing = await harnessProvider.check!({} as HarnessInputs, { region: "us-east-1" } as HarnessInputs);
         expect(missing.failures!.map((f) => f.property)).to.deep.equal(["harnessName", "executionRoleArn", "model", "tools"]);
