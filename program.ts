@@ -127,7 +127,9 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     const opts = { providers: { aws: provider } };
     // An external secret is read, and its keys checked, before any resource is registered.
     const externalSecret =
-        s.secrets.mode === "external" && s.deploysServer ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }) : undefined;
+        s.secrets.mode === "external" && s.deploysServer
+            ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider })
+            : undefined;
     const ownsLogGroup = s.topology === "ecs" && s.deploysServer ? await leftByThisStack(s, { provider }) : false;
     const topology: TopologyArgs = {
         region: s.region,

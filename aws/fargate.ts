@@ -15,10 +15,14 @@ export const FARGATE_SIZES: Record<string, { from: number; to: number; step: num
 
 export function fargateOffers(cpu: string, memory: number): boolean {
     const sizes = FARGATE_SIZES[cpu];
-    return Array.isArray(sizes) ? sizes.includes(memory) : memory >= sizes.from && memory <= sizes.to && (memory - sizes.from) % sizes.step === 0;
+    return Array.isArray(sizes)
+        ? sizes.includes(memory)
+        : memory >= sizes.from && memory <= sizes.to && (memory - sizes.from) % sizes.step === 0;
 }
 
 export function fargateSizesText(cpu: string): string {
     const sizes = FARGATE_SIZES[cpu];
-    return Array.isArray(sizes) ? `${sizes.slice(0, -1).join(", ")} or ${sizes[sizes.length - 1]}` : `${sizes.from} to ${sizes.to} in steps of ${sizes.step}`;
+    return Array.isArray(sizes)
+        ? `${sizes.slice(0, -1).join(", ")} or ${sizes[sizes.length - 1]}`
+        : `${sizes.from} to ${sizes.to} in steps of ${sizes.step}`;
 }

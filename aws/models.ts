@@ -13,15 +13,22 @@ export const INFERENCE_GEOGRAPHIES = {
     us: { sources: (r: string) => /^us-(east|west)-\d$/.test(r), destinations: ["us-*"], example: "us-east-1" },
     eu: { sources: (r: string) => r.startsWith("eu-"), destinations: ["eu-*"], example: "eu-central-1" },
     apac: { sources: (r: string) => r.startsWith("ap-"), destinations: ["ap-*"], example: "ap-southeast-2" },
-    jp: { sources: (r: string) => r === "ap-northeast-1" || r === "ap-northeast-3", destinations: ["ap-northeast-1", "ap-northeast-3"], example: "ap-northeast-1" },
-    au: { sources: (r: string) => r === "ap-southeast-2" || r === "ap-southeast-4", destinations: ["ap-southeast-2", "ap-southeast-4"], example: "ap-southeast-2" },
+    jp: {
+        sources: (r: string) => r === "ap-northeast-1" || r === "ap-northeast-3",
+        destinations: ["ap-northeast-1", "ap-northeast-3"],
+        example: "ap-northeast-1",
+    },
+    au: {
+        sources: (r: string) => r === "ap-southeast-2" || r === "ap-southeast-4",
+        destinations: ["ap-southeast-2", "ap-southeast-4"],
+        example: "ap-southeast-2",
+    },
     global: { sources: () => true, destinations: ["*", ""], example: "us-east-1" },
 } as const;
 export type Geography = keyof typeof INFERENCE_GEOGRAPHIES;
 
 export type ModelRef =
-    | { kind: "foundation-model"; modelId: string }
-    | { kind: "inference-profile"; profileId: string; geography: Geography; modelId: string };
+    { kind: "foundation-model"; modelId: string } | { kind: "inference-profile"; profileId: string; geography: Geography; modelId: string };
 
 /** A Bedrock model id or system inference profile id (`<geography>.<model id>`), or undefined. */
 export function parseModelId(id: string): ModelRef | undefined {

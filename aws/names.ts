@@ -20,7 +20,10 @@ export const NAME_RULES = {
     ecsCluster: { re: /^[a-zA-Z0-9_-]{1,255}$/, rule: "1-255 letters, digits, hyphens, underscores" },
     harnessTool: { re: /^[a-zA-Z0-9_-]{1,64}$/, rule: "1-64 letters, digits, hyphens or underscores" },
     roleArn: { re: /^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role\/.+$/, rule: "an IAM role ARN" },
-    cognitoDomainPrefix: { re: /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, rule: "1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen" },
+    cognitoDomainPrefix: {
+        re: /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+        rule: "1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen",
+    },
 } as const satisfies Record<string, NameRule>;
 
 /** Other formats AWS defines: regions, image references, secrets. */

@@ -34,7 +34,9 @@ export const SERVICE_PRINCIPALS = {
 export function trustPolicy(service: string, condition?: Statement["Condition"]): PolicyDocument {
     return {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) }],
+        Statement: [
+            { Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition ? { Condition: condition } : {}) },
+        ],
     };
 }
 
@@ -96,7 +98,10 @@ function kmsViaSecretsManager(region: string): Statement {
 
 /** Read access to exactly one secret, by its full ARN. */
 function readSecret(region: string, secretArn: string): Statement[] {
-    return [{ Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }, kmsViaSecretsManager(region)];
+    return [
+        { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+        kmsViaSecretsManager(region),
+    ];
 }
 
 /**
@@ -131,7 +136,14 @@ function invokeModel(region: string, account: string, modelId: string): Statemen
         throw new Error(`modelId ${JSON.stringify(modelId)} is neither a foundation model id nor an inference profile id`);
     }
     if (model.kind === "foundation-model") {
-        return [{ Sid: "InvokeModel", Effect: "Allow", Action: MODEL_ACTIONS, Resource: `arn:aws:bedrock:${region}::foundation-model/${model.modelId}` }];
+        return [
+            {
+                Sid: "InvokeModel",
+                Effect: "Allow",
+                Action: MODEL_ACTIONS,
+                Resource: `arn:aws:bedrock:${region}::foundation-model/${model.modelId}`,
+            },
+        ];
     }
     const profileArn = `arn:aws:bedrock:${region}:${account}:inference-profile/${model.profileId}`;
     return [
@@ -143,7 +155,9 @@ function invokeModel(region: string, account: string, modelId: string): Statemen
             Sid: "InvokeModelThroughProfile",
             Effect: "Allow",
             Action: MODEL_ACTIONS,
-            Resource: INFERENCE_GEOGRAPHIES[model.geography].destinations.map((r) => `arn:aws:bedrock:${r}::foundation-model/${model.modelId}`),
+            Resource: INFERENCE_GEOGRAPHIES[model.geography].destinations.map(
+                (r) => `arn:aws:bedrock:${r}::foundation-model/${model.modelId}`,
+            ),
             Condition: { StringEquals: { "bedrock:InferenceProfileArn": profileArn } },
         },
     ];
@@ -211,7 +225,12 @@ export function harnessExecutionPolicy(p: {
             { Sid: "RuntimeLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], Resource: runtimeLogs },
             // DescribeLogGroups lists names only and is authorized on the account's log-group:*.
             { Sid: "DescribeLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${r}:${a}:log-group:*` },
-            { Sid: "RuntimeLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${runtimeLogs}:log-stream:*` },
+            {
+                Sid: "RuntimeLogStreams",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${runtimeLogs}:log-stream:*`,
+            },
             {
                 // Metrics have no resource; the condition keeps them in AgentCore's namespace.
                 Sid: "Metrics",
@@ -257,7 +276,12 @@ export function taskExecutionPolicy(p: { region: string; account: string; imageU
         Version: "2012-10-17",
         Statement: [
             ...pullImage(p.imageUri),
-            { Sid: "ContainerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroup}:log-stream:*` },
+            {
+                Sid: "ContainerLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${logGroup}:log-stream:*`,
+            },
         ],
     };
 }
@@ -271,17 +295,38 @@ export function taskSecretPolicy(p: { region: string; secretArn: string }): Poli
  * The AgentCore Runtime role: the image from its repository, the runtime's own log groups, and
  * exactly this secret. The MCP server calls no model, so the role may call none.
  */
-export function runtimePolicy(p: { region: string; account: string; runtimeName: string; imageUri: string; secretArn?: string }): PolicyDocument {
+export function runtimePolicy(p: {
+    region: string;
+    account: string;
+    runtimeName: string;
+    imageUri: string;
+    secretArn?: string;
+}): PolicyDocument {
     // The runtime's id (`<name>-<suffix>`) and so its log group names are chosen at creation.
     const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/runtimes/${p.runtimeName}-*`;
     const statements: Statement[] = [
         ...pullImage(p.imageUri),
         // Images in ECR Public: neither token call has a resource.
-        { Sid: "PullPublicImage", Effect: "Allow", Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], Resource: "*" },
+        {
+            Sid: "PullPublicImage",
+            Effect: "Allow",
+            Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"],
+            Resource: "*",
+        },
         { Sid: "RuntimeLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], Resource: logs },
         // DescribeLogGroups lists names only and is authorized on the account's log-group:*.
-        { Sid: "DescribeLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${p.region}:${p.account}:log-group:*` },
-        { Sid: "RuntimeLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logs}:log-stream:*` },
+        {
+            Sid: "DescribeLogGroups",
+            Effect: "Allow",
+            Action: "logs:DescribeLogGroups",
+            Resource: `arn:aws:logs:${p.region}:${p.account}:log-group:*`,
+        },
+        {
+            Sid: "RuntimeLogStreams",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${logs}:log-stream:*`,
+        },
     ];
     if (p.secretArn) {
         statements.push(...readSecret(p.region, p.secretArn));
@@ -302,7 +347,12 @@ export function gatewayPolicy(p: { region: string; account: string; gatewayName:
                 Action: "bedrock-agentcore:InvokeAgentRuntime",
                 Resource: [p.runtimeArn, `${p.runtimeArn}/*`, `${p.runtimeArn}:*`],
             },
-            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logs, `${logs}:log-stream:*`] },
+            {
+                Sid: "Logs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: [logs, `${logs}:log-stream:*`],
+            },
         ],
     };
 }

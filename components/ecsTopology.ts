@@ -12,7 +12,14 @@ import { ExpressGatewayServiceRollout } from "../providers/expressGatewayService
 import { stableStringify } from "../providers/lifecycle";
 import { serverRevision, ToolCheck } from "../providers/toolCheck";
 import { HARNESS_TOOL_NAME } from "../aws/names";
-import { ecsInfrastructureTrustPolicy, ecsTaskExecutionTrustPolicy, INLINE_POLICY_NAMES, MANAGED_POLICIES, taskExecutionPolicy, taskSecretPolicy } from "../aws/policies";
+import {
+    ecsInfrastructureTrustPolicy,
+    ecsTaskExecutionTrustPolicy,
+    INLINE_POLICY_NAMES,
+    MANAGED_POLICIES,
+    taskExecutionPolicy,
+    taskSecretPolicy,
+} from "../aws/policies";
 import { CREDENTIALS_VERSION_ENV, ecsServerEnvironment, SERVER_LISTEN } from "../server/env";
 import { HarnessAgent, harnessAgentOptions, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
 import { ServiceRole } from "./role";
@@ -87,21 +94,29 @@ export class EcsTopology extends pulumi.ComponentResource {
                 `${name}-task-exec`,
                 {
                     description: "ECS task execution role of the Zscaler MCP server",
-                    assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(ecsTaskExecutionTrustPolicy({ account }))),
+                    assumeRolePolicy: pulumi
+                        .output(args.accountId)
+                        .apply((account) => JSON.stringify(ecsTaskExecutionTrustPolicy({ account }))),
                     inlinePolicies: [
                         {
                             suffix: "policy",
                             name: INLINE_POLICY_NAMES.taskExecution,
                             policy: pulumi
                                 .output(args.accountId)
-                                .apply((account) => JSON.stringify(taskExecutionPolicy({ region, account, imageUri: server.imageUri, logGroup: server.logGroupName }))),
+                                .apply((account) =>
+                                    JSON.stringify(
+                                        taskExecutionPolicy({ region, account, imageUri: server.imageUri, logGroup: server.logGroupName }),
+                                    ),
+                                ),
                         },
                         ...(credentials.secretArn !== undefined
                             ? [
                                   {
                                       suffix: "secret-policy",
                                       name: INLINE_POLICY_NAMES.taskSecret,
-                                      policy: credentials.secretArn.apply((secretArn) => JSON.stringify(taskSecretPolicy({ region, secretArn }))),
+                                      policy: credentials.secretArn.apply((secretArn) =>
+                                          JSON.stringify(taskSecretPolicy({ region, secretArn })),
+                                      ),
                                   },
                               ]
                             : []),
@@ -131,7 +146,11 @@ export class EcsTopology extends pulumi.ComponentResource {
             if ("existing" in server.cluster) {
                 this.clusterName = aws.ecs.getClusterOutput({ clusterName: server.cluster.existing }, { parent: this }).clusterName;
             } else {
-                const cluster = new aws.ecs.Cluster(`${name}-cluster`, { name: server.cluster.create, tags: { ...tags } }, { parent: this, retainOnDelete: server.retainService });
+                const cluster = new aws.ecs.Cluster(
+                    `${name}-cluster`,
+                    { name: server.cluster.create, tags: { ...tags } },
+                    { parent: this, retainOnDelete: server.retainService },
+                );
                 this.clusterName = cluster.name;
             }
 
@@ -158,7 +177,9 @@ export class EcsTopology extends pulumi.ComponentResource {
                     containerPort: SERVER_LISTEN.port,
                     logGroup: server.logGroupName,
                     logStreamPrefix: LOG_STREAM_PREFIX,
-                    environment: plaintext ? { ...plainEnv, ...values } : { ...plainEnv, ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}) },
+                    environment: plaintext
+                        ? { ...plainEnv, ...values }
+                        : { ...plainEnv, ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}) },
                     secrets: secretArn ? Object.fromEntries((keys ?? []).map((k) => [k, `${secretArn}:${k}::`])) : {},
                 }));
             this.service = new ExpressGatewayService(
@@ -208,13 +229,17 @@ export class EcsTopology extends pulumi.ComponentResource {
                         memory: server.memory,
                         hostValidation: server.hostValidation,
                         allowedHosts: server.allowedHosts,
-                        ...(plaintext ? { customerId: v.ZSCALER_CUSTOMER_ID, vanityDomain: v.ZSCALER_VANITY_DOMAIN, cloud: v.ZSCALER_CLOUD } : {}),
+                        ...(plaintext
+                            ? { customerId: v.ZSCALER_CUSTOMER_ID, vanityDomain: v.ZSCALER_VANITY_DOMAIN, cloud: v.ZSCALER_CLOUD }
+                            : {}),
                     }),
                 ),
             );
             revision = pulumi
                 .all([this.service.serviceArn, credentials.versionId, deployment])
-                .apply(([serviceArn, versionId, config]) => serverRevision({ service: serviceArn, image: server.imageUri, credentials: versionId, config }));
+                .apply(([serviceArn, versionId, config]) =>
+                    serverRevision({ service: serviceArn, image: server.imageUri, credentials: versionId, config }),
+                );
         }
 
         // 7. The Token Vault holds the whole header value; the harness substitutes it per call.

@@ -140,7 +140,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
         );
 
         // 4. The runtime role and the runtime. AgentCore assumes each role only for this account.
-        const agentCoreTrust = pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: region, account })));
+        const agentCoreTrust = pulumi
+            .output(args.accountId)
+            .apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: region, account })));
         const runtimeRole = new ServiceRole(
             `${name}-runtime-role`,
             `${name}-runtime`,
@@ -154,7 +156,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
                         policy: pulumi
                             .all([args.accountId, credentials.secretArn])
                             .apply(([account, secretArn]) =>
-                                JSON.stringify(runtimePolicy({ region, account, runtimeName: names.runtime, imageUri: args.imageUri, secretArn })),
+                                JSON.stringify(
+                                    runtimePolicy({ region, account, runtimeName: names.runtime, imageUri: args.imageUri, secretArn }),
+                                ),
                             ),
                     },
                 ],
@@ -165,15 +169,15 @@ export class GatewayTopology extends pulumi.ComponentResource {
         );
         const runtimeRoleArn = runtimeRole.arn;
         // The secret's version: new credentials make a new runtime version, which reads them at start.
-        const plainEnv = pulumi
-            .all([credentials.secretName, credentials.versionId])
-            .apply(([secretName, versionId]) => ({
-                ...runtimeServerEnvironment(args.containerEnv, secretName),
-                ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}),
-            }));
+        const plainEnv = pulumi.all([credentials.secretName, credentials.versionId]).apply(([secretName, versionId]) => ({
+            ...runtimeServerEnvironment(args.containerEnv, secretName),
+            ...(versionId ? { [CREDENTIALS_VERSION_ENV]: versionId } : {}),
+        }));
         // In plaintext mode the credentials ride in the environment, which is then secret in state.
         const environmentVariables =
-            args.credentials.mode === "plaintext" ? pulumi.secret(pulumi.all([plainEnv, args.credentials.values]).apply(([env, values]) => ({ ...env, ...values }))) : plainEnv;
+            args.credentials.mode === "plaintext"
+                ? pulumi.secret(pulumi.all([plainEnv, args.credentials.values]).apply(([env, values]) => ({ ...env, ...values })))
+                : plainEnv;
         this.runtime = new AgentRuntime(
             `${name}-runtime`,
             {
@@ -216,7 +220,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
                         name: INLINE_POLICY_NAMES.gateway,
                         policy: pulumi
                             .all([args.accountId, this.runtime.agentRuntimeArn])
-                            .apply(([account, runtimeArn]) => JSON.stringify(gatewayPolicy({ region, account, gatewayName: names.gateway, runtimeArn }))),
+                            .apply(([account, runtimeArn]) =>
+                                JSON.stringify(gatewayPolicy({ region, account, gatewayName: names.gateway, runtimeArn })),
+                            ),
                     },
                 ],
                 retain: keep.gatewayRole,
@@ -254,7 +260,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 name: names.target,
                 description: "Zscaler MCP server",
                 // The ready runtime's URL: the target calls the runtime as soon as it exists.
-                targetConfiguration: this.runtimeReady.invocationUrl.apply((endpoint) => ({ mcp: { mcpServer: { endpoint, listingMode: "DEFAULT" } } }) as any),
+                targetConfiguration: this.runtimeReady.invocationUrl.apply(
+                    (endpoint) => ({ mcp: { mcpServer: { endpoint, listingMode: "DEFAULT" } } }) as any,
+                ),
                 credentialProviderConfigurations: [
                     oauth.apply((o) => ({ credentialProviderType: "OAUTH" as const, credentialProvider: { oauthCredentialProvider: o } })),
                 ],

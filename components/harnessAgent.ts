@@ -74,13 +74,23 @@ export class HarnessAgent extends pulumi.ComponentResource {
             `${name}-exec`,
             {
                 description: `Execution role of AgentCore harness ${args.harnessName}`,
-                assumeRolePolicy: pulumi.output(args.accountId).apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: args.region, account }))),
+                assumeRolePolicy: pulumi
+                    .output(args.accountId)
+                    .apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: args.region, account }))),
                 inlinePolicies: [
                     {
                         suffix: "policy",
                         name: INLINE_POLICY_NAMES.harness,
                         policy: pulumi.all([args.accountId, args.credentials]).apply(([account, credentials]) =>
-                            JSON.stringify(harnessExecutionPolicy({ region: args.region, account, harnessName: args.harnessName, modelId: args.modelId, credentials })),
+                            JSON.stringify(
+                                harnessExecutionPolicy({
+                                    region: args.region,
+                                    account,
+                                    harnessName: args.harnessName,
+                                    modelId: args.modelId,
+                                    credentials,
+                                }),
+                            ),
                         ),
                     },
                 ],

@@ -74,9 +74,7 @@ export function readCredentials(
             r.problems.push("zscalerClientId: missing. Run: pulumi config set zscalerClientId <client id>");
         }
         if (zscaler.clientSecret === undefined) {
-            r.problems.push(
-                "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <client secret>",
-            );
+            r.problems.push("zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <client secret>");
         }
     }
     if (zscaler.clientSecret !== undefined) {
@@ -98,9 +96,7 @@ export function readCredentials(
             r.problems.push("zscalerCustomerId: missing; the MCP server needs it. Run: pulumi config set zscalerCustomerId <id>");
         }
         if (zscaler.vanityDomain === undefined) {
-            r.problems.push(
-                "zscalerVanityDomain: missing; the MCP server needs it. Run: pulumi config set zscalerVanityDomain <domain>",
-            );
+            r.problems.push("zscalerVanityDomain: missing; the MCP server needs it. Run: pulumi config set zscalerVanityDomain <domain>");
         }
     }
     const recoveryWindowDays = r.int("secretRecoveryDays", 0, 30) ?? DEFAULTS.secretRecoveryDays;

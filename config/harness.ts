@@ -43,7 +43,11 @@ export function readHarness(r: ConfigReader, region: string): HarnessSettings {
                 `anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (${Object.keys(INFERENCE_GEOGRAPHIES).join(", ")} ` +
                 `and a dot before a model id, at most 64 characters). Run: pulumi config set modelId ${DEFAULTS.modelId}`,
         );
-    } else if (model.kind === "inference-profile" && FORMATS.region.test(region) && !INFERENCE_GEOGRAPHIES[model.geography].sources(region)) {
+    } else if (
+        model.kind === "inference-profile" &&
+        FORMATS.region.test(region) &&
+        !INFERENCE_GEOGRAPHIES[model.geography].sources(region)
+    ) {
         r.problems.push(
             `modelId: ${shown(modelId)} is an inference profile of geography ${model.geography}, which cannot be called from ${region}. ` +
                 `Use a profile of the deploy region's geography, or ${hidable(`global.${model.modelId}`)}: pulumi config set modelId ${hidable(`global.${model.modelId}`)}`,
@@ -55,7 +59,9 @@ export function readHarness(r: ConfigReader, region: string): HarnessSettings {
     if (rawTemp !== undefined) {
         const t = /^\d+(\.\d+)?$/.test(rawTemp) ? Number(rawTemp) : NaN;
         if (!Number.isFinite(t) || t < 0 || t > 2) {
-            r.problems.push(`temperature: ${shown(rawTemp)} must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2`);
+            r.problems.push(
+                `temperature: ${shown(rawTemp)} must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2`,
+            );
         } else {
             temperature = t;
         }

@@ -41,10 +41,13 @@ export const KEYS = {
         section: "credentials",
         type: "string",
         default: "",
-        rule: { re: /^[\x21-\x39\x3b-\x7e]{1,256}$/, text: 'at most 256 printable characters without spaces or ":" (the Basic header separates id and secret with ":")' },
+        rule: {
+            re: /^[\x21-\x39\x3b-\x7e]{1,256}$/,
+            text: 'at most 256 printable characters without spaces or ":" (the Basic header separates id and secret with ":")',
+        },
         fix: "<client id>",
         description:
-            "Zscaler OneAPI client id: at most 256 printable characters, no spaces and no \":\" (it becomes the user part of a Basic header). Required, except for topology gateway with secretsMode external.",
+            'Zscaler OneAPI client id: at most 256 printable characters, no spaces and no ":" (it becomes the user part of a Basic header). Required, except for topology gateway with secretsMode external.',
     },
     zscalerClientSecret: {
         section: "credentials",
@@ -67,7 +70,10 @@ export const KEYS = {
         section: "credentials",
         type: "string",
         default: "",
-        rule: { re: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, text: "one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net)" },
+        rule: {
+            re: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+            text: "one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net)",
+        },
         fix: "<vanity domain>",
         description:
             "Zscaler vanity domain: one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net). Required when the stack deploys the server and writes the secret (secretsMode managed or plaintext).",
@@ -76,7 +82,10 @@ export const KEYS = {
         section: "credentials",
         type: "string",
         default: "",
-        rule: { re: /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/, text: "a Zscaler cloud name: letters, digits, dots and hyphens, at most 64" },
+        rule: {
+            re: /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/,
+            text: "a Zscaler cloud name: letters, digits, dots and hyphens, at most 64",
+        },
         fix: "production",
         description:
             "Zscaler cloud name, when not the default production cloud: letters, digits, dots and hyphens, at most 64, starting and ending with a letter or digit.",
@@ -99,8 +108,7 @@ export const KEYS = {
         section: "credentials",
         type: "integer",
         default: 7,
-        description:
-            "Recovery window of the managed secret on destroy, 7-30 days; 0 deletes it at once. Decimal digits only.",
+        description: "Recovery window of the managed secret on destroy, 7-30 days; 0 deletes it at once. Decimal digits only.",
     },
     mcpUrl: {
         section: "server",
@@ -134,15 +142,13 @@ export const KEYS = {
         section: "harness",
         type: "integer",
         default: 8192,
-        description:
-            "Maximum tokens per model response, 1-1000000, in decimal digits.",
+        description: "Maximum tokens per model response, 1-1000000, in decimal digits.",
     },
     temperature: {
         section: "harness",
         type: "string",
         default: "0.2",
-        description:
-            "Model temperature, 0 to 2, in decimal notation (no exponent or hex).",
+        description: "Model temperature, 0 to 2, in decimal notation (no exponent or hex).",
     },
     harnessName: {
         section: "names",
@@ -170,8 +176,7 @@ export const KEYS = {
         section: "harness",
         type: "integer",
         default: 0,
-        description:
-            "Timeout of one invocation, 1-28800 seconds in decimal digits; 0 keeps the service default.",
+        description: "Timeout of one invocation, 1-28800 seconds in decimal digits; 0 keeps the service default.",
     },
     ecsClusterName: {
         section: "server",
@@ -192,8 +197,7 @@ export const KEYS = {
         section: "server",
         type: "string",
         default: "1024",
-        description:
-            "Fargate CPU units of the MCP server task: 256, 512, 1024, 2048, 4096, 8192 or 16384.",
+        description: "Fargate CPU units of the MCP server task: 256, 512, 1024, 2048, 4096, 8192 or 16384.",
     },
     ecsMemory: {
         section: "server",
@@ -289,8 +293,7 @@ export const KEYS = {
         section: "lifecycle",
         type: "array",
         default: [],
-        description:
-            "Parts that survive pulumi destroy: any of roles, ecs, secret, cognito, runtime.",
+        description: "Parts that survive pulumi destroy: any of roles, ecs, secret, cognito, runtime.",
     },
 } as const satisfies Record<string, KeySpec>;
 

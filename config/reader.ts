@@ -50,7 +50,9 @@ export class ConfigReader {
         // Decimal digits only: Number() would also read 0x10, 1e3, 0b1 and " 12 ".
         const n = /^(0|-?[1-9][0-9]{0,15})$/.test(v) ? Number(v) : NaN;
         if (!Number.isSafeInteger(n) || n < min || n > max) {
-            const range = zeroMeansUnset ? `0 (the service default) or a whole number from ${min} to ${max}` : `a whole number from ${min} to ${max}`;
+            const range = zeroMeansUnset
+                ? `0 (the service default) or a whole number from ${min} to ${max}`
+                : `a whole number from ${min} to ${max}`;
             this.problems.push(`${key}: ${shown(v)} must be ${range}, in decimal digits. Run: pulumi config set ${key} <number>`);
             return undefined;
         }
@@ -128,7 +130,9 @@ export class ConfigReader {
                 const value = this.raw.isSecret(key) ? "(secret value not shown)" : shown(this.raw.get(key) ?? "");
                 this.problems.push(
                     `${key}: ${value} is not a setting of this program` +
-                        (guess ? `; did you mean ${guess}? Run: pulumi config rm ${key}, then set ${guess}` : `. Run: pulumi config rm ${key}`) +
+                        (guess
+                            ? `; did you mean ${guess}? Run: pulumi config rm ${key}, then set ${guess}`
+                            : `. Run: pulumi config rm ${key}`) +
                         " (the README's configuration reference lists every key).",
                 );
             }

@@ -48,10 +48,16 @@ function checkMcpUrl(raw: string): { url: string; sigV4: boolean } | { problem: 
     }
     const host = url.hostname;
     if (/^\d+(\.\d+){3}$/.test(host) || host.startsWith("[")) {
-        return { problem: `mcpUrl: ${shown(raw)} names its server by IP address; use the DNS name its HTTPS certificate is issued for. ${fix}` };
+        return {
+            problem: `mcpUrl: ${shown(raw)} names its server by IP address; use the DNS name its HTTPS certificate is issued for. ${fix}`,
+        };
     }
     const labels = host.split(".");
-    if (labels.length < 2 || /^(localhost|local|internal|localdomain)$/.test(labels[labels.length - 1]) || labels.some((l) => !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l))) {
+    if (
+        labels.length < 2 ||
+        /^(localhost|local|internal|localdomain)$/.test(labels[labels.length - 1]) ||
+        labels.some((l) => !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l))
+    ) {
         return {
             problem: `mcpUrl: ${shown(raw)} does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. ${fix}`,
         };
@@ -107,7 +113,10 @@ export function readMcpUrl(r: ConfigReader, topology: Topology): { mcpUrl?: stri
 }
 
 /** The server's image: a reference AWS can pull, of a release that serves the topology. */
-export function readImage(r: ConfigReader, { topology, region, deploysServer }: { topology: Topology; region: string; deploysServer: boolean }): string {
+export function readImage(
+    r: ConfigReader,
+    { topology, region, deploysServer }: { topology: Topology; region: string; deploysServer: boolean },
+): string {
     const imageUri = r.str("imageUri") ?? DEFAULTS.imageUri;
     if (imageUri.length > 1024 || !FORMATS.imageRef.test(imageUri)) {
         r.problems.push(
@@ -150,7 +159,9 @@ export function readEcsSize(r: ConfigReader): { existingClusterName?: string; cp
     const memory = r.str("ecsMemory") ?? DEFAULTS.ecsMemory;
     const cpuOk = cpu in FARGATE_SIZES;
     if (!cpuOk) {
-        r.problems.push(`ecsCpu: ${shown(cpu)} must be one of ${Object.keys(FARGATE_SIZES).join(", ")} (CPU units). Run: pulumi config set ecsCpu 1024`);
+        r.problems.push(
+            `ecsCpu: ${shown(cpu)} must be one of ${Object.keys(FARGATE_SIZES).join(", ")} (CPU units). Run: pulumi config set ecsCpu 1024`,
+        );
     }
     if (!/^[1-9][0-9]{0,6}$/.test(memory)) {
         r.problems.push(`ecsMemory: ${shown(memory)} must be the memory in MiB, in decimal digits. Run: pulumi config set ecsMemory 2048`);

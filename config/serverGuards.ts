@@ -48,7 +48,10 @@ export interface ServerGuards {
     acknowledgedRisks: Risk[];
 }
 
-export function readServerGuards(r: ConfigReader, { topology, deploysServer }: { topology: Topology; deploysServer: boolean }): ServerGuards {
+export function readServerGuards(
+    r: ConfigReader,
+    { topology, deploysServer }: { topology: Topology; deploysServer: boolean },
+): ServerGuards {
     const acknowledged: Risk[] = [];
     for (const risk of r.list("acknowledgeRisks")) {
         if (risk in RISKS) {
@@ -70,7 +73,9 @@ export function readServerGuards(r: ConfigReader, { topology, deploysServer }: {
     const allowedHosts: string[] = [];
     const rawHosts = r.list("allowedHosts");
     if (rawHosts.length > MAX_ALLOWED_HOSTS) {
-        r.problems.push(`allowedHosts: has ${rawHosts.length} entries; at most ${MAX_ALLOWED_HOSTS}. Remove some: pulumi config rm --path 'allowedHosts[<n>]'`);
+        r.problems.push(
+            `allowedHosts: has ${rawHosts.length} entries; at most ${MAX_ALLOWED_HOSTS}. Remove some: pulumi config rm --path 'allowedHosts[<n>]'`,
+        );
     }
     for (const h of rawHosts) {
         const port = /:(\d+)$/.exec(h)?.[1];
@@ -79,7 +84,9 @@ export function readServerGuards(r: ConfigReader, { topology, deploysServer }: {
             !ALLOWED_HOST.test(h) ||
             h.length > 260 ||
             (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) ||
-            (!hostPart.startsWith("[") && hostPart !== "*" && hostPart.split(".").some((l) => !/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l)))
+            (!hostPart.startsWith("[") &&
+                hostPart !== "*" &&
+                hostPart.split(".").some((l) => !/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l)))
         ) {
             r.problems.push(
                 `allowedHosts: ${shown(h)} is not a host entry (host, host:port, host:* or *; ports 1-65535). ` +
@@ -135,10 +142,14 @@ export function readServerGuards(r: ConfigReader, { topology, deploysServer }: {
         }
         switch (key) {
             case "ZSCALER_MCP_ALLOWED_HOSTS":
-                r.problems.push("containerEnv: set ZSCALER_MCP_ALLOWED_HOSTS through the allowedHosts list; the service's own address is added to it.");
+                r.problems.push(
+                    "containerEnv: set ZSCALER_MCP_ALLOWED_HOSTS through the allowedHosts list; the service's own address is added to it.",
+                );
                 continue;
             case "ZSCALER_SECRET_NAME":
-                r.problems.push("containerEnv: ZSCALER_SECRET_NAME is set by the program from secretsMode. Use zscalerSecretName instead, and remove it from containerEnv.");
+                r.problems.push(
+                    "containerEnv: ZSCALER_SECRET_NAME is set by the program from secretsMode. Use zscalerSecretName instead, and remove it from containerEnv.",
+                );
                 continue;
             case "ZSCALER_MCP_ALLOW_HTTP":
                 r.problems.push(
@@ -239,7 +250,9 @@ export function readServerGuards(r: ConfigReader, { topology, deploysServer }: {
     }
     for (const risk of acknowledged) {
         if (!weakened.has(risk)) {
-            r.warnings.push(`acknowledgeRisks lists ${risk}, but no setting needs it. Remove it so a later change cannot use it unnoticed.`);
+            r.warnings.push(
+                `acknowledgeRisks lists ${risk}, but no setting needs it. Remove it so a later change cannot use it unnoticed.`,
+            );
         }
     }
     if (topology === "ecs" && deploysServer && hostValidation === "disabled") {

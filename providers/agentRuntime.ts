@@ -79,7 +79,11 @@ const UPDATABLE = [
     "tags",
 ] as const;
 
-export const AGENT_RUNTIME_DIFF: DiffSpec = { createOnly: ["region", "agentRuntimeName"], updatable: UPDATABLE, nameField: "agentRuntimeName" };
+export const AGENT_RUNTIME_DIFF: DiffSpec = {
+    createOnly: ["region", "agentRuntimeName"],
+    updatable: UPDATABLE,
+    nameField: "agentRuntimeName",
+};
 const STATUS = { pending: ["CREATING", "UPDATING"], ready: ["READY"], replaceWhen: ["CREATE_FAILED"] };
 const TIMEOUT_MS = 30 * 60_000;
 
@@ -97,7 +101,10 @@ async function getRuntime(region: string, id: string): Promise<GetAgentRuntimeRe
     return findOrUndefined(`read runtime ${id}`, () => client.send(new sdk.GetAgentRuntimeCommand({ agentRuntimeId: id })));
 }
 
-function outputsOf(r: { agentRuntimeId?: string; agentRuntimeArn?: string; agentRuntimeVersion?: string; status?: string; failureReason?: string }, region: string) {
+function outputsOf(
+    r: { agentRuntimeId?: string; agentRuntimeArn?: string; agentRuntimeVersion?: string; status?: string; failureReason?: string },
+    region: string,
+) {
     return compact({
         agentRuntimeId: r.agentRuntimeId!,
         agentRuntimeArn: r.agentRuntimeArn!,
@@ -220,12 +227,18 @@ function adoption(inputs: AgentRuntimeInputs): Adoption<GetAgentRuntimeResponse,
  * replaced, READY takes tag-only changes through the tagging API), so the next up repairs a
  * failure. One still CREATING past the create deadline will not get there, and counts as failed.
  */
-async function lastSeen(id: string, olds: AgentRuntimeOutputs): Promise<Pick<AgentRuntimeOutputs, "status"> & Partial<AgentRuntimeOutputs>> {
+async function lastSeen(
+    id: string,
+    olds: AgentRuntimeOutputs,
+): Promise<Pick<AgentRuntimeOutputs, "status"> & Partial<AgentRuntimeOutputs>> {
     if (!STATUS.pending.includes(olds.status) || !olds.region) {
         return { status: olds.status };
     }
     const live = await getRuntime(olds.region, id);
-    const stuck = live?.status === "CREATING" && live.createdAt !== undefined && currentClock().now() - new Date(live.createdAt).getTime() > TIMEOUT_MS;
+    const stuck =
+        live?.status === "CREATING" &&
+        live.createdAt !== undefined &&
+        currentClock().now() - new Date(live.createdAt).getTime() > TIMEOUT_MS;
     return !live || stuck ? { status: "CREATE_FAILED" } : outputsOf(live, olds.region);
 }
 
@@ -233,10 +246,14 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
     async check(_olds, news) {
         return {
             inputs: news,
-            failures: checkFields(news as unknown as Record<string, unknown>, ["region", "agentRuntimeName", "agentRuntimeArtifact", "roleArn", "networkConfiguration"], {
-                agentRuntimeName: NAME_RULES.runtime,
-                roleArn: NAME_RULES.roleArn,
-            }),
+            failures: checkFields(
+                news as unknown as Record<string, unknown>,
+                ["region", "agentRuntimeName", "agentRuntimeArtifact", "roleArn", "networkConfiguration"],
+                {
+                    agentRuntimeName: NAME_RULES.runtime,
+                    roleArn: NAME_RULES.roleArn,
+                },
+            ),
         };
     },
 
@@ -252,7 +269,15 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
             ...adoption(inputs),
             create: () =>
                 withRetries(
-                    () => client.send(new sdk.CreateAgentRuntimeCommand({ agentRuntimeName: inputs.agentRuntimeName, clientToken, tags: inputs.tags, ...request(inputs) })),
+                    () =>
+                        client.send(
+                            new sdk.CreateAgentRuntimeCommand({
+                                agentRuntimeName: inputs.agentRuntimeName,
+                                clientToken,
+                                tags: inputs.tags,
+                                ...request(inputs),
+                            }),
+                        ),
                     { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.runtime },
                 ),
             created: async (res) => {
@@ -264,7 +289,12 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
                     const ready = (await waitReady(inputs, id))!;
                     return { id, outs: { ...inputs, ...outputsOf(ready, inputs.region) } };
                 } catch (e) {
-                    throw initFailed(String((e as Error).message), id, { ...outputsOf(res, inputs.region), status: "CREATE_FAILED" }, inputs as any);
+                    throw initFailed(
+                        String((e as Error).message),
+                        id,
+                        { ...outputsOf(res, inputs.region), status: "CREATE_FAILED" },
+                        inputs as any,
+                    );
                 }
             },
         });
@@ -334,7 +364,15 @@ export class AgentRuntime extends ProjectResource {
         super(
             inProject("agentRuntime", "agentRuntimeProvider"),
             name,
-            { ...args, agentRuntimeId: undefined, agentRuntimeArn: undefined, agentRuntimeVersion: undefined, status: undefined, invocationUrl: undefined, failureReason: undefined },
+            {
+                ...args,
+                agentRuntimeId: undefined,
+                agentRuntimeArn: undefined,
+                agentRuntimeVersion: undefined,
+                status: undefined,
+                invocationUrl: undefined,
+                failureReason: undefined,
+            },
             opts,
             "agentcore",
             "AgentRuntime",

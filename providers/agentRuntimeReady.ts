@@ -36,7 +36,15 @@ async function waitForRuntime(i: AgentRuntimeReadyInputs): Promise<AgentRuntimeR
 
 export const agentRuntimeReadyProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeReadyInputs, AgentRuntimeReadyOutputs> = {
     async check(_olds, news) {
-        return { inputs: news, failures: checkFields(news as unknown as Record<string, unknown>, ["region", "agentRuntimeId", "agentRuntimeName", "invocationUrl"]) };
+        return {
+            inputs: news,
+            failures: checkFields(news as unknown as Record<string, unknown>, [
+                "region",
+                "agentRuntimeId",
+                "agentRuntimeName",
+                "invocationUrl",
+            ]),
+        };
     },
 
     async diff(_id, olds, news) {
@@ -69,6 +77,13 @@ export class AgentRuntimeReady extends ProjectResource {
     declare readonly invocationUrl: pulumi.Output<string>;
 
     constructor(name: string, args: AgentRuntimeReadyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(inProject("agentRuntimeReady", "agentRuntimeReadyProvider"), name, { ...args, status: undefined, agentRuntimeVersion: undefined }, opts, "agentcore", "AgentRuntimeReady");
+        super(
+            inProject("agentRuntimeReady", "agentRuntimeReadyProvider"),
+            name,
+            { ...args, status: undefined, agentRuntimeVersion: undefined },
+            opts,
+            "agentcore",
+            "AgentRuntimeReady",
+        );
     }
 }

@@ -57,23 +57,41 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
             what,
             wayOut: "Choose another name with pulumi config set apiKeyProviderName <name>, or delete that credential provider.",
             create: () =>
-                withRetries(() => client.send(new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags })), {
-                    what: `create ${what}`,
-                }),
+                withRetries(
+                    () =>
+                        client.send(
+                            new sdk.CreateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey, tags: inputs.tags }),
+                        ),
+                    {
+                        what: `create ${what}`,
+                    },
+                ),
             created: async (res) => ({
                 id: inputs.name,
-                outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" },
+                outs: {
+                    ...inputs,
+                    credentialProviderArn: res.credentialProviderArn!,
+                    apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "",
+                },
             }),
-            find: () => findOrUndefined(`read ${what}`, () => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: inputs.name }))),
+            find: () =>
+                findOrUndefined(`read ${what}`, () => client.send(new sdk.GetApiKeyCredentialProviderCommand({ name: inputs.name }))),
             owner: { tagsOf: (f) => listTags(inputs.region, f.credentialProviderArn!), desiredTags: inputs.tags },
             takeOver: async (found, tags) => {
-                await withRetries(() => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey })), {
-                    what: `set the key of ${what}`,
-                });
+                await withRetries(
+                    () => client.send(new sdk.UpdateApiKeyCredentialProviderCommand({ name: inputs.name, apiKey: inputs.apiKey })),
+                    {
+                        what: `set the key of ${what}`,
+                    },
+                );
                 await syncTags(inputs.region, found.credentialProviderArn!, tags, inputs.tags);
                 return {
                     id: inputs.name,
-                    outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, apiKeySecretArn: found.apiKeySecretArn?.secretArn ?? "" },
+                    outs: {
+                        ...inputs,
+                        credentialProviderArn: found.credentialProviderArn!,
+                        apiKeySecretArn: found.apiKeySecretArn?.secretArn ?? "",
+                    },
                 };
             },
         });
@@ -88,7 +106,12 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
             return {};
         }
         // The key itself is never returned: keep the one in state.
-        const read = { ...props!, name: res.name!, credentialProviderArn: res.credentialProviderArn!, apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "" };
+        const read = {
+            ...props!,
+            name: res.name!,
+            credentialProviderArn: res.credentialProviderArn!,
+            apiKeySecretArn: res.apiKeySecretArn?.secretArn ?? "",
+        };
         return { id, props: read, inputs: inputsOf(read, API_KEY_PROVIDER_DIFF) };
     },
 
@@ -106,7 +129,10 @@ export const apiKeyCredentialProviderProvider: pulumi.dynamic.ResourceProvider<
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
         // Deletion is immediate: no status to wait for.
-        await deleteAndWait({ what: `delete API-key credential provider "${id}"`, call: () => client.send(new sdk.DeleteApiKeyCredentialProviderCommand({ name: id })) });
+        await deleteAndWait({
+            what: `delete API-key credential provider "${id}"`,
+            call: () => client.send(new sdk.DeleteApiKeyCredentialProviderCommand({ name: id })),
+        });
     },
 };
 

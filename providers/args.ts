@@ -10,7 +10,11 @@ import type * as pulumi from "@pulumi/pulumi";
  * One level of nesting may hold outputs too: an array's elements, a string map's values. Deeper
  * structures (an SDK configuration object) are passed whole, as one input.
  */
-type InputElements<T> = T extends readonly (infer E)[] ? pulumi.Input<E>[] : T extends Record<string, string> ? Record<string, pulumi.Input<string>> : T;
+type InputElements<T> = T extends readonly (infer E)[]
+    ? pulumi.Input<E>[]
+    : T extends Record<string, string>
+      ? Record<string, pulumi.Input<string>>
+      : T;
 
 /** A resource's arguments for inputs `T`: each field a `pulumi.Input`, optional where the input is. */
 export type ArgsOf<T> = { readonly [K in keyof T]: pulumi.Input<InputElements<T[K]>> };

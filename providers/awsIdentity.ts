@@ -113,7 +113,9 @@ export function durationSeconds(d: string | undefined): number | undefined {
 
 /** Whether the settings name where the first credentials come from (keys, a profile, shared files). */
 function namesBaseCredentials(s: AwsSettings): boolean {
-    return s.accessKey !== undefined || s.profile !== undefined || s.sharedConfigFiles !== undefined || s.sharedCredentialsFiles !== undefined;
+    return (
+        s.accessKey !== undefined || s.profile !== undefined || s.sharedConfigFiles !== undefined || s.sharedCredentialsFiles !== undefined
+    );
 }
 
 /** Whether the settings name an identity at all; otherwise the SDK's default chain applies. */

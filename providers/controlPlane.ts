@@ -28,13 +28,17 @@ export async function syncTags(
         await withRetries(() => client.send(new sdk.TagResourceCommand({ resourceArn: arn, tags: changed })), { what: `tag ${arn}` });
     }
     if (removed.length > 0) {
-        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), { what: `untag ${arn}` });
+        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), {
+            what: `untag ${arn}`,
+        });
     }
 }
 
 /** A resource's tags (ListTagsForResource). */
 export async function listTags(region: string, arn: string): Promise<Record<string, string>> {
     const { sdk, client } = await controlClient(region);
-    const res = await withRetries(() => client.send(new sdk.ListTagsForResourceCommand({ resourceArn: arn })), { what: `list the tags of ${arn}` });
+    const res = await withRetries(() => client.send(new sdk.ListTagsForResourceCommand({ resourceArn: arn })), {
+        what: `list the tags of ${arn}`,
+    });
     return res.tags ?? {};
 }

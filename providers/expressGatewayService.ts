@@ -104,7 +104,18 @@ export interface ExpressGatewayServiceOutputs extends ExpressGatewayServiceInput
 
 export const EXPRESS_DIFF: DiffSpec = {
     createOnly: ["region", "serviceName", "cluster", "infrastructureRoleArn"],
-    updatable: ["executionRoleArn", "taskRoleArn", "healthCheckPath", "cpu", "memory", "container", "hostValidation", "allowedHosts", "waitForAllowList", "tags"],
+    updatable: [
+        "executionRoleArn",
+        "taskRoleArn",
+        "healthCheckPath",
+        "cpu",
+        "memory",
+        "container",
+        "hostValidation",
+        "allowedHosts",
+        "waitForAllowList",
+        "tags",
+    ],
     nameField: "serviceName",
 };
 
@@ -131,9 +142,12 @@ async function findService(i: ExpressGatewayServiceInputs): Promise<ECSExpressGa
     const { sdk, client } = await ecsClient(i.region);
     let found: { status?: string; serviceArn?: string } | undefined;
     try {
-        const res = await withRetries(() => client.send(new sdk.DescribeServicesCommand({ cluster: i.cluster, services: [i.serviceName] })), {
-            what: `look up ${label(i)}`,
-        });
+        const res = await withRetries(
+            () => client.send(new sdk.DescribeServicesCommand({ cluster: i.cluster, services: [i.serviceName] })),
+            {
+                what: `look up ${label(i)}`,
+            },
+        );
         found = res.services?.[0];
     } catch (e) {
         if (errorName(e) === "ClusterNotFoundException") {
@@ -164,7 +178,9 @@ async function findService(i: ExpressGatewayServiceInputs): Promise<ECSExpressGa
  * The service is looked for before creating one, since this API takes no client token; anyone
  * else's is refused.
  */
-function adoption(inputs: ExpressGatewayServiceInputs): Adoption<ECSExpressGatewayService, { id: string; outs: ExpressGatewayServiceOutputs }> {
+function adoption(
+    inputs: ExpressGatewayServiceInputs,
+): Adoption<ECSExpressGatewayService, { id: string; outs: ExpressGatewayServiceOutputs }> {
     return {
         what: label(inputs),
         wayOut: "Choose another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
@@ -216,7 +232,15 @@ async function finishCreate(
     serviceArn: string,
     created: DeploymentRef,
 ): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
-    let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
+    let outs: ExpressGatewayServiceOutputs = {
+        ...inputs,
+        serviceArn,
+        endpoint: "",
+        url: "",
+        mcpUrl: "",
+        status: "ACTIVE",
+        allowedHostsValue: "",
+    };
     try {
         await waitForDeployment(inputs, serviceArn, created, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
         let service = (await waitActive(inputs, serviceArn))!;
@@ -243,8 +267,19 @@ async function finishCreate(
  * configuration (its endpoint in the allow-list) and tags, and waits as an update does. A failure
  * keeps it in state as UPDATE_FAILED, so the next `pulumi up` updates it again.
  */
-async function takeOver(inputs: ExpressGatewayServiceInputs, serviceArn: string): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
-    let outs: ExpressGatewayServiceOutputs = { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
+async function takeOver(
+    inputs: ExpressGatewayServiceInputs,
+    serviceArn: string,
+): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
+    let outs: ExpressGatewayServiceOutputs = {
+        ...inputs,
+        serviceArn,
+        endpoint: "",
+        url: "",
+        mcpUrl: "",
+        status: "ACTIVE",
+        allowedHostsValue: "",
+    };
     try {
         let service = (await waitActive(inputs, serviceArn))!;
         const fqdn = publicEndpoint(service);
@@ -258,7 +293,10 @@ async function takeOver(inputs: ExpressGatewayServiceInputs, serviceArn: string)
             await waitForDeployment(inputs, serviceArn, deployed, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
         }
         service = (await waitActive(inputs, serviceArn, rolloutWaits ? undefined : expect))!;
-        return { id: serviceArn, outs: { ...inputs, ...outputsOf(service, serviceArn, inputs), ...(rolloutWaits ? rolloutRef(deployed) : {}) } };
+        return {
+            id: serviceArn,
+            outs: { ...inputs, ...outputsOf(service, serviceArn, inputs), ...(rolloutWaits ? rolloutRef(deployed) : {}) },
+        };
     } catch (e) {
         throw initFailed(String((e as Error).message), serviceArn, { ...outs, status: "UPDATE_FAILED" }, inputs as any);
     }
@@ -271,7 +309,12 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             ["region", "serviceName", "cluster", "executionRoleArn", "infrastructureRoleArn", "container"],
             { serviceName: NAME_RULES.ecsService },
         );
-        if (news.hostValidation !== undefined && !isUnknown(news.hostValidation) && news.hostValidation !== "auto" && news.hostValidation !== "disabled") {
+        if (
+            news.hostValidation !== undefined &&
+            !isUnknown(news.hostValidation) &&
+            news.hostValidation !== "auto" &&
+            news.hostValidation !== "disabled"
+        ) {
             failures.push({ property: "hostValidation", reason: 'hostValidation must be "auto" or "disabled"' });
         }
         return {
@@ -288,7 +331,10 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
     },
 
     async diff(_id, olds, news) {
-        return diffWithStatus(olds as any, news as any, EXPRESS_DIFF, { ready: ["ACTIVE"], replaceWhen: ["INACTIVE", "DRAINING", "CREATE_FAILED"] });
+        return diffWithStatus(olds as any, news as any, EXPRESS_DIFF, {
+            ready: ["ACTIVE"],
+            replaceWhen: ["INACTIVE", "DRAINING", "CREATE_FAILED"],
+        });
     },
 
     async create(inputs) {
@@ -320,7 +366,10 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
                     { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.ecs, timeoutMs: 4 * 60_000 },
                 );
                 const configs = res.service!.activeConfigurations ?? [];
-                return { serviceArn: res.service!.serviceArn!, deployment: { revisionArn: configs[configs.length - 1]?.serviceRevisionArn, since } };
+                return {
+                    serviceArn: res.service!.serviceArn!,
+                    deployment: { revisionArn: configs[configs.length - 1]?.serviceRevisionArn, since },
+                };
             },
             created: ({ serviceArn, deployment }) => finishCreate(inputs, serviceArn, deployment),
         });
@@ -350,7 +399,12 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         if (deploymentFailed(await newestDeployment(props!, id))) {
             outs.status = props!.status === "CREATE_FAILED" ? "CREATE_FAILED" : "UPDATE_FAILED";
         }
-        const read = { ...refreshed, ...outs, endpoint: outs.endpoint || props!.endpoint, allowedHostsValue: outs.allowedHostsValue || props!.allowedHostsValue };
+        const read = {
+            ...refreshed,
+            ...outs,
+            endpoint: outs.endpoint || props!.endpoint,
+            allowedHostsValue: outs.allowedHostsValue || props!.allowedHostsValue,
+        };
         return { id, props: read, inputs: inputsOf(read, EXPRESS_DIFF) };
     },
 
@@ -467,7 +521,9 @@ async function waitUntilDrained(i: ExpressGatewayServiceInputs): Promise<void> {
  * memory, hostValidation and allowedHosts may be left out: check defaults them (/health, 1024,
  * 2048, auto, none).
  */
-export type ExpressGatewayServiceArgs = ArgsOf<Defaulted<ExpressGatewayServiceInputs, "healthCheckPath" | "cpu" | "memory" | "hostValidation" | "allowedHosts">>;
+export type ExpressGatewayServiceArgs = ArgsOf<
+    Defaulted<ExpressGatewayServiceInputs, "healthCheckPath" | "cpu" | "memory" | "hostValidation" | "allowedHosts">
+>;
 
 export class ExpressGatewayService extends ProjectResource {
     declare readonly serviceArn: pulumi.Output<string>;

@@ -42,13 +42,19 @@ async function waitRolledOut(i: ExpressGatewayServiceRolloutInputs): Promise<str
     // since the call; a service recorded before these were kept: its newest). The service is
     // recorded as working: only a refresh, which sees the failed deployment, makes the next up
     // deploy it again.
-    const ref = i.revisionArn || i.startedAt !== undefined ? { revisionArn: i.revisionArn || undefined, since: i.startedAt ?? currentClock().now() } : undefined;
+    const ref =
+        i.revisionArn || i.startedAt !== undefined
+            ? { revisionArn: i.revisionArn || undefined, since: i.startedAt ?? currentClock().now() }
+            : undefined;
     await waitForDeployment(i, i.serviceArn, ref, { nextStep: "run pulumi up --refresh (it redeploys the service)" });
     const s = await waitActive(i, i.serviceArn, i.allowedHostsValue);
     return s?.status?.statusCode ?? "UNKNOWN";
 }
 
-export const expressGatewayServiceRolloutProvider: pulumi.dynamic.ResourceProvider<ExpressGatewayServiceRolloutInputs, ExpressGatewayServiceRolloutOutputs> = {
+export const expressGatewayServiceRolloutProvider: pulumi.dynamic.ResourceProvider<
+    ExpressGatewayServiceRolloutInputs,
+    ExpressGatewayServiceRolloutOutputs
+> = {
     async check(_olds, news) {
         return { inputs: news, failures: checkFields(news as unknown as Record<string, unknown>, ["region", "serviceArn"]) };
     },
@@ -82,6 +88,13 @@ export class ExpressGatewayServiceRollout extends ProjectResource {
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: ExpressGatewayServiceRolloutArgs, opts?: pulumi.CustomResourceOptions) {
-        super(inProject("expressGatewayServiceRollout", "expressGatewayServiceRolloutProvider"), name, { ...args, status: undefined }, opts, "ecs", "ExpressGatewayServiceRollout");
+        super(
+            inProject("expressGatewayServiceRollout", "expressGatewayServiceRolloutProvider"),
+            name,
+            { ...args, status: undefined },
+            opts,
+            "ecs",
+            "ExpressGatewayServiceRollout",
+        );
     }
 }

@@ -65,7 +65,13 @@ async function getGateway(region: string, id: string): Promise<GetGatewayRespons
 }
 
 function outputsOf(g: { gatewayId?: string; gatewayArn?: string; gatewayUrl?: string; status?: string; statusReasons?: string[] }) {
-    return compact({ gatewayId: g.gatewayId!, gatewayArn: g.gatewayArn!, gatewayUrl: g.gatewayUrl ?? "", status: g.status!, statusReasons: g.statusReasons });
+    return compact({
+        gatewayId: g.gatewayId!,
+        gatewayArn: g.gatewayArn!,
+        gatewayUrl: g.gatewayUrl ?? "",
+        status: g.status!,
+        statusReasons: g.statusReasons,
+    });
 }
 
 function waitReady(i: GatewayInputs, id: string) {
@@ -103,7 +109,13 @@ async function findByName(region: string, name: string): Promise<GetGatewayRespo
 }
 
 /** Brings an existing gateway to `news` (UpdateGateway takes the whole configuration), then its tags; waits for READY. */
-async function applyInputs(id: string, arn: string, oldTags: Record<string, string> | undefined, news: GatewayInputs, recorded: Partial<GatewayOutputs>): Promise<GatewayOutputs> {
+async function applyInputs(
+    id: string,
+    arn: string,
+    oldTags: Record<string, string> | undefined,
+    news: GatewayInputs,
+    recorded: Partial<GatewayOutputs>,
+): Promise<GatewayOutputs> {
     const { sdk, client } = await controlClient(news.region);
     await withRetries(() => client.send(new sdk.UpdateGatewayCommand({ gatewayIdentifier: id, ...request(news) })), {
         what: `update ${label(news, id)}`,
@@ -144,7 +156,10 @@ function adoption(inputs: GatewayInputs): Adoption<GetGatewayResponse, { id: str
             remove: (g) => gatewayProvider.delete!(g.gatewayId!, { ...inputs, ...outputsOf(g) }),
             recreate: () => gatewayProvider.create!(inputs),
         },
-        takeOver: async (found, tags) => ({ id: found.gatewayId!, outs: await applyInputs(found.gatewayId!, found.gatewayArn!, tags, inputs, outputsOf(found)) }),
+        takeOver: async (found, tags) => ({
+            id: found.gatewayId!,
+            outs: await applyInputs(found.gatewayId!, found.gatewayArn!, tags, inputs, outputsOf(found)),
+        }),
     };
 }
 
@@ -154,7 +169,10 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
             name: NAME_RULES.gateway,
         });
         if (news.authorizerType === "CUSTOM_JWT" && !news.authorizerConfiguration) {
-            failures.push({ property: "authorizerConfiguration", reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT" });
+            failures.push({
+                property: "authorizerConfiguration",
+                reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT",
+            });
         }
         return { inputs: { ...news, protocolType: news.protocolType ?? "MCP" }, failures };
     },
@@ -190,7 +208,12 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
         if (!g) {
             return {};
         }
-        const fromAws = { roleArn: g.roleArn, authorizerType: g.authorizerType, authorizerConfiguration: g.authorizerConfiguration, description: g.description };
+        const fromAws = {
+            roleArn: g.roleArn,
+            authorizerType: g.authorizerType,
+            authorizerConfiguration: g.authorizerConfiguration,
+            description: g.description,
+        };
         const read = { ...props!, ...refreshInputs(props as any, fromAws, Object.keys(fromAws)), ...outputsOf(g) };
         return { id, props: read, inputs: inputsOf(read, GATEWAY_DIFF) };
     },

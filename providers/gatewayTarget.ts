@@ -6,7 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inProject, ProjectResource } from "./projectProvider";
 import type { ArgsOf } from "./args";
-import type { CredentialProviderConfiguration, GetGatewayTargetResponse, TargetConfiguration } from "@aws-sdk/client-bedrock-agentcore-control";
+import type {
+    CredentialProviderConfiguration,
+    GetGatewayTargetResponse,
+    TargetConfiguration,
+} from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     Adoption,
     checkFields,
@@ -75,7 +79,8 @@ function waitReady(i: GatewayTargetInputs, targetId: string) {
         resource: label(i, targetId),
         read: () => getTarget(i.region, i.gatewayId, targetId),
         status: (t) => t.status!,
-        reasons: (t) => [...(t.statusReasons ?? []), ...(t.status?.endsWith("PENDING_AUTH") ? [PENDING_AUTH_HINT] : [])].join("; ") || undefined,
+        reasons: (t) =>
+            [...(t.statusReasons ?? []), ...(t.status?.endsWith("PENDING_AUTH") ? [PENDING_AUTH_HINT] : [])].join("; ") || undefined,
         pending: STATUS.pending,
         target: STATUS.ready,
         timeoutMs: TIMEOUT_MS,
@@ -114,13 +119,22 @@ async function applyInputs(news: GatewayTargetInputs, targetId: string): Promise
                     }),
                 ),
             ),
-        { what: `update ${label(news, targetId)}`, propagation: IAM_PROPAGATION.gatewayTarget, retryIf: (e) => errorName(e) === "ConflictException" },
+        {
+            what: `update ${label(news, targetId)}`,
+            propagation: IAM_PROPAGATION.gatewayTarget,
+            retryIf: (e) => errorName(e) === "ConflictException",
+        },
     );
     try {
         const ready = (await waitReady(news, targetId))!;
         return { ...news, ...outputsOf(ready) };
     } catch (e) {
-        throw initFailed(String((e as Error).message), `${news.gatewayId}/${targetId}`, { ...news, targetId, status: "UPDATE_UNSUCCESSFUL" }, news as any);
+        throw initFailed(
+            String((e as Error).message),
+            `${news.gatewayId}/${targetId}`,
+            { ...news, targetId, status: "UPDATE_UNSUCCESSFUL" },
+            news as any,
+        );
     }
 }
 
@@ -146,7 +160,15 @@ function adoption(inputs: GatewayTargetInputs): Adoption<GetGatewayTargetRespons
                     read: () => getTarget(inputs.region, inputs.gatewayId, found.targetId!),
                     status: (t) => t.status!,
                     pending: STATUS.pending,
-                    target: ["READY", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL", "FAILED", "CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"],
+                    target: [
+                        "READY",
+                        "UPDATE_UNSUCCESSFUL",
+                        "SYNCHRONIZE_UNSUCCESSFUL",
+                        "FAILED",
+                        "CREATE_PENDING_AUTH",
+                        "UPDATE_PENDING_AUTH",
+                        "SYNCHRONIZE_PENDING_AUTH",
+                    ],
                     timeoutMs: TIMEOUT_MS,
                 }),
             createFailed: (t) => t.status === "FAILED" || t.status === "CREATE_PENDING_AUTH",
@@ -253,6 +275,13 @@ export class GatewayTarget extends ProjectResource {
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: GatewayTargetArgs, opts?: pulumi.CustomResourceOptions) {
-        super(inProject("gatewayTarget", "gatewayTargetProvider"), name, { ...args, targetId: undefined, status: undefined, statusReasons: undefined }, opts, "agentcore", "GatewayTarget");
+        super(
+            inProject("gatewayTarget", "gatewayTargetProvider"),
+            name,
+            { ...args, targetId: undefined, status: undefined, statusReasons: undefined },
+            opts,
+            "agentcore",
+            "GatewayTarget",
+        );
     }
 }

@@ -100,7 +100,11 @@ const DEFAULT_MAX_ITERATIONS = 25;
 const LIMITS = ["maxIterations", "timeoutSeconds"] as const;
 
 /** The service defaults known for this harness: kept from before, or learned from a limit the inputs leave unset. */
-function serviceDefaults(inputs: HarnessInputs, h: AwsHarness, known?: HarnessOutputs["serviceDefaults"]): HarnessOutputs["serviceDefaults"] {
+function serviceDefaults(
+    inputs: HarnessInputs,
+    h: AwsHarness,
+    known?: HarnessOutputs["serviceDefaults"],
+): HarnessOutputs["serviceDefaults"] {
     return compact({
         maxIterations: known?.maxIterations ?? (inputs.maxIterations === undefined ? h.maxIterations : undefined) ?? DEFAULT_MAX_ITERATIONS,
         timeoutSeconds: known?.timeoutSeconds ?? (inputs.timeoutSeconds === undefined ? h.timeoutSeconds : undefined),
@@ -111,7 +115,11 @@ function serviceDefaults(inputs: HarnessInputs, h: AwsHarness, known?: HarnessOu
  * The limits UpdateHarness receives: each one set, or, when the inputs no longer set one the harness
  * had, AWS's default for it (an absent field would leave the old value in place).
  */
-function limitsFor(news: HarnessInputs, recorded: Partial<HarnessOutputs>, id: string): Pick<HarnessInputs, "maxIterations" | "timeoutSeconds"> {
+function limitsFor(
+    news: HarnessInputs,
+    recorded: Partial<HarnessOutputs>,
+    id: string,
+): Pick<HarnessInputs, "maxIterations" | "timeoutSeconds"> {
     const out: Pick<HarnessInputs, "maxIterations" | "timeoutSeconds"> = {};
     for (const k of LIMITS) {
         if (news[k] !== undefined || recorded[k] === undefined) {
@@ -205,7 +213,10 @@ async function applyInputs(id: string, news: HarnessInputs, recorded: Partial<Ha
                         maxTokens: news.maxTokens,
                         timeoutSeconds: limits.timeoutSeconds,
                         // Optional configurations travel in a wrapper: an empty one clears the value.
-                        memory: recorded.memory !== undefined || news.memory !== undefined ? compact({ optionalValue: news.memory }) : undefined,
+                        memory:
+                            recorded.memory !== undefined || news.memory !== undefined
+                                ? compact({ optionalValue: news.memory })
+                                : undefined,
                     }),
                 ),
             ),
@@ -216,7 +227,12 @@ async function applyInputs(id: string, news: HarnessInputs, recorded: Partial<Ha
         const ready = (await waitReady(news, id))!;
         return { ...news, ...outputsOf(ready), serviceDefaults: serviceDefaults(news, ready, recorded.serviceDefaults) };
     } catch (e) {
-        throw initFailed(String((e as Error).message), id, { harnessId: id, arn: recorded.arn, serviceDefaults: recorded.serviceDefaults, status: "UPDATE_FAILED" }, news as any);
+        throw initFailed(
+            String((e as Error).message),
+            id,
+            { harnessId: id, arn: recorded.arn, serviceDefaults: recorded.serviceDefaults, status: "UPDATE_FAILED" },
+            news as any,
+        );
     }
 }
 
@@ -242,7 +258,8 @@ function adoption(inputs: HarnessInputs): Adoption<AwsHarness, { id: string; out
                     timeoutMs: CREATE_TIMEOUT_MS,
                 }),
             createFailed: (h) => h.status === "CREATE_FAILED",
-            remove: (h) => harnessProvider.delete!(h.harnessId!, { ...inputs, harnessId: h.harnessId!, arn: h.arn!, status: "CREATE_FAILED" }),
+            remove: (h) =>
+                harnessProvider.delete!(h.harnessId!, { ...inputs, harnessId: h.harnessId!, arn: h.arn!, status: "CREATE_FAILED" }),
             recreate: () => harnessProvider.create!(inputs),
         },
         // What this harness held is unknown to the stack: send the memory wrapper and restore the
@@ -262,10 +279,14 @@ function adoption(inputs: HarnessInputs): Adoption<AwsHarness, { id: string; out
 
 export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, HarnessOutputs> = {
     async check(_olds, news) {
-        const failures = checkFields(news as unknown as Record<string, unknown>, ["region", "harnessName", "executionRoleArn", "model", "tools"], {
-            harnessName: NAME_RULES.harness,
-            executionRoleArn: NAME_RULES.roleArn,
-        });
+        const failures = checkFields(
+            news as unknown as Record<string, unknown>,
+            ["region", "harnessName", "executionRoleArn", "model", "tools"],
+            {
+                harnessName: NAME_RULES.harness,
+                executionRoleArn: NAME_RULES.roleArn,
+            },
+        );
         if (Array.isArray(news.tools)) {
             news.tools.forEach((t, i) => {
                 // During a preview a tool, or any field of it, may not be known yet: check only what is.
@@ -319,9 +340,17 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
             created: async (created) => {
                 try {
                     const ready = (await waitReady(inputs, created.harnessId!))!;
-                    return { id: created.harnessId!, outs: { ...inputs, ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) } };
+                    return {
+                        id: created.harnessId!,
+                        outs: { ...inputs, ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) },
+                    };
                 } catch (e) {
-                    throw initFailed(String((e as Error).message), created.harnessId!, { ...outputsOf(created), status: "CREATE_FAILED" }, inputs as any);
+                    throw initFailed(
+                        String((e as Error).message),
+                        created.harnessId!,
+                        { ...outputsOf(created), status: "CREATE_FAILED" },
+                        inputs as any,
+                    );
                 }
             },
         });

@@ -122,7 +122,10 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
             return await requestAsFetch(agent)(url, { ...init, signal: AbortSignal.any(signals) });
         } catch (e) {
             if (timeout.aborted && !o.signal?.aborted && !init?.signal?.aborted) {
-                throw Object.assign(new Error(`${String(url)} did not answer within ${duration(timeoutMs)}`), { name: "TimeoutError", code: "ETIMEDOUT" });
+                throw Object.assign(new Error(`${String(url)} did not answer within ${duration(timeoutMs)}`), {
+                    name: "TimeoutError",
+                    code: "ETIMEDOUT",
+                });
             }
             throw e;
         }
@@ -167,7 +170,10 @@ export function requestAsFetch(dispatcher: Undici.Dispatcher): Fetch {
             }
         }
         const empty = answer.statusCode === 204 || answer.statusCode === 304 || init.method === "HEAD";
-        return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), { status: answer.statusCode, headers });
+        return new Response(empty ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), {
+            status: answer.statusCode,
+            headers,
+        });
     };
 }
 
@@ -185,9 +191,20 @@ async function peerIssuer(url: URL, proxy: string | undefined, timeoutMs: number
         if (p.protocol !== "http:") {
             return undefined;
         }
-        const auth = p.username ? { "Proxy-Authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}` } : {};
+        const auth = p.username
+            ? {
+                  "Proxy-Authorization": `Basic ${Buffer.from(`${decodeURIComponent(p.username)}:${decodeURIComponent(p.password)}`).toString("base64")}`,
+              }
+            : {};
         socket = await new Promise<net.Socket | undefined>((resolve) => {
-            const req = http.request({ host: p.hostname, port: Number(p.port) || 80, method: "CONNECT", path: `${url.hostname}:${port}`, headers: auth, timeout: timeoutMs });
+            const req = http.request({
+                host: p.hostname,
+                port: Number(p.port) || 80,
+                method: "CONNECT",
+                path: `${url.hostname}:${port}`,
+                headers: auth,
+                timeout: timeoutMs,
+            });
             req.on("connect", (res, s) => (res.statusCode === 200 ? resolve(s) : (s.destroy(), resolve(undefined))));
             req.on("timeout", () => req.destroy());
             req.on("error", () => resolve(undefined));

@@ -39,17 +39,33 @@ export const OAUTH2_PROVIDER_DIFF: DiffSpec = {
 };
 
 function config(i: Oauth2CredentialProviderInputs) {
-    return { customOauth2ProviderConfig: { oauthDiscovery: { discoveryUrl: i.discoveryUrl }, clientId: i.clientId, clientSecret: i.clientSecret } };
+    return {
+        customOauth2ProviderConfig: {
+            oauthDiscovery: { discoveryUrl: i.discoveryUrl },
+            clientId: i.clientId,
+            clientSecret: i.clientSecret,
+        },
+    };
 }
 
-export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<Oauth2CredentialProviderInputs, Oauth2CredentialProviderOutputs> = {
+export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<
+    Oauth2CredentialProviderInputs,
+    Oauth2CredentialProviderOutputs
+> = {
     async check(_olds, news) {
         return {
             inputs: { ...news, vendor: news.vendor ?? "CustomOauth2" },
-            failures: checkFields(news as unknown as Record<string, unknown>, ["region", "name", "discoveryUrl", "clientId", "clientSecret"], {
-                name: NAME_RULES.credentialProvider,
-                discoveryUrl: { re: /^https:\/\/.+\/\.well-known\/openid-configuration$/, rule: "an https URL ending in /.well-known/openid-configuration" },
-            }),
+            failures: checkFields(
+                news as unknown as Record<string, unknown>,
+                ["region", "name", "discoveryUrl", "clientId", "clientSecret"],
+                {
+                    name: NAME_RULES.credentialProvider,
+                    discoveryUrl: {
+                        re: /^https:\/\/.+\/\.well-known\/openid-configuration$/,
+                        rule: "an https URL ending in /.well-known/openid-configuration",
+                    },
+                },
+            ),
         };
     },
 
@@ -80,9 +96,15 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
                 ),
             created: async (res) => ({
                 id: inputs.name,
-                outs: { ...inputs, credentialProviderArn: res.credentialProviderArn!, callbackUrl: res.callbackUrl, clientSecretArn: res.clientSecretArn?.secretArn },
+                outs: {
+                    ...inputs,
+                    credentialProviderArn: res.credentialProviderArn!,
+                    callbackUrl: res.callbackUrl,
+                    clientSecretArn: res.clientSecretArn?.secretArn,
+                },
             }),
-            find: () => findOrUndefined(`read ${what}`, () => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: inputs.name }))),
+            find: () =>
+                findOrUndefined(`read ${what}`, () => client.send(new sdk.GetOauth2CredentialProviderCommand({ name: inputs.name }))),
             // AWS's tagging API does not accept this kind of ARN, so ownership is proven by what
             // only this stack's provider holds: this stack's Cognito client and discovery URL.
             owner: {
@@ -95,18 +117,29 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
             },
             takeOver: async (found) => {
                 if (found.credentialProviderVendor !== inputs.vendor) {
-                    throw new Error(`${what} exists with vendor ${found.credentialProviderVendor}, not ${inputs.vendor}; delete it, then run pulumi up again.`);
+                    throw new Error(
+                        `${what} exists with vendor ${found.credentialProviderVendor}, not ${inputs.vendor}; delete it, then run pulumi up again.`,
+                    );
                 }
                 await withRetries(
                     () =>
                         client.send(
-                            new sdk.UpdateOauth2CredentialProviderCommand({ name: inputs.name, credentialProviderVendor: inputs.vendor, oauth2ProviderConfigInput: config(inputs) }),
+                            new sdk.UpdateOauth2CredentialProviderCommand({
+                                name: inputs.name,
+                                credentialProviderVendor: inputs.vendor,
+                                oauth2ProviderConfigInput: config(inputs),
+                            }),
                         ),
                     { what: `update ${what}` },
                 );
                 return {
                     id: inputs.name,
-                    outs: { ...inputs, credentialProviderArn: found.credentialProviderArn!, callbackUrl: found.callbackUrl, clientSecretArn: found.clientSecretArn?.secretArn },
+                    outs: {
+                        ...inputs,
+                        credentialProviderArn: found.credentialProviderArn!,
+                        callbackUrl: found.callbackUrl,
+                        clientSecretArn: found.clientSecretArn?.secretArn,
+                    },
                 };
             },
         });
@@ -135,22 +168,41 @@ export const oauth2CredentialProviderProvider: pulumi.dynamic.ResourceProvider<O
 
     async update(id, olds, news) {
         const { sdk, client } = await controlClient(news.region);
-        if (olds.clientId !== news.clientId || olds.clientSecret !== news.clientSecret || olds.discoveryUrl !== news.discoveryUrl || olds.revision !== news.revision) {
+        if (
+            olds.clientId !== news.clientId ||
+            olds.clientSecret !== news.clientSecret ||
+            olds.discoveryUrl !== news.discoveryUrl ||
+            olds.revision !== news.revision
+        ) {
             await withRetries(
                 () =>
                     client.send(
-                        new sdk.UpdateOauth2CredentialProviderCommand({ name: id, credentialProviderVendor: news.vendor, oauth2ProviderConfigInput: config(news) }),
+                        new sdk.UpdateOauth2CredentialProviderCommand({
+                            name: id,
+                            credentialProviderVendor: news.vendor,
+                            oauth2ProviderConfigInput: config(news),
+                        }),
                     ),
                 { what: `update OAuth2 credential provider "${id}"` },
             );
         }
-        return { outs: { ...news, credentialProviderArn: olds.credentialProviderArn, callbackUrl: olds.callbackUrl, clientSecretArn: olds.clientSecretArn } };
+        return {
+            outs: {
+                ...news,
+                credentialProviderArn: olds.credentialProviderArn,
+                callbackUrl: olds.callbackUrl,
+                clientSecretArn: olds.clientSecretArn,
+            },
+        };
     },
 
     async delete(id, props) {
         const { sdk, client } = await controlClient(props.region);
         // Deletion is immediate: no status to wait for.
-        await deleteAndWait({ what: `delete OAuth2 credential provider "${id}"`, call: () => client.send(new sdk.DeleteOauth2CredentialProviderCommand({ name: id })) });
+        await deleteAndWait({
+            what: `delete OAuth2 credential provider "${id}"`,
+            call: () => client.send(new sdk.DeleteOauth2CredentialProviderCommand({ name: id })),
+        });
     },
 };
 
@@ -166,7 +218,13 @@ export class Oauth2CredentialProvider extends ProjectResource {
         super(
             inProject("oauth2CredentialProvider", "oauth2CredentialProviderProvider"),
             name,
-            { ...args, clientSecret: pulumi.secret(args.clientSecret), credentialProviderArn: undefined, callbackUrl: undefined, clientSecretArn: undefined },
+            {
+                ...args,
+                clientSecret: pulumi.secret(args.clientSecret),
+                credentialProviderArn: undefined,
+                callbackUrl: undefined,
+                clientSecretArn: undefined,
+            },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["clientSecret"] }),
             "agentcore",
             "Oauth2CredentialProvider",

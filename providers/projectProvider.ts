@@ -86,7 +86,14 @@ export function hostProvider<I, O>(file: string, exported: string): pulumi.dynam
  * `providerModule` as its `__provider`.
  */
 export class ProjectResource extends pulumi.CustomResource {
-    constructor(provider: ProviderRef, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, module: string, type: string) {
+    constructor(
+        provider: ProviderRef,
+        name: string,
+        props: pulumi.Inputs,
+        opts: pulumi.CustomResourceOptions | undefined,
+        module: string,
+        type: string,
+    ) {
         if ("__provider" in props) {
             throw new Error("A dynamic resource must not define the __provider key");
         }

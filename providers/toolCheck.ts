@@ -67,7 +67,14 @@ function credentialsDigest(i: Pick<ToolCheckInputs, "authorization" | "clientSec
 function targetOf(i: ToolCheckInputs): ToolTarget {
     return i.kind === "remote_mcp"
         ? { kind: "remote_mcp", url: i.url, authorization: i.authorization! }
-        : { kind: "agentcore_gateway", url: i.url, tokenEndpoint: i.tokenEndpoint!, clientId: i.clientId!, clientSecret: i.clientSecret!, scope: i.scope! };
+        : {
+              kind: "agentcore_gateway",
+              url: i.url,
+              tokenEndpoint: i.tokenEndpoint!,
+              clientId: i.clientId!,
+              clientSecret: i.clientSecret!,
+              scope: i.scope!,
+          };
 }
 
 async function runCheck(i: ToolCheckInputs): Promise<ToolCheckOutputs> {
@@ -128,7 +135,14 @@ export class ToolCheck extends ProjectResource {
         super(
             inProject("toolCheck", "toolCheckProvider"),
             name,
-            { ...args, serverName: undefined, serverVersion: undefined, protocolVersion: undefined, toolCount: undefined, credentialsDigest: undefined },
+            {
+                ...args,
+                serverName: undefined,
+                serverVersion: undefined,
+                protocolVersion: undefined,
+                toolCount: undefined,
+                credentialsDigest: undefined,
+            },
             // The digest is of secrets: the state keeps it encrypted too.
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentialsDigest"] },
             "mcp",

@@ -19,7 +19,11 @@ export const CHAT_SPEC: CommandSpec = {
         "is one session, so the harness remembers what was said.",
     positionals: false,
     options: {
-        session: { type: "string", value: "<id>", description: "continue an earlier conversation (a session id printed by chat or invoke)" },
+        session: {
+            type: "string",
+            value: "<id>",
+            description: "continue an earlier conversation (a session id printed by chat or invoke)",
+        },
         ...DEPLOYMENT_OPTIONS,
         ...HELP_OPTION,
     },
@@ -141,7 +145,16 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
             }
             answer = new AbortController();
             try {
-                const { outcome, summary } = await streamAnswer({ sdk, client, deployment, sessionId, message: text, io, json: false, signal: answer.signal });
+                const { outcome, summary } = await streamAnswer({
+                    sdk,
+                    client,
+                    deployment,
+                    sessionId,
+                    message: text,
+                    io,
+                    json: false,
+                    signal: answer.signal,
+                });
                 if (outcome === "answered") {
                     io.stdout.write(paint(io, "dim", summary) + "\n");
                 }

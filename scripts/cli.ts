@@ -84,7 +84,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
             );
         }
         if (err.name === "TimeoutError") {
-            io.stderr.write("Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n");
+            io.stderr.write(
+                "Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n",
+            );
         }
         return EXIT.failed;
     } finally {

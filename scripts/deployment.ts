@@ -78,7 +78,10 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
             );
         }
         // The commands act as the stack does (aws:profile, aws:assumeRoles, ...), in the same account.
-        awsSettings = stackAwsSettings(readConfigEntries(io, stackArgs) ?? {}, () => readConfigEntries(io, [...stackArgs, "--show-secrets"]) ?? {});
+        awsSettings = stackAwsSettings(
+            readConfigEntries(io, stackArgs) ?? {},
+            () => readConfigEntries(io, [...stackArgs, "--show-secrets"]) ?? {},
+        );
     }
     const harnessArn = explicitArn ?? (outputs.harnessArn as string);
     const str = (k: string): string | undefined => (typeof outputs[k] === "string" && outputs[k] ? (outputs[k] as string) : undefined);

@@ -59,7 +59,6 @@ export interface AwsAccess {
     signal?: AbortSignal;
 }
 
-
 /** A signal that aborts a request after the request timeout, or at `signal` (for plain HTTP outside the SDK). */
 export function requestSignal(signal?: AbortSignal): AbortSignal {
     const timeout = AbortSignal.timeout(commandRequestMs(TIMEOUTS.requestMs));
@@ -133,7 +132,11 @@ let callerSettings: AwsSettings | undefined;
  * providers/awsIdentity.ts read them from there) and resolves the identity they name. Without
  * settings (no stack), nothing is installed and the SDK's default chain applies.
  */
-export async function useStackIdentity(settings: AwsSettings | undefined, region: string, o: { signal?: AbortSignal; attempts: number }): Promise<AwsAccess> {
+export async function useStackIdentity(
+    settings: AwsSettings | undefined,
+    region: string,
+    o: { signal?: AbortSignal; attempts: number },
+): Promise<AwsAccess> {
     if (settings === undefined) {
         return { region, settings: {}, maxAttempts: o.attempts, signal: o.signal };
     }
@@ -159,7 +162,12 @@ export async function refuseExcludedAccount(access: AwsAccess): Promise<void> {
         return;
     }
     try {
-        await within(awsIdentity().checkAccount(access.region), TIMEOUTS.identityMs, "Checking the account with STS GetCallerIdentity", access.signal);
+        await within(
+            awsIdentity().checkAccount(access.region),
+            TIMEOUTS.identityMs,
+            "Checking the account with STS GetCallerIdentity",
+            access.signal,
+        );
     } catch (e) {
         if (e instanceof awsIdentity().AccountNotAllowedError) {
             throw new OperatorError(e.message, EXIT.failed);
@@ -189,7 +197,11 @@ export interface ClientConfig {
  * AWS_ENDPOINT_URL_<SERVICE> still applies without one), its retries, and timeouts that fail a
  * request (the SDK only logs a warning unless told to throw). `stream` is for InvokeHarness.
  */
-export function clientConfig(access: AwsAccess, service: EndpointKey | undefined, o: { region?: string; stream?: boolean } = {}): ClientConfig {
+export function clientConfig(
+    access: AwsAccess,
+    service: EndpointKey | undefined,
+    o: { region?: string; stream?: boolean } = {},
+): ClientConfig {
     const endpoint = service ? access.settings.endpoints?.[service] : undefined;
     return {
         region: o.region ?? access.region,
@@ -202,7 +214,11 @@ export function clientConfig(access: AwsAccess, service: EndpointKey | undefined
                   socketTimeout: commandRequestMs(TIMEOUTS.answerGapMs),
                   throwOnRequestTimeout: true,
               }
-            : { connectionTimeout: commandRequestMs(TIMEOUTS.connectMs), requestTimeout: commandRequestMs(TIMEOUTS.requestMs), throwOnRequestTimeout: true },
+            : {
+                  connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
+                  requestTimeout: commandRequestMs(TIMEOUTS.requestMs),
+                  throwOnRequestTimeout: true,
+              },
         ...(access.credentials ? { credentials: access.credentials } : {}),
         ...(endpoint ? { endpoint } : {}),
     };

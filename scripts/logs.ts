@@ -25,7 +25,12 @@ export const LOGS_SPEC: CommandSpec = {
         ...DEPLOYMENT_OPTIONS,
         ...HELP_OPTION,
     },
-    examples: ["npm run logs", "npm run logs -- --since 30m --follow", "npm run logs -- --server --since 1h", "npm run logs -- --log-group /ecs/zscaler-mcp-dev"],
+    examples: [
+        "npm run logs",
+        "npm run logs -- --since 30m --follow",
+        "npm run logs -- --server --since 1h",
+        "npm run logs -- --log-group /ecs/zscaler-mcp-dev",
+    ],
     notes: "Exit codes: 0 done, 1 AWS refused, 2 a usage error or no deployment, 130 stopped with Ctrl-C (also while following).",
 };
 
@@ -93,12 +98,16 @@ async function serverLogGroup(d: Deployment, aws: AwsAccess, io: Io): Promise<st
     switch (serverKind(d)) {
         case "ecs":
             if (!d.ecsLogGroup) {
-                throw new OperatorError("The stack's outputs name no ECS log group (ecsLogGroup): run pulumi up, or pass --log-group <name>.");
+                throw new OperatorError(
+                    "The stack's outputs name no ECS log group (ecsLogGroup): run pulumi up, or pass --log-group <name>.",
+                );
             }
             return d.ecsLogGroup;
         case "runtime": {
             if (!d.runtimeId) {
-                throw new OperatorError("The stack's outputs name no MCP server runtime (runtimeId): run pulumi up, or pass --log-group <name>.");
+                throw new OperatorError(
+                    "The stack's outputs name no MCP server runtime (runtimeId): run pulumi up, or pass --log-group <name>.",
+                );
             }
             const groups = await logGroupsWithPrefix(aws, `${RUNTIME_LOGS}${d.runtimeId}`, io.signal);
             if (groups.length === 0) {

@@ -19,7 +19,11 @@ export const STATUS_SPEC: CommandSpec = {
         ...DEPLOYMENT_OPTIONS,
         ...HELP_OPTION,
     },
-    examples: ["npm run status", "npm run status -- --json --stack prod", "npm run status -- --harness-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/<id>"],
+    examples: [
+        "npm run status",
+        "npm run status -- --json --stack prod",
+        "npm run status -- --harness-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/<id>",
+    ],
     notes: "Exit codes: 0 everything ready, 1 something failed, missing or unreadable, 2 a usage error or no deployment, 130 interrupted.",
 };
 
@@ -95,7 +99,9 @@ async function collectStatus(
         return { rows, report, healthy: false };
     }
     const model =
-        harness.model?.bedrockModelConfig?.modelId ?? (Object.values(harness.model ?? {})[0] as { modelId?: string } | undefined)?.modelId ?? "?";
+        harness.model?.bedrockModelConfig?.modelId ??
+        (Object.values(harness.model ?? {})[0] as { modelId?: string } | undefined)?.modelId ??
+        "?";
     const tools = (harness.tools ?? []).map((t) => `${t.name ?? "?"} (${t.type})`).join(", ");
     rows.push({ label: "Harness", value: harness.harnessName ?? "?" });
     rows.push({ label: "Id", value: harness.harnessId ?? d.harnessId });
@@ -186,16 +192,29 @@ async function collectStatus(
                     return undefined;
                 }
             };
-            await probe("Runtime", "runtimeStatus", "bedrock-agentcore:GetAgentRuntime", () => client.send(new control.GetAgentRuntimeCommand({ agentRuntimeId: d.runtimeId! }), opts), (r) => {
-                rows.push({ label: "Image", value: r.agentRuntimeArtifact?.containerConfiguration?.containerUri ?? "?" });
-                gw.image = r.agentRuntimeArtifact?.containerConfiguration?.containerUri;
-            }, runtimeListed);
+            await probe(
+                "Runtime",
+                "runtimeStatus",
+                "bedrock-agentcore:GetAgentRuntime",
+                () => client.send(new control.GetAgentRuntimeCommand({ agentRuntimeId: d.runtimeId! }), opts),
+                (r) => {
+                    rows.push({ label: "Image", value: r.agentRuntimeArtifact?.containerConfiguration?.containerUri ?? "?" });
+                    gw.image = r.agentRuntimeArtifact?.containerConfiguration?.containerUri;
+                },
+                runtimeListed,
+            );
         }
         if (d.gatewayId) {
-            await probe("Gateway", "gatewayStatus", "bedrock-agentcore:GetGateway", () => client.send(new control.GetGatewayCommand({ gatewayIdentifier: d.gatewayId! }), opts), (g) => {
-                rows.push({ label: "Gateway URL", value: g.gatewayUrl ?? "?" });
-                gw.gatewayUrl = g.gatewayUrl;
-            });
+            await probe(
+                "Gateway",
+                "gatewayStatus",
+                "bedrock-agentcore:GetGateway",
+                () => client.send(new control.GetGatewayCommand({ gatewayIdentifier: d.gatewayId! }), opts),
+                (g) => {
+                    rows.push({ label: "Gateway URL", value: g.gatewayUrl ?? "?" });
+                    gw.gatewayUrl = g.gatewayUrl;
+                },
+            );
             if (d.targetId) {
                 await probe("Target", "targetStatus", "bedrock-agentcore:GetGatewayTarget", () =>
                     client.send(new control.GetGatewayTargetCommand({ gatewayIdentifier: d.gatewayId!, targetId: d.targetId! }), opts),

@@ -15,7 +15,13 @@ export interface ZscalerCredentialValues {
 }
 
 /** The credential keys the server reads, in the order they are listed everywhere. */
-export const CREDENTIAL_KEYS = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN", "ZSCALER_CLOUD"] as const;
+export const CREDENTIAL_KEYS = [
+    "ZSCALER_CLIENT_ID",
+    "ZSCALER_CLIENT_SECRET",
+    "ZSCALER_CUSTOMER_ID",
+    "ZSCALER_VANITY_DOMAIN",
+    "ZSCALER_CLOUD",
+] as const;
 export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
 /**
@@ -26,7 +32,12 @@ export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 export const CREDENTIALS_VERSION_ENV = "ZSCALER_MCP_CREDENTIALS_VERSION";
 
 /** The keys the server cannot start without (ZSCALER_CLOUD is optional). */
-export const REQUIRED_CREDENTIAL_KEYS: readonly CredentialKey[] = ["ZSCALER_CLIENT_ID", "ZSCALER_CLIENT_SECRET", "ZSCALER_CUSTOMER_ID", "ZSCALER_VANITY_DOMAIN"];
+export const REQUIRED_CREDENTIAL_KEYS: readonly CredentialKey[] = [
+    "ZSCALER_CLIENT_ID",
+    "ZSCALER_CLIENT_SECRET",
+    "ZSCALER_CUSTOMER_ID",
+    "ZSCALER_VANITY_DOMAIN",
+];
 
 /**
  * The credential keys a secret's JSON holds (the values are read only to find the keys, and
@@ -70,7 +81,10 @@ export function credentialValues(z: ZscalerCredentialValues): Partial<Record<Cre
  * header, which the server checks with Zscaler (platform trust is never set here: the endpoint is
  * public).
  */
-export function ecsServerEnvironment(containerEnv: Readonly<Record<string, string>>, port: number = SERVER_LISTEN.port): Record<string, string> {
+export function ecsServerEnvironment(
+    containerEnv: Readonly<Record<string, string>>,
+    port: number = SERVER_LISTEN.port,
+): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
         ZSCALER_MCP_HOST: SERVER_LISTEN.host,

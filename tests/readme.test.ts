@@ -19,7 +19,9 @@ describe("documentation and stack configuration", () => {
     });
 
     it("Pulumi.yaml declares exactly the key table's keys, each with the table's type, default and description", () => {
-        const config = (parse(read("Pulumi.yaml")) as { config: Record<string, { type?: string; default?: unknown; description?: string }> }).config;
+        const config = (
+            parse(read("Pulumi.yaml")) as { config: Record<string, { type?: string; default?: unknown; description?: string }> }
+        ).config;
         expect(Object.keys(config)).to.deep.equal([...CONFIG_KEYS]);
         expect(config).to.deep.equal(pulumiYamlConfig());
         for (const [key, entry] of Object.entries(config)) {
@@ -52,6 +54,8 @@ describe("documentation and stack configuration", () => {
         const ci = read(".ci/run");
         expect(ci).to.match(/\nnpm ci --no-audit --no-fund\n[\s\S]*\nnpm test\nnpm run test:faults\nnpm run e2e\nnpm run test:server\n/);
         expect(ci.match(/^\s*npm test$/gm)).to.have.length(2);
-        expect(ci.slice(ci.indexOf("\nnpm test\n") + 1)).to.match(/node_from_registry 24[\s\S]*\n\s+npm test\n\s+npm run test:faults\n\s+npm run e2e\n/);
+        expect(ci.slice(ci.indexOf("\nnpm test\n") + 1)).to.match(
+            /node_from_registry 24[\s\S]*\n\s+npm test\n\s+npm run test:faults\n\s+npm run e2e\n/,
+        );
     });
 });

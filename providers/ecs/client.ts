@@ -33,7 +33,9 @@ export function publicEndpoint(s: ECSExpressGatewayService): string | undefined 
 
 export async function describeService(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
     const { sdk, client } = await ecsClient(region);
-    return (await findOrUndefined(`describe ${serviceArn}`, () => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn }))))?.service;
+    return (
+        await findOrUndefined(`describe ${serviceArn}`, () => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn })))
+    )?.service;
 }
 
 /** Tags as ECS takes them: a list of key and value pairs. */
@@ -66,6 +68,8 @@ export async function syncEcsTags(
         );
     }
     if (removed.length > 0) {
-        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), { what: `untag ${arn}` });
+        await withRetries(() => client.send(new sdk.UntagResourceCommand({ resourceArn: arn, tagKeys: removed })), {
+            what: `untag ${arn}`,
+        });
     }
 }

@@ -161,8 +161,11 @@ async function stoppedTasks(i: ServiceRef, since: Date | undefined): Promise<str
         const described =
             arns.length === 0
                 ? []
-                : ((await withRetries(() => client.send(new sdk.DescribeTasksCommand({ cluster: i.cluster, tasks: arns })), { what: `describe the stopped tasks of ${label(i)}` }))
-                      .tasks ?? []);
+                : ((
+                      await withRetries(() => client.send(new sdk.DescribeTasksCommand({ cluster: i.cluster, tasks: arns })), {
+                          what: `describe the stopped tasks of ${label(i)}`,
+                      })
+                  ).tasks ?? []);
         const recent = described
             .filter((t) => !since || !t.createdAt || t.createdAt.getTime() >= since.getTime())
             .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
@@ -181,7 +184,10 @@ async function stoppedTasks(i: ServiceRef, since: Date | undefined): Promise<str
 function whyStopped(t: Task): string {
     const containers = (t.containers ?? [])
         .filter((c) => c.exitCode !== undefined || c.reason)
-        .map((c) => `container ${c.name ?? "(unnamed)"}${c.exitCode !== undefined ? ` exited with code ${c.exitCode}` : ""}${c.reason ? `: ${c.reason}` : ""}`);
+        .map(
+            (c) =>
+                `container ${c.name ?? "(unnamed)"}${c.exitCode !== undefined ? ` exited with code ${c.exitCode}` : ""}${c.reason ? `: ${c.reason}` : ""}`,
+        );
     return `${t.stoppedReason ?? t.stopCode ?? "stopped"}${containers.length > 0 ? ` (${containers.join(", ")})` : ""}`;
 }
 
@@ -199,14 +205,20 @@ export function deploymentFailed(d: ServiceDeploymentBrief | undefined): boolean
  * AWS's answer named none, the newest created since the call. Without `ref`, the service's newest.
  * ListServiceDeployments lists the newest first; a service that has gone lists nothing.
  */
-async function findDeployment(i: ServiceRef, serviceArn: string, ref: DeploymentRef | undefined): Promise<ServiceDeploymentBrief | undefined> {
+async function findDeployment(
+    i: ServiceRef,
+    serviceArn: string,
+    ref: DeploymentRef | undefined,
+): Promise<ServiceDeploymentBrief | undefined> {
     const { sdk, client } = await ecsClient(i.region);
     const createdAt = ref && !ref.revisionArn ? { after: new Date(ref.since - CLOCK_SKEW_MS) } : undefined;
     try {
         return await findInPages(
             `list the deployments of ${label(i)}`,
             async (nextToken) => {
-                const page = await client.send(new sdk.ListServiceDeploymentsCommand(compact({ service: serviceArn, cluster: i.cluster, createdAt, nextToken })));
+                const page = await client.send(
+                    new sdk.ListServiceDeploymentsCommand(compact({ service: serviceArn, cluster: i.cluster, createdAt, nextToken })),
+                );
                 return { items: page.serviceDeployments, nextToken: page.nextToken };
             },
             (d) => !ref?.revisionArn || d.targetServiceRevisionArn === ref.revisionArn,

@@ -148,7 +148,9 @@ async function ownership<F>(spec: Pick<Adoption<F, unknown>, "what" | "wayOut" |
     if (!isOwnedBy(owner.desiredTags, tags)) {
         const theirs = OWNER_TAGS.map((k) => `${k}=${tags[k] ?? "(none)"}`).join(", ");
         const ours = OWNER_TAGS.map((k) => `${k}=${owner.desiredTags?.[k] ?? "(none)"}`).join(", ");
-        throw new Error(`${spec.what} already exists and is not this stack's (it has ${theirs}; this stack is ${ours}), so it is left alone. ${spec.wayOut}`);
+        throw new Error(
+            `${spec.what} already exists and is not this stack's (it has ${theirs}; this stack is ${ours}), so it is left alone. ${spec.wayOut}`,
+        );
     }
     return tags;
 }

@@ -70,8 +70,7 @@ export interface DiffOutcome {
  * counts as a change; key order and undefined members never do.
  */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>, spec: DiffSpec): DiffOutcome {
-    const changedField = (f: string): boolean =>
-        containsUnknown(news[f]) || stableStringify(olds[f]) !== stableStringify(news[f]);
+    const changedField = (f: string): boolean => containsUnknown(news[f]) || stableStringify(olds[f]) !== stableStringify(news[f]);
     const changed = [...spec.createOnly, ...spec.updatable].filter(changedField);
     const replaces = spec.createOnly.filter(changedField);
     const nameReused =
@@ -91,7 +90,12 @@ export function diffInputs(olds: Record<string, unknown>, news: Record<string, u
  * Whether an update changes nothing but the tags (and the fields named in `ignoring`, which only
  * steer this program): tags have their own API, so the resource itself needs no update call.
  */
-export function onlyTagsChanged(olds: Record<string, unknown>, news: Record<string, unknown>, spec: DiffSpec, ignoring: readonly string[] = []): boolean {
+export function onlyTagsChanged(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    spec: DiffSpec,
+    ignoring: readonly string[] = [],
+): boolean {
     return diffInputs(olds, news, spec).changed.every((f) => f === "tags" || ignoring.includes(f));
 }
 
@@ -121,7 +125,8 @@ export function diffWithStatus(
             ...d,
             changes: true,
             replaces: [...d.replaces, "status"],
-            deleteBeforeReplace: spec.nameField === undefined || stableStringify(olds[spec.nameField]) === stableStringify(news[spec.nameField]),
+            deleteBeforeReplace:
+                spec.nameField === undefined || stableStringify(olds[spec.nameField]) === stableStringify(news[spec.nameField]),
         };
     }
     return { ...d, changes: true, changed: [...d.changed, "status"] };

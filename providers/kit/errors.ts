@@ -27,7 +27,10 @@ const NOT_FOUND_NAMES = [
 
 /** True when AWS refuses the caller (a missing permission, or an id some services treat as such). */
 export function isAccessDenied(e: unknown): boolean {
-    return ["AccessDeniedException", "AccessDenied", "UnauthorizedException", "UnauthorizedOperation"].includes(errorName(e)) || httpStatus(e) === 403;
+    return (
+        ["AccessDeniedException", "AccessDenied", "UnauthorizedException", "UnauthorizedOperation"].includes(errorName(e)) ||
+        httpStatus(e) === 403
+    );
 }
 
 /** True when AWS says the resource does not exist. */

@@ -45,7 +45,8 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
             }
             throttled += transient ? 1 : 0;
             const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
-            const exhausted = attempt >= (opts.maxAttempts ?? Infinity) || (transient && maxRetries !== undefined && throttled > maxRetries);
+            const exhausted =
+                attempt >= (opts.maxAttempts ?? Infinity) || (transient && maxRetries !== undefined && throttled > maxRetries);
             if (clock.now() + wait > deadline || exhausted) {
                 // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
                 // wait for a status, say) still sees throttling as throttling and keeps going.
@@ -87,7 +88,11 @@ export async function findInPages<I, T>(
 }
 
 /** Reads a resource; "not found" (or what `isGone` recognises) becomes undefined. Throttling and 5xx are retried. */
-export async function findOrUndefined<T>(what: string, read: () => Promise<T>, isGone: (e: unknown) => boolean = isNotFound): Promise<T | undefined> {
+export async function findOrUndefined<T>(
+    what: string,
+    read: () => Promise<T>,
+    isGone: (e: unknown) => boolean = isNotFound,
+): Promise<T | undefined> {
     try {
         return await withRetries(read, { what });
     } catch (e) {

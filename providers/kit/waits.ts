@@ -90,9 +90,7 @@ export async function waitForStatus<T>(o: WaitOptions<T>): Promise<T | undefined
                 } else if (o.pending.includes(status)) {
                     targetSeen = 0;
                 } else {
-                    throw new Error(
-                        `${o.resource} reached status ${status}` + (lastReasons ? `: ${lastReasons}` : "") + ".",
-                    );
+                    throw new Error(`${o.resource} reached status ${status}` + (lastReasons ? `: ${lastReasons}` : "") + ".");
                 }
             }
         }

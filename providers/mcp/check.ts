@@ -100,7 +100,10 @@ export async function checkTools(target: ToolTarget, o: CheckToolsOptions = {}):
             // The last pause ends at the deadline, where the last attempt is made.
             const pause = Math.min(delay, waitMs - waited);
             if (!failure.retry || pause <= 0) {
-                throw new ToolCheckError(failure.retry ? `${failure.problem} (still so after ${minutes(waited)})` : failure.problem, failure.fix);
+                throw new ToolCheckError(
+                    failure.retry ? `${failure.problem} (still so after ${minutes(waited)})` : failure.problem,
+                    failure.fix,
+                );
             }
             await clock.sleep(pause);
             delay = Math.min(delay * 2, 10_000);
@@ -128,7 +131,10 @@ async function callServer(t: ToolTarget, http: HttpClient, signal: AbortSignal |
     const { Client } = require("@modelcontextprotocol/sdk/client/index.js") as typeof import("@modelcontextprotocol/sdk/client/index.js");
     const { StreamableHTTPClientTransport, StreamableHTTPError } =
         require("@modelcontextprotocol/sdk/client/streamableHttp.js") as typeof import("@modelcontextprotocol/sdk/client/streamableHttp.js");
-    const transport: McpTransport = new StreamableHTTPClientTransport(new URL(t.url), { fetch: http.fetch, requestInit: { headers: { Authorization: authorization } } });
+    const transport: McpTransport = new StreamableHTTPClientTransport(new URL(t.url), {
+        fetch: http.fetch,
+        requestInit: { headers: { Authorization: authorization } },
+    });
     const client: McpClient = new Client({ name: "zscaler-mcp-harness tool check", version: "1.0.0" }, { capabilities: {} });
     // A little longer than the HTTP timeout, which names the host when it strikes first.
     const options = { signal, timeout: http.timeoutMs + 5_000 };
@@ -149,7 +155,12 @@ async function callServer(t: ToolTarget, http: HttpClient, signal: AbortSignal |
             seen.add(cursor);
         }
         const info = client.getServerVersion();
-        const report = { serverName: info?.name ?? "", serverVersion: info?.version ?? "", protocolVersion: transport.protocolVersion ?? "", toolCount };
+        const report = {
+            serverName: info?.name ?? "",
+            serverVersion: info?.version ?? "",
+            protocolVersion: transport.protocolVersion ?? "",
+            toolCount,
+        };
         if (toolCount === 0) {
             throw new NoTools(report);
         }

@@ -36,7 +36,16 @@ export interface Failure {
     fix: string;
 }
 
-const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_CLOSED"];
+const NETWORK_CODES = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "EPIPE",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "UND_ERR_SOCKET",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_CLOSED",
+];
 const EXPIRED_CODES = ["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"];
 /** MCP's JSON-RPC code for a request the SDK gave up waiting for. */
 const MCP_REQUEST_TIMEOUT = -32001;
@@ -52,7 +61,9 @@ function rootCause(e: unknown): { code?: string; message: string; name?: string 
 
 /** Control and invisible formatting characters (bidirectional overrides included): never printed as they came. */
 function isHidden(c: number): boolean {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    return (
+        c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+    );
 }
 
 /** The server's own words, fit for a message: one line, no control characters, no credential, at most ~300 characters. */
@@ -128,12 +139,19 @@ export async function explain(e: unknown, t: ToolTarget, http: HttpClient, token
             };
         }
         if ([502, 503, 504].includes(e.status)) {
-            return { retry: true, problem: `${server} answered ${e.status}: nothing serves there yet${words}`, fix: `${log}, then run pulumi up again` };
+            return {
+                retry: true,
+                problem: `${server} answered ${e.status}: nothing serves there yet${words}`,
+                fix: `${log}, then run pulumi up again`,
+            };
         }
         return {
             retry: false,
             problem: `${server} answered ${e.status}${words}`,
-            fix: t.kind === "remote_mcp" ? `check the URL (the program appends /mcp to mcpUrl), and ${log}` : `${log}, and the gateway target's status with npm run status`,
+            fix:
+                t.kind === "remote_mcp"
+                    ? `check the URL (the program appends /mcp to mcpUrl), and ${log}`
+                    : `${log}, and the gateway target's status with npm run status`,
         };
     }
     const cause = rootCause(e);
@@ -149,7 +167,11 @@ export async function explain(e: unknown, t: ToolTarget, http: HttpClient, token
             return { retry: false, problem, fix: "check this machine's clock, and that the endpoint's certificate is current" };
         }
         if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-            return { retry: false, problem, fix: "the certificate is for another name: check the URL, and any proxy or TLS inspection in between" };
+            return {
+                retry: false,
+                problem,
+                fix: "the certificate is for another name: check the URL, and any proxy or TLS inspection in between",
+            };
         }
         return {
             retry: false,
@@ -169,7 +191,11 @@ export async function explain(e: unknown, t: ToolTarget, http: HttpClient, token
         return { retry: true, problem: `${url.host} did not answer within ${duration(http.timeoutMs)} for ${t.url}${via}`, fix: reach };
     }
     if ((code === "ENOTFOUND" || code === "EAI_AGAIN") && proxy) {
-        return { retry: true, problem: `the proxy ${proxy} for ${t.url} does not resolve (${code})`, fix: "check HTTPS_PROXY and HTTP_PROXY" };
+        return {
+            retry: true,
+            problem: `the proxy ${proxy} for ${t.url} does not resolve (${code})`,
+            fix: "check HTTPS_PROXY and HTTP_PROXY",
+        };
     }
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
         return {
@@ -181,7 +207,9 @@ export async function explain(e: unknown, t: ToolTarget, http: HttpClient, token
     if (NETWORK_CODES.includes(code) || /fetch failed|socket|ECONN/i.test(cause.message)) {
         return {
             retry: true,
-            problem: proxy ? `no connection to the proxy ${proxy} for ${t.url} (${code || cause.message})` : `no connection to ${url.host} for ${t.url} (${code || cause.message})`,
+            problem: proxy
+                ? `no connection to the proxy ${proxy} for ${t.url} (${code || cause.message})`
+                : `no connection to ${url.host} for ${t.url} (${code || cause.message})`,
             fix: reach,
         };
     }

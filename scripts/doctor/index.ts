@@ -96,7 +96,8 @@ function plan(ctx: Context): PlannedCheck[] {
 }
 
 function line(io: Io, r: CheckResult, width: number): string {
-    const mark = r.status === "ok" ? paint(io, "green", "ok  ") : r.status === "fail" ? paint(io, "red", "FAIL") : paint(io, "yellow", "skip");
+    const mark =
+        r.status === "ok" ? paint(io, "green", "ok  ") : r.status === "fail" ? paint(io, "red", "FAIL") : paint(io, "yellow", "skip");
     return `${mark}  ${r.name.padEnd(width)}  ${r.detail}${r.fix ? `. Fix: ${r.fix}` : ""}\n`;
 }
 
@@ -114,7 +115,9 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     // A check names what it looked at (a model, an image, a secret's name): never a secret value.
     const used: string[] = [];
     const hidden = () =>
-        [...checkedSecretKeys(config).map((k) => secrets?.[k]?.value), ...used].filter((v): v is string => typeof v === "string" && v.length >= 4);
+        [...checkedSecretKeys(config).map((k) => secrets?.[k]?.value), ...used].filter(
+            (v): v is string => typeof v === "string" && v.length >= 4,
+        );
     const hide = (text: string) => hidden().reduce((t, v) => t.split(v).join("(secret value not shown)"), text);
     const results: CheckResult[] = [];
     const width = "cognito domain".length;
@@ -135,13 +138,22 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         if (!json) {
             io.stdout.write(`Stack ${config.stack}\n`);
         }
-        emit({ name: "configuration", status: "fail", detail: e.problems.join(" "), fix: "correct the keys named above with pulumi config set" });
+        emit({
+            name: "configuration",
+            status: "fail",
+            detail: e.problems.join(" "),
+            fix: "correct the keys named above with pulumi config set",
+        });
     }
     if (settings) {
         if (!json) {
             io.stdout.write(`Stack ${config.stack} · topology ${settings.topology} · region ${settings.region}\n`);
         }
-        emit({ name: "configuration", status: "ok", detail: settings.warnings.length ? `valid, with warnings: ${settings.warnings.join(" ")}` : "valid" });
+        emit({
+            name: "configuration",
+            status: "ok",
+            detail: settings.warnings.length ? `valid, with warnings: ${settings.warnings.join(" ")}` : "valid",
+        });
         // The identity pulumi up signs with: the stack's aws:* settings (a secret one read with --show-secrets).
         const awsSettings = stackAwsSettings(config.entries, revealed);
         const aws = await useStackIdentity(awsSettings, settings.region, { signal: io.signal, attempts: 2 });
@@ -177,7 +189,11 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     const failed = results.filter((r) => r.status === "fail").length;
     if (json) {
         io.stdout.write(
-            JSON.stringify({ stack: config.stack, topology: settings?.topology, region: settings?.region, ok: failed === 0, checks: results }, null, 2) + "\n",
+            JSON.stringify(
+                { stack: config.stack, topology: settings?.topology, region: settings?.region, ok: failed === 0, checks: results },
+                null,
+                2,
+            ) + "\n",
         );
     } else {
         io.stdout.write(

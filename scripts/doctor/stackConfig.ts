@@ -29,7 +29,9 @@ export function readStackConfig(io: Io, stackFlag: string | undefined): StackCon
     const stackArgs = stackFlag ? ["--stack", stackFlag] : [];
     const entries = readConfigEntries(io, stackArgs);
     if (entries === undefined) {
-        throw new OperatorError("npm run doctor reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.");
+        throw new OperatorError(
+            "npm run doctor reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.",
+        );
     }
     const stack = stackFlag ?? (io.pulumi?.(["stack", "--show-name"]) ?? "").trim();
     if (!stack) {
@@ -71,7 +73,11 @@ export function settingsOf(io: Io, c: StackConfig, revealed: () => ConfigEntries
                 .filter((k) => k.startsWith(`${c.project}:`))
                 .map((k) => k.slice(c.project.length + 1)),
     };
-    return loadSettings(raw, { project: c.project, stack: c.stack, region: c.entries["aws:region"]?.value ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION });
+    return loadSettings(raw, {
+        project: c.project,
+        stack: c.stack,
+        region: c.entries["aws:region"]?.value ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    });
 }
 
 /** The stack's outputs, when it has been deployed (`pulumi stack output --json`); undefined when they cannot be read. */

@@ -110,7 +110,11 @@ export class Cloud {
     /** The current value of a secret (by ARN or name), as a program holding GetSecretValue reads it. */
     currentSecretString(secretId: string): string | undefined {
         const secret = this.live("aws:secretsmanager/secret:Secret").find((r) => r.id === secretId || r.props.name === secretId);
-        const version = secret && this.live("aws:secretsmanager/secretVersion:SecretVersion").find((r) => r.props.arn === secret.id && (r.props.versionStages ?? []).includes("AWSCURRENT"));
+        const version =
+            secret &&
+            this.live("aws:secretsmanager/secretVersion:SecretVersion").find(
+                (r) => r.props.arn === secret.id && (r.props.versionStages ?? []).includes("AWSCURRENT"),
+            );
         return version ? unwrapSecret(version.props.secretString) : undefined;
     }
 
@@ -118,7 +122,11 @@ export class Cloud {
     userPoolClient(clientId: string): { userPoolId: string; clientSecret: string; scopes: string[] } | undefined {
         const client = this.live("aws:cognito/userPoolClient:UserPoolClient").find((r) => r.id === clientId);
         return client
-            ? { userPoolId: client.props.userPoolId, clientSecret: unwrapSecret(client.props.clientSecret), scopes: unwrapSecret(client.props.allowedOauthScopes) ?? [] }
+            ? {
+                  userPoolId: client.props.userPoolId,
+                  clientSecret: unwrapSecret(client.props.clientSecret),
+                  scopes: unwrapSecret(client.props.allowedOauthScopes) ?? [],
+              }
             : undefined;
     }
 

@@ -58,12 +58,23 @@ function kindOf(urn: string): [Kind, string, string] {
 
 function stable(v: unknown): string {
     const norm = (x: any): any =>
-        Array.isArray(x) ? x.map(norm) : x && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().filter((k) => x[k] !== undefined).map((k) => [k, norm(x[k])])) : x;
+        Array.isArray(x)
+            ? x.map(norm)
+            : x && typeof x === "object"
+              ? Object.fromEntries(
+                    Object.keys(x)
+                        .sort()
+                        .filter((k) => x[k] !== undefined)
+                        .map((k) => [k, norm(x[k])]),
+                )
+              : x;
     return JSON.stringify(norm(v) ?? null);
 }
 
 function containsUnknown(v: unknown): boolean {
-    return !isKnown(v) || (Array.isArray(v) ? v.some(containsUnknown) : !!v && typeof v === "object" && Object.values(v).some(containsUnknown));
+    return (
+        !isKnown(v) || (Array.isArray(v) ? v.some(containsUnknown) : !!v && typeof v === "object" && Object.values(v).some(containsUnknown))
+    );
 }
 
 function inputsOf(kind: Kind, props: Props): Props {
@@ -122,7 +133,12 @@ const awsProvider: provider.Provider = {
                 throw new Error(`updating ${type} (${id}): couldn't find resource`);
             }
             const extra = kind.update?.(state, rec, news, ctx) ?? {};
-            rec.props = { ...rec.props, ...news, ...extra, ...(rec.props.tagsAll !== undefined ? { tagsAll: { ...ctx.defaultTags, ...(news.tags ?? {}) } } : {}) };
+            rec.props = {
+                ...rec.props,
+                ...news,
+                ...extra,
+                ...(rec.props.tagsAll !== undefined ? { tagsAll: { ...ctx.defaultTags, ...(news.tags ?? {}) } } : {}),
+            };
             for (const k of kind.inputs.filter((k) => news[k] === undefined)) {
                 delete rec.props[k];
             }

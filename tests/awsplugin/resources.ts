@@ -56,7 +56,11 @@ export function rand(n: number, alphabet = "abcdefghijklmnopqrstuvwxyz0123456789
 /** terraform-style unique suffix: a 20-digit timestamp and a 6-digit counter. */
 function uniqueSuffix(): string {
     const d = new Date();
-    const ts = d.toISOString().replace(/[-:TZ.]/g, "").padEnd(20, "0").slice(0, 20);
+    const ts = d
+        .toISOString()
+        .replace(/[-:TZ.]/g, "")
+        .padEnd(20, "0")
+        .slice(0, 20);
     return ts + String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
 }
 
@@ -104,7 +108,17 @@ function requirePool(state: CloudState, poolId: string): CloudRecord {
 
 export const KINDS: Record<string, Kind> = {
     "aws:iam/role:Role": {
-        inputs: ["name", "namePrefix", "path", "description", "assumeRolePolicy", "maxSessionDuration", "permissionsBoundary", "forceDetachPolicies", "tags"],
+        inputs: [
+            "name",
+            "namePrefix",
+            "path",
+            "description",
+            "assumeRolePolicy",
+            "maxSessionDuration",
+            "permissionsBoundary",
+            "forceDetachPolicies",
+            "tags",
+        ],
         createOnly: ["name", "namePrefix", "path"],
         autoName: { field: "name", prefixField: "namePrefix", maxLength: 64 },
         computed: ["name"],
@@ -184,18 +198,35 @@ export const KINDS: Record<string, Kind> = {
         autoName: { field: "name", prefixField: "namePrefix", maxLength: 512 },
         computed: ["name"],
         validate: (n) =>
-            n.retentionInDays === undefined || !isKnown(n.retentionInDays) || [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(n.retentionInDays)
+            n.retentionInDays === undefined ||
+            !isKnown(n.retentionInDays) ||
+            [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(
+                n.retentionInDays,
+            )
                 ? []
                 : [`retentionInDays: ${n.retentionInDays} is not a retention CloudWatch Logs offers`],
         create(state, n, ctx) {
             if (live(state, "aws:cloudwatch/logGroup:LogGroup").some((r) => r.id === n.name)) {
                 throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists");
             }
-            return { id: n.name, props: { ...n, arn: arn("logs", `log-group:${n.name}`, { region: ctx.region }), tagsAll: tagsAll(n, ctx) } };
+            return {
+                id: n.name,
+                props: { ...n, arn: arn("logs", `log-group:${n.name}`, { region: ctx.region }), tagsAll: tagsAll(n, ctx) },
+            };
         },
     },
     "aws:secretsmanager/secret:Secret": {
-        inputs: ["name", "namePrefix", "description", "kmsKeyId", "policy", "recoveryWindowInDays", "forceOverwriteReplicaSecret", "replicas", "tags"],
+        inputs: [
+            "name",
+            "namePrefix",
+            "description",
+            "kmsKeyId",
+            "policy",
+            "recoveryWindowInDays",
+            "forceOverwriteReplicaSecret",
+            "replicas",
+            "tags",
+        ],
         createOnly: ["name", "namePrefix"],
         autoName: { field: "name", prefixField: "namePrefix", maxLength: 512 },
         computed: ["name"],
@@ -204,7 +235,10 @@ export const KINDS: Record<string, Kind> = {
             const name: string = n.name ?? `${n.namePrefix}${uniqueSuffix()}`;
             const same = state.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && r.props.name === name);
             if (same?.deletionDate) {
-                throw new AwsError("InvalidRequestException", "You can't create this secret because a secret with this name is already scheduled for deletion.");
+                throw new AwsError(
+                    "InvalidRequestException",
+                    "You can't create this secret because a secret with this name is already scheduled for deletion.",
+                );
             }
             if (same) {
                 throw new AwsError("ResourceExistsException", `The operation failed because the secret ${name} already exists.`);
@@ -214,7 +248,9 @@ export const KINDS: Record<string, Kind> = {
         },
         beforeDelete(state, rec) {
             // The versions go with the secret.
-            state.resources = state.resources.filter((r) => !(r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.props.arn === rec.id));
+            state.resources = state.resources.filter(
+                (r) => !(r.type === "aws:secretsmanager/secretVersion:SecretVersion" && r.props.arn === rec.id),
+            );
         },
         remove(state, rec) {
             const days = plain(rec.props.recoveryWindowInDays);
@@ -231,23 +267,41 @@ export const KINDS: Record<string, Kind> = {
         computed: ["versionStages"],
         create(state, n) {
             const secretId = n.secretId;
-            const secret = state.resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && (r.id === secretId || r.props.name === secretId));
+            const secret = state.resources.find(
+                (r) => r.type === "aws:secretsmanager/secret:Secret" && (r.id === secretId || r.props.name === secretId),
+            );
             if (!secret) {
                 throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
             }
             if (secret.deletionDate) {
-                throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.");
+                throw new AwsError(
+                    "InvalidRequestException",
+                    "You can't perform this operation on the secret because it was marked for deletion.",
+                );
             }
             // The new version becomes current; the one before loses the label.
             for (const v of live(state, "aws:secretsmanager/secretVersion:SecretVersion").filter((r) => r.props.arn === secret.id)) {
                 v.props.versionStages = ["AWSPREVIOUS"];
             }
             const versionId = crypto.randomUUID();
-            return { id: `${secret.id}|${versionId}`, props: { ...n, arn: secret.id, versionId, versionStages: n.versionStages ?? ["AWSCURRENT"] } };
+            return {
+                id: `${secret.id}|${versionId}`,
+                props: { ...n, arn: secret.id, versionId, versionStages: n.versionStages ?? ["AWSCURRENT"] },
+            };
         },
     },
     "aws:cognito/userPool:UserPool": {
-        inputs: ["name", "adminCreateUserConfig", "autoVerifiedAttributes", "mfaConfiguration", "passwordPolicy", "schemas", "usernameAttributes", "deletionProtection", "tags"],
+        inputs: [
+            "name",
+            "adminCreateUserConfig",
+            "autoVerifiedAttributes",
+            "mfaConfiguration",
+            "passwordPolicy",
+            "schemas",
+            "usernameAttributes",
+            "deletionProtection",
+            "tags",
+        ],
         createOnly: ["name", "usernameAttributes"],
         autoName: { field: "name", maxLength: 128 },
         create(_state, n, ctx) {
@@ -267,7 +321,10 @@ export const KINDS: Record<string, Kind> = {
         },
         beforeDelete(state, rec) {
             if (live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.props.userPoolId === rec.id)) {
-                throw new AwsError("InvalidParameterException", "User pool cannot be deleted. It has a domain configured that should be deleted first.");
+                throw new AwsError(
+                    "InvalidParameterException",
+                    "User pool cannot be deleted. It has a domain configured that should be deleted first.",
+                );
             }
             // Clients and resource servers go with their pool.
             state.resources = state.resources.filter((r) => !(r.type.startsWith("aws:cognito/") && r.props.userPoolId === rec.id));
@@ -320,7 +377,10 @@ export const KINDS: Record<string, Kind> = {
         createOnly: ["domain", "userPoolId", "certificateArn"],
         create(state, n) {
             const pool = requirePool(state, n.userPoolId);
-            if (state.foreignDomains.includes(n.domain) || live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.id === n.domain)) {
+            if (
+                state.foreignDomains.includes(n.domain) ||
+                live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.id === n.domain)
+            ) {
                 throw new AwsError("InvalidParameterException", "Domain already associated with another user pool.");
             }
             pool.props.domain = n.domain;
@@ -349,7 +409,9 @@ function checkScopes(state: CloudState, n: Props): void {
     const defined = live(state, "aws:cognito/resourceServer:ResourceServer")
         .filter((r) => r.props.userPoolId === n.userPoolId)
         .flatMap((r) => r.props.scopeIdentifiers as string[]);
-    const missing = (n.allowedOauthScopes ?? []).filter((s: string) => !defined.includes(s) && !["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"].includes(s));
+    const missing = (n.allowedOauthScopes ?? []).filter(
+        (s: string) => !defined.includes(s) && !["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"].includes(s),
+    );
     if (missing.length > 0) {
         throw new AwsError("InvalidParameterException", `Invalid scope requested: ${missing.join(",")}`);
     }
@@ -369,13 +431,31 @@ export const FUNCTIONS: Record<string, (cloud: Cloud, args: Props, ctx: Context)
         if (!found) {
             throw new AwsError("ClusterNotFoundException", `reading ECS Cluster (${args.clusterName}): couldn't find resource`);
         }
-        return { arn: clusterArn, clusterName: args.clusterName, id: clusterArn, status: "ACTIVE", pendingTasksCount: 0, runningTasksCount: 0, registeredContainerInstancesCount: 0, settings: [], serviceConnectDefaults: [], tags: found.props.tags ?? {} };
+        return {
+            arn: clusterArn,
+            clusterName: args.clusterName,
+            id: clusterArn,
+            status: "ACTIVE",
+            pendingTasksCount: 0,
+            runningTasksCount: 0,
+            registeredContainerInstancesCount: 0,
+            settings: [],
+            serviceConnectDefaults: [],
+            tags: found.props.tags ?? {},
+        };
     },
     "aws:secretsmanager/getSecretVersion:getSecretVersion": (cloud, args) => {
         const secret = cloud.live("aws:secretsmanager/secret:Secret").find((r) => r.id === args.secretId || r.props.name === args.secretId);
-        const current = secret && cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === secret.id && (v.props.versionStages ?? []).includes("AWSCURRENT"));
+        const current =
+            secret &&
+            cloud
+                .live("aws:secretsmanager/secretVersion:SecretVersion")
+                .find((v) => v.props.arn === secret.id && (v.props.versionStages ?? []).includes("AWSCURRENT"));
         if (!secret || !current) {
-            throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
+            throw new AwsError(
+                "ResourceNotFoundException",
+                "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+            );
         }
         return {
             arn: secret.id,
@@ -407,11 +487,23 @@ export const FUNCTIONS: Record<string, (cloud: Cloud, args: Props, ctx: Context)
         };
     },
     "aws:secretsmanager/getSecret:getSecret": (cloud, args) => {
-        const found = cloud.live("aws:secretsmanager/secret:Secret").find((r) => (args.arn ? r.id === args.arn : r.props.name === args.name));
+        const found = cloud
+            .live("aws:secretsmanager/secret:Secret")
+            .find((r) => (args.arn ? r.id === args.arn : r.props.name === args.name));
         if (!found) {
             throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
         }
         const p = found.props;
-        return { arn: found.id, id: found.id, name: p.name, description: p.description ?? "", kmsKeyId: "", policy: "", tags: p.tags ?? {}, createdDate: "", lastChangedDate: "" };
+        return {
+            arn: found.id,
+            id: found.id,
+            name: p.name,
+            description: p.description ?? "",
+            kmsKeyId: "",
+            policy: "",
+            tags: p.tags ?? {},
+            createdDate: "",
+            lastChangedDate: "",
+        };
     },
 };

@@ -62,10 +62,13 @@ export function criticalPath(ops: Operation[]): { ms: number; chain: string[] } 
         memo.set(name, result);
         return result;
     };
-    return ops.reduce((best, o) => {
-        const c = walk(o.name);
-        return c.ms > best.ms ? c : best;
-    }, { ms: 0, chain: [] as string[] });
+    return ops.reduce(
+        (best, o) => {
+            const c = walk(o.name);
+            return c.ms > best.ms ? c : best;
+        },
+        { ms: 0, chain: [] as string[] },
+    );
 }
 
 /**
@@ -83,7 +86,11 @@ const FORCED: Record<"ecs" | "gateway", [string, number, string[]][]> = {
         ["infrastructure policy", 1, ["infrastructure role"]],
         ["cluster", 3, []],
         ["log group", 1, []],
-        ["service (ACTIVE, endpoint)", AWS_DURATIONS.ecsCreate / 1000, ["task role policies", "infrastructure policy", "cluster", "log group"]],
+        [
+            "service (ACTIVE, endpoint)",
+            AWS_DURATIONS.ecsCreate / 1000,
+            ["task role policies", "infrastructure policy", "cluster", "log group"],
+        ],
         ["allow-list rollout", AWS_DURATIONS.ecsUpdate / 1000, ["service (ACTIVE, endpoint)"]],
         ["API-key provider", AWS_DURATIONS.oauth / 1000, []],
         ["harness role", 3, []],
@@ -147,16 +154,24 @@ const KIND_OF_OP: [RegExp, string][] = [
  * its exit, in real time. One warm-up run (it fills tsx's and Node's compile caches, as a user's
  * first run does), then the median of five.
  */
-async function invokeStartup(env: Record<string, string>, harnessArn: string, calls: () => { op: string; wallAt: number }[]): Promise<{ firstRequestMs: number; totalMs: number }> {
+async function invokeStartup(
+    env: Record<string, string>,
+    harnessArn: string,
+    calls: () => { op: string; wallAt: number }[],
+): Promise<{ firstRequestMs: number; totalMs: number }> {
     const once = async (): Promise<{ firstRequestMs: number; totalMs: number }> => {
         const before = calls().filter((c) => c.op === "InvokeHarness").length;
         const started = Date.now();
         await new Promise<void>((resolve, reject) => {
-            const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join("scripts", "cli.ts"), "invoke", "hello", "--harness-arn", harnessArn], {
-                cwd: path.join(__dirname, "..", ".."),
-                env: { ...process.env, ...env },
-                stdio: ["ignore", "ignore", "pipe"],
-            });
+            const child = spawn(
+                process.execPath,
+                ["-r", "tsx/cjs", path.join("scripts", "cli.ts"), "invoke", "hello", "--harness-arn", harnessArn],
+                {
+                    cwd: path.join(__dirname, "..", ".."),
+                    env: { ...process.env, ...env },
+                    stdio: ["ignore", "ignore", "pipe"],
+                },
+            );
             let err = "";
             child.stderr.on("data", (d) => (err += d));
             child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`invoke exited ${code}: ${err}`))));
@@ -209,7 +224,9 @@ async function main(): Promise<void> {
             const forced = forcedCriticalPath(scenario.topology);
             process.stdout.write(`  critical path           ${minutes(crit.ms)}  (the program's order: ${crit.chain.join(" -> ")})\n`);
             process.stdout.write(`  wall / critical path    ${(deployMs / crit.ms).toFixed(3)}\n`);
-            process.stdout.write(`  forced critical path    ${(forced.ms / 60_000).toFixed(2)} min  (the order AWS forces: ${forced.chain.join(" -> ")})\n`);
+            process.stdout.write(
+                `  forced critical path    ${(forced.ms / 60_000).toFixed(2)} min  (the order AWS forces: ${forced.chain.join(" -> ")})\n`,
+            );
             process.stdout.write(`  wall / forced path      ${(deployMs / scale / forced.ms).toFixed(3)}\n`);
             process.stdout.write(`  sum of all waits        ${minutes(sum)}  (one step at a time)\n`);
             const calls = bench.fake.calls;
@@ -221,7 +238,12 @@ async function main(): Promise<void> {
             for (const kind of kinds) {
                 const mine = calls.filter((c) => KIND_OF_OP.find(([re]) => re.test(c.op))?.[1] === kind);
                 const polls = mine.filter((c) => /^(Get|Describe)/.test(c.op));
-                const waitMin = ops.filter((o) => o.type.startsWith("pulumi-nodejs:dynamic/") && kindOf(o.type) === kind).reduce((n, o) => n + (o.endMs - o.startMs), 0) / scale / 60_000;
+                const waitMin =
+                    ops
+                        .filter((o) => o.type.startsWith("pulumi-nodejs:dynamic/") && kindOf(o.type) === kind)
+                        .reduce((n, o) => n + (o.endMs - o.startMs), 0) /
+                    scale /
+                    60_000;
                 // Each wait starts its backoff anew (after a create or update call): measure the
                 // gaps inside each wait, after its first three polls.
                 const gaps: number[] = [];
@@ -245,7 +267,9 @@ async function main(): Promise<void> {
         }
         const harness = bench.fake.list("harness")[0];
         const startup = await invokeStartup(bench.fake.env(), harness.arn, () => bench.fake.calls);
-        process.stdout.write(`\nnpm run invoke: first request after ${startup.firstRequestMs} ms, done after ${startup.totalMs} ms (real time)\n`);
+        process.stdout.write(
+            `\nnpm run invoke: first request after ${startup.firstRequestMs} ms, done after ${startup.totalMs} ms (real time)\n`,
+        );
     } finally {
         await bench.stop();
     }

@@ -155,7 +155,10 @@ class LanguageHost {
         const info = req.getInfo();
         const programDir: string = info.getProgramDirectory();
         const options: Record<string, unknown> = info.getOptions()?.toJavaScript() ?? {};
-        const located = spawnSync(process.execPath, ["-p", "require.resolve('@pulumi/pulumi/cmd/run')"], { cwd: programDir, encoding: "utf8" });
+        const located = spawnSync(process.execPath, ["-p", "require.resolve('@pulumi/pulumi/cmd/run')"], {
+            cwd: programDir,
+            encoding: "utf8",
+        });
         const reply = (error: string, bail = false) => {
             const resp = new langpb.RunResponse();
             resp.setError(error);

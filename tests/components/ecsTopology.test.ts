@@ -1,5 +1,17 @@
 import { expect } from "chai";
-import { byType, one, plaintextOccurrences, ProgramRun, registrationOptions, runProgram, unwrap, isSecretWrapper, ACCOUNT, EXTERNAL_SECRET_VALUE, EXTERNAL_SECRET_VERSION } from "../support/mocks";
+import {
+    byType,
+    one,
+    plaintextOccurrences,
+    ProgramRun,
+    registrationOptions,
+    runProgram,
+    unwrap,
+    isSecretWrapper,
+    ACCOUNT,
+    EXTERNAL_SECRET_VALUE,
+    EXTERNAL_SECRET_VERSION,
+} from "../support/mocks";
 
 const CLIENT_SECRET = "zs-client-secret-Very-Private-42";
 const BASIC = "Basic " + Buffer.from(`client-abc:${CLIENT_SECRET}`).toString("base64");
@@ -65,7 +77,10 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
             "zscaler-mcp:topology:Ecs zscaler-mcp",
         ]);
-        expect(r.invokes.map((i) => i.token).sort()).to.deep.equal(["aws:cloudwatch/getLogGroup:getLogGroup", "aws:index/getCallerIdentity:getCallerIdentity"]);
+        expect(r.invokes.map((i) => i.token).sort()).to.deep.equal([
+            "aws:cloudwatch/getLogGroup:getLogGroup",
+            "aws:index/getCallerIdentity:getCallerIdentity",
+        ]);
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
         expect(unwrap(one(r, "pulumi:providers:aws").inputs).region).to.equal("us-east-1");
     });
@@ -91,11 +106,15 @@ describe("ECS topology (strict mocks)", () => {
             {
                 type: "remote_mcp",
                 name: "zscaler",
-                config: { remoteMcp: { url: "https://zs-ab12cd34.ecs.us-east-1.on.aws/mcp", headers: { Authorization: `\${${PROVIDER_ARN}}` } } },
+                config: {
+                    remoteMcp: { url: "https://zs-ab12cd34.ecs.us-east-1.on.aws/mcp", headers: { Authorization: `\${${PROVIDER_ARN}}` } },
+                },
             },
         ]);
         expect(h.harnessName).to.equal("zscaler_mcp_harness_dev");
-        expect(h.model).to.deep.equal({ bedrockModelConfig: { modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 } });
+        expect(h.model).to.deep.equal({
+            bedrockModelConfig: { modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 },
+        });
         expect(h.executionRoleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/zscaler-mcp-agent-exec-role-a1b2c3d4e5`);
         expect(r.outputs.consoleUrl).to.equal(
             "https://us-east-1.console.aws.amazon.com/bedrock-agentcore/home?region=us-east-1#/harnesses/zscaler_mcp_harness_dev-AbCdE12345",
@@ -106,7 +125,12 @@ describe("ECS topology (strict mocks)", () => {
         const r = await run();
         const serviceArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/zscaler-mcp-dev/zscaler-mcp-server-dev`;
         const check = dynamicInputs(r, TOOL_CHECK);
-        expect(check).to.deep.include({ region: "us-east-1", kind: "remote_mcp", url: "https://zs-ab12cd34.ecs.us-east-1.on.aws/mcp", authorization: BASIC });
+        expect(check).to.deep.include({
+            region: "us-east-1",
+            kind: "remote_mcp",
+            url: "https://zs-ab12cd34.ecs.us-east-1.on.aws/mcp",
+            authorization: BASIC,
+        });
         expect(Object.keys(check).sort()).to.deep.equal(["authorization", "kind", "region", "revision", "url"]);
         expect(check.revision).to.match(
             new RegExp(
@@ -118,7 +142,9 @@ describe("ECS topology (strict mocks)", () => {
         const inputs = one(r, TOOL_CHECK).inputs;
         expect(isSecretWrapper(inputs.authorization)).to.equal(true);
         expect(registrationOptions(TOOL_CHECK, "zscaler-mcp-tool-check").additionalSecretOutputs).to.deep.equal(["credentialsDigest"]);
-        expect(unwrap(one(r, "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider").inputs.apiKey)).to.equal(unwrap(inputs.authorization));
+        expect(unwrap(one(r, "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider").inputs.apiKey)).to.equal(
+            unwrap(inputs.authorization),
+        );
         expect(dependencyNames(r, "zscaler-mcp-tool-check")).to.include.members(["zscaler-mcp-agent-harness", "zscaler-mcp-allow-list"]);
         expect(r.outputs).to.include({ serverName: "zscaler-mcp", serverVersion: "0.15.4", toolCount: 42 });
     });
@@ -154,7 +180,8 @@ describe("ECS topology (strict mocks)", () => {
 
     it("hands roles to their users only after the policies are attached", async () => {
         const r = await run();
-        const dependsOn = (name: string, on: string) => r.resources.find((x) => x.name === name)!.dependencies.some((u) => u.endsWith(`::${on}`));
+        const dependsOn = (name: string, on: string) =>
+            r.resources.find((x) => x.name === name)!.dependencies.some((u) => u.endsWith(`::${on}`));
         expect(dependsOn("zscaler-mcp-agent-harness", "zscaler-mcp-agent-exec-policy")).to.equal(true);
         expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-policy")).to.equal(true);
         expect(dependsOn("zscaler-mcp-service", "zscaler-mcp-task-exec-secret-policy")).to.equal(true);
@@ -267,7 +294,12 @@ describe("ECS topology (strict mocks)", () => {
         expect(trust("task-exec-role")).to.deep.equal({
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "ecs-tasks.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+                },
             ],
         });
         expect(trust("infra-role")).to.deep.equal({
@@ -278,7 +310,10 @@ describe("ECS topology (strict mocks)", () => {
             Effect: "Allow",
             Principal: { Service: "bedrock-agentcore.amazonaws.com" },
             Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:*` } },
+            Condition: {
+                StringEquals: { "aws:SourceAccount": ACCOUNT },
+                ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:*` },
+            },
         });
     });
 
@@ -313,9 +348,16 @@ describe("ECS topology (strict mocks)", () => {
     });
 
     it("uses an existing cluster without creating or owning it", async () => {
-        const r = await run({ ecsClusterName: "shared" }, {
-            "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}`, status: "ACTIVE" }),
-        });
+        const r = await run(
+            { ecsClusterName: "shared" },
+            {
+                "aws:ecs/getCluster:getCluster": (i: any) => ({
+                    clusterName: i.clusterName,
+                    arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}`,
+                    status: "ACTIVE",
+                }),
+            },
+        );
         expect(byType(r, "aws:ecs/cluster:Cluster")).to.have.length(0);
         expect(r.invokes.map((i) => i.token)).to.include("aws:ecs/getCluster:getCluster");
         expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").cluster).to.equal("shared");
@@ -324,9 +366,12 @@ describe("ECS topology (strict mocks)", () => {
 
     it("reads an external secret without writing it, and scopes IAM to its ARN", async () => {
         const external = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Xy12Ab`;
-        const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler" }, {
-            "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }),
-        });
+        const r = await run(
+            { secretsMode: "external", zscalerSecretName: "team/zscaler" },
+            {
+                "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }),
+            },
+        );
         expect(byType(r, "aws:secretsmanager/secret:Secret")).to.have.length(0);
         expect(byType(r, "aws:secretsmanager/secretVersion:SecretVersion")).to.have.length(0);
         expect(r.invokes.find((i) => i.token === "aws:secretsmanager/getSecret:getSecret")!.inputs).to.deep.equal({ name: "team/zscaler" });
@@ -365,7 +410,9 @@ describe("ECS topology (strict mocks)", () => {
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
             "zscaler-mcp:topology:Ecs zscaler-mcp",
         ]);
-        expect(dynamicInputs(r, "pulumi-nodejs:dynamic/agentcore:Harness").tools[0].config.remoteMcp.url).to.equal("https://mcp.acme.com/mcp");
+        expect(dynamicInputs(r, "pulumi-nodejs:dynamic/agentcore:Harness").tools[0].config.remoteMcp.url).to.equal(
+            "https://mcp.acme.com/mcp",
+        );
         // The user's server is checked too: its URL is all that identifies it.
         expect(dynamicInputs(r, TOOL_CHECK)).to.deep.equal({
             region: "us-east-1",
@@ -381,7 +428,10 @@ describe("ECS topology (strict mocks)", () => {
 
     it("keeps exactly the parts named in retain, each with what it needs, when the stack is destroyed", async () => {
         const retained = (r: ProgramRun) =>
-            r.resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort();
+            r.resources
+                .filter((x) => x.retainOnDelete)
+                .map((x) => x.name)
+                .sort();
         expect(retained(await run())).to.deep.equal([]);
         expect(retained(await run({ retain: '["roles","secret"]' }))).to.deep.equal([
             "zscaler-mcp-agent-exec-policy",
@@ -411,7 +461,13 @@ describe("ECS topology (strict mocks)", () => {
 
     it("takes over a log group this stack left behind (retain, or a killed run), and never another stack's", async () => {
         const logGroup = (tags: Record<string, string>) => ({
-            "aws:cloudwatch/getLogGroup:getLogGroup": (i: any) => ({ id: i.name, name: i.name, arn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${i.name}`, retentionInDays: 30, tags }),
+            "aws:cloudwatch/getLogGroup:getLogGroup": (i: any) => ({
+                id: i.name,
+                name: i.name,
+                arn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${i.name}`,
+                retentionInDays: 30,
+                tags,
+            }),
         });
         const ours = { "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev", "managed-by": "zscaler-mcp-harness" };
         await run({}, logGroup(ours));
@@ -425,7 +481,10 @@ describe("ECS topology (strict mocks)", () => {
     it("gives the container every credential key an external secret holds, whatever config holds, and redeploys on its new version", async () => {
         const external = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:team/zscaler-Ab12Cd`;
         const getSecret = { "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }) };
-        const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler", zscalerCustomerId: "", zscalerVanityDomain: "" }, getSecret);
+        const r = await run(
+            { secretsMode: "external", zscalerSecretName: "team/zscaler", zscalerCustomerId: "", zscalerVanityDomain: "" },
+            getSecret,
+        );
         const svc = dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService");
         expect(svc.container.secrets).to.deep.equal({
             ZSCALER_CLIENT_ID: `${external}:ZSCALER_CLIENT_ID::`,
@@ -434,7 +493,9 @@ describe("ECS topology (strict mocks)", () => {
             ZSCALER_VANITY_DOMAIN: `${external}:ZSCALER_VANITY_DOMAIN::`,
         });
         expect(svc.container.environment.ZSCALER_MCP_CREDENTIALS_VERSION).to.equal(EXTERNAL_SECRET_VERSION);
-        expect(r.invokes.find((i) => i.token === "aws:secretsmanager/getSecretVersion:getSecretVersion")!.inputs).to.deep.equal({ secretId: external });
+        expect(r.invokes.find((i) => i.token === "aws:secretsmanager/getSecretVersion:getSecretVersion")!.inputs).to.deep.equal({
+            secretId: external,
+        });
         // Nothing of the secret's value reaches any resource.
         for (const res of r.resources) {
             expect(plaintextOccurrences(unwrap(res.inputs), EXTERNAL_SECRET_VALUE.ZSCALER_CLIENT_SECRET), res.name).to.deep.equal([]);
@@ -447,7 +508,10 @@ describe("ECS topology (strict mocks)", () => {
             { secretsMode: "external", zscalerSecretName: "team/zscaler" },
             {
                 "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: external, name: i.name }),
-                "aws:secretsmanager/getSecretVersion:getSecretVersion": () => ({ secretString: JSON.stringify({ ZSCALER_CLIENT_ID: "a", ZSCALER_CLIENT_SECRET: "b" }), versionId: "v1" }),
+                "aws:secretsmanager/getSecretVersion:getSecretVersion": () => ({
+                    secretString: JSON.stringify({ ZSCALER_CLIENT_ID: "a", ZSCALER_CLIENT_SECRET: "b" }),
+                    versionId: "v1",
+                }),
             },
         ).then(
             () => undefined,
@@ -461,9 +525,15 @@ describe("ECS topology (strict mocks)", () => {
 
     it("keeps the client secret and the Basic header secret in every input and out of every output", async () => {
         for (const mode of ["managed", "external", "plaintext"]) {
-            const r = await run({ secretsMode: mode, zscalerSecretName: mode === "external" ? "team/zscaler" : "" }, {
-                "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:x-Ab12Cd`, name: i.name }),
-            });
+            const r = await run(
+                { secretsMode: mode, zscalerSecretName: mode === "external" ? "team/zscaler" : "" },
+                {
+                    "aws:secretsmanager/getSecret:getSecret": (i: any) => ({
+                        arn: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:x-Ab12Cd`,
+                        name: i.name,
+                    }),
+                },
+            );
             for (const res of r.resources) {
                 expect(plaintextOccurrences(res.inputs, CLIENT_SECRET), `${mode} ${res.name}`).to.deep.equal([]);
                 expect(plaintextOccurrences(res.inputs, BASIC), `${mode} ${res.name}`).to.deep.equal([]);
@@ -484,7 +554,7 @@ describe("ECS topology (strict mocks)", () => {
         });
         expect(r).to.equal(undefined);
         expect(err!.message).to.contain('harnessName: "zscaler-mcp" is not a valid name');
-        expect(err!.message).to.contain("mcpUrl: \"http://mcp.acme.com\" must be an https:// URL");
+        expect(err!.message).to.contain('mcpUrl: "http://mcp.acme.com" must be an https:// URL');
     });
 
     it("refuses a misspelled key in the stack's configuration instead of ignoring it", async () => {
@@ -499,7 +569,9 @@ describe("ECS topology (strict mocks)", () => {
         const config = { containerEnv: '["ZSCALER_MCP_AUTH_ENABLED=false"]', acknowledgeRisks: '["auth-off"]' };
         for (let up = 0; up < 2; up++) {
             const r = await run(config);
-            expect(dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").container.environment.ZSCALER_MCP_AUTH_ENABLED).to.equal("false");
+            expect(
+                dynamicInputs(r, "pulumi-nodejs:dynamic/ecs:ExpressGatewayService").container.environment.ZSCALER_MCP_AUTH_ENABLED,
+            ).to.equal("false");
             expect(r.warnings).to.include(
                 'containerEnv "ZSCALER_MCP_AUTH_ENABLED=false": the MCP server\'s own authentication is off: anyone who reaches the endpoint can call it (acknowledged in acknowledgeRisks as auth-off).',
             );

@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { ACCOUNT, COGNITO_CLIENT_SECRET, isSecretWrapper, one, plaintextOccurrences, ProgramRun, registrationOptions, runProgram, unwrap } from "../support/mocks";
+import {
+    ACCOUNT,
+    COGNITO_CLIENT_SECRET,
+    isSecretWrapper,
+    one,
+    plaintextOccurrences,
+    ProgramRun,
+    registrationOptions,
+    runProgram,
+    unwrap,
+} from "../support/mocks";
 
 const CLIENT_SECRET = "zs-client-secret-Gateway-77";
 const BASE: Record<string, string> = {
@@ -89,7 +99,13 @@ describe("Gateway topology (strict mocks)", () => {
         expect(isSecretWrapper(one(r, TOOL_CHECK).inputs.clientSecret)).to.equal(true);
         expect(registrationOptions(TOOL_CHECK, "zscaler-mcp-tool-check").additionalSecretOutputs).to.deep.equal(["credentialsDigest"]);
         const deps = r.resources.find((x) => x.name === "zscaler-mcp-tool-check")!.dependencies.map((u) => u.split("::").pop());
-        expect(deps).to.include.members(["zscaler-mcp-agent-harness", "zscaler-mcp-target", "zscaler-mcp-runtime-ready", "zscaler-mcp-gateway", "zscaler-mcp-client"]);
+        expect(deps).to.include.members([
+            "zscaler-mcp-agent-harness",
+            "zscaler-mcp-target",
+            "zscaler-mcp-runtime-ready",
+            "zscaler-mcp-gateway",
+            "zscaler-mcp-client",
+        ]);
         const off = await run({ verifyTools: "false" });
         expect(off.resources.filter((x) => x.type === TOOL_CHECK)).to.deep.equal([]);
         expect(off.outputs).to.not.have.any.keys("serverName", "serverVersion", "toolCount");
@@ -125,14 +141,24 @@ describe("Gateway topology (strict mocks)", () => {
         const rt = inputs(r, "pulumi-nodejs:dynamic/agentcore:AgentRuntime");
         expect(rt).to.deep.include({
             agentRuntimeName: "zscaler_mcp_runtime_dev",
-            agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock" } },
+            agentRuntimeArtifact: {
+                containerConfiguration: {
+                    containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+                },
+            },
             networkConfiguration: { networkMode: "PUBLIC" },
             protocolConfiguration: { serverProtocol: "MCP" },
             authorizerConfiguration: {
-                customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ["3n4b5c6d7e8f9g0h1i2j3k4l5m"], allowedScopes: ["zscaler-mcp/invoke"] },
+                customJWTAuthorizer: {
+                    discoveryUrl: DISCOVERY,
+                    allowedClients: ["3n4b5c6d7e8f9g0h1i2j3k4l5m"],
+                    allowedScopes: ["zscaler-mcp/invoke"],
+                },
             },
             // The caller's JWT, and the headers that route MCP 2026-07-28 (AgentCore drops any other).
-            requestHeaderConfiguration: { requestHeaderAllowlist: ["Authorization", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id"] },
+            requestHeaderConfiguration: {
+                requestHeaderAllowlist: ["Authorization", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Mcp-Session-Id"],
+            },
         });
         expect(rt.environmentVariables).to.deep.equal({
             ZSCALER_MCP_TRANSPORT: "streamable-http",
@@ -161,29 +187,48 @@ describe("Gateway topology (strict mocks)", () => {
             endpoint: `https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/${encodeURIComponent(RUNTIME_ARN)}/invocations?qualifier=DEFAULT`,
             listingMode: "DEFAULT",
         });
-        expect(target.credentialProviderConfigurations).to.deep.equal([{ credentialProviderType: "OAUTH", credentialProvider: { oauthCredentialProvider: oauth } }]);
+        expect(target.credentialProviderConfigurations).to.deep.equal([
+            { credentialProviderType: "OAUTH", credentialProvider: { oauthCredentialProvider: oauth } },
+        ]);
         const harness = inputs(r, "pulumi-nodejs:dynamic/agentcore:Harness");
         expect(harness.tools).to.deep.equal([
             {
                 type: "agentcore_gateway",
                 name: "zscaler",
-                config: { agentCoreGateway: { gatewayArn: `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:gateway/zscaler-mcp-gateway-dev-q1w2e3r4t5`, outboundAuth: { oauth } } },
+                config: {
+                    agentCoreGateway: {
+                        gatewayArn: `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:gateway/zscaler-mcp-gateway-dev-q1w2e3r4t5`,
+                        outboundAuth: { oauth },
+                    },
+                },
             },
         ]);
         const oauthProvider = one(r, "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider").inputs;
-        expect(unwrap(oauthProvider)).to.deep.include({ name: "zscaler-mcp-cognito-oauth-dev", discoveryUrl: DISCOVERY, clientId: "3n4b5c6d7e8f9g0h1i2j3k4l5m" });
+        expect(unwrap(oauthProvider)).to.deep.include({
+            name: "zscaler-mcp-cognito-oauth-dev",
+            discoveryUrl: DISCOVERY,
+            clientId: "3n4b5c6d7e8f9g0h1i2j3k4l5m",
+        });
         expect(isSecretWrapper(oauthProvider.clientSecret)).to.equal(true);
     });
 
     it("imposes only the order AWS forces: the gateway needs the runtime's ARN, the target its readiness, the harness neither", async () => {
         const r = await run();
-        const deps = (name: string) => r.resources.find((x) => x.name === name)!.dependencies.map((u) => u.split("::").pop()).sort();
+        const deps = (name: string) =>
+            r.resources
+                .find((x) => x.name === name)!
+                .dependencies.map((u) => u.split("::").pop())
+                .sort();
         expect(r.resources.find((x) => x.name === "zscaler-mcp-runtime")!.inputs.waitForReady).to.equal(false);
         expect(deps("zscaler-mcp-runtime-ready")).to.deep.equal(["zscaler-mcp-runtime"]);
         expect(deps("zscaler-mcp-gateway-policy")).to.deep.equal(["zscaler-mcp-gateway-role", "zscaler-mcp-runtime"]);
         expect(deps("zscaler-mcp-gateway")).to.include("zscaler-mcp-gateway-policy").and.not.include("zscaler-mcp-runtime-ready");
         expect(deps("zscaler-mcp-target")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-runtime-ready", "zscaler-mcp-oauth"]);
-        expect(deps("zscaler-mcp-agent-harness")).to.include.members(["zscaler-mcp-gateway", "zscaler-mcp-oauth", "zscaler-mcp-agent-exec-policy"]);
+        expect(deps("zscaler-mcp-agent-harness")).to.include.members([
+            "zscaler-mcp-gateway",
+            "zscaler-mcp-oauth",
+            "zscaler-mcp-agent-exec-policy",
+        ]);
         expect(deps("zscaler-mcp-agent-harness")).to.not.include.members(["zscaler-mcp-target"]);
         expect(deps("zscaler-mcp-agent-harness")).to.not.include("zscaler-mcp-runtime-ready");
         expect(deps("zscaler-mcp-runtime")).to.include.members(["zscaler-mcp-runtime-policy", "zscaler-mcp-client"]);
@@ -202,10 +247,25 @@ describe("Gateway topology (strict mocks)", () => {
                 Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:DescribeImages"],
                 Resource: "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server",
             },
-            { Sid: "PullPublicImage", Effect: "Allow", Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"], Resource: "*" },
+            {
+                Sid: "PullPublicImage",
+                Effect: "Allow",
+                Action: ["ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken"],
+                Resource: "*",
+            },
             { Sid: "RuntimeLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"], Resource: runtimeLogs },
-            { Sid: "DescribeLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*` },
-            { Sid: "RuntimeLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${runtimeLogs}:log-stream:*` },
+            {
+                Sid: "DescribeLogGroups",
+                Effect: "Allow",
+                Action: "logs:DescribeLogGroups",
+                Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*`,
+            },
+            {
+                Sid: "RuntimeLogStreams",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `${runtimeLogs}:log-stream:*`,
+            },
             { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
             {
                 Sid: "DecryptSecretsViaSecretsManager",
@@ -217,8 +277,18 @@ describe("Gateway topology (strict mocks)", () => {
         ]);
         const gatewayLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/zscaler-mcp-gateway-dev-*`;
         expect(policy("gateway-policy").Statement).to.deep.equal([
-            { Sid: "InvokeRuntime", Effect: "Allow", Action: "bedrock-agentcore:InvokeAgentRuntime", Resource: [RUNTIME_ARN, `${RUNTIME_ARN}/*`, `${RUNTIME_ARN}:*`] },
-            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: [gatewayLogs, `${gatewayLogs}:log-stream:*`] },
+            {
+                Sid: "InvokeRuntime",
+                Effect: "Allow",
+                Action: "bedrock-agentcore:InvokeAgentRuntime",
+                Resource: [RUNTIME_ARN, `${RUNTIME_ARN}/*`, `${RUNTIME_ARN}:*`],
+            },
+            {
+                Sid: "Logs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: [gatewayLogs, `${gatewayLogs}:log-stream:*`],
+            },
         ]);
         const harness = Object.fromEntries(policy("agent-exec-policy").Statement.map((s: any) => [s.Sid, s]));
         expect(harness.TokenVault.Action).to.deep.equal(["bedrock-agentcore:GetResourceOauth2Token"]);
@@ -233,7 +303,10 @@ describe("Gateway topology (strict mocks)", () => {
                     Effect: "Allow",
                     Principal: { Service: "bedrock-agentcore.amazonaws.com" },
                     Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:*` } },
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": ACCOUNT },
+                        ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:*` },
+                    },
                 },
             ],
         };
@@ -243,7 +316,11 @@ describe("Gateway topology (strict mocks)", () => {
     });
 
     it("keeps the runtime on destroy with its role, its secret and the Cognito pool its authorizer trusts", async () => {
-        const retained = async (retain: string) => (await run({ retain })).resources.filter((x) => x.retainOnDelete).map((x) => x.name).sort();
+        const retained = async (retain: string) =>
+            (await run({ retain })).resources
+                .filter((x) => x.retainOnDelete)
+                .map((x) => x.name)
+                .sort();
         const cognito = ["zscaler-mcp-client", "zscaler-mcp-domain", "zscaler-mcp-resource-server", "zscaler-mcp-users"];
         expect(await retained('["cognito"]')).to.deep.equal(cognito);
         expect(await retained('["runtime"]')).to.deep.equal(
@@ -259,7 +336,14 @@ describe("Gateway topology (strict mocks)", () => {
     });
 
     it("uses an external secret by name without writing it", async () => {
-        const r = await run({ secretsMode: "external", zscalerSecretName: "team/zscaler", zscalerClientId: "", zscalerClientSecret: "", zscalerCustomerId: "", zscalerVanityDomain: "" });
+        const r = await run({
+            secretsMode: "external",
+            zscalerSecretName: "team/zscaler",
+            zscalerClientId: "",
+            zscalerClientSecret: "",
+            zscalerCustomerId: "",
+            zscalerVanityDomain: "",
+        });
         expect(r.resources.filter((x) => x.type.startsWith("aws:secretsmanager"))).to.have.length(0);
         expect(inputs(r, "pulumi-nodejs:dynamic/agentcore:AgentRuntime").environmentVariables.ZSCALER_SECRET_NAME).to.equal("team/zscaler");
         const policy = JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", "runtime-policy").inputs.policy));
@@ -272,7 +356,9 @@ describe("Gateway topology (strict mocks)", () => {
             (e: Error) => e,
         );
         expect(err!.message).to.contain("imageUri: the image is in ECR region us-east-1");
-        expect(err!.message).to.contain("docker push <your-account-id>.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock");
+        expect(err!.message).to.contain(
+            "docker push <your-account-id>.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+        );
         expect(err!.message).to.contain("pulumi config set imageUri");
     });
 

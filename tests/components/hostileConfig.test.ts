@@ -18,7 +18,12 @@ interface HostileCase {
     expected: string[];
 }
 
-const VALID: Record<string, string> = { zscalerClientId: "cid", zscalerClientSecret: "zs-client-secret-Q9w8E7", zscalerCustomerId: "cust", zscalerVanityDomain: "acme" };
+const VALID: Record<string, string> = {
+    zscalerClientId: "cid",
+    zscalerClientSecret: "zs-client-secret-Q9w8E7",
+    zscalerCustomerId: "cust",
+    zscalerVanityDomain: "acme",
+};
 const env = (...entries: string[]) => JSON.stringify(entries);
 const ECS_URL = (mcpUrl: string) => ({ mcpUrl });
 
@@ -45,175 +50,165 @@ const HOSTILE: HostileCase[] = [
         name: "an mcpUrl with a space",
         config: ECS_URL("https://mcp.example.com/m cp"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/m cp\" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/m cp" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a line break",
         config: ECS_URL("https://mcp.example.com/\nmcp"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/\\nmcp\" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/\\nmcp" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a tab",
         config: ECS_URL("https://mcp.example.com/\tmcp"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/\\tmcp\" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/\\tmcp" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with user:pass@",
         config: ECS_URL("https://user:pass@mcp.example.com"),
         expected: [
-            "mcpUrl: \"https://user:pass@mcp.example.com\" carries a user name or password before \"@\"; the harness sends the Zscaler credentials from the Token Vault, never in the URL. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://user:pass@mcp.example.com" carries a user name or password before "@"; the harness sends the Zscaler credentials from the Token Vault, never in the URL. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with an empty user (https://@)",
         config: ECS_URL("https://@mcp.example.com"),
         expected: [
-            "mcpUrl: \"https://@mcp.example.com\" carries a user name or password before \"@\"; the harness sends the Zscaler credentials from the Token Vault, never in the URL. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://@mcp.example.com" carries a user name or password before "@"; the harness sends the Zscaler credentials from the Token Vault, never in the URL. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a token as user name",
         config: ECS_URL("https://token@mcp.example.com/mcp"),
         expected: [
-            "mcpUrl: \"https://token@mcp.example.com/mcp\" carries a user name or password before \"@\"; the harness sends the Zscaler credentials from the Token Vault, never in the URL. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://token@mcp.example.com/mcp" carries a user name or password before "@"; the harness sends the Zscaler credentials from the Token Vault, never in the URL. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl of 20,000 characters",
         config: ECS_URL("https://mcp.example.com/" + "a".repeat(19976)),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…\" (20000 characters) is longer than 2048 characters. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…" (20000 characters) is longer than 2048 characters. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a query string (/mcp would land after it)",
         config: ECS_URL("https://mcp.example.com/api?key=abc"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/api?key=abc\" has a query string or fragment; the program appends /mcp to the path, so give the server's address alone. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/api?key=abc" has a query string or fragment; the program appends /mcp to the path, so give the server\'s address alone. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with an empty query",
         config: ECS_URL("https://mcp.example.com/mcp?"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/mcp?\" has a query string or fragment; the program appends /mcp to the path, so give the server's address alone. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/mcp?" has a query string or fragment; the program appends /mcp to the path, so give the server\'s address alone. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a fragment",
         config: ECS_URL("https://mcp.example.com/mcp#tools"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/mcp#tools\" has a query string or fragment; the program appends /mcp to the path, so give the server's address alone. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/mcp#tools" has a query string or fragment; the program appends /mcp to the path, so give the server\'s address alone. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an http:// mcpUrl",
         config: ECS_URL("http://mcp.example.com"),
-        expected: [
-            "mcpUrl: \"http://mcp.example.com\" must be an https:// URL; Harness calls remote MCP servers over HTTPS only.",
-        ],
+        expected: ['mcpUrl: "http://mcp.example.com" must be an https:// URL; Harness calls remote MCP servers over HTTPS only.'],
     },
     {
         name: "an ftp:// mcpUrl",
         config: ECS_URL("ftp://mcp.example.com"),
-        expected: [
-            "mcpUrl: \"ftp://mcp.example.com\" must be an https:// URL; Harness calls remote MCP servers over HTTPS only.",
-        ],
+        expected: ['mcpUrl: "ftp://mcp.example.com" must be an https:// URL; Harness calls remote MCP servers over HTTPS only.'],
     },
     {
         name: "an mcpUrl without a scheme",
         config: ECS_URL("mcp.example.com/mcp"),
-        expected: [
-            "mcpUrl: \"mcp.example.com/mcp\" must be an https:// URL; Harness calls remote MCP servers over HTTPS only.",
-        ],
+        expected: ['mcpUrl: "mcp.example.com/mcp" must be an https:// URL; Harness calls remote MCP servers over HTTPS only.'],
     },
     {
         name: "an mcpUrl without a host",
         config: ECS_URL("https://"),
-        expected: [
-            "mcpUrl: \"https://\" is not a valid URL. Run: pulumi config set mcpUrl https://<host>/mcp",
-        ],
+        expected: ['mcpUrl: "https://" is not a valid URL. Run: pulumi config set mcpUrl https://<host>/mcp'],
     },
     {
         name: "an mcpUrl with an IPv4 address",
         config: ECS_URL("https://10.0.0.5/mcp"),
         expected: [
-            "mcpUrl: \"https://10.0.0.5/mcp\" names its server by IP address; use the DNS name its HTTPS certificate is issued for. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://10.0.0.5/mcp" names its server by IP address; use the DNS name its HTTPS certificate is issued for. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with an IPv6 address",
         config: ECS_URL("https://[::1]/mcp"),
         expected: [
-            "mcpUrl: \"https://[::1]/mcp\" names its server by IP address; use the DNS name its HTTPS certificate is issued for. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://[::1]/mcp" names its server by IP address; use the DNS name its HTTPS certificate is issued for. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a decimal IP address",
         config: ECS_URL("https://2130706433/mcp"),
         expected: [
-            "mcpUrl: \"https://2130706433/mcp\" names its server by IP address; use the DNS name its HTTPS certificate is issued for. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://2130706433/mcp" names its server by IP address; use the DNS name its HTTPS certificate is issued for. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl on localhost",
         config: ECS_URL("https://localhost:8443/mcp"),
         expected: [
-            "mcpUrl: \"https://localhost:8443/mcp\" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://localhost:8443/mcp" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl on a single-label host",
         config: ECS_URL("https://intranet/mcp"),
         expected: [
-            "mcpUrl: \"https://intranet/mcp\" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://intranet/mcp" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl on an .internal host",
         config: ECS_URL("https://mcp.corp.internal/mcp"),
         expected: [
-            "mcpUrl: \"https://mcp.corp.internal/mcp\" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.corp.internal/mcp" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with an underscore in the host",
         config: ECS_URL("https://mcp_server.example.com/mcp"),
         expected: [
-            "mcpUrl: \"https://mcp_server.example.com/mcp\" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp_server.example.com/mcp" does not name a public DNS host (dot-separated labels of letters, digits and hyphens); Harness calls it from AWS. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a port beyond 65535",
         config: ECS_URL("https://mcp.example.com:99999/mcp"),
-        expected: [
-            "mcpUrl: \"https://mcp.example.com:99999/mcp\" is not a valid URL. Run: pulumi config set mcpUrl https://<host>/mcp",
-        ],
+        expected: ['mcpUrl: "https://mcp.example.com:99999/mcp" is not a valid URL. Run: pulumi config set mcpUrl https://<host>/mcp'],
     },
     {
         name: "an mcpUrl with a backslash",
         config: ECS_URL("https://mcp.example.com\\mcp"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com\\\\mcp\" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com\\\\mcp" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with a broken percent escape",
         config: ECS_URL("https://mcp.example.com/a%zz"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/a%zz\" has characters a URL path may not hold unencoded. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/a%zz" has characters a URL path may not hold unencoded. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
         name: "an mcpUrl with angle brackets in the path",
         config: ECS_URL("https://mcp.example.com/<script>"),
         expected: [
-            "mcpUrl: \"https://mcp.example.com/<script>\" has characters a URL path may not hold unencoded. Run: pulumi config set mcpUrl https://<host>/mcp",
+            'mcpUrl: "https://mcp.example.com/<script>" has characters a URL path may not hold unencoded. Run: pulumi config set mcpUrl https://<host>/mcp',
         ],
     },
     {
@@ -240,115 +235,103 @@ const HOSTILE: HostileCase[] = [
     {
         name: "allowSigV4McpUrl that is not a boolean",
         config: { allowSigV4McpUrl: "yes" },
-        expected: [
-            "allowSigV4McpUrl: \"yes\" must be true or false. Run: pulumi config set allowSigV4McpUrl false",
-        ],
+        expected: ['allowSigV4McpUrl: "yes" must be true or false. Run: pulumi config set allowSigV4McpUrl false'],
     },
     // numbers
     {
         name: "maxIterations in hex",
         config: { maxIterations: "0x10" },
         expected: [
-            "maxIterations: \"0x10\" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>",
+            'maxIterations: "0x10" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>',
         ],
     },
     {
         name: "maxIterations with an exponent",
         config: { maxIterations: "1e2" },
         expected: [
-            "maxIterations: \"1e2\" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>",
+            'maxIterations: "1e2" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>',
         ],
     },
     {
         name: "maxIterations with a plus sign",
         config: { maxIterations: "+5" },
         expected: [
-            "maxIterations: \"+5\" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>",
+            'maxIterations: "+5" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>',
         ],
     },
     {
         name: "maxIterations out of range",
         config: { maxIterations: "5000" },
         expected: [
-            "maxIterations: \"5000\" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>",
+            'maxIterations: "5000" must be 0 (the service default) or a whole number from 1 to 1000, in decimal digits. Run: pulumi config set maxIterations <number>',
         ],
     },
     {
         name: "modelMaxTokens with an exponent",
         config: { modelMaxTokens: "8e3" },
         expected: [
-            "modelMaxTokens: \"8e3\" must be a whole number from 1 to 1000000, in decimal digits. Run: pulumi config set modelMaxTokens <number>",
+            'modelMaxTokens: "8e3" must be a whole number from 1 to 1000000, in decimal digits. Run: pulumi config set modelMaxTokens <number>',
         ],
     },
     {
         name: "modelMaxTokens negative",
         config: { modelMaxTokens: "-1" },
         expected: [
-            "modelMaxTokens: \"-1\" must be a whole number from 1 to 1000000, in decimal digits. Run: pulumi config set modelMaxTokens <number>",
+            'modelMaxTokens: "-1" must be a whole number from 1 to 1000000, in decimal digits. Run: pulumi config set modelMaxTokens <number>',
         ],
     },
     {
         name: "timeoutSeconds with a fraction",
         config: { timeoutSeconds: "3600.0" },
         expected: [
-            "timeoutSeconds: \"3600.0\" must be 0 (the service default) or a whole number from 1 to 28800, in decimal digits. Run: pulumi config set timeoutSeconds <number>",
+            'timeoutSeconds: "3600.0" must be 0 (the service default) or a whole number from 1 to 28800, in decimal digits. Run: pulumi config set timeoutSeconds <number>',
         ],
     },
     {
         name: "timeoutSeconds beyond eight hours",
         config: { timeoutSeconds: "99999" },
         expected: [
-            "timeoutSeconds: \"99999\" must be 0 (the service default) or a whole number from 1 to 28800, in decimal digits. Run: pulumi config set timeoutSeconds <number>",
+            'timeoutSeconds: "99999" must be 0 (the service default) or a whole number from 1 to 28800, in decimal digits. Run: pulumi config set timeoutSeconds <number>',
         ],
     },
     {
         name: "secretRecoveryDays in binary",
         config: { secretRecoveryDays: "0b111" },
         expected: [
-            "secretRecoveryDays: \"0b111\" must be a whole number from 0 to 30, in decimal digits. Run: pulumi config set secretRecoveryDays <number>",
+            'secretRecoveryDays: "0b111" must be a whole number from 0 to 30, in decimal digits. Run: pulumi config set secretRecoveryDays <number>',
         ],
     },
     {
         name: "secretRecoveryDays with a leading zero",
         config: { secretRecoveryDays: "07" },
         expected: [
-            "secretRecoveryDays: \"07\" must be a whole number from 0 to 30, in decimal digits. Run: pulumi config set secretRecoveryDays <number>",
+            'secretRecoveryDays: "07" must be a whole number from 0 to 30, in decimal digits. Run: pulumi config set secretRecoveryDays <number>',
         ],
     },
     {
         name: "secretRecoveryDays shorter than AWS allows",
         config: { secretRecoveryDays: "3" },
-        expected: [
-            "secretRecoveryDays: 3 must be 0 (delete at once) or from 7 to 30 days. Run: pulumi config set secretRecoveryDays 7",
-        ],
+        expected: ["secretRecoveryDays: 3 must be 0 (delete at once) or from 7 to 30 days. Run: pulumi config set secretRecoveryDays 7"],
     },
     {
         name: "temperature with an exponent",
         config: { temperature: "2e-1" },
-        expected: [
-            "temperature: \"2e-1\" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2",
-        ],
+        expected: ['temperature: "2e-1" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2'],
     },
     {
         name: "temperature in hex",
         config: { temperature: "0x1" },
-        expected: [
-            "temperature: \"0x1\" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2",
-        ],
+        expected: ['temperature: "0x1" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2'],
     },
     {
         name: "temperature NaN",
         config: { temperature: "NaN" },
-        expected: [
-            "temperature: \"NaN\" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2",
-        ],
+        expected: ['temperature: "NaN" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2'],
     },
     {
         name: "temperature above 2",
         config: { temperature: "2.5" },
-        expected: [
-            "temperature: \"2.5\" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2",
-        ],
+        expected: ['temperature: "2.5" must be a number from 0 to 2 in decimal notation. Run: pulumi config set temperature 0.2'],
     },
     // containerEnv and allowedHosts
     {
@@ -403,9 +386,7 @@ const HOSTILE: HostileCase[] = [
     {
         name: "a containerEnv key set twice",
         config: { containerEnv: env("ZSCALER_MCP_LOG_LEVEL=INFO", "ZSCALER_MCP_LOG_LEVEL=DEBUG") },
-        expected: [
-            "containerEnv: ZSCALER_MCP_LOG_LEVEL is set twice (\"INFO\" and \"DEBUG\"). Keep one.",
-        ],
+        expected: ['containerEnv: ZSCALER_MCP_LOG_LEVEL is set twice ("INFO" and "DEBUG"). Keep one.'],
     },
     {
         name: "a credential in containerEnv",
@@ -424,9 +405,7 @@ const HOSTILE: HostileCase[] = [
     {
         name: "the Host allow-list in containerEnv",
         config: { containerEnv: env("ZSCALER_MCP_ALLOWED_HOSTS=*") },
-        expected: [
-            "containerEnv: set ZSCALER_MCP_ALLOWED_HOSTS through the allowedHosts list; the service's own address is added to it.",
-        ],
+        expected: ["containerEnv: set ZSCALER_MCP_ALLOWED_HOSTS through the allowedHosts list; the service's own address is added to it."],
     },
     {
         name: "host validation disabled in containerEnv only",
@@ -481,7 +460,7 @@ const HOSTILE: HostileCase[] = [
         name: "write tools enabled",
         config: { containerEnv: env("ZSCALER_MCP_WRITE_ENABLED=true", "ZSCALER_MCP_WRITE_TOOLS=zia_*") },
         expected: [
-            "containerEnv: \"ZSCALER_MCP_WRITE_ENABLED=true\" and \"ZSCALER_MCP_WRITE_TOOLS=zia_*\" would let the agent create, change and delete Zscaler configuration. Remove them, or accept the risk: pulumi config set --path 'acknowledgeRisks[0]' write-tools",
+            'containerEnv: "ZSCALER_MCP_WRITE_ENABLED=true" and "ZSCALER_MCP_WRITE_TOOLS=zia_*" would let the agent create, change and delete Zscaler configuration. Remove them, or accept the risk: pulumi config set --path \'acknowledgeRisks[0]\' write-tools',
         ],
     },
     {
@@ -557,16 +536,12 @@ const HOSTILE: HostileCase[] = [
     {
         name: "more allowedHosts than the program takes",
         config: { allowedHosts: JSON.stringify(Array.from({ length: 21 }, (_, i) => `h${i}.example.com`)) },
-        expected: [
-            "allowedHosts: has 21 entries; at most 20. Remove some: pulumi config rm --path 'allowedHosts[<n>]'",
-        ],
+        expected: ["allowedHosts: has 21 entries; at most 20. Remove some: pulumi config rm --path 'allowedHosts[<n>]'"],
     },
     {
         name: "allowedHosts that is not a list of strings",
         config: { allowedHosts: "[1,2]" },
-        expected: [
-            "allowedHosts: must be a list of strings, e.g. pulumi config set --path 'allowedHosts[0]' value",
-        ],
+        expected: ["allowedHosts: must be a list of strings, e.g. pulumi config set --path 'allowedHosts[0]' value"],
     },
     {
         name: "an acknowledgement that is not a risk",
@@ -577,7 +552,11 @@ const HOSTILE: HostileCase[] = [
     },
     {
         name: "an acknowledgement for one risk does not cover another",
-        config: { allowedHosts: '["*"]', acknowledgeRisks: '["any-host"]', containerEnv: env("ZSCALER_MCP_AUTH_ENABLED=false", "ZSCALER_MCP_PORT=1") },
+        config: {
+            allowedHosts: '["*"]',
+            acknowledgeRisks: '["any-host"]',
+            containerEnv: env("ZSCALER_MCP_AUTH_ENABLED=false", "ZSCALER_MCP_PORT=1"),
+        },
         expected: [
             "containerEnv: \"ZSCALER_MCP_AUTH_ENABLED=false\" would turn off the MCP server's own authentication, so anyone who reaches the endpoint could call it. Remove it, or accept the risk: pulumi config set --path 'acknowledgeRisks[1]' auth-off",
             "containerEnv: \"ZSCALER_MCP_PORT=1\" would move the server off the address and port the load balancer and AgentCore Runtime call. Remove it, or accept the risk: pulumi config set --path 'acknowledgeRisks[2]' listen-override",
@@ -588,21 +567,21 @@ const HOSTILE: HostileCase[] = [
         name: "a client id with a colon",
         config: { zscalerClientId: "abc:def" },
         expected: [
-            "zscalerClientId: \"abc:def\" must be at most 256 printable characters without spaces or \":\" (the Basic header separates id and secret with \":\"). Run: pulumi config set zscalerClientId <client id>",
+            'zscalerClientId: "abc:def" must be at most 256 printable characters without spaces or ":" (the Basic header separates id and secret with ":"). Run: pulumi config set zscalerClientId <client id>',
         ],
     },
     {
         name: "a client id with a space",
         config: { zscalerClientId: "abc def" },
         expected: [
-            "zscalerClientId: \"abc def\" must be at most 256 printable characters without spaces or \":\" (the Basic header separates id and secret with \":\"). Run: pulumi config set zscalerClientId <client id>",
+            'zscalerClientId: "abc def" must be at most 256 printable characters without spaces or ":" (the Basic header separates id and secret with ":"). Run: pulumi config set zscalerClientId <client id>',
         ],
     },
     {
         name: "a client id longer than 256 characters",
         config: { zscalerClientId: "c".repeat(257) },
         expected: [
-            "zscalerClientId: \"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc…\" (257 characters) must be at most 256 printable characters without spaces or \":\" (the Basic header separates id and secret with \":\"). Run: pulumi config set zscalerClientId <client id>",
+            'zscalerClientId: "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc…" (257 characters) must be at most 256 printable characters without spaces or ":" (the Basic header separates id and secret with ":"). Run: pulumi config set zscalerClientId <client id>',
         ],
     },
     {
@@ -624,119 +603,119 @@ const HOSTILE: HostileCase[] = [
         name: "a customer id with a space",
         config: { zscalerCustomerId: "cust 123" },
         expected: [
-            "zscalerCustomerId: \"cust 123\" must be 1-64 letters, digits, hyphens or underscores. Run: pulumi config set zscalerCustomerId <customer id>",
+            'zscalerCustomerId: "cust 123" must be 1-64 letters, digits, hyphens or underscores. Run: pulumi config set zscalerCustomerId <customer id>',
         ],
     },
     {
         name: "a vanity domain given as a host name",
         config: { zscalerVanityDomain: "acme.zslogin.net" },
         expected: [
-            "zscalerVanityDomain: \"acme.zslogin.net\" must be one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net). Run: pulumi config set zscalerVanityDomain <vanity domain>",
+            'zscalerVanityDomain: "acme.zslogin.net" must be one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net). Run: pulumi config set zscalerVanityDomain <vanity domain>',
         ],
     },
     {
         name: "a vanity domain with a space",
         config: { zscalerVanityDomain: "acme corp" },
         expected: [
-            "zscalerVanityDomain: \"acme corp\" must be one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net). Run: pulumi config set zscalerVanityDomain <vanity domain>",
+            'zscalerVanityDomain: "acme corp" must be one DNS label of letters, digits and inner hyphens (acme for acme.zslogin.net). Run: pulumi config set zscalerVanityDomain <vanity domain>',
         ],
     },
     {
         name: "a cloud name with punctuation",
         config: { zscalerCloud: "zscaler two!" },
         expected: [
-            "zscalerCloud: \"zscaler two!\" must be a Zscaler cloud name: letters, digits, dots and hyphens, at most 64. Run: pulumi config set zscalerCloud production",
+            'zscalerCloud: "zscaler two!" must be a Zscaler cloud name: letters, digits, dots and hyphens, at most 64. Run: pulumi config set zscalerCloud production',
         ],
     },
     {
         name: "a cloud name starting with a hyphen",
         config: { zscalerCloud: "-beta" },
         expected: [
-            "zscalerCloud: \"-beta\" must be a Zscaler cloud name: letters, digits, dots and hyphens, at most 64. Run: pulumi config set zscalerCloud production",
+            'zscalerCloud: "-beta" must be a Zscaler cloud name: letters, digits, dots and hyphens, at most 64. Run: pulumi config set zscalerCloud production',
         ],
     },
     {
         name: "a secret name with a space",
         config: { secretsMode: "external", zscalerSecretName: "team/zscaler secret" },
         expected: [
-            "zscalerSecretName: \"team/zscaler secret\" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
+            'zscalerSecretName: "team/zscaler secret" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret\'s ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>',
         ],
     },
     {
         name: "a secret ARN in another region",
         config: { secretsMode: "external", zscalerSecretName: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/zs-Ab12Cd" },
         expected: [
-            "zscalerSecretName: \"arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/zs-Ab12Cd\" is in eu-west-1, but the stack deploys to us-east-1 and reads secrets through Secrets Manager there. Replicate the secret to us-east-1 and name that copy.",
+            'zscalerSecretName: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/zs-Ab12Cd" is in eu-west-1, but the stack deploys to us-east-1 and reads secrets through Secrets Manager there. Replicate the secret to us-east-1 and name that copy.',
         ],
     },
     {
         name: "an ARN of something other than a secret",
         config: { secretsMode: "external", zscalerSecretName: "arn:aws:s3:::team-bucket" },
         expected: [
-            "zscalerSecretName: \"arn:aws:s3:::team-bucket\" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret's ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
+            'zscalerSecretName: "arn:aws:s3:::team-bucket" is neither a Secrets Manager secret name (1-512 letters, digits and / _ + = . @ -) nor a secret\'s ARN. Run: pulumi config set --plaintext zscalerSecretName <name or ARN>',
         ],
     },
     {
         name: "a system prompt of 20,000 characters",
         config: { systemPrompt: "Be helpful. ".repeat(1667) },
         expected: [
-            "systemPrompt: \"Be helpful. Be helpful. Be helpful. Be helpful. Be helpful. …\" (20003 characters) is longer than 16000 characters. Shorten it, or run pulumi config rm systemPrompt for the default prompt.",
+            'systemPrompt: "Be helpful. Be helpful. Be helpful. Be helpful. Be helpful. …" (20003 characters) is longer than 16000 characters. Shorten it, or run pulumi config rm systemPrompt for the default prompt.',
         ],
     },
     {
         name: "a system prompt with a terminal escape",
         config: { systemPrompt: "Answer in red \u001b[31m" },
         expected: [
-            "systemPrompt: \"Answer in red \\u001b[31m\" contains a control character other than tab and line break. Remove it, or run pulumi config rm systemPrompt for the default prompt.",
+            'systemPrompt: "Answer in red \\u001b[31m" contains a control character other than tab and line break. Remove it, or run pulumi config rm systemPrompt for the default prompt.',
         ],
     },
     {
         name: "a system prompt with a NUL",
         config: { systemPrompt: "Answer\u0000briefly" },
         expected: [
-            "systemPrompt: \"Answer\\u0000briefly\" contains a control character other than tab and line break. Remove it, or run pulumi config rm systemPrompt for the default prompt.",
+            'systemPrompt: "Answer\\u0000briefly" contains a control character other than tab and line break. Remove it, or run pulumi config rm systemPrompt for the default prompt.',
         ],
     },
     {
         name: "a model id in upper case",
         config: { modelId: "Anthropic.Claude-V2" },
         expected: [
-            "modelId: \"Anthropic.Claude-V2\" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "Anthropic.Claude-V2" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
         name: "a model ARN",
         config: { modelId: "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2" },
         expected: [
-            "modelId: \"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2\" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
         name: "a model id without a vendor",
         config: { modelId: "claude" },
         expected: [
-            "modelId: \"claude\" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "claude" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
         name: "an inference profile of an unknown geography",
         config: { modelId: "xx.anthropic.claude-sonnet-4-5-20250929-v1:0" },
         expected: [
-            "modelId: \"xx.anthropic.claude-sonnet-4-5-20250929-v1:0\" starts with \"xx.\", which is not an inference profile geography this program knows (us, eu, apac, jp, au, global). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "xx.anthropic.claude-sonnet-4-5-20250929-v1:0" starts with "xx.", which is not an inference profile geography this program knows (us, eu, apac, jp, au, global). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
         name: "an inference profile id longer than 64 characters",
         config: { modelId: "us.anthropic." + "c".repeat(60) },
         expected: [
-            "modelId: \"us.anthropic.cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "us.anthropic.cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" is neither a Bedrock model id (vendor.model[:version], lower case, e.g. anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (us, eu, apac, jp, au, global and a dot before a model id, at most 64 characters). Run: pulumi config set modelId us.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
         name: "an EU inference profile from a US region",
         config: { modelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" },
         expected: [
-            "modelId: \"eu.anthropic.claude-sonnet-4-5-20250929-v1:0\" is an inference profile of geography eu, which cannot be called from us-east-1. Use a profile of the deploy region's geography, or global.anthropic.claude-sonnet-4-5-20250929-v1:0: pulumi config set modelId global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" is an inference profile of geography eu, which cannot be called from us-east-1. Use a profile of the deploy region\'s geography, or global.anthropic.claude-sonnet-4-5-20250929-v1:0: pulumi config set modelId global.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
@@ -744,49 +723,49 @@ const HOSTILE: HostileCase[] = [
         config: {},
         region: "eu-central-1",
         expected: [
-            "modelId: \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\" is an inference profile of geography us, which cannot be called from eu-central-1. Use a profile of the deploy region's geography, or global.anthropic.claude-sonnet-4-5-20250929-v1:0: pulumi config set modelId global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            'modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" is an inference profile of geography us, which cannot be called from eu-central-1. Use a profile of the deploy region\'s geography, or global.anthropic.claude-sonnet-4-5-20250929-v1:0: pulumi config set modelId global.anthropic.claude-sonnet-4-5-20250929-v1:0',
         ],
     },
     {
         name: "a harness name with a hyphen",
         config: { harnessName: "zscaler-mcp" },
         expected: [
-            "harnessName: \"zscaler-mcp\" is not a valid name (a letter, then up to 39 letters, digits or underscores; no hyphens, e.g. zscaler_mcp_harness).",
+            'harnessName: "zscaler-mcp" is not a valid name (a letter, then up to 39 letters, digits or underscores; no hyphens, e.g. zscaler_mcp_harness).',
         ],
     },
     {
         name: "a harness name longer than 40 characters",
         config: { harnessName: "h".repeat(41) },
         expected: [
-            "harnessName: \"hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh\" is not a valid name (a letter, then up to 39 letters, digits or underscores; no hyphens, e.g. zscaler_mcp_harness).",
+            'harnessName: "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh" is not a valid name (a letter, then up to 39 letters, digits or underscores; no hyphens, e.g. zscaler_mcp_harness).',
         ],
     },
     {
         name: "a Cognito domain prefix with an underscore",
         config: { cognitoDomainPrefix: "my_domain" },
         expected: [
-            "cognitoDomainPrefix: \"my_domain\" must be 1-63 lowercase letters, digits and hyphens, not start or end with a hyphen, and not contain \"aws\", \"amazon\" or \"cognito\". Run: pulumi config set cognitoDomainPrefix <unique prefix>",
+            'cognitoDomainPrefix: "my_domain" must be 1-63 lowercase letters, digits and hyphens, not start or end with a hyphen, and not contain "aws", "amazon" or "cognito". Run: pulumi config set cognitoDomainPrefix <unique prefix>',
         ],
     },
     {
         name: "a cluster name with a slash",
         config: { ecsClusterName: "team/cluster" },
         expected: [
-            "ecsClusterName: \"team/cluster\" is not an ECS cluster name (1-255 letters, digits, hyphens, underscores). Run: pulumi config set ecsClusterName <cluster>",
+            'ecsClusterName: "team/cluster" is not an ECS cluster name (1-255 letters, digits, hyphens, underscores). Run: pulumi config set ecsClusterName <cluster>',
         ],
     },
     {
         name: "an image reference with a space",
         config: { imageUri: "zscaler/zscaler-mcp-server:latest bad" },
         expected: [
-            "imageUri: \"zscaler/zscaler-mcp-server:latest bad\" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+            'imageUri: "zscaler/zscaler-mcp-server:latest bad" is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock',
         ],
     },
     {
         name: "an image reference longer than 1024 characters",
         config: { imageUri: "registry.example.com/" + "a".repeat(1010) + ":1" },
         expected: [
-            "imageUri: \"registry.example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…\" (1033 characters) is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+            'imageUri: "registry.example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…" (1033 characters) is not a container image reference (registry/repository:tag or @sha256:digest, at most 1024 characters). Run: pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock',
         ],
     },
     {
@@ -833,59 +812,51 @@ const HOSTILE: HostileCase[] = [
         name: "a region with a shell command",
         config: {},
         region: "us-east-1; rm -rf /",
-        expected: [
-            "aws:region: \"us-east-1; rm -rf /\" is not an AWS region. Run: pulumi config set aws:region us-east-1",
-        ],
+        expected: ['aws:region: "us-east-1; rm -rf /" is not an AWS region. Run: pulumi config set aws:region us-east-1'],
     },
     {
         name: "a topology in upper case",
         config: { topology: "ECS" },
-        expected: [
-            "topology: \"ECS\" is not one of ecs, gateway. Run: pulumi config set topology ecs",
-        ],
+        expected: ['topology: "ECS" is not one of ecs, gateway. Run: pulumi config set topology ecs'],
     },
     // Fargate sizes
     {
         name: "memory Fargate does not offer with 1 vCPU",
         config: { ecsCpu: "1024", ecsMemory: "512" },
         expected: [
-            "ecsMemory: \"512\" is not offered by Fargate with ecsCpu 1024; choose 2048 to 8192 in steps of 1024 MiB. Run: pulumi config set ecsMemory 2048",
+            'ecsMemory: "512" is not offered by Fargate with ecsCpu 1024; choose 2048 to 8192 in steps of 1024 MiB. Run: pulumi config set ecsMemory 2048',
         ],
     },
     {
         name: "memory Fargate does not offer with 0.25 vCPU",
         config: { ecsCpu: "256", ecsMemory: "4096" },
         expected: [
-            "ecsMemory: \"4096\" is not offered by Fargate with ecsCpu 256; choose 512, 1024 or 2048 MiB. Run: pulumi config set ecsMemory 512",
+            'ecsMemory: "4096" is not offered by Fargate with ecsCpu 256; choose 512, 1024 or 2048 MiB. Run: pulumi config set ecsMemory 512',
         ],
     },
     {
         name: "memory off Fargate's 8 GiB steps with 16 vCPU",
         config: { ecsCpu: "16384", ecsMemory: "40000" },
         expected: [
-            "ecsMemory: \"40000\" is not offered by Fargate with ecsCpu 16384; choose 32768 to 122880 in steps of 8192 MiB. Run: pulumi config set ecsMemory 32768",
+            'ecsMemory: "40000" is not offered by Fargate with ecsCpu 16384; choose 32768 to 122880 in steps of 8192 MiB. Run: pulumi config set ecsMemory 32768',
         ],
     },
     {
         name: "CPU units Fargate does not offer",
         config: { ecsCpu: "1000" },
-        expected: [
-            "ecsCpu: \"1000\" must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units). Run: pulumi config set ecsCpu 1024",
-        ],
+        expected: ['ecsCpu: "1000" must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units). Run: pulumi config set ecsCpu 1024'],
     },
     {
         name: "memory with a unit",
         config: { ecsMemory: "2GB" },
-        expected: [
-            "ecsMemory: \"2GB\" must be the memory in MiB, in decimal digits. Run: pulumi config set ecsMemory 2048",
-        ],
+        expected: ['ecsMemory: "2GB" must be the memory in MiB, in decimal digits. Run: pulumi config set ecsMemory 2048'],
     },
     // keys
     {
         name: "a misspelled key",
         config: { modelID: "anthropic.claude-v2" },
         expected: [
-            "modelID: \"anthropic.claude-v2\" is not a setting of this program; did you mean modelId? Run: pulumi config rm modelID, then set modelId (the README's configuration reference lists every key).",
+            'modelID: "anthropic.claude-v2" is not a setting of this program; did you mean modelId? Run: pulumi config rm modelID, then set modelId (the README\'s configuration reference lists every key).',
         ],
     },
     {
@@ -900,14 +871,14 @@ const HOSTILE: HostileCase[] = [
         name: "a plural key",
         config: { containerEnvs: "[]" },
         expected: [
-            "containerEnvs: \"[]\" is not a setting of this program; did you mean containerEnv? Run: pulumi config rm containerEnvs, then set containerEnv (the README's configuration reference lists every key).",
+            'containerEnvs: "[]" is not a setting of this program; did you mean containerEnv? Run: pulumi config rm containerEnvs, then set containerEnv (the README\'s configuration reference lists every key).',
         ],
     },
     {
         name: "a key this program has never had",
         config: { foo: "bar" },
         expected: [
-            "foo: \"bar\" is not a setting of this program. Run: pulumi config rm foo (the README's configuration reference lists every key).",
+            'foo: "bar" is not a setting of this program. Run: pulumi config rm foo (the README\'s configuration reference lists every key).',
         ],
     },
 ];

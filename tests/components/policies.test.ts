@@ -42,7 +42,10 @@ const OAUTH: TokenVaultCredential = {
 // Another team's Token Vault entries in the same account.
 const THEIR_API_KEY = `${AC}:token-vault/default/apikeycredentialprovider/payroll-api-key`;
 const THEIR_OAUTH = `${AC}:token-vault/default/oauth2credentialprovider/payroll-oauth`;
-const THEIR_VAULT_SECRETS = [`${SM}:bedrock-agentcore-identity!default/apikey/payroll-api-key-Zx98Cv`, `${SM}:bedrock-agentcore-identity!default/oauth2/payroll-oauth-Bn76Mm`];
+const THEIR_VAULT_SECRETS = [
+    `${SM}:bedrock-agentcore-identity!default/apikey/payroll-api-key-Zx98Cv`,
+    `${SM}:bedrock-agentcore-identity!default/oauth2/payroll-oauth-Bn76Mm`,
+];
 
 const HARNESS = "zscaler_mcp_harness_dev";
 const WORKLOAD = `${AC}:workload-identity-directory/default/workload-identity/harness_${HARNESS}-AbCdE12345`;
@@ -54,7 +57,12 @@ function harness(credentials: TokenVaultCredential[], modelId = PROFILE, region 
     return harnessExecutionPolicy({ region, account: ACCOUNT, harnessName: HARNESS, modelId, credentials });
 }
 
-async function every(policy: PolicyDocument, actions: string[], resources: string[], context: Record<string, string> = {}): Promise<string[]> {
+async function every(
+    policy: PolicyDocument,
+    actions: string[],
+    resources: string[],
+    context: Record<string, string> = {},
+): Promise<string[]> {
     const decisions: string[] = [];
     for (const action of actions) {
         for (const resource of resources) {
@@ -83,18 +91,40 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
         it("may fetch its API key from each resource AgentCore checks", async () => {
             const resources = [`${AC}:workload-identity-directory/default`, WORKLOAD, `${AC}:token-vault/default`, API_KEY.providerArn];
             expect(allAllowed(await every(policy, ["bedrock-agentcore:GetResourceApiKey"], resources))).to.deep.equal([]);
-            expect(allAllowed(await every(policy, ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetWorkloadAccessTokenForJWT"], resources.slice(0, 2)))).to.deep.equal([]);
+            expect(
+                allAllowed(
+                    await every(
+                        policy,
+                        ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetWorkloadAccessTokenForJWT"],
+                        resources.slice(0, 2),
+                    ),
+                ),
+            ).to.deep.equal([]);
             expect(await allowed(policy, "secretsmanager:GetSecretValue", API_KEY.secretArn!)).to.equal(true);
             expect(await allowed(policy, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
         });
 
         it("may not read another team's API key, OAuth token or Token Vault secret, nor another harness's identity", async () => {
-            expect(noneAllowed(await every(policy, ["bedrock-agentcore:GetResourceApiKey", "bedrock-agentcore:GetResourceOauth2Token"], [THEIR_API_KEY, THEIR_OAUTH]))).to.deep.equal([]);
+            expect(
+                noneAllowed(
+                    await every(
+                        policy,
+                        ["bedrock-agentcore:GetResourceApiKey", "bedrock-agentcore:GetResourceOauth2Token"],
+                        [THEIR_API_KEY, THEIR_OAUTH],
+                    ),
+                ),
+            ).to.deep.equal([]);
             // The ECS harness reads an API key; it has no business with OAuth tokens, even its own vault's.
             expect(await allowed(policy, "bedrock-agentcore:GetResourceOauth2Token", `${AC}:token-vault/default`)).to.equal(false);
-            expect(noneAllowed(await every(policy, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, OTHER_SECRET, SECRET]))).to.deep.equal([]);
+            expect(
+                noneAllowed(await every(policy, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, OTHER_SECRET, SECRET])),
+            ).to.deep.equal([]);
             const other = `${AC}:workload-identity-directory/default/workload-identity/harness_someone_else-AbCdE12345`;
-            expect(noneAllowed(await every(policy, ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetResourceApiKey"], [other]))).to.deep.equal([]);
+            expect(
+                noneAllowed(
+                    await every(policy, ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetResourceApiKey"], [other]),
+                ),
+            ).to.deep.equal([]);
             expect(await allowed(policy, "kms:Decrypt", KEY, { "kms:ViaService": `s3.${R}.amazonaws.com` })).to.equal(false);
         });
 
@@ -114,9 +144,22 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
             expect(noneAllowed(await every(policy, INVOKE, otherProfiles))).to.deep.equal([]);
             // Directly, or routed through someone else's profile, or to a region the US profile never uses.
             expect(noneAllowed(await every(policy, INVOKE, [model(R), model("us-west-2")]))).to.deep.equal([]);
-            expect(noneAllowed(await every(policy, INVOKE, [model(R)], { "bedrock:InferenceProfileArn": otherProfiles[0] }))).to.deep.equal([]);
-            expect(noneAllowed(await every(policy, INVOKE, [model("eu-west-1"), model("ap-northeast-1")], THROUGH_PROFILE))).to.deep.equal([]);
-            expect(noneAllowed(await every(policy, INVOKE, [model(R, "anthropic.claude-opus-4-5-20250929-v1:0"), model(R, "amazon.nova-pro-v1:0")], THROUGH_PROFILE))).to.deep.equal([]);
+            expect(noneAllowed(await every(policy, INVOKE, [model(R)], { "bedrock:InferenceProfileArn": otherProfiles[0] }))).to.deep.equal(
+                [],
+            );
+            expect(noneAllowed(await every(policy, INVOKE, [model("eu-west-1"), model("ap-northeast-1")], THROUGH_PROFILE))).to.deep.equal(
+                [],
+            );
+            expect(
+                noneAllowed(
+                    await every(
+                        policy,
+                        INVOKE,
+                        [model(R, "anthropic.claude-opus-4-5-20250929-v1:0"), model(R, "amazon.nova-pro-v1:0")],
+                        THROUGH_PROFILE,
+                    ),
+                ),
+            ).to.deep.equal([]);
         });
 
         it("may write its own runtime's logs and AgentCore metrics, nothing else", async () => {
@@ -136,7 +179,13 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
 
         it("falls back to the provider's own Token Vault secret name when AWS reports no ARN", async () => {
             const p = harness([{ ...API_KEY, secretArn: "" }]);
-            expect(await allowed(p, "secretsmanager:GetSecretValue", `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Ab12Cd`)).to.equal(true);
+            expect(
+                await allowed(
+                    p,
+                    "secretsmanager:GetSecretValue",
+                    `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Ab12Cd`,
+                ),
+            ).to.equal(true);
             expect(noneAllowed(await every(p, ["secretsmanager:GetSecretValue"], THEIR_VAULT_SECRETS))).to.deep.equal([]);
         });
     });
@@ -151,9 +200,19 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
         });
 
         it("may not fetch API keys, another team's tokens, or their secrets", async () => {
-            expect(noneAllowed(await every(policy, ["bedrock-agentcore:GetResourceApiKey"], [OAUTH.providerArn, `${AC}:token-vault/default`, THEIR_API_KEY]))).to.deep.equal([]);
+            expect(
+                noneAllowed(
+                    await every(
+                        policy,
+                        ["bedrock-agentcore:GetResourceApiKey"],
+                        [OAUTH.providerArn, `${AC}:token-vault/default`, THEIR_API_KEY],
+                    ),
+                ),
+            ).to.deep.equal([]);
             expect(await allowed(policy, "bedrock-agentcore:GetResourceOauth2Token", THEIR_OAUTH)).to.equal(false);
-            expect(noneAllowed(await every(policy, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, API_KEY.secretArn!]))).to.deep.equal([]);
+            expect(
+                noneAllowed(await every(policy, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, API_KEY.secretArn!])),
+            ).to.deep.equal([]);
         });
     });
 
@@ -161,16 +220,22 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
         it("calls a foundation model id in the deploy region only", async () => {
             const p = harness([API_KEY], "amazon.nova-pro-v1:0");
             expect(allAllowed(await every(p, INVOKE, [model(R, "amazon.nova-pro-v1:0")]))).to.deep.equal([]);
-            expect(noneAllowed(await every(p, INVOKE, [model("us-west-2", "amazon.nova-pro-v1:0"), model(R), PROFILE_ARN]))).to.deep.equal([]);
+            expect(noneAllowed(await every(p, INVOKE, [model("us-west-2", "amazon.nova-pro-v1:0"), model(R), PROFILE_ARN]))).to.deep.equal(
+                [],
+            );
         });
 
         it("follows a global profile to any region, and only through that profile", async () => {
             const globalArn = `arn:aws:bedrock:${R}:${ACCOUNT}:inference-profile/global.${SONNET}`;
             const p = harness([API_KEY], `global.${SONNET}`);
             expect(allAllowed(await every(p, INVOKE, [globalArn]))).to.deep.equal([]);
-            expect(allAllowed(await every(p, INVOKE, [model("ap-south-1"), model("eu-west-3")], { "bedrock:InferenceProfileArn": globalArn }))).to.deep.equal([]);
+            expect(
+                allAllowed(await every(p, INVOKE, [model("ap-south-1"), model("eu-west-3")], { "bedrock:InferenceProfileArn": globalArn })),
+            ).to.deep.equal([]);
             expect(noneAllowed(await every(p, INVOKE, [model("ap-south-1")]))).to.deep.equal([]);
-            expect(p.Statement.find((s) => s.Sid === "InvokeModelThroughProfile")!.Resource).to.include(`arn:aws:bedrock:::foundation-model/${SONNET}`);
+            expect(p.Statement.find((s) => s.Sid === "InvokeModelThroughProfile")!.Resource).to.include(
+                `arn:aws:bedrock:::foundation-model/${SONNET}`,
+            );
         });
 
         it("keeps a Japan profile in Tokyo and Osaka", async () => {
@@ -188,7 +253,15 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
         const logs = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/ecs/zscaler-mcp-dev`;
 
         it("may pull the image from its own repository and write the service's log group", async () => {
-            expect(allAllowed(await every(policy, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], ["arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server"]))).to.deep.equal([]);
+            expect(
+                allAllowed(
+                    await every(
+                        policy,
+                        ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        ["arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server"],
+                    ),
+                ),
+            ).to.deep.equal([]);
             expect(await allowed(policy, "ecr:GetAuthorizationToken", "*")).to.equal(true);
             expect(await allowed(policy, "logs:PutLogEvents", `${logs}:log-stream:mcp/zscaler-mcp/abc`)).to.equal(true);
             expect(await allowed(policy, "logs:CreateLogStream", `${logs}:log-stream:mcp/zscaler-mcp/def`)).to.equal(true);
@@ -201,36 +274,66 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
                 `arn:aws:ecr:us-east-1:${OTHER_ACCOUNT}:repository/x`,
             ];
             expect(noneAllowed(await every(policy, ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], repos))).to.deep.equal([]);
-            expect(noneAllowed(await every(policy, ["logs:PutLogEvents"], [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/ecs/payroll:log-stream:x`]))).to.deep.equal([]);
+            expect(
+                noneAllowed(
+                    await every(policy, ["logs:PutLogEvents"], [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/ecs/payroll:log-stream:x`]),
+                ),
+            ).to.deep.equal([]);
             expect(await allowed(policy, "secretsmanager:GetSecretValue", SECRET)).to.equal(false);
         });
 
         it("may read exactly the Zscaler secret", async () => {
             expect(await allowed(secret, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
             expect(await allowed(secret, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
-            expect(noneAllowed(await every(secret, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, `${SECRET}-Q1w2E3`, ...THEIR_VAULT_SECRETS]))).to.deep.equal([]);
+            expect(
+                noneAllowed(
+                    await every(secret, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, `${SECRET}-Q1w2E3`, ...THEIR_VAULT_SECRETS]),
+                ),
+            ).to.deep.equal([]);
         });
 
         it("pulls from the image's own region and registry, not the deploy region", async () => {
-            const p = taskExecutionPolicy({ region: "us-west-2", account: ACCOUNT, imageUri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/zscaler-mcp@sha256:" + "a".repeat(64), logGroup: "/ecs/x" });
-            expect(await allowed(p, "ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:111122223333:repository/mirror/zscaler-mcp")).to.equal(true);
-            expect(await allowed(p, "ecr:BatchGetImage", "arn:aws:ecr:us-west-2:111122223333:repository/mirror/zscaler-mcp")).to.equal(false);
+            const p = taskExecutionPolicy({
+                region: "us-west-2",
+                account: ACCOUNT,
+                imageUri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/zscaler-mcp@sha256:" + "a".repeat(64),
+                logGroup: "/ecs/x",
+            });
+            expect(await allowed(p, "ecr:BatchGetImage", "arn:aws:ecr:eu-west-1:111122223333:repository/mirror/zscaler-mcp")).to.equal(
+                true,
+            );
+            expect(await allowed(p, "ecr:BatchGetImage", "arn:aws:ecr:us-west-2:111122223333:repository/mirror/zscaler-mcp")).to.equal(
+                false,
+            );
         });
 
         it("grants no ECR access for an image outside ECR", () => {
-            const p = taskExecutionPolicy({ region: R, account: ACCOUNT, imageUri: "public.ecr.aws/zscaler/zscaler-mcp-server:1", logGroup: "/ecs/x" });
+            const p = taskExecutionPolicy({
+                region: R,
+                account: ACCOUNT,
+                imageUri: "public.ecr.aws/zscaler/zscaler-mcp-server:1",
+                logGroup: "/ecs/x",
+            });
             expect(p.Statement.map((s) => s.Sid)).to.deep.equal(["ContainerLogs"]);
         });
     });
 
     describe("runtime and gateway roles", () => {
-        const runtime = runtimePolicy({ region: R, account: ACCOUNT, runtimeName: "zscaler_mcp_runtime_dev", imageUri: IMAGE, secretArn: SECRET });
+        const runtime = runtimePolicy({
+            region: R,
+            account: ACCOUNT,
+            runtimeName: "zscaler_mcp_runtime_dev",
+            imageUri: IMAGE,
+            secretArn: SECRET,
+        });
         const gateway = gatewayPolicy({ region: R, account: ACCOUNT, gatewayName: "zscaler-mcp-gateway-dev", runtimeArn: RUNTIME_ARN });
         const runtimeLogs = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-k9j8h7g6f5-DEFAULT`;
         const gatewayLogs = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/zscaler-mcp-gateway-dev-q1w2e3r4t5`;
 
         it("lets the runtime pull its image, write its logs and read this secret", async () => {
-            expect(await allowed(runtime, "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server")).to.equal(true);
+            expect(
+                await allowed(runtime, "ecr:BatchGetImage", "arn:aws:ecr:us-east-1:709825985650:repository/zscaler/zscaler-mcp-server"),
+            ).to.equal(true);
             expect(await allowed(runtime, "logs:PutLogEvents", `${runtimeLogs}:log-stream:x`)).to.equal(true);
             expect(await allowed(runtime, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
             expect(await allowed(runtime, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
@@ -239,34 +342,73 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
         it("denies the runtime any model, other repositories, other runtimes' logs and other secrets", async () => {
             expect(noneAllowed(await every(runtime, INVOKE, [model(R), PROFILE_ARN, "*"]))).to.deep.equal([]);
             expect(await allowed(runtime, "ecr:BatchGetImage", `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/payroll/app`)).to.equal(false);
-            expect(await allowed(runtime, "logs:PutLogEvents", `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/payroll_runtime-a1b2c3d4e5-DEFAULT:log-stream:x`)).to.equal(false);
-            expect(noneAllowed(await every(runtime, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, ...THEIR_VAULT_SECRETS]))).to.deep.equal([]);
+            expect(
+                await allowed(
+                    runtime,
+                    "logs:PutLogEvents",
+                    `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/payroll_runtime-a1b2c3d4e5-DEFAULT:log-stream:x`,
+                ),
+            ).to.equal(false);
+            expect(
+                noneAllowed(await every(runtime, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, ...THEIR_VAULT_SECRETS])),
+            ).to.deep.equal([]);
         });
 
         it("lets the gateway invoke this runtime (and its endpoints) and write its own logs", async () => {
-            expect(allAllowed(await every(gateway, ["bedrock-agentcore:InvokeAgentRuntime"], [RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/DEFAULT`]))).to.deep.equal([]);
+            expect(
+                allAllowed(
+                    await every(
+                        gateway,
+                        ["bedrock-agentcore:InvokeAgentRuntime"],
+                        [RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/DEFAULT`],
+                    ),
+                ),
+            ).to.deep.equal([]);
             expect(await allowed(gateway, "logs:PutLogEvents", `${gatewayLogs}:log-stream:x`)).to.equal(true);
         });
 
         it("denies the gateway other runtimes and other log groups", async () => {
-            expect(await allowed(gateway, "bedrock-agentcore:InvokeAgentRuntime", `${AC}:runtime/payroll_runtime-a1b2c3d4e5`)).to.equal(false);
-            const others = [`arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/lambda/payroll`, `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/payroll-gw-a1b2c3d4e5`];
+            expect(await allowed(gateway, "bedrock-agentcore:InvokeAgentRuntime", `${AC}:runtime/payroll_runtime-a1b2c3d4e5`)).to.equal(
+                false,
+            );
+            const others = [
+                `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/lambda/payroll`,
+                `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/payroll-gw-a1b2c3d4e5`,
+            ];
             expect(noneAllowed(await every(gateway, ["logs:CreateLogGroup"], others))).to.deep.equal([]);
-            expect(noneAllowed(await every(gateway, ["logs:CreateLogStream", "logs:PutLogEvents"], others.map((g) => `${g}:log-stream:x`)))).to.deep.equal([]);
+            expect(
+                noneAllowed(
+                    await every(
+                        gateway,
+                        ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        others.map((g) => `${g}:log-stream:x`),
+                    ),
+                ),
+            ).to.deep.equal([]);
         });
     });
 
     describe("trust policies", () => {
         const ours = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": `${AC}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5` };
-        const theirs = { "aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": `arn:aws:bedrock-agentcore:${R}:${OTHER_ACCOUNT}:runtime/x-a1b2c3d4e5` };
+        const theirs = {
+            "aws:SourceAccount": OTHER_ACCOUNT,
+            "aws:SourceArn": `arn:aws:bedrock-agentcore:${R}:${OTHER_ACCOUNT}:runtime/x-a1b2c3d4e5`,
+        };
 
         it("lets AgentCore assume the harness, runtime and gateway roles for this account and region only", async () => {
             const trust = agentCoreTrustPolicy({ region: R, account: ACCOUNT });
             expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", ours)).to.equal(true);
             expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", theirs)).to.equal(false);
             // Another account's resource naming this account, or this account's resource in another region.
-            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", { ...ours, "aws:SourceAccount": OTHER_ACCOUNT })).to.equal(false);
-            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", { ...ours, "aws:SourceArn": `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:runtime/x` })).to.equal(false);
+            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", { ...ours, "aws:SourceAccount": OTHER_ACCOUNT })).to.equal(
+                false,
+            );
+            expect(
+                await assumable(trust, "bedrock-agentcore.amazonaws.com", {
+                    ...ours,
+                    "aws:SourceArn": `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:runtime/x`,
+                }),
+            ).to.equal(false);
             expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", {})).to.equal(false);
             expect(await assumable(trust, "lambda.amazonaws.com", ours)).to.equal(false);
         });
@@ -296,7 +438,16 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
         ];
         // Statements whose resource AWS does not let a policy name (or names at run time), each
         // with a comment in policies.ts.
-        const unscoped = ["EcrAuth", "PullManagedRuntimeImage", "PullPublicImage", "Tracing", "Metrics", "DecryptSecretsViaSecretsManager", "DescribeLogGroups", "InvokeModelThroughProfile"];
+        const unscoped = [
+            "EcrAuth",
+            "PullManagedRuntimeImage",
+            "PullPublicImage",
+            "Tracing",
+            "Metrics",
+            "DecryptSecretsViaSecretsManager",
+            "DescribeLogGroups",
+            "InvokeModelThroughProfile",
+        ];
         for (const p of all) {
             const actions = p.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
             expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).to.deep.equal([]);
@@ -314,11 +465,31 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
 });
 
 describe("inline policy names", () => {
-    const CONFIG = { "aws:region": R, zscalerClientId: "client", zscalerClientSecret: "secret-value", zscalerCustomerId: "cust", zscalerVanityDomain: "acme" };
+    const CONFIG = {
+        "aws:region": R,
+        zscalerClientId: "client",
+        zscalerClientSecret: "secret-value",
+        zscalerCustomerId: "cust",
+        zscalerVanityDomain: "acme",
+    };
 
     for (const [topology, expected] of [
-        ["ecs", { "zscaler-mcp-agent-exec-policy": "zscaler-mcp-harness", "zscaler-mcp-task-exec-policy": "zscaler-mcp-task-execution", "zscaler-mcp-task-exec-secret-policy": "zscaler-mcp-task-secret" }],
-        ["gateway", { "zscaler-mcp-agent-exec-policy": "zscaler-mcp-harness", "zscaler-mcp-runtime-policy": "zscaler-mcp-runtime", "zscaler-mcp-gateway-policy": "zscaler-mcp-gateway" }],
+        [
+            "ecs",
+            {
+                "zscaler-mcp-agent-exec-policy": "zscaler-mcp-harness",
+                "zscaler-mcp-task-exec-policy": "zscaler-mcp-task-execution",
+                "zscaler-mcp-task-exec-secret-policy": "zscaler-mcp-task-secret",
+            },
+        ],
+        [
+            "gateway",
+            {
+                "zscaler-mcp-agent-exec-policy": "zscaler-mcp-harness",
+                "zscaler-mcp-runtime-policy": "zscaler-mcp-runtime",
+                "zscaler-mcp-gateway-policy": "zscaler-mcp-gateway",
+            },
+        ],
     ] as const) {
         it(`are fixed in the ${topology} topology, so a create repeated after a killed run overwrites instead of adding a second policy`, async () => {
             const r = await runProgram({ config: { ...CONFIG, topology }, secretKeys: ["zscalerClientSecret"] });

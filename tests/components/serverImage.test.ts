@@ -23,7 +23,9 @@ describe("server image releases", () => {
     it("accepts each topology's first capable release and refuses the one before", () => {
         const problem = (image: string, topology: "ecs" | "gateway") => serverImageProblem(image, topology, DEFAULTS.imageUri);
         expect(problem(`${MARKETPLACE}:0.12.3-bedrock`, "ecs")).to.equal(undefined);
-        expect(problem(`${MARKETPLACE}:0.12.2-bedrock`, "ecs")).to.match(/^imageUri: the tag 0\.12\.2 is read as a release of the Zscaler MCP server, and the server 0\.12\.2 answers/);
+        expect(problem(`${MARKETPLACE}:0.12.2-bedrock`, "ecs")).to.match(
+            /^imageUri: the tag 0\.12\.2 is read as a release of the Zscaler MCP server, and the server 0\.12\.2 answers/,
+        );
         expect(problem(`${MARKETPLACE}:0.15.0-bedrock`, "gateway")).to.equal(undefined);
         expect(problem(`${MARKETPLACE}:0.14.9-bedrock`, "gateway")).to.match(/and the server 0\.14\.9 cannot accept/);
         expect(problem(`${MARKETPLACE}:1.0.0`, "gateway")).to.equal(undefined);
@@ -34,9 +36,15 @@ describe("server image releases", () => {
         expect(withRecommendedTag(`${MARKETPLACE}:0.10.4-bedrock`, DEFAULTS.imageUri)).to.equal(`${MARKETPLACE}:0.15.4-bedrock`);
         const eu = "709825985650.dkr.ecr.eu-west-1.amazonaws.com/zscaler/zscaler-mcp-server";
         expect(withRecommendedTag(`${eu}:0.11.0-bedrock`, DEFAULTS.imageUri)).to.equal(`${eu}:0.15.4-bedrock`);
-        expect(withRecommendedTag("registry.example.com:5000/team/zscaler-mcp-server:0.11.0", DEFAULTS.imageUri)).to.equal(DEFAULTS.imageUri);
+        expect(withRecommendedTag("registry.example.com:5000/team/zscaler-mcp-server:0.11.0", DEFAULTS.imageUri)).to.equal(
+            DEFAULTS.imageUri,
+        );
         const own = serverImageProblem("123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler-mcp:0.11.0", "ecs", DEFAULTS.imageUri);
-        expect(own).to.match(new RegExp(`Run: pulumi config set imageUri ${DEFAULTS.imageUri.replace(/\./g, "\\.")}, or push that release to your own registry and name it there$`));
+        expect(own).to.match(
+            new RegExp(
+                `Run: pulumi config set imageUri ${DEFAULTS.imageUri.replace(/\./g, "\\.")}, or push that release to your own registry and name it there$`,
+            ),
+        );
     });
 
     it("leaves the image alone when the stack calls the user's own MCP URL and deploys no server", () => {

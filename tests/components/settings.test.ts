@@ -35,7 +35,12 @@ describe("settings", () => {
         const s = loadSettings(raw(GOOD), { project: "p", stack: "prod-eu", region: undefined });
         expect(s.region).to.equal("us-east-1");
         expect(s.topology).to.equal("ecs");
-        expect(s.secrets).to.deep.equal({ mode: "managed", externalSecretName: undefined, recoveryWindowDays: 7, tokenVaultRevision: undefined });
+        expect(s.secrets).to.deep.equal({
+            mode: "managed",
+            externalSecretName: undefined,
+            recoveryWindowDays: 7,
+            tokenVaultRevision: undefined,
+        });
         expect(s.names).to.include({
             harness: "zscaler_mcp_harness_prod_eu",
             apiKeyProvider: "zscaler-mcp-creds-prod-eu",
@@ -47,7 +52,12 @@ describe("settings", () => {
             secretPrefix: "zscaler-mcp-harness/prod-eu/credentials-",
         });
         expect(s.model).to.deep.equal({ modelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0", maxTokens: 8192, temperature: 0.2 });
-        expect(s.tags).to.deep.equal({ "managed-by": "zscaler-mcp-harness", integration: "harness", "pulumi-project": "p", "pulumi-stack": "prod-eu" });
+        expect(s.tags).to.deep.equal({
+            "managed-by": "zscaler-mcp-harness",
+            integration: "harness",
+            "pulumi-project": "p",
+            "pulumi-stack": "prod-eu",
+        });
         expect(s.harness.maxIterations).to.equal(undefined);
     });
 
@@ -55,7 +65,9 @@ describe("settings", () => {
         expect(loadSettings(raw(GOOD), { project: "p", stack: "dev" }).verifyTools).to.equal(true);
         expect(loadSettings(raw({ ...GOOD, verifyTools: "false" }), { project: "p", stack: "dev" }).verifyTools).to.equal(false);
         expect(loadSettings(raw({ ...GOOD, verifyTools: "True" }), { project: "p", stack: "dev" }).verifyTools).to.equal(true);
-        expect(problems({ ...GOOD, verifyTools: "no" })).to.deep.equal(['verifyTools: "no" must be true or false. Run: pulumi config set verifyTools true']);
+        expect(problems({ ...GOOD, verifyTools: "no" })).to.deep.equal([
+            'verifyTools: "no" must be true or false. Run: pulumi config set verifyTools true',
+        ]);
     });
 
     it("keeps names of long stacks within the AWS limits and apart from each other", () => {
@@ -143,7 +155,13 @@ describe("settings", () => {
 
     it("refuses names that break the AWS model patterns", () => {
         expect(
-            problems({ ...GOOD, runtimeName: "zscaler-runtime", gatewayName: "bad--name", apiKeyProviderName: "has space", cognitoDomainPrefix: "my-aws-domain" }),
+            problems({
+                ...GOOD,
+                runtimeName: "zscaler-runtime",
+                gatewayName: "bad--name",
+                apiKeyProviderName: "has space",
+                cognitoDomainPrefix: "my-aws-domain",
+            }),
         ).to.deep.equal([
             'apiKeyProviderName: "has space" is not a valid name (1-128 letters, digits, hyphens or underscores).',
             'runtimeName: "zscaler-runtime" is not a valid name (a letter, then up to 47 letters, digits or underscores; no hyphens).',
@@ -153,7 +171,13 @@ describe("settings", () => {
     });
 
     it("keeps credentials out of containerEnv and checks host entries", () => {
-        expect(problems({ ...GOOD, containerEnv: '["ZSCALER_CLIENT_SECRET=x","LOG=1","ZSCALER_MCP_DEBUG=1"]', allowedHosts: '["ok.example.com:*","bad host"]' })).to.deep.equal([
+        expect(
+            problems({
+                ...GOOD,
+                containerEnv: '["ZSCALER_CLIENT_SECRET=x","LOG=1","ZSCALER_MCP_DEBUG=1"]',
+                allowedHosts: '["ok.example.com:*","bad host"]',
+            }),
+        ).to.deep.equal([
             "allowedHosts: \"bad host\" is not a host entry (host, host:port, host:* or *; ports 1-65535). Run: pulumi config set --path 'allowedHosts[0]' <host>",
             "containerEnv: ZSCALER_CLIENT_SECRET is a credential; set it with the zscaler* config keys so it is kept secret, not in containerEnv.",
             "containerEnv: \"LOG\" must be KEY=VALUE with a key starting ZSCALER_, FASTMCP_ or MCP_ (upper case, at most 100 characters). Remove it: pulumi config rm --path 'containerEnv[<n>]'",
@@ -161,9 +185,13 @@ describe("settings", () => {
     });
 
     it("refuses a gateway image outside ECR or in another region", () => {
-        expect(problems({ ...GOOD, topology: "gateway", imageUri: "docker.io/zscaler/mcp:1" })[0]).to.contain("AgentCore Runtime runs images from Amazon ECR or public.ecr.aws only");
+        expect(problems({ ...GOOD, topology: "gateway", imageUri: "docker.io/zscaler/mcp:1" })[0]).to.contain(
+            "AgentCore Runtime runs images from Amazon ECR or public.ecr.aws only",
+        );
         const [p] = problems({ ...GOOD, topology: "gateway" }, undefined, "eu-central-1");
-        expect(p).to.contain("imageUri: the image is in ECR region us-east-1, but AgentCore Runtime only runs images from the deploy region eu-central-1");
+        expect(p).to.contain(
+            "imageUri: the image is in ECR region us-east-1, but AgentCore Runtime only runs images from the deploy region eu-central-1",
+        );
         expect(p).to.contain("pulumi config set aws:region us-east-1");
     });
 
@@ -171,12 +199,15 @@ describe("settings", () => {
         expect(problems({ ...GOOD, secretRecoveryDays: "3" })).to.deep.equal([
             "secretRecoveryDays: 3 must be 0 (delete at once) or from 7 to 30 days. Run: pulumi config set secretRecoveryDays 7",
         ]);
-        expect(loadSettings(raw({ ...GOOD, secretRecoveryDays: "0" }), { project: "p", stack: "s" }).secrets.recoveryWindowDays).to.equal(0);
+        expect(loadSettings(raw({ ...GOOD, secretRecoveryDays: "0" }), { project: "p", stack: "s" }).secrets.recoveryWindowDays).to.equal(
+            0,
+        );
     });
 });
 
 describe("settings: strict values", () => {
-    const load = (values: Record<string, string>, region?: string) => loadSettings(raw({ ...GOOD, ...values }), { project: "p", stack: "dev", region });
+    const load = (values: Record<string, string>, region?: string) =>
+        loadSettings(raw({ ...GOOD, ...values }), { project: "p", stack: "dev", region });
 
     it("accepts every key Pulumi.yaml declares, and reports a misspelled one with the key it resembles", () => {
         const declared = Object.fromEntries(CONFIG_KEYS.map((k) => [k, ""]));
@@ -198,14 +229,23 @@ describe("settings: strict values", () => {
     });
 
     it("accepts the sizes Fargate offers", () => {
-        for (const [cpu, memory] of [["256", "512"], ["512", "4096"], ["2048", "16384"], ["4096", "30720"], ["8192", "61440"], ["16384", "122880"]]) {
+        for (const [cpu, memory] of [
+            ["256", "512"],
+            ["512", "4096"],
+            ["2048", "16384"],
+            ["4096", "30720"],
+            ["8192", "61440"],
+            ["16384", "122880"],
+        ]) {
             expect(problems({ ...GOOD, ecsCpu: cpu, ecsMemory: memory }), `${cpu}/${memory}`).to.deep.equal([]);
         }
     });
 
     it("accepts model ids and inference profiles of the deploy region's geography", () => {
         expect(load({ modelId: "amazon.nova-pro-v1:0" }).model.modelId).to.equal("amazon.nova-pro-v1:0");
-        expect(load({ modelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "eu-west-1").model.modelId).to.equal("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        expect(load({ modelId: "eu.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "eu-west-1").model.modelId).to.equal(
+            "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        );
         expect(load({ modelId: "jp.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "ap-northeast-1").region).to.equal("ap-northeast-1");
         expect(load({ modelId: "global.anthropic.claude-sonnet-4-5-20250929-v1:0" }, "eu-west-1").region).to.equal("eu-west-1");
         expect(load({ modelId: "anthropic.claude-sonnet-4-6" }).model.modelId).to.equal("anthropic.claude-sonnet-4-6");
@@ -219,31 +259,48 @@ describe("settings: strict values", () => {
             systemPrompt: "Answer briefly.\n\tUse lists.",
             temperature: "1.5",
             maxIterations: "50",
-            containerEnv: JSON.stringify(["ZSCALER_MCP_PORT=8000", "ZSCALER_MCP_HOST=0.0.0.0", "ZSCALER_MCP_AUTH_MODE=zscaler", "ZSCALER_MCP_WRITE_ENABLED=false", "ZSCALER_MCP_LOG_LEVEL=DEBUG"]),
+            containerEnv: JSON.stringify([
+                "ZSCALER_MCP_PORT=8000",
+                "ZSCALER_MCP_HOST=0.0.0.0",
+                "ZSCALER_MCP_AUTH_MODE=zscaler",
+                "ZSCALER_MCP_WRITE_ENABLED=false",
+                "ZSCALER_MCP_LOG_LEVEL=DEBUG",
+            ]),
             allowedHosts: JSON.stringify(["mcp.acme.com", "mcp.acme.com:443", "internal.acme.com:*", "[::1]:8000"]),
         });
         expect(s.harness).to.deep.include({ systemPrompt: "Answer briefly.\n\tUse lists.", maxIterations: 50 });
         expect(s.model.temperature).to.equal(1.5);
         expect(s.ecs.allowedHosts).to.have.length(4);
         expect(s.warnings).to.deep.equal([]);
-        expect(load({ topology: "gateway", containerEnv: '["ZSCALER_MCP_AUTH_MODE=jwt"]' }).ecs.containerEnv).to.deep.equal({ ZSCALER_MCP_AUTH_MODE: "jwt" });
-        expect(load({ secretsMode: "external", zscalerSecretName: "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zs-Ab12Cd" }).secrets.externalSecretName).to.equal(
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zs-Ab12Cd",
-        );
+        expect(load({ topology: "gateway", containerEnv: '["ZSCALER_MCP_AUTH_MODE=jwt"]' }).ecs.containerEnv).to.deep.equal({
+            ZSCALER_MCP_AUTH_MODE: "jwt",
+        });
+        expect(
+            load({ secretsMode: "external", zscalerSecretName: "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zs-Ab12Cd" })
+                .secrets.externalSecretName,
+        ).to.equal("arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zs-Ab12Cd");
     });
 
     it("deploys an acknowledged weaker server, and warns about it on every up", () => {
         const s = load({
-            containerEnv: JSON.stringify(["ZSCALER_MCP_AUTH_ENABLED=false", "ZSCALER_MCP_WRITE_ENABLED=true", "ZSCALER_MCP_WRITE_TOOLS=zpa_*"]),
+            containerEnv: JSON.stringify([
+                "ZSCALER_MCP_AUTH_ENABLED=false",
+                "ZSCALER_MCP_WRITE_ENABLED=true",
+                "ZSCALER_MCP_WRITE_TOOLS=zpa_*",
+            ]),
             allowedHosts: '["*"]',
             acknowledgeRisks: '["auth-off","write-tools","any-host","listen-override"]',
         });
-        expect(s.ecs.containerEnv).to.deep.equal({ ZSCALER_MCP_AUTH_ENABLED: "false", ZSCALER_MCP_WRITE_ENABLED: "true", ZSCALER_MCP_WRITE_TOOLS: "zpa_*" });
+        expect(s.ecs.containerEnv).to.deep.equal({
+            ZSCALER_MCP_AUTH_ENABLED: "false",
+            ZSCALER_MCP_WRITE_ENABLED: "true",
+            ZSCALER_MCP_WRITE_TOOLS: "zpa_*",
+        });
         expect(s.acknowledgedRisks).to.deep.equal(["auth-off", "write-tools", "any-host", "listen-override"]);
         expect(s.warnings).to.deep.equal([
-            "allowedHosts \"*\": the server answers any Host header, without its DNS-rebinding guard (acknowledged in acknowledgeRisks as any-host).",
-            "containerEnv \"ZSCALER_MCP_AUTH_ENABLED=false\": the MCP server's own authentication is off: anyone who reaches the endpoint can call it (acknowledged in acknowledgeRisks as auth-off).",
-            "containerEnv \"ZSCALER_MCP_WRITE_ENABLED=true\" and \"ZSCALER_MCP_WRITE_TOOLS=zpa_*\": the agent can create, change and delete Zscaler configuration (acknowledged in acknowledgeRisks as write-tools).",
+            'allowedHosts "*": the server answers any Host header, without its DNS-rebinding guard (acknowledged in acknowledgeRisks as any-host).',
+            'containerEnv "ZSCALER_MCP_AUTH_ENABLED=false": the MCP server\'s own authentication is off: anyone who reaches the endpoint can call it (acknowledged in acknowledgeRisks as auth-off).',
+            'containerEnv "ZSCALER_MCP_WRITE_ENABLED=true" and "ZSCALER_MCP_WRITE_TOOLS=zpa_*": the agent can create, change and delete Zscaler configuration (acknowledged in acknowledgeRisks as write-tools).',
             "acknowledgeRisks lists listen-override, but no setting needs it. Remove it so a later change cannot use it unnoticed.",
         ]);
     });
@@ -262,7 +319,10 @@ describe("settings: strict values", () => {
             geography: "us",
             modelId: "anthropic.claude-sonnet-4-5-20250929-v1:0",
         });
-        expect(parseModelId("meta.llama3-3-70b-instruct-v1:0")).to.deep.equal({ kind: "foundation-model", modelId: "meta.llama3-3-70b-instruct-v1:0" });
+        expect(parseModelId("meta.llama3-3-70b-instruct-v1:0")).to.deep.equal({
+            kind: "foundation-model",
+            modelId: "meta.llama3-3-70b-instruct-v1:0",
+        });
         expect(parseModelId("us.Anthropic.claude")).to.equal(undefined);
         expect(parseEcrImage("709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock")).to.deep.equal({
             account: "709825985650",
@@ -295,14 +355,28 @@ describe("MCP URL rules", () => {
     it("never quotes the value of a key set with --secret, in a problem or a warning", () => {
         const url = "https://user:hunter2@mcp.example.com";
         const env = ["ZSCALER_MCP_TOKEN=\u0007tok-9f2", "ZSCALER_MCP_ALLOWED_HOSTS=*"];
-        const err = problems({ ...GOOD, mcpUrl: url, containerEnv: JSON.stringify(env) }, ["zscalerClientSecret", "mcpUrl", "containerEnv"]);
+        const err = problems({ ...GOOD, mcpUrl: url, containerEnv: JSON.stringify(env) }, [
+            "zscalerClientSecret",
+            "mcpUrl",
+            "containerEnv",
+        ]);
         expect(err.join("\n")).to.not.match(/hunter2|tok-9f2/);
         expect(err[0]).to.match(/^mcpUrl: \(secret value not shown\) carries a user name or password before "@"/);
         expect(err.some((m) => m.startsWith("containerEnv: ZSCALER_MCP_TOKEN=(secret value not shown) must be one line"))).to.equal(true);
         // The same values, not secret, are quoted as they are.
         const plain = problems({ ...GOOD, mcpUrl: url });
         expect(plain[0]).to.match(/^mcpUrl: "https:\/\/user:hunter2@mcp.example.com" carries/);
-        const warned = loadSettings(raw({ ...GOOD, containerEnv: JSON.stringify(["ZSCALER_MCP_WRITE_ENABLED=true"]), acknowledgeRisks: JSON.stringify(["write-tools"]) }, ["zscalerClientSecret", "containerEnv"]), { project: "p", stack: "s" }).warnings;
+        const warned = loadSettings(
+            raw(
+                {
+                    ...GOOD,
+                    containerEnv: JSON.stringify(["ZSCALER_MCP_WRITE_ENABLED=true"]),
+                    acknowledgeRisks: JSON.stringify(["write-tools"]),
+                },
+                ["zscalerClientSecret", "containerEnv"],
+            ),
+            { project: "p", stack: "s" },
+        ).warnings;
         expect(warned).to.have.length(1);
         expect(warned[0]).to.match(/^containerEnv \(secret value not shown\): /);
     });
@@ -310,11 +384,17 @@ describe("MCP URL rules", () => {
     it("keeps a secret image and model out of the copy commands and the profile advice too", () => {
         const image = "111122223333.dkr.ecr.us-east-1.amazonaws.com/private-team/mcp:7";
         const secret = ["zscalerClientSecret", "imageUri", "modelId"];
-        const err = problems({ ...GOOD, topology: "gateway", imageUri: image, modelId: "eu.private.model-v1:0" }, secret, "us-west-2").join("\n");
+        const err = problems({ ...GOOD, topology: "gateway", imageUri: image, modelId: "eu.private.model-v1:0" }, secret, "us-west-2").join(
+            "\n",
+        );
         expect(err).to.not.match(/private|111122223333|[\uE000\uE001]/);
-        expect(err).to.contain("imageUri: the image is in ECR region (secret value not shown), but AgentCore Runtime only runs images from the deploy region us-west-2.");
+        expect(err).to.contain(
+            "imageUri: the image is in ECR region (secret value not shown), but AgentCore Runtime only runs images from the deploy region us-west-2.",
+        );
         expect(err).to.contain("docker pull (secret value not shown)");
-        expect(err).to.contain("modelId: (secret value not shown) is an inference profile of geography eu, which cannot be called from us-west-2. Use a profile of the deploy region's geography, or (secret value not shown): pulumi config set modelId (secret value not shown)");
+        expect(err).to.contain(
+            "modelId: (secret value not shown) is an inference profile of geography eu, which cannot be called from us-west-2. Use a profile of the deploy region's geography, or (secret value not shown): pulumi config set modelId (secret value not shown)",
+        );
         // Not secret: the commands name the image.
         const plain = problems({ ...GOOD, topology: "gateway", imageUri: image }, ["zscalerClientSecret"], "us-west-2").join("\n");
         expect(plain).to.contain(`docker pull ${image}`);
@@ -326,5 +406,4 @@ describe("MCP URL rules", () => {
             `ecsCpu: "1\\uE0012\\uE000" must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units). Run: pulumi config set ecsCpu 1024`,
         ]);
     });
-
 });

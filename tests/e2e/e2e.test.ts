@@ -12,7 +12,18 @@ import { ACCOUNT, CloudRecord } from "../awsplugin/cloud";
 import { endpointIds } from "../rehearsal/engine";
 import { checkEndState } from "../rehearsal/scenarios";
 import { sectionCommands } from "./readme";
-import { EXECUTED, expectNoSecrets, ok, plannedSteps, readmeCommandsNotRun, requireCli, sh, STACK_FRAME, stepsInOrder, summary } from "./steps";
+import {
+    EXECUTED,
+    expectNoSecrets,
+    ok,
+    plannedSteps,
+    readmeCommandsNotRun,
+    requireCli,
+    sh,
+    STACK_FRAME,
+    stepsInOrder,
+    summary,
+} from "./steps";
 import { PLACEHOLDERS, Workspace, ZSCALER_ROTATED_SECRET } from "./workspace";
 
 const SCALE = 0.005;
@@ -78,7 +89,9 @@ describe("end to end through the real Pulumi CLI", function () {
             const noMessage = await ok(ws, "npm run invoke", { exitCode: 2 });
             expect(noMessage.stderr).to.contain('usage: npm run invoke -- "message"');
             const now = ws.fake.clock.now();
-            ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [{ timestamp: now, message: "Starting MCP client for tool zscaler" }]);
+            ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [
+                { timestamp: now, message: "Starting MCP client for tool zscaler" },
+            ]);
             ws.fake.putLogEvents(outputs.ecsLogGroup, [{ timestamp: now, message: "Uvicorn running on http://0.0.0.0:8000" }]);
             const recent = await ok(ws, "npm run logs");
             expect(recent.stdout).to.contain("Starting MCP client for tool zscaler");
@@ -124,7 +137,12 @@ describe("end to end through the real Pulumi CLI", function () {
             const up = await ok(ws, "pulumi up");
             // The policy, the service, and the check of the server it now runs.
             expect(summary(up.output)).to.deep.equal({ update: 3, same: 18 });
-            expect(ws.fake.calls.slice(before).filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateExpressGatewayService"]);
+            expect(
+                ws.fake.calls
+                    .slice(before)
+                    .filter((c) => MUTATING.test(c.op))
+                    .map((c) => c.op),
+            ).to.deep.equal(["UpdateExpressGatewayService"]);
             const [svc] = ws.fake.list("ecs");
             expect(svc.data.configs[svc.data.configs.length - 1].primaryContainer.image).to.equal(OWN_ECR_COPY);
             await ok(ws, "pulumi preview --expect-no-changes");
@@ -134,13 +152,20 @@ describe("end to end through the real Pulumi CLI", function () {
             const apiKeyName = (await ws.outputs()).credentialProviderArn.split("/").pop();
             ws.fake.deleteBehindBack("apikey", apiKeyName);
             const policy = ws.cloud.live("aws:iam/rolePolicy:RolePolicy").find((r) => r.id.startsWith("zscaler-mcp-agent-exec-role"))!;
-            ws.cloud.transact((s) => s.resources.splice(s.resources.findIndex((r) => r.id === policy.id), 1));
+            ws.cloud.transact((s) =>
+                s.resources.splice(
+                    s.resources.findIndex((r) => r.id === policy.id),
+                    1,
+                ),
+            );
             const refreshed = await ok(ws, "pulumi refresh");
             expect(summary(refreshed.output).delete).to.equal(2);
             const repaired = await ok(ws, "pulumi up");
             expect(summary(repaired.output).create).to.equal(2);
             expect(ws.fake.list("apikey").map((k) => k.data.apiKey)).to.deep.equal([BASIC]);
-            expect(ws.cloud.live("aws:iam/rolePolicy:RolePolicy").some((r) => r.id.startsWith("zscaler-mcp-agent-exec-role"))).to.equal(true);
+            expect(ws.cloud.live("aws:iam/rolePolicy:RolePolicy").some((r) => r.id.startsWith("zscaler-mcp-agent-exec-role"))).to.equal(
+                true,
+            );
             await ok(ws, "pulumi preview --expect-no-changes");
             // The same repair in one run.
             ws.fake.deleteBehindBack("apikey", apiKeyName);
@@ -199,7 +224,9 @@ describe("end to end through the real Pulumi CLI", function () {
             const failed = await sh(ws, "pulumi up");
             expect(failed.code, failed.output).to.not.equal(0);
             expect(failed.output).to.contain("answered 401: Zscaler rejected the credentials");
-            expect(failed.output, failed.output).to.contain("Check zscalerClientId, zscalerClientSecret, zscalerVanityDomain and zscalerCloud");
+            expect(failed.output, failed.output).to.contain(
+                "Check zscalerClientId, zscalerClientSecret, zscalerVanityDomain and zscalerCloud",
+            );
             expect(failed.output).to.not.match(STACK_FRAME);
             expectNoSecrets(failed.output, [rejected, basicAuthHeader(PLACEHOLDERS["<client id>"], rejected)]);
             await ok(ws, `pulumi config set --secret zscalerClientSecret ${CLIENT_SECRET}`);
@@ -253,7 +280,12 @@ describe("end to end through the real Pulumi CLI", function () {
             await ok(ws, destroy);
             expect(endpointIds(ws.fake)).to.deep.equal([]);
             // The harness, task execution and infrastructure roles, with their policies.
-            expect(ws.cloud.live().map((r) => r.type).sort()).to.deep.equal([
+            expect(
+                ws.cloud
+                    .live()
+                    .map((r) => r.type)
+                    .sort(),
+            ).to.deep.equal([
                 "aws:iam/role:Role",
                 "aws:iam/role:Role",
                 "aws:iam/role:Role",
@@ -351,9 +383,12 @@ describe("end to end through the real Pulumi CLI", function () {
             const [svc] = ws.fake.list("ecs");
             return svc.data.configs[svc.data.configs.length - 1].primaryContainer;
         };
-        const versionEnv = () => lastConfig().environment.find((e: { name: string }) => e.name === "ZSCALER_MCP_CREDENTIALS_VERSION")?.value;
+        const versionEnv = () =>
+            lastConfig().environment.find((e: { name: string }) => e.name === "ZSCALER_MCP_CREDENTIALS_VERSION")?.value;
         const currentVersion = (arn: string) =>
-            ws.cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === arn && v.props.versionStages.includes("AWSCURRENT"))!.props.versionId;
+            ws.cloud
+                .live("aws:secretsmanager/secretVersion:SecretVersion")
+                .find((v) => v.props.arn === arn && v.props.versionStages.includes("AWSCURRENT"))!.props.versionId;
 
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);
@@ -363,7 +398,11 @@ describe("end to end through the real Pulumi CLI", function () {
                 path.join(ws.home, ".aws", "credentials"),
                 `[${PLACEHOLDERS["<profile>"]}]\naws_access_key_id = ${PROFILE_KEY}\naws_secret_access_key = e2e-profile-secret-key\n`,
             );
-            ws.fake.identities.set(PROFILE_KEY, { arn: `arn:aws:iam::${ACCOUNT}:user/e2e-operator`, userId: "AIDAE2EOPERATOR00001", account: ACCOUNT });
+            ws.fake.identities.set(PROFILE_KEY, {
+                arn: `arn:aws:iam::${ACCOUNT}:user/e2e-operator`,
+                userId: "AIDAE2EOPERATOR00001",
+                account: ACCOUNT,
+            });
         });
         after(async () => {
             await ws?.dispose();
@@ -404,10 +443,26 @@ describe("end to end through the real Pulumi CLI", function () {
             const status = await ok(ws, "npm run status");
             expect(status.stdout).to.match(/Status\s+READY/);
             // Every call since is signed by the assumed role, but the AssumeRole calls by the profile.
-            const signers = new Set(since().filter((c) => c.op !== "AssumeRole").map((c) => ws.fake.identities.get(c.accessKeyId ?? "")?.arn ?? c.accessKeyId));
-            expect([...signers].map((a) => String(a).replace(/[^/]+$/, "<session>"))).to.deep.equal([`arn:aws:sts::${ACCOUNT}:assumed-role/e2e-deployer/<session>`]);
-            expect(new Set(since().filter((c) => c.op === "AssumeRole").map((c) => c.accessKeyId))).to.deep.equal(new Set([PROFILE_KEY]));
-            expect(since().filter((c) => c.op === "AssumeRole").map((c) => c.input.RoleArn)).to.include(ROLE);
+            const signers = new Set(
+                since()
+                    .filter((c) => c.op !== "AssumeRole")
+                    .map((c) => ws.fake.identities.get(c.accessKeyId ?? "")?.arn ?? c.accessKeyId),
+            );
+            expect([...signers].map((a) => String(a).replace(/[^/]+$/, "<session>"))).to.deep.equal([
+                `arn:aws:sts::${ACCOUNT}:assumed-role/e2e-deployer/<session>`,
+            ]);
+            expect(
+                new Set(
+                    since()
+                        .filter((c) => c.op === "AssumeRole")
+                        .map((c) => c.accessKeyId),
+                ),
+            ).to.deep.equal(new Set([PROFILE_KEY]));
+            expect(
+                since()
+                    .filter((c) => c.op === "AssumeRole")
+                    .map((c) => c.input.RoleArn),
+            ).to.include(ROLE);
         });
 
         it("refuses an account aws:allowedAccountIds leaves out before anything changes", async () => {
@@ -440,7 +495,12 @@ describe("end to end through the real Pulumi CLI", function () {
             await ok(ws, "pulumi up");
             expect(ws.fake.list("apikey")[0].data.apiKey).to.equal(basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET));
             expect(versionEnv()).to.equal(currentVersion(secretArn)).and.not.equal(before);
-            expect(JSON.parse(ws.cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === secretArn)!.props.secretString.value).ZSCALER_CLIENT_SECRET).to.equal(ROTATED_SECRET);
+            expect(
+                JSON.parse(
+                    ws.cloud.live("aws:secretsmanager/secretVersion:SecretVersion").find((v) => v.props.arn === secretArn)!.props
+                        .secretString.value,
+                ).ZSCALER_CLIENT_SECRET,
+            ).to.equal(ROTATED_SECRET);
             await ok(ws, "pulumi preview --expect-no-changes");
         });
 
@@ -459,7 +519,11 @@ describe("end to end through the real Pulumi CLI", function () {
             const up = await ok(ws, "pulumi up");
             // They did not: only the entry was written.
             expect(summary(up.output)).to.deep.equal({ update: 1, same: 20 });
-            expect(since().filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateApiKeyCredentialProvider"]);
+            expect(
+                since()
+                    .filter((c) => MUTATING.test(c.op))
+                    .map((c) => c.op),
+            ).to.deep.equal(["UpdateApiKeyCredentialProvider"]);
             expect(ws.fake.list("apikey")[0].data.apiKey).to.equal(basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET));
         });
 
@@ -499,7 +563,11 @@ describe("end to end through the real Pulumi CLI", function () {
             mark = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
             expect(summary(up.output)).to.deep.equal({ update: 2, same: 17 });
-            expect(since().filter((c) => MUTATING.test(c.op)).map((c) => c.op)).to.deep.equal(["UpdateExpressGatewayService"]);
+            expect(
+                since()
+                    .filter((c) => MUTATING.test(c.op))
+                    .map((c) => c.op),
+            ).to.deep.equal(["UpdateExpressGatewayService"]);
             expect(versionEnv()).to.equal(versionId);
         });
 
@@ -508,7 +576,10 @@ describe("end to end through the real Pulumi CLI", function () {
             const { arn } = ws.cloud.putSecretValue(EXTERNAL, JSON.stringify(incomplete));
             externalArn = arn;
             const [mode, name] = sectionCommands(secretsSection);
-            expect([mode, name]).to.deep.equal(["pulumi config set secretsMode external", `pulumi config set --plaintext zscalerSecretName ${EXTERNAL}`]);
+            expect([mode, name]).to.deep.equal([
+                "pulumi config set secretsMode external",
+                `pulumi config set --plaintext zscalerSecretName ${EXTERNAL}`,
+            ]);
             await ok(ws, mode);
             await ok(ws, name);
             mark = ws.fake.calls.length;
@@ -519,7 +590,11 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(since().filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
             const { versionId } = ws.cloud.putSecretValue(EXTERNAL, JSON.stringify(EXTERNAL_VALUES));
             await ok(ws, "pulumi up");
-            expect(lastConfig().secrets).to.deep.equal(Object.keys(EXTERNAL_VALUES).sort().map((k) => ({ name: k, valueFrom: `${arn}:${k}::` })));
+            expect(lastConfig().secrets).to.deep.equal(
+                Object.keys(EXTERNAL_VALUES)
+                    .sort()
+                    .map((k) => ({ name: k, valueFrom: `${arn}:${k}::` })),
+            );
             expect(versionEnv()).to.equal(versionId);
             expect((await ws.outputs()).secretArn).to.equal(arn);
             // The task execution role now reads the named secret, and no longer the one handed over.
@@ -553,8 +628,19 @@ describe("end to end through the real Pulumi CLI", function () {
             // The same stack again: the service and its log group are taken over, not refused.
             const up = await ok(ws, "pulumi up");
             expect(up.output).to.match(/aws:cloudwatch:LogGroup zscaler-mcp-logs imported/);
-            expect(ws.fake.list("ecs").filter((x) => x.status !== "INACTIVE").map((x) => x.id)).to.deep.equal([service.id]);
-            expect(checkEndState(ws.fake, { topology: "ecs", deploysServer: true }, basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET))).to.deep.equal([]);
+            expect(
+                ws.fake
+                    .list("ecs")
+                    .filter((x) => x.status !== "INACTIVE")
+                    .map((x) => x.id),
+            ).to.deep.equal([service.id]);
+            expect(
+                checkEndState(
+                    ws.fake,
+                    { topology: "ecs", deploysServer: true },
+                    basicAuthHeader(PLACEHOLDERS["<client id>"], ROTATED_SECRET),
+                ),
+            ).to.deep.equal([]);
             await ok(ws, "pulumi preview --expect-no-changes");
             const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
             expect(invoke.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
@@ -601,7 +687,10 @@ describe("end to end through the real Pulumi CLI", function () {
             const failed = await sh(ws, up);
             expect(failed.code).to.not.equal(0);
             expect(failed.output).to.contain("Domain already associated with another user pool");
-            await ok(ws, "pulumi config set cognitoDomainPrefix <unique prefix>".replace("<unique prefix>", PLACEHOLDERS["<unique prefix>"]));
+            await ok(
+                ws,
+                "pulumi config set cognitoDomainPrefix <unique prefix>".replace("<unique prefix>", PLACEHOLDERS["<unique prefix>"]),
+            );
             await ok(ws, up);
             expect(checkEndState(ws.fake, { topology: "gateway", deploysServer: true }, BASIC)).to.deep.equal([]);
             // The deploy ended by listing, through the gateway and AgentCore Runtime, the tools of the
@@ -609,7 +698,11 @@ describe("end to end through the real Pulumi CLI", function () {
             const outputs = await ws.outputs();
             expect(outputs.toolCount).to.be.greaterThan(100);
             const logins = ws.hosting.requests().filter((r) => r.action === "token");
-            expect(logins.map((r) => [r.host, r.clientId, r.accepted])).to.deep.include([`${PLACEHOLDERS["<vanity domain>"]}.zslogin.net`, PLACEHOLDERS["<client id>"], true]);
+            expect(logins.map((r) => [r.host, r.clientId, r.accepted])).to.deep.include([
+                `${PLACEHOLDERS["<vanity domain>"]}.zslogin.net`,
+                PLACEHOLDERS["<client id>"],
+                true,
+            ]);
         });
 
         it("answers status and invoke, changes nothing on a second up, and keeps the Cognito secret out of the state", async () => {
@@ -648,7 +741,9 @@ describe("end to end through the real Pulumi CLI", function () {
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);
             await ok(ws, "pulumi login --local");
-            for (const c of sectionCommands("Deploy").filter((x) => x.startsWith("pulumi config set") || x.startsWith("pulumi stack init"))) {
+            for (const c of sectionCommands("Deploy").filter(
+                (x) => x.startsWith("pulumi config set") || x.startsWith("pulumi stack init"),
+            )) {
                 await ok(ws, c);
             }
         });
@@ -660,7 +755,9 @@ describe("end to end through the real Pulumi CLI", function () {
             it(`${topology}: killed right after ${op} reached AWS, then the README's steps: one of each, nothing pending, nothing to change`, async () => {
                 await ok(ws, `pulumi config set topology ${topology}`);
                 const before = ws.fake.callsTo(op).length;
-                const killed = await ws.run("pulumi up --yes", { interrupt: { signal: "SIGKILL", when: () => ws.fake.callsTo(op).length > before } });
+                const killed = await ws.run("pulumi up --yes", {
+                    interrupt: { signal: "SIGKILL", when: () => ws.fake.callsTo(op).length > before },
+                });
                 expect(killed.signal ?? killed.code, killed.output).to.be.oneOf(["SIGKILL", 137]);
                 ws.killStrays();
                 for (const c of sectionCommands("After an interrupted pulumi up")) {

@@ -17,7 +17,13 @@ export interface ReadmeCommand {
 }
 
 /** Sections whose commands are for developers of this project (run by `npm test` itself, not by a user deploying). */
-const DEVELOPER_SECTIONS = ["Development", "Testing with the real MCP server", "Rehearsing a deployment without an AWS account", "Running the end-to-end tests", "Performance"];
+const DEVELOPER_SECTIONS = [
+    "Development",
+    "Testing with the real MCP server",
+    "Rehearsing a deployment without an AWS account",
+    "Running the end-to-end tests",
+    "Performance",
+];
 
 function clean(line: string): string {
     return line.replace(/\s+#\s.*$/, "").trim();

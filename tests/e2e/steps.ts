@@ -85,7 +85,9 @@ export function summary(output: string): Record<string, number> {
         unchanged: "same",
     };
     const block = output.slice(output.lastIndexOf("Resources:"));
-    for (const m of block.matchAll(/^\s+(?:[+~-]|\+-)?\s*(\d+) (to create|created|to update|updated|to replace|replaced|to delete|deleted|unchanged)/gm)) {
+    for (const m of block.matchAll(
+        /^\s+(?:[+~-]|\+-)?\s*(\d+) (to create|created|to update|updated|to replace|replaced|to delete|deleted|unchanged)/gm,
+    )) {
         out[words[m[2]]] = (out[words[m[2]]] ?? 0) + Number(m[1]);
     }
     return out;
@@ -96,7 +98,10 @@ export function plannedSteps(output: string): Record<string, string> {
     const steps: Record<string, string> = {};
     const lines = output.split("\n");
     for (let i = 0; i < lines.length; i++) {
-        const head = /^\s*(\+-|~|\+|-|\+\+|--)\s*[\w-]+:[\w/-]+:[\w]+: \((update|replace|create|delete|create-replacement|delete-replaced)\)/.exec(lines[i]);
+        const head =
+            /^\s*(\+-|~|\+|-|\+\+|--)\s*[\w-]+:[\w/-]+:[\w]+: \((update|replace|create|delete|create-replacement|delete-replaced)\)/.exec(
+                lines[i],
+            );
         const urnOf = (line = "") => /\[urn=urn:pulumi:.*::([^:\]]+)\]/.exec(line);
         const urn = urnOf(lines[i + 1]) ?? urnOf(lines[i + 2]);
         if (head && urn) {

@@ -27,7 +27,10 @@ export interface Cli {
 export function locateCli(): Cli | undefined {
     const explicit = process.env.ZSCALER_MCP_PULUMI;
     if (explicit) {
-        return { pulumi: explicit, kind: fs.existsSync(path.join(path.dirname(fs.realpathSync(explicit)), "pulumi-language-nodejs")) ? "own" : "built" };
+        return {
+            pulumi: explicit,
+            kind: fs.existsSync(path.join(path.dirname(fs.realpathSync(explicit)), "pulumi-language-nodejs")) ? "own" : "built",
+        };
     }
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
         const candidate = path.join(dir, "pulumi");
@@ -35,7 +38,9 @@ export function locateCli(): Cli | undefined {
             return { pulumi: candidate, kind: "own" };
         }
     }
-    const cache = process.env.ZSCALER_MCP_CLI_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "zscaler-mcp-harness", "pulumi-cli");
+    const cache =
+        process.env.ZSCALER_MCP_CLI_CACHE ??
+        path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "zscaler-mcp-harness", "pulumi-cli");
     const built = path.join(cache, `v${builtCliVersion()}`, "pulumi");
     return fs.existsSync(built) ? { pulumi: built, kind: "built" } : undefined;
 }
@@ -98,7 +103,10 @@ export class Workspace {
         this.fake = new FakeAws({ clock: scaledClock(scale, anchor) });
         this.cloud = new Cloud(path.join(dir, "aws-account.json"));
         const id = PLACEHOLDERS["<client id>"];
-        this.hosting = new ServerHosting(this.fake, this.cloud, [`${id}:${PLACEHOLDERS["<client secret>"]}`, `${id}:${ZSCALER_ROTATED_SECRET}`]);
+        this.hosting = new ServerHosting(this.fake, this.cloud, [
+            `${id}:${PLACEHOLDERS["<client secret>"]}`,
+            `${id}:${ZSCALER_ROTATED_SECRET}`,
+        ]);
     }
 
     get project(): string {
@@ -152,7 +160,10 @@ export class Workspace {
             fs.copyFileSync(this.cli.pulumi, path.join(bin, "pulumi"));
         }
         const tsx = require.resolve("tsx/cjs", { paths: [ROOT] });
-        write(path.join(bin, "pulumi-language-nodejs"), `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "cli", "languageHost.ts")}" "$@"\n`);
+        write(
+            path.join(bin, "pulumi-language-nodejs"),
+            `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "cli", "languageHost.ts")}" "$@"\n`,
+        );
         fs.copyFileSync(path.join(ROOT, "tests", "cli", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
         fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
     }
@@ -161,8 +172,14 @@ export class Workspace {
         const tsx = require.resolve("tsx/cjs", { paths: [ROOT] });
         const launcher = path.join(this.dir, "plugin", "pulumi-resource-aws");
         fs.mkdirSync(path.dirname(launcher));
-        write(launcher, `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "awsplugin", "main.ts")}" "$@"\n`);
-        execFileSync(path.join(this.dir, "bin", "pulumi"), ["plugin", "install", "resource", "aws", AWS_VERSION, "--file", launcher], { env: this.env(), stdio: "pipe" });
+        write(
+            launcher,
+            `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "awsplugin", "main.ts")}" "$@"\n`,
+        );
+        execFileSync(path.join(this.dir, "bin", "pulumi"), ["plugin", "install", "resource", "aws", AWS_VERSION, "--file", launcher], {
+            env: this.env(),
+            stdio: "pipe",
+        });
     }
 
     env(): NodeJS.ProcessEnv {
@@ -197,7 +214,12 @@ export class Workspace {
     run(command: string, opts: RunOptions = {}): Promise<RunResult> {
         const started = Date.now();
         return new Promise((resolve, reject) => {
-            const child = spawn("/bin/sh", ["-c", command], { cwd: this.project, env: this.env(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn("/bin/sh", ["-c", command], {
+                cwd: this.project,
+                env: this.env(),
+                detached: true,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             this.children.add(child);
             let stdout = "";
             let stderr = "";

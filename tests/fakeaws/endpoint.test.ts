@@ -23,7 +23,9 @@ describe("local AWS endpoint", () => {
         it("a value outside an enum", async () => {
             const { sdk, client } = await control();
             const err = await rejection(
-                client.send(new sdk.CreateGatewayCommand({ name: "g", roleArn: ROLE, authorizerType: "MAGIC" as any, protocolType: "MCP" })),
+                client.send(
+                    new sdk.CreateGatewayCommand({ name: "g", roleArn: ROLE, authorizerType: "MAGIC" as any, protocolType: "MCP" }),
+                ),
             );
             expect(err.message).to.contain("Member must satisfy enum value set");
         });
@@ -31,13 +33,19 @@ describe("local AWS endpoint", () => {
         it("a pattern mismatch", async () => {
             const { sdk, client } = await control();
             const err = await rejection(client.send(new sdk.CreateHarnessCommand({ harnessName: "has-hyphen", executionRoleArn: ROLE })));
-            expect(err.message).to.contain("Value at 'harnessName' failed to satisfy constraint: Member must satisfy regular expression pattern");
+            expect(err.message).to.contain(
+                "Value at 'harnessName' failed to satisfy constraint: Member must satisfy regular expression pattern",
+            );
         });
 
         it("a string too short", async () => {
             const { sdk, client } = await control();
-            const err = await rejection(client.send(new sdk.CreateHarnessCommand({ harnessName: "h", executionRoleArn: ROLE, clientToken: "short" })));
-            expect(err.message).to.contain("Value at 'clientToken' failed to satisfy constraint: Member must have length greater than or equal to 33");
+            const err = await rejection(
+                client.send(new sdk.CreateHarnessCommand({ harnessName: "h", executionRoleArn: ROLE, clientToken: "short" })),
+            );
+            expect(err.message).to.contain(
+                "Value at 'clientToken' failed to satisfy constraint: Member must have length greater than or equal to 33",
+            );
         });
 
         it("a list too long", async () => {
@@ -59,9 +67,17 @@ describe("local AWS endpoint", () => {
         it("a number out of range", async () => {
             const { sdk, client } = await control();
             const err = await rejection(
-                client.send(new sdk.CreateHarnessCommand({ harnessName: "h", executionRoleArn: ROLE, model: { bedrockModelConfig: { modelId: "m", temperature: 3 } } })),
+                client.send(
+                    new sdk.CreateHarnessCommand({
+                        harnessName: "h",
+                        executionRoleArn: ROLE,
+                        model: { bedrockModelConfig: { modelId: "m", temperature: 3 } },
+                    }),
+                ),
             );
-            expect(err.message).to.contain("Value '3' at 'model.bedrockModelConfig.temperature' failed to satisfy constraint: Member must have value less than or equal to 2");
+            expect(err.message).to.contain(
+                "Value '3' at 'model.bedrockModelConfig.temperature' failed to satisfy constraint: Member must have value less than or equal to 2",
+            );
         });
 
         it("a union with two members set", async () => {
@@ -82,7 +98,9 @@ describe("local AWS endpoint", () => {
         it("an ECS request missing a required member (awsJson1_1), answered with the InvalidParameterException ECS's model lists", async () => {
             const ecs = await import("@aws-sdk/client-ecs");
             const err = await rejection(
-                new ecs.ECSClient({ maxAttempts: 1 }).send(new ecs.CreateExpressGatewayServiceCommand({ executionRoleArn: "a", infrastructureRoleArn: "b" } as any)),
+                new ecs.ECSClient({ maxAttempts: 1 }).send(
+                    new ecs.CreateExpressGatewayServiceCommand({ executionRoleArn: "a", infrastructureRoleArn: "b" } as any),
+                ),
             );
             expect(err.name).to.equal("InvalidParameterException");
             expect(err.message).to.contain("Value at 'primaryContainer' failed to satisfy constraint: Member must not be null");
@@ -101,7 +119,9 @@ describe("local AWS endpoint", () => {
     it("moves resources through their statuses on the test's clock", async () => {
         const { sdk, client } = await control();
         ctx.fake.durations.gateway = 30_000;
-        const g = await client.send(new sdk.CreateGatewayCommand({ name: "g", roleArn: ROLE, authorizerType: "NONE", protocolType: "MCP" }));
+        const g = await client.send(
+            new sdk.CreateGatewayCommand({ name: "g", roleArn: ROLE, authorizerType: "NONE", protocolType: "MCP" }),
+        );
         expect(g.status).to.equal("CREATING");
         ctx.clock.advance(29_999);
         expect((await client.send(new sdk.GetGatewayCommand({ gatewayIdentifier: g.gatewayId! }))).status).to.equal("CREATING");
@@ -126,47 +146,68 @@ describe("local AWS endpoint", () => {
             containerPort: 8000,
             awsLogsConfiguration: { logGroup: "/ecs/zscaler-mcp-dev", logStreamPrefix: "mcp" },
             environment: [{ name: "ZSCALER_MCP_TRANSPORT", value: "streamable-http" }],
-            secrets: [{ name: "ZSCALER_CLIENT_SECRET", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-abc123:ZSCALER_CLIENT_SECRET::" }],
+            secrets: [
+                {
+                    name: "ZSCALER_CLIENT_SECRET",
+                    valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-abc123:ZSCALER_CLIENT_SECRET::",
+                },
+            ],
         };
 
         async function ecs() {
             const sdk = await import("@aws-sdk/client-ecs");
             const client = new sdk.ECSClient({ maxAttempts: 1 });
             const created = await client.send(
-                new sdk.CreateExpressGatewayServiceCommand({ serviceName: "svc", cluster: CLUSTER, executionRoleArn: ROLE, infrastructureRoleArn: ROLE, primaryContainer: CONTAINER }),
+                new sdk.CreateExpressGatewayServiceCommand({
+                    serviceName: "svc",
+                    cluster: CLUSTER,
+                    executionRoleArn: ROLE,
+                    infrastructureRoleArn: ROLE,
+                    primaryContainer: CONTAINER,
+                }),
             );
             const serviceArn = created.service!.serviceArn!;
-            const deployments = async () => (await client.send(new sdk.ListServiceDeploymentsCommand({ service: serviceArn, cluster: CLUSTER }))).serviceDeployments!;
-            const describe = async (arn: string) => (await client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
+            const deployments = async () =>
+                (await client.send(new sdk.ListServiceDeploymentsCommand({ service: serviceArn, cluster: CLUSTER }))).serviceDeployments!;
+            const describe = async (arn: string) =>
+                (await client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }))).serviceDeployments![0];
             const update = async (image: string) =>
-                (await client.send(new sdk.UpdateExpressGatewayServiceCommand({ serviceArn, primaryContainer: { ...CONTAINER, image } }))).service!.targetConfiguration!.serviceRevisionArn!;
+                (await client.send(new sdk.UpdateExpressGatewayServiceCommand({ serviceArn, primaryContainer: { ...CONTAINER, image } })))
+                    .service!.targetConfiguration!.serviceRevisionArn!;
             const stoppedTasks = async () => {
-                const { taskArns } = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED" }));
-                return taskArns!.length === 0 ? [] : (await client.send(new sdk.DescribeTasksCommand({ cluster: CLUSTER, tasks: taskArns! }))).tasks!;
+                const { taskArns } = await client.send(
+                    new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED" }),
+                );
+                return taskArns!.length === 0
+                    ? []
+                    : (await client.send(new sdk.DescribeTasksCommand({ cluster: CLUSTER, tasks: taskArns! }))).tasks!;
             };
             return { sdk, client, created, serviceArn, deployments, describe, update, stoppedTasks };
         }
 
         /** The errors an ECS operation may answer, by the model. */
-        const errorsOf = (op: string) => ((ECS_MODEL.operations[op] as unknown as { errors: { shape: string }[] }).errors ?? []).map((e) => e.shape);
+        const errorsOf = (op: string) =>
+            ((ECS_MODEL.operations[op] as unknown as { errors: { shape: string }[] }).errors ?? []).map((e) => e.shape);
 
         it("starts a deployment with every create and update: PENDING, IN_PROGRESS, then SUCCESSFUL on the clock, listed newest first", async () => {
             const { client, sdk, created, serviceArn, deployments, describe, update } = await ecs();
             const first = created.service!.activeConfigurations![0].serviceRevisionArn!;
             expect(first).to.match(/^arn:aws:ecs:us-east-1:123456789012:service-revision\/zscaler-mcp-dev\/svc\/\d{19}$/);
             const [d1] = await deployments();
-            expect(d1.serviceDeploymentArn).to.match(/^arn:aws:ecs:us-east-1:123456789012:service-deployment\/zscaler-mcp-dev\/svc\/[A-Za-z0-9]{21}$/);
+            expect(d1.serviceDeploymentArn).to.match(
+                /^arn:aws:ecs:us-east-1:123456789012:service-deployment\/zscaler-mcp-dev\/svc\/[A-Za-z0-9]{21}$/,
+            );
             expect([d1.status, d1.targetServiceRevisionArn, d1.serviceArn]).to.deep.equal(["PENDING", first, serviceArn]);
             ctx.clock.advance(1_000);
             expect((await describe(d1.serviceDeploymentArn!)).status).to.equal("IN_PROGRESS");
             ctx.clock.advance(4_000);
             const done = await describe(d1.serviceDeploymentArn!);
-            expect([done.status, done.finishedAt!.getTime() - done.createdAt!.getTime(), done.sourceServiceRevisions, done.targetServiceRevision]).to.deep.equal([
-                "SUCCESSFUL",
-                5_000,
-                [],
-                { arn: first, requestedTaskCount: 1, runningTaskCount: 1, pendingTaskCount: 0 },
-            ]);
+            expect([
+                done.status,
+                done.finishedAt!.getTime() - done.createdAt!.getTime(),
+                done.sourceServiceRevisions,
+                done.targetServiceRevision,
+            ]).to.deep.equal(["SUCCESSFUL", 5_000, [], { arn: first, requestedTaskCount: 1, runningTaskCount: 1, pendingTaskCount: 0 }]);
             const second = await update("public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0");
             const listed = await deployments();
             expect(listed.map((d) => [d.targetServiceRevisionArn, d.status])).to.deep.equal([
@@ -182,7 +223,12 @@ describe("local AWS endpoint", () => {
             const running = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc" }));
             expect(running.taskArns).to.have.length(1);
             const filtered = await client.send(
-                new sdk.ListServiceDeploymentsCommand({ service: "svc", cluster: CLUSTER, status: ["SUCCESSFUL"], createdAt: { after: new Date(ctx.clock.now() - 3_000) } }),
+                new sdk.ListServiceDeploymentsCommand({
+                    service: "svc",
+                    cluster: CLUSTER,
+                    status: ["SUCCESSFUL"],
+                    createdAt: { after: new Date(ctx.clock.now() - 3_000) },
+                }),
             );
             expect(filtered.serviceDeployments!.map((d) => d.targetServiceRevisionArn)).to.deep.equal([second]);
             expect(ctx.fake.calls.filter((c) => c.error)).to.deep.equal([]);
@@ -200,7 +246,15 @@ describe("local AWS endpoint", () => {
                 seen.push((await describe(arn)).status!);
                 ctx.clock.advance(1_000);
             }
-            expect(seen).to.deep.equal(["PENDING", "IN_PROGRESS", "IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]);
+            expect(seen).to.deep.equal([
+                "PENDING",
+                "IN_PROGRESS",
+                "IN_PROGRESS",
+                "ROLLBACK_IN_PROGRESS",
+                "ROLLBACK_IN_PROGRESS",
+                "ROLLBACK_IN_PROGRESS",
+                "ROLLBACK_SUCCESSFUL",
+            ]);
             const d = await describe(arn);
             expect([d.statusReason, d.rollback!.serviceRevisionArn, d.rollback!.reason, d.deploymentCircuitBreaker]).to.deep.equal([
                 "ECS deployment circuit breaker: tasks failed to start.",
@@ -214,7 +268,13 @@ describe("local AWS endpoint", () => {
             expect(service.activeConfigurations!.map((c) => c.serviceRevisionArn)).to.deep.equal([first]);
             const stopped = await stoppedTasks();
             expect(
-                stopped.map((t) => [t.lastStatus, t.desiredStatus, t.stopCode, t.stoppedReason, t.containers!.map((c) => [c.name, c.exitCode, c.reason, c.image])]),
+                stopped.map((t) => [
+                    t.lastStatus,
+                    t.desiredStatus,
+                    t.stopCode,
+                    t.stoppedReason,
+                    t.containers!.map((c) => [c.name, c.exitCode, c.reason, c.image]),
+                ]),
             ).to.deep.equal(
                 [1, 2].map(() => [
                     "STOPPED",
@@ -270,7 +330,9 @@ describe("local AWS endpoint", () => {
             const noTaskService = await rejection(client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "nope" })));
             const noClusterTasks = await rejection(client.send(new sdk.DescribeTasksCommand({ cluster: "nope", tasks: ["x"] })));
             const missing = await rejection(client.send(new sdk.ListServiceDeploymentsCommand({ cluster: CLUSTER } as any)));
-            const badStatus = await rejection(client.send(new sdk.ListServiceDeploymentsCommand({ service: serviceArn, status: ["FAILED" as any] })));
+            const badStatus = await rejection(
+                client.send(new sdk.ListServiceDeploymentsCommand({ service: serviceArn, status: ["FAILED" as any] })),
+            );
             expect([noService, noCluster, noTaskService, noClusterTasks, missing, badStatus].map((e) => e.name)).to.deep.equal([
                 "ServiceNotFoundException",
                 "ClusterNotFoundException",
@@ -283,15 +345,21 @@ describe("local AWS endpoint", () => {
             expect(errorsOf("ListTasks")).to.include.members(["ServiceNotFoundException", "ClusterNotFoundException"]);
             expect(errorsOf("DescribeTasks")).to.include("ClusterNotFoundException");
             expect(errorsOf("ListServiceDeployments")).to.include("InvalidParameterException");
-            const startedBy = await rejection(client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, startedBy: "ecs-svc/1", desiredStatus: "STOPPED" })));
+            const startedBy = await rejection(
+                client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, startedBy: "ecs-svc/1", desiredStatus: "STOPPED" })),
+            );
             expect([startedBy.name, errorsOf("ListTasks").includes(startedBy.name)]).to.deep.equal(["InvalidParameterException", true]);
             expect(missing.message).to.contain("Value at 'service' failed to satisfy constraint: Member must not be null");
-            expect(badStatus.message).to.contain("Member must satisfy enum value set: [PENDING, SUCCESSFUL, STOPPED, STOP_REQUESTED, IN_PROGRESS, ROLLBACK_REQUESTED");
+            expect(badStatus.message).to.contain(
+                "Member must satisfy enum value set: [PENDING, SUCCESSFUL, STOPPED, STOP_REQUESTED, IN_PROGRESS, ROLLBACK_REQUESTED",
+            );
             // Unknown ARNs are failures of the answer, not errors.
             const unknown = "arn:aws:ecs:us-east-1:123456789012:service-deployment/zscaler-mcp-dev/svc/AAAAAAAAAAAAAAAAAAAAA";
             const described = await client.send(new sdk.DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [unknown] }));
             expect([described.serviceDeployments, described.failures]).to.deep.equal([[], [{ arn: unknown, reason: "MISSING" }]]);
-            const tasks = await client.send(new sdk.DescribeTasksCommand({ cluster: CLUSTER, tasks: ["0123456789abcdef0123456789abcdef"] }));
+            const tasks = await client.send(
+                new sdk.DescribeTasksCommand({ cluster: CLUSTER, tasks: ["0123456789abcdef0123456789abcdef"] }),
+            );
             expect([tasks.tasks, tasks.failures]).to.deep.equal([[], [{ arn: "0123456789abcdef0123456789abcdef", reason: "MISSING" }]]);
         });
 
@@ -299,8 +367,18 @@ describe("local AWS endpoint", () => {
             ctx.fake.failNextDeployment({ exitCode: 1 });
             const { sdk, client } = await ecs();
             ctx.clock.advance(5_000);
-            const first = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED", maxResults: 1 }));
-            const second = await client.send(new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED", maxResults: 1, nextToken: first.nextToken }));
+            const first = await client.send(
+                new sdk.ListTasksCommand({ cluster: CLUSTER, serviceName: "svc", desiredStatus: "STOPPED", maxResults: 1 }),
+            );
+            const second = await client.send(
+                new sdk.ListTasksCommand({
+                    cluster: CLUSTER,
+                    serviceName: "svc",
+                    desiredStatus: "STOPPED",
+                    maxResults: 1,
+                    nextToken: first.nextToken,
+                }),
+            );
             expect([first.taskArns!.length, second.taskArns!.length, second.nextToken]).to.deep.equal([1, 1, undefined]);
             expect(first.taskArns![0]).to.not.equal(second.taskArns![0]);
         });
@@ -313,14 +391,30 @@ describe("local AWS endpoint", () => {
         it("STS: AssumeRole, then GetCallerIdentity as the role, each call recorded with its signing key", async () => {
             const sts = await import("@aws-sdk/client-sts");
             const client = new sts.STSClient(config());
-            const assumed = await client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/deployer", RoleSessionName: "pulumi", DurationSeconds: 900 }));
+            const assumed = await client.send(
+                new sts.AssumeRoleCommand({
+                    RoleArn: "arn:aws:iam::123456789012:role/deployer",
+                    RoleSessionName: "pulumi",
+                    DurationSeconds: 900,
+                }),
+            );
             const creds = assumed.Credentials!;
             expect(creds.AccessKeyId).to.match(/^ASIA[A-Z2-7]{16}$/);
             // Valid by the client's own clock, whatever the test's clock says.
             expect(creds.Expiration!.getTime() - Date.now()).to.be.within(890_000, 900_000);
             expect(assumed.AssumedRoleUser!.Arn).to.equal("arn:aws:sts::123456789012:assumed-role/deployer/pulumi");
-            const asRole = new sts.STSClient(config({ credentials: { accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.SessionToken! } }));
-            expect((await asRole.send(new sts.GetCallerIdentityCommand({}))).Arn).to.equal("arn:aws:sts::123456789012:assumed-role/deployer/pulumi");
+            const asRole = new sts.STSClient(
+                config({
+                    credentials: {
+                        accessKeyId: creds.AccessKeyId!,
+                        secretAccessKey: creds.SecretAccessKey!,
+                        sessionToken: creds.SessionToken!,
+                    },
+                }),
+            );
+            expect((await asRole.send(new sts.GetCallerIdentityCommand({}))).Arn).to.equal(
+                "arn:aws:sts::123456789012:assumed-role/deployer/pulumi",
+            );
             expect(ctx.fake.calls.map((c) => [c.op, c.accessKeyId])).to.deep.equal([
                 ["AssumeRole", "AKIAFAKEFAKEFAKEFAKE"],
                 ["GetCallerIdentity", creds.AccessKeyId],
@@ -330,11 +424,20 @@ describe("local AWS endpoint", () => {
         it("STS: refuses what the model refuses, a revoked key, and a missing permission as STS names it", async () => {
             const sts = await import("@aws-sdk/client-sts");
             const client = new sts.STSClient(config());
-            const bad = await rejection(client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/r", RoleSessionName: "has spaces" })));
+            const bad = await rejection(
+                client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/r", RoleSessionName: "has spaces" })),
+            );
             expect(bad.name).to.equal("ValidationError");
-            expect(bad.message).to.contain("Value at 'RoleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern");
-            ctx.fake.denyNext("AssumeRole", "User: arn:aws:iam::123456789012:user/local-tester is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/r");
-            const denied = await rejection(client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/r", RoleSessionName: "s1" })));
+            expect(bad.message).to.contain(
+                "Value at 'RoleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern",
+            );
+            ctx.fake.denyNext(
+                "AssumeRole",
+                "User: arn:aws:iam::123456789012:user/local-tester is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/r",
+            );
+            const denied = await rejection(
+                client.send(new sts.AssumeRoleCommand({ RoleArn: "arn:aws:iam::123456789012:role/r", RoleSessionName: "s1" })),
+            );
             expect([denied.name, denied.$metadata.httpStatusCode]).to.deep.equal(["AccessDenied", 403]);
             ctx.fake.revokedKeys.set("AKIAFAKEFAKEFAKEFAKE", "InvalidClientTokenId");
             const revoked = await rejection(client.send(new sts.GetCallerIdentityCommand({})));
@@ -344,7 +447,9 @@ describe("local AWS endpoint", () => {
         it("STS and EC2: a lost answer is an XML server error the SDK retries; a hung one ends only with the client's timeout", async () => {
             const sts = await import("@aws-sdk/client-sts");
             ctx.fake.loseResponse("GetCallerIdentity", 1);
-            expect((await new sts.STSClient(config({ maxAttempts: 2 })).send(new sts.GetCallerIdentityCommand({}))).Account).to.equal("123456789012");
+            expect((await new sts.STSClient(config({ maxAttempts: 2 })).send(new sts.GetCallerIdentityCommand({}))).Account).to.equal(
+                "123456789012",
+            );
             expect(ctx.fake.callsTo("GetCallerIdentity").map((c) => c.error ?? "ok")).to.deep.equal(["lost", "ok"]);
             const ec2 = await import("@aws-sdk/client-ec2");
             ctx.fake.hang("DescribeVpcs", 1);
@@ -359,10 +464,17 @@ describe("local AWS endpoint", () => {
             const { Vpcs } = await client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
             expect(Vpcs!.map((v) => [v.VpcId, v.IsDefault])).to.deep.equal([["vpc-0a1b2c3d4e5f60718", true]]);
             expect(ctx.fake.calls[0].input).to.deep.equal({ Filters: [{ Name: "is-default", Values: ["true"] }] });
-            const { Subnets } = await client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: ["vpc-0a1b2c3d4e5f60718"] }] }));
+            const { Subnets } = await client.send(
+                new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: ["vpc-0a1b2c3d4e5f60718"] }] }),
+            );
             expect(Subnets!.map((sn) => sn.AvailabilityZone)).to.deep.equal(["us-east-1a", "us-east-1b", "us-east-1c"]);
-            expect((await rejection(client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "colour", Values: ["x"] }] })))).name).to.equal("InvalidParameterValue");
-            ctx.fake.denyNext("DescribeSubnets", "You are not authorized to perform this operation. User: u is not authorized to perform: ec2:DescribeSubnets");
+            expect(
+                (await rejection(client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "colour", Values: ["x"] }] })))).name,
+            ).to.equal("InvalidParameterValue");
+            ctx.fake.denyNext(
+                "DescribeSubnets",
+                "You are not authorized to perform this operation. User: u is not authorized to perform: ec2:DescribeSubnets",
+            );
             const denied = await rejection(client.send(new ec2.DescribeSubnetsCommand({})));
             expect([denied.name, denied.$metadata.httpStatusCode]).to.deep.equal(["UnauthorizedOperation", 403]);
             ctx.fake.throttle("DescribeVpcs", 1);
@@ -373,19 +485,32 @@ describe("local AWS endpoint", () => {
             const ecr = await import("@aws-sdk/client-ecr");
             const ecrClient = new ecr.ECRClient(config());
             const images = await ecrClient.send(
-                new ecr.BatchGetImageCommand({ registryId: "709825985650", repositoryName: "zscaler/zscaler-mcp-server", imageIds: [{ imageTag: "0.10.4-bedrock" }] }),
+                new ecr.BatchGetImageCommand({
+                    registryId: "709825985650",
+                    repositoryName: "zscaler/zscaler-mcp-server",
+                    imageIds: [{ imageTag: "0.10.4-bedrock" }],
+                }),
             );
-            expect(JSON.parse(images.images![0].imageManifest!).manifests.map((m: any) => m.platform.architecture)).to.deep.equal(["amd64", "arm64"]);
+            expect(JSON.parse(images.images![0].imageManifest!).manifests.map((m: any) => m.platform.architecture)).to.deep.equal([
+                "amd64",
+                "arm64",
+            ]);
             const short = await rejection(ecrClient.send(new ecr.BatchGetImageCommand({ repositoryName: "x", imageIds: [] })));
             expect(short.name).to.equal("ValidationException");
             const cognito = await import("@aws-sdk/client-cognito-identity-provider");
-            const domain = await new cognito.CognitoIdentityProviderClient(config()).send(new cognito.DescribeUserPoolDomainCommand({ Domain: "free-prefix" }));
+            const domain = await new cognito.CognitoIdentityProviderClient(config()).send(
+                new cognito.DescribeUserPoolDomainCommand({ Domain: "free-prefix" }),
+            );
             expect(domain.DomainDescription).to.deep.equal({});
             const secrets = await import("@aws-sdk/client-secrets-manager");
-            const missing = await rejection(new secrets.SecretsManagerClient(config()).send(new secrets.DescribeSecretCommand({ SecretId: "nope" })));
+            const missing = await rejection(
+                new secrets.SecretsManagerClient(config()).send(new secrets.DescribeSecretCommand({ SecretId: "nope" })),
+            );
             expect(missing.name).to.equal("ResourceNotFoundException");
             const bedrock = await import("@aws-sdk/client-bedrock");
-            const profile = await new bedrock.BedrockClient(config()).send(new bedrock.GetInferenceProfileCommand({ inferenceProfileIdentifier: "us.amazon.nova-pro-v1:0" }));
+            const profile = await new bedrock.BedrockClient(config()).send(
+                new bedrock.GetInferenceProfileCommand({ inferenceProfileIdentifier: "us.amazon.nova-pro-v1:0" }),
+            );
             expect(profile.models![0].modelArn).to.equal("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0");
             expect(ctx.fake.calls.map((c) => c.service)).to.deep.equal(["ecr", "ecr", "cognito-idp", "secretsmanager", "bedrock"]);
         });

@@ -106,7 +106,9 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
                 return [`Value at '${where}' must be a list`];
             }
             if (shape.min !== undefined && value.length < shape.min) {
-                errors.push(`Value at '${where}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+                errors.push(
+                    `Value at '${where}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`,
+                );
             }
             if (shape.max !== undefined && value.length > shape.max) {
                 errors.push(`Value at '${where}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
@@ -136,16 +138,22 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
                 return [`Value at '${where}' must be a string`];
             }
             if (shape.enum && !shape.enum.includes(value)) {
-                errors.push(`Value '${value}' at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
+                errors.push(
+                    `Value '${value}' at '${where}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(", ")}]`,
+                );
             }
             if (shape.min !== undefined && value.length < shape.min) {
-                errors.push(`Value at '${where}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+                errors.push(
+                    `Value at '${where}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`,
+                );
             }
             if (shape.max !== undefined && value.length > shape.max) {
                 errors.push(`Value at '${where}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
             }
             if (shape.pattern && !compilePattern(shape.pattern).test(value)) {
-                errors.push(`Value at '${where}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
+                errors.push(
+                    `Value at '${where}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`,
+                );
             }
             return errors;
         }
@@ -160,10 +168,14 @@ export function validateShape(model: ServiceModel, shapeName: string, value: unk
                 errors.push(`Value at '${where}' must be a whole number`);
             }
             if (shape.min !== undefined && value < shape.min) {
-                errors.push(`Value '${value}' at '${where}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`);
+                errors.push(
+                    `Value '${value}' at '${where}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`,
+                );
             }
             if (shape.max !== undefined && value > shape.max) {
-                errors.push(`Value '${value}' at '${where}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`);
+                errors.push(
+                    `Value '${value}' at '${where}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`,
+                );
             }
             return errors;
         }

@@ -77,18 +77,15 @@ export async function startRuntimeFront(opts: RuntimeFrontOptions): Promise<Runt
         headers["x-amzn-bedrock-agentcore-runtime-session-id"] = runtimeSession;
         headers.host = internalHost;
         delivered.push({ ...headers });
-        const upstream = http.request(
-            { host: target.hostname, port: target.port, method: req.method, path: "/mcp", headers },
-            (answer) => {
-                const out = { ...answer.headers };
-                if (out["mcp-session-id"] !== undefined) {
-                    out["mcp-session-id"] = platformMcpSession;
-                }
-                answered.push(answer.statusCode ?? 502);
-                res.writeHead(answer.statusCode ?? 502, out);
-                answer.pipe(res);
-            },
-        );
+        const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: "/mcp", headers }, (answer) => {
+            const out = { ...answer.headers };
+            if (out["mcp-session-id"] !== undefined) {
+                out["mcp-session-id"] = platformMcpSession;
+            }
+            answered.push(answer.statusCode ?? 502);
+            res.writeHead(answer.statusCode ?? 502, out);
+            answer.pipe(res);
+        });
         upstream.on("error", (e) => {
             res.writeHead(502, { "content-type": "application/json" });
             res.end(JSON.stringify({ message: `the runtime could not reach the container: ${e.message}` }));

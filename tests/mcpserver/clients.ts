@@ -61,9 +61,9 @@ export async function listThroughRuntime(url: string, token: string): Promise<Li
     // The client of the MCP Python SDK 2.x, from the environment of the server release that needs it.
     const python = path.join(await toolDir(`zscaler-mcp-0.15.4`), "bin", "python");
     const args = [path.join(__dirname, "mcp_client.py"), url, "auto", JSON.stringify({ Authorization: `Bearer ${token}` })];
-    const { stdout } = await promisify(execFile)(python, args, { maxBuffer: 64 * 1024 * 1024 }).catch(
-        (e: { stdout?: string }) => ({ stdout: e.stdout ?? "{}" }),
-    );
+    const { stdout } = await promisify(execFile)(python, args, { maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout?: string }) => ({
+        stdout: e.stdout ?? "{}",
+    }));
     const out = JSON.parse(stdout);
     if (out.error) {
         return { tools: [], error: out.error };
@@ -81,7 +81,6 @@ export async function listThroughRuntime(url: string, token: string): Promise<Li
     };
 }
 
-
 /**
  * The deploy's own tool check (providers/toolCheck.ts), run as the dynamic-provider host runs it: in
  * a Node process of its own whose environment holds the user's proxy and CA settings.
@@ -90,9 +89,13 @@ export async function runToolCheck(target: ToolTarget, env: Record<string, strin
     const script =
         'require("./providers/toolCheck").checkTools(JSON.parse(process.argv[1]), { waitMs: 0 })' +
         ".then((r) => console.log(JSON.stringify(r)), (e) => console.log(JSON.stringify({ error: e.message })))";
-    const { stdout } = await promisify(execFile)(process.execPath, ["--require", require.resolve("tsx/cjs"), "--eval", script, JSON.stringify(target)], {
-        cwd: path.join(__dirname, "..", ".."),
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-    });
+    const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ["--require", require.resolve("tsx/cjs"), "--eval", script, JSON.stringify(target)],
+        {
+            cwd: path.join(__dirname, "..", ".."),
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+        },
+    );
     return JSON.parse(stdout.trim().split("\n").pop()!);
 }

@@ -122,7 +122,10 @@ export class ServerHosting {
     /** Runs a user's own server at `https://<host>/mcp`: the default release, credentials and allow-list as an ECS task has them. */
     async serveOwnServer(host: string, env: Record<string, string>): Promise<void> {
         const version = TESTED_SERVER_VERSIONS[TESTED_SERVER_VERSIONS.length - 1];
-        const server = await startZscalerMcp(version, { env: { ...env, ZSCALER_MCP_ALLOWED_HOSTS: host, ZSCALER_MCP_PORT: String(await freePort()) }, proxy: this.proxy });
+        const server = await startZscalerMcp(version, {
+            env: { ...env, ZSCALER_MCP_ALLOWED_HOSTS: host, ZSCALER_MCP_PORT: String(await freePort()) },
+            proxy: this.proxy,
+        });
         await this.ownServers.get(host)?.stop();
         this.ownServers.set(host, server);
     }
@@ -177,7 +180,10 @@ export class ServerHosting {
         try {
             const task = await startZscalerMcp(version, { env, proxy: this.proxy });
             // The load balancer's health check: a task that fails it is stopped by ECS.
-            const health = await fetch(`${task.base}${SERVER_LISTEN.healthCheckPath}`).then((r) => r.status, () => 0);
+            const health = await fetch(`${task.base}${SERVER_LISTEN.healthCheckPath}`).then(
+                (r) => r.status,
+                () => 0,
+            );
             if (health !== 200) {
                 await task.stop();
                 return {
@@ -206,10 +212,13 @@ export class ServerHosting {
             json(res, 503, { message: "no healthy target" });
             return;
         }
-        const upstream = http.request({ host: "127.0.0.1", port: task.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-        });
+        const upstream = http.request(
+            { host: "127.0.0.1", port: task.port, method: req.method, path: req.url, headers: req.headers },
+            (answer) => {
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+            },
+        );
         upstream.on("error", () => json(res, 502, { message: "the target closed the connection" }));
         req.pipe(upstream);
     }
@@ -219,7 +228,9 @@ export class ServerHosting {
     private async cognitoToken(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
         const form = new URLSearchParams(await readBody(req));
         const basic = /^Basic (\S+)$/.exec(req.headers.authorization ?? "");
-        const [clientId, clientSecret] = basic ? Buffer.from(basic[1], "base64").toString("utf8").split(":") : [form.get("client_id") ?? "", form.get("client_secret") ?? ""];
+        const [clientId, clientSecret] = basic
+            ? Buffer.from(basic[1], "base64").toString("utf8").split(":")
+            : [form.get("client_id") ?? "", form.get("client_secret") ?? ""];
         const client = this.cloud.userPoolClient(clientId);
         if (req.method !== "POST" || req.url?.split("?")[0] !== "/oauth2/token" || !client || client.clientSecret !== clientSecret) {
             json(res, 400, { error: "invalid_client" });
@@ -266,7 +277,9 @@ export class ServerHosting {
         const client = config ? this.cloud.userPoolClient(config.clientId) : undefined;
         const scopes: string[] = oauth?.scopes ?? [];
         if (!client || client.clientSecret !== config.clientSecret || scopes.some((s) => !client.scopes.includes(s))) {
-            throw new Error(`target ${target.name}: the Token Vault could not get a token from Cognito with ${oauth?.providerArn ?? "no OAuth credential provider"}`);
+            throw new Error(
+                `target ${target.name}: the Token Vault could not get a token from Cognito with ${oauth?.providerArn ?? "no OAuth credential provider"}`,
+            );
         }
         return this.issue(config.clientId, scopes);
     }
@@ -282,7 +295,12 @@ export class ServerHosting {
         }
         const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
         if (!this.admits(gw.data.authorizerConfiguration?.customJWTAuthorizer, bearer)) {
-            json(res, 401, { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Invalid Bearer token" } }, { "www-authenticate": "Bearer" });
+            json(
+                res,
+                401,
+                { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Invalid Bearer token" } },
+                { "www-authenticate": "Bearer" },
+            );
             return;
         }
         const body = JSON.parse((await readBody(req)) || "null");

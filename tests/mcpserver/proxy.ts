@@ -15,7 +15,13 @@ const HERE = __dirname;
 let tools: Promise<Map<string, string>> | undefined;
 export function pythonTools(): Promise<Map<string, string>> {
     tools ??= promisify(execFile)(path.join(HERE, "ensure-python-tools.sh"), [], { maxBuffer: 16 * 1024 * 1024 }).then(
-        ({ stdout }) => new Map(stdout.trim().split("\n").map((line) => line.split(" ", 2) as [string, string])),
+        ({ stdout }) =>
+            new Map(
+                stdout
+                    .trim()
+                    .split("\n")
+                    .map((line) => line.split(" ", 2) as [string, string]),
+            ),
     );
     return tools;
 }
@@ -97,7 +103,19 @@ export async function startInterceptingProxy(opts: InterceptOptions = {}): Promi
     const mitmdump = path.join(await toolDir("mitmproxy"), "bin", "mitmdump");
     const child: ChildProcess = spawn(
         mitmdump,
-        ["--quiet", "--listen-host", "127.0.0.1", "--listen-port", String(port), "--set", `confdir=${dir}`, "--set", "connection_strategy=lazy", "-s", path.join(HERE, "intercept.py")],
+        [
+            "--quiet",
+            "--listen-host",
+            "127.0.0.1",
+            "--listen-port",
+            String(port),
+            "--set",
+            `confdir=${dir}`,
+            "--set",
+            "connection_strategy=lazy",
+            "-s",
+            path.join(HERE, "intercept.py"),
+        ],
         {
             env: {
                 PATH: process.env.PATH ?? "/usr/bin:/bin",

@@ -6,7 +6,14 @@
  * the intercepting proxy; Secrets Manager by the local AWS endpoint.
  */
 import { expect } from "chai";
-import { basicAuthHeader, credentialValues, ecsServerEnvironment, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment, SERVER_LISTEN } from "../../server/env";
+import {
+    basicAuthHeader,
+    credentialValues,
+    ecsServerEnvironment,
+    RUNTIME_HEADER_ALLOWLIST,
+    runtimeServerEnvironment,
+    SERVER_LISTEN,
+} from "../../server/env";
 import { serverImageProblem, TESTED_SERVER_VERSIONS } from "../../server/releases";
 import { DEFAULTS } from "../../config/keys";
 import { loadSettings, type Settings } from "../../config/settings";
@@ -44,8 +51,14 @@ function settings(config: Record<string, string>, credentials = GOOD): Settings 
  * secrets[].
  */
 function ecsTaskEnvironment(s: Settings, port: number, fqdn: string | undefined): Record<string, string> {
-    const inputs = { container: { environment: ecsServerEnvironment(s.ecs.containerEnv, port) }, hostValidation: s.ecs.hostValidation, allowedHosts: s.ecs.allowedHosts };
-    const environment = Object.fromEntries(containerEnvironment(inputs as unknown as ExpressGatewayServiceInputs, fqdn).map((e) => [e.name, e.value]));
+    const inputs = {
+        container: { environment: ecsServerEnvironment(s.ecs.containerEnv, port) },
+        hostValidation: s.ecs.hostValidation,
+        allowedHosts: s.ecs.allowedHosts,
+    };
+    const environment = Object.fromEntries(
+        containerEnvironment(inputs as unknown as ExpressGatewayServiceInputs, fqdn).map((e) => [e.name, e.value]),
+    );
     return { ...environment, ...(credentialValues(s.zscaler) as Record<string, string>) };
 }
 
@@ -72,7 +85,10 @@ describe("the real Zscaler MCP server with the program's environment", function 
     async function proxyTo(port: number): Promise<InterceptingProxy> {
         return startInterceptingProxy({
             accept: [`${GOOD.id}:${GOOD.secret}`],
-            routes: { [`^${FQDN.replace(/\./g, "\\.")}$`]: `http://127.0.0.1:${port}`, "^stranger\\.example\\.com$": `http://127.0.0.1:${port}` },
+            routes: {
+                [`^${FQDN.replace(/\./g, "\\.")}$`]: `http://127.0.0.1:${port}`,
+                "^stranger\\.example\\.com$": `http://127.0.0.1:${port}`,
+            },
         });
     }
 
@@ -82,8 +98,12 @@ describe("the real Zscaler MCP server with the program's environment", function 
 
             if (refusal) {
                 it("is refused by the program before anything is created, naming imageUri and a release that works", () => {
-                    expect(() => settings({ imageUri: IMAGE(version) })).to.throw(/imageUri: the tag 0\.10\.4 is read as a release of the Zscaler MCP server, and the server 0\.10\.4 answers the load balancer's health check/);
-                    expect(refusal).to.contain("pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock");
+                    expect(() => settings({ imageUri: IMAGE(version) })).to.throw(
+                        /imageUri: the tag 0\.10\.4 is read as a release of the Zscaler MCP server, and the server 0\.10\.4 answers the load balancer's health check/,
+                    );
+                    expect(refusal).to.contain(
+                        "pulumi config set imageUri 709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock",
+                    );
                 });
 
                 it("really answers the load balancer's health check with 404 (why the program refuses it)", async () => {
@@ -123,7 +143,13 @@ describe("the real Zscaler MCP server with the program's environment", function 
                 expect(listed.tools.filter((t) => !t.readOnly).map((t) => t.name)).to.deep.equal([]);
                 expect(listed.tools.map((t) => t.name)).to.include.members(["zia_list_locations", "zpa_list_application_segments"]);
                 const logins = proxy.log().filter((e) => e.action === "token");
-                expect(logins.at(-1)).to.deep.equal({ host: "acme.zslogin.net", path: "/oauth2/v1/token", action: "token", clientId: GOOD.id, accepted: true });
+                expect(logins.at(-1)).to.deep.equal({
+                    host: "acme.zslogin.net",
+                    path: "/oauth2/v1/token",
+                    action: "token",
+                    clientId: GOOD.id,
+                    accepted: true,
+                });
             });
 
             it("answers 401 when Zscaler rejects the credentials in the header", async () => {
@@ -149,17 +175,39 @@ describe("the real Zscaler MCP server with the program's environment", function 
                     { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: proxy.caFile },
                 );
                 const listed = await listOverEcs(proxy, FQDN, basicAuthHeader(GOOD.id, GOOD.secret));
-                expect(report).to.deep.equal({ serverName: "zscaler-mcp", serverVersion: version, protocolVersion: "2025-11-25", toolCount: listed.tools.length });
+                expect(report).to.deep.equal({
+                    serverName: "zscaler-mcp",
+                    serverVersion: version,
+                    protocolVersion: "2025-11-25",
+                    toolCount: listed.tools.length,
+                });
             });
 
             it("fails the deploy's tool check with Zscaler's refusal, a Host outside the allow-list and an untrusted CA, each named", async () => {
                 const proxied = { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: proxy.caFile };
-                const wrong = await runToolCheck({ kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(WRONG.id, WRONG.secret) }, proxied);
-                expect(wrong).to.have.property("error").that.matches(/^Tool check: the MCP server at https:\/\/\S+ answered 401: Zscaler rejected the credentials \(.*Invalid OneAPI credentials/);
-                const stranger = await runToolCheck({ kind: "remote_mcp", url: "https://stranger.example.com/mcp", authorization: basicAuthHeader(GOOD.id, GOOD.secret) }, proxied);
-                expect(stranger).to.have.property("error").that.contains("answered 421 Misdirected Request: its Host allow-list does not include stranger.example.com");
-                const untrusted = await runToolCheck({ kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(GOOD.id, GOOD.secret) }, { HTTPS_PROXY: proxy.url });
-                expect(untrusted).to.have.property("error").that.matches(/presented a TLS certificate this machine does not trust .*issued by CN=mitmproxy/);
+                const wrong = await runToolCheck(
+                    { kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(WRONG.id, WRONG.secret) },
+                    proxied,
+                );
+                expect(wrong)
+                    .to.have.property("error")
+                    .that.matches(
+                        /^Tool check: the MCP server at https:\/\/\S+ answered 401: Zscaler rejected the credentials \(.*Invalid OneAPI credentials/,
+                    );
+                const stranger = await runToolCheck(
+                    { kind: "remote_mcp", url: "https://stranger.example.com/mcp", authorization: basicAuthHeader(GOOD.id, GOOD.secret) },
+                    proxied,
+                );
+                expect(stranger)
+                    .to.have.property("error")
+                    .that.contains("answered 421 Misdirected Request: its Host allow-list does not include stranger.example.com");
+                const untrusted = await runToolCheck(
+                    { kind: "remote_mcp", url: `https://${FQDN}/mcp`, authorization: basicAuthHeader(GOOD.id, GOOD.secret) },
+                    { HTTPS_PROXY: proxy.url },
+                );
+                expect(untrusted)
+                    .to.have.property("error")
+                    .that.matches(/presented a TLS certificate this machine does not trust .*issued by CN=mitmproxy/);
             });
 
             it("answers 421 to a Host that is not in its allow-list", async () => {
@@ -212,7 +260,11 @@ describe("the real Zscaler MCP server with the program's environment", function 
             it("applies the user's containerEnv: ZSCALER_MCP_SERVICES=zia leaves only ZIA tools", async () => {
                 const port = await freePort();
                 const local = await proxyTo(port);
-                const env = ecsTaskEnvironment(settings({ containerEnv: '["ZSCALER_MCP_SERVICES=zia", "ZSCALER_MCP_LOG_LEVEL=DEBUG"]' }), port, FQDN);
+                const env = ecsTaskEnvironment(
+                    settings({ containerEnv: '["ZSCALER_MCP_SERVICES=zia", "ZSCALER_MCP_LOG_LEVEL=DEBUG"]' }),
+                    port,
+                    FQDN,
+                );
                 const server = await startZscalerMcp(version, { env, proxy: local });
                 try {
                     const listed = await listOverEcs(local, FQDN, basicAuthHeader(GOOD.id, GOOD.secret));
@@ -228,7 +280,11 @@ describe("the real Zscaler MCP server with the program's environment", function 
             it("refuses to start on a containerEnv it cannot serve, with its reason in its log", async () => {
                 const port = await freePort();
                 // A certificate without its key: the program cannot see the container's files.
-                const env = ecsTaskEnvironment(settings({ containerEnv: '["ZSCALER_MCP_TLS_CERTFILE=/etc/zscaler/cert.pem"]' }), port, FQDN);
+                const env = ecsTaskEnvironment(
+                    settings({ containerEnv: '["ZSCALER_MCP_TLS_CERTFILE=/etc/zscaler/cert.pem"]' }),
+                    port,
+                    FQDN,
+                );
                 const exit = await expectRefusal(version, { env });
                 expect(exit.code).to.not.equal(0);
                 expect(exit.output).to.contain("Incomplete TLS configuration");
@@ -268,7 +324,9 @@ describe("the real Zscaler MCP server with the program's environment", function 
 
             if (refusal) {
                 it("is refused by the program before anything is created, naming imageUri and a release that works", () => {
-                    expect(() => settings({ topology: "gateway", imageUri: IMAGE(version) })).to.throw(/Topology gateway needs 0\.15\.0 or newer; 0\.15\.4 is tested/);
+                    expect(() => settings({ topology: "gateway", imageUri: IMAGE(version) })).to.throw(
+                        /Topology gateway needs 0\.15\.0 or newer; 0\.15\.4 is tested/,
+                    );
                 });
 
                 it("really cannot serve the calls AgentCore forwards (why the program refuses it)", async () => {
@@ -283,7 +341,11 @@ describe("the real Zscaler MCP server with the program's environment", function 
                         await proxy.stop();
                         return;
                     }
-                    const front = await startRuntimeFront({ server: started.server.base, allowlist: RUNTIME_HEADER_ALLOWLIST, jwtAuthorizer: true });
+                    const front = await startRuntimeFront({
+                        server: started.server.base,
+                        allowlist: RUNTIME_HEADER_ALLOWLIST,
+                        jwtAuthorizer: true,
+                    });
                     try {
                         const listed = await listThroughRuntime(front.url, "cognito-access-token");
                         expect(listed.tools).to.deep.equal([]);
@@ -307,10 +369,19 @@ describe("the real Zscaler MCP server with the program's environment", function 
                     expect(listed.tools.length).to.be.greaterThan(100);
                     expect(listed.tools.filter((t) => !t.readOnly)).to.deep.equal([]);
                     // The stateless revision reached the server: its routing headers passed the allow-list.
-                    expect(front.delivered.every((h) => h["mcp-protocol-version"] === RUNTIME_PROTOCOL_VERSION && h["mcp-method"] !== undefined)).to.equal(true);
+                    expect(
+                        front.delivered.every(
+                            (h) => h["mcp-protocol-version"] === RUNTIME_PROTOCOL_VERSION && h["mcp-method"] !== undefined,
+                        ),
+                    ).to.equal(true);
                     expect(front.delivered.length).to.be.greaterThan(0);
                     // The server checked its own credentials with Zscaler, read from the secret.
-                    expect(proxy.log().filter((e) => e.action === "token").map((e) => [e.clientId, e.accepted])).to.deep.include([GOOD.id, true]);
+                    expect(
+                        proxy
+                            .log()
+                            .filter((e) => e.action === "token")
+                            .map((e) => [e.clientId, e.accepted]),
+                    ).to.deep.include([GOOD.id, true]);
                     expect(server.output()).to.contain("Loaded");
                 });
             });
@@ -320,7 +391,12 @@ describe("the real Zscaler MCP server with the program's environment", function 
                     const listed = await listThroughRuntime(front.url, "cognito-access-token");
                     expect(listed.tools).to.deep.equal([]);
                     expect(front.answered).to.include(401);
-                    expect(proxy.log().filter((e) => e.action === "token").map((e) => e.accepted)).to.include(false);
+                    expect(
+                        proxy
+                            .log()
+                            .filter((e) => e.action === "token")
+                            .map((e) => e.accepted),
+                    ).to.include(false);
                 });
             });
 

@@ -51,17 +51,28 @@ function serverEnvironment(version: string, opts: StartOptions, home: string): N
         // One PID file per instance, so that servers started side by side do not share one.
         ZSCALER_MCP_PID_FILE: path.join(home, `zscaler-mcp-${version}.pid`),
         ...(opts.proxy
-            ? { HTTPS_PROXY: opts.proxy.url, HTTP_PROXY: opts.proxy.url, NO_PROXY: "127.0.0.1,localhost", REQUESTS_CA_BUNDLE: opts.proxy.caFile }
+            ? {
+                  HTTPS_PROXY: opts.proxy.url,
+                  HTTP_PROXY: opts.proxy.url,
+                  NO_PROXY: "127.0.0.1,localhost",
+                  REQUESTS_CA_BUNDLE: opts.proxy.caFile,
+              }
             : {}),
         ...opts.aws,
         ...opts.env,
     };
 }
 
-function launch(version: string, opts: StartOptions): Promise<{ child: ChildProcess; home: string; output: () => string; exited: Promise<ServerExit> }> {
+function launch(
+    version: string,
+    opts: StartOptions,
+): Promise<{ child: ChildProcess; home: string; output: () => string; exited: Promise<ServerExit> }> {
     return toolDir(`zscaler-mcp-${version}`).then((dir) => {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), `zscaler-mcp-${version}-`));
-        const child = spawn(path.join(dir, "bin", "zscaler-mcp"), [], { env: serverEnvironment(version, opts, home), stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(path.join(dir, "bin", "zscaler-mcp"), [], {
+            env: serverEnvironment(version, opts, home),
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let output = "";
         child.stdout!.on("data", (d) => (output += d));
         child.stderr!.on("data", (d) => (output += d));

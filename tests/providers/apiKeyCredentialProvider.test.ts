@@ -78,7 +78,9 @@ describe("ApiKeyCredentialProvider provider", () => {
 
     it("checks the name offline", async () => {
         const { failures } = await provider.check!({} as ApiKeyCredentialProviderInputs, inputs({ name: "bad name!" }));
-        expect(failures).to.deep.equal([{ property: "name", reason: 'name "bad name!" is not valid: 1-128 letters, digits, hyphens or underscores' }]);
+        expect(failures).to.deep.equal([
+            { property: "name", reason: 'name "bad name!" is not valid: 1-128 letters, digits, hyphens or underscores' },
+        ]);
     });
 
     it("treats a provider deleted behind our back as gone", async () => {

@@ -26,7 +26,14 @@ const SERVICE = {
     memory: "2048",
     hostValidation: "auto",
     allowedHosts: [],
-    container: { image: "public.ecr.aws/a/b:1", containerPort: 8000, logGroup: "/ecs/x", logStreamPrefix: "mcp", environment: {}, secrets: {} },
+    container: {
+        image: "public.ecr.aws/a/b:1",
+        containerPort: 8000,
+        logGroup: "/ecs/x",
+        logStreamPrefix: "mcp",
+        environment: {},
+        secrets: {},
+    },
 } as any;
 
 describe("the stack's aws:* settings decide who the dynamic providers act as", () => {
@@ -36,7 +43,10 @@ describe("the stack's aws:* settings decide who the dynamic providers act as", (
     beforeEach(() => {
         home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-home-"));
         fs.mkdirSync(path.join(home, ".aws"));
-        fs.writeFileSync(path.join(home, ".aws", "credentials"), "[team-profile]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile-secret\n");
+        fs.writeFileSync(
+            path.join(home, ".aws", "credentials"),
+            "[team-profile]\naws_access_key_id = AKIAPROFILEKEY000001\naws_secret_access_key = profile-secret\n",
+        );
         fs.writeFileSync(path.join(home, ".aws", "config"), "[profile team-profile]\nregion = us-east-1\n");
         process.env.HOME = home;
     });
@@ -49,7 +59,9 @@ describe("the stack's aws:* settings decide who the dynamic providers act as", (
     it("reads every aws:* setting the way the CLI stores it", () => {
         const config: Record<string, string> = {
             "aws:profile": "team-profile",
-            "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::210987654321:role/deployer", sessionName: "ci", externalId: "x-1", duration: "1h30m" }]),
+            "aws:assumeRoles": JSON.stringify([
+                { roleArn: "arn:aws:iam::210987654321:role/deployer", sessionName: "ci", externalId: "x-1", duration: "1h30m" },
+            ]),
             "aws:allowedAccountIds": JSON.stringify(["210987654321"]),
             "aws:endpoints": JSON.stringify([{ sts: "http://127.0.0.1:1" }, { bedrockagentcore: "http://127.0.0.1:2" }]),
             "aws:maxRetries": "5",
@@ -93,7 +105,9 @@ describe("the stack's aws:* settings decide who the dynamic providers act as", (
         const others = ctx.fake.calls.filter((c) => c.op !== "AssumeRole");
         const keys = new Set(others.map((c) => c.accessKeyId));
         expect(keys.size).to.equal(1);
-        expect([...keys][0]).to.match(/^ASIA/).and.not.equal(assumed[1].accessKeyId);
+        expect([...keys][0])
+            .to.match(/^ASIA/)
+            .and.not.equal(assumed[1].accessKeyId);
         // One set of temporary credentials for the whole run, not one per call.
         const [created] = ctx.fake.list("harness");
         await harnessProvider.delete!(created.id, { ...HARNESS, harnessId: created.id, arn: created.data.arn, status: "READY" } as any);

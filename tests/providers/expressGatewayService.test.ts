@@ -71,7 +71,13 @@ describe("ExpressGatewayService provider", () => {
         expect(svc.data.rolloutUntil).to.be.greaterThan(ctx.clock.now());
         expect(outs.allowedHostsValue).to.equal(`${outs.endpoint},127.0.0.1:*,localhost:*,mcp.example.com`);
         const before = ctx.clock.now();
-        const rollout = await rolloutProvider.create!({ region: "us-east-1", serviceArn: id, serviceName: outs.serviceName, cluster: outs.cluster, allowedHostsValue: outs.allowedHostsValue });
+        const rollout = await rolloutProvider.create!({
+            region: "us-east-1",
+            serviceArn: id,
+            serviceName: outs.serviceName,
+            cluster: outs.cluster,
+            allowedHostsValue: outs.allowedHostsValue,
+        });
         expect(rollout.outs!.status).to.equal("ACTIVE");
         expect(ctx.clock.now()).to.be.at.least(svc.data.rolloutUntil);
         expect(ctx.clock.now()).to.be.greaterThan(before);
@@ -120,7 +126,10 @@ describe("ExpressGatewayService provider", () => {
         const { id, outs } = (await provider.create!(inputs({ tags: OWN }))) as Created;
         expect(ctx.fake.list("ecs").map((s) => s.id)).to.deep.equal([id]);
         expect(outs.status).to.equal("ACTIVE");
-        expect(ctx.fake.callsTo("CreateExpressGatewayService").map((c) => c.error ?? "ok")).to.deep.equal(["lost", "InvalidParameterException"]);
+        expect(ctx.fake.callsTo("CreateExpressGatewayService").map((c) => c.error ?? "ok")).to.deep.equal([
+            "lost",
+            "InvalidParameterException",
+        ]);
     });
 
     it("rolls a new image out in place, keeping the FQDN in the allow-list", async () => {
@@ -140,7 +149,10 @@ describe("ExpressGatewayService provider", () => {
         const { id, outs } = (await provider.create!(inputs())) as Created;
         // The state gives nested objects back with their keys sorted.
         const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-        const recorded = { ...outs, container: sorted({ ...outs.container, environment: sorted(outs.container.environment) }) } as unknown as ExpressGatewayServiceOutputs;
+        const recorded = {
+            ...outs,
+            container: sorted({ ...outs.container, environment: sorted(outs.container.environment) }),
+        } as unknown as ExpressGatewayServiceOutputs;
         const news = inputs({ tags: { "managed-by": "zscaler-mcp-harness", team: "secops" } });
         // The create itself rolled the service's address into its allow-list with one update.
         const updates = ctx.fake.callsTo("UpdateExpressGatewayService").length;
@@ -150,7 +162,15 @@ describe("ExpressGatewayService provider", () => {
     });
 
     it("classifies inputs: name, cluster, infrastructure role and region replace", async () => {
-        const base = { ...inputs(), serviceArn: "arn", endpoint: "e", url: "u", mcpUrl: "m", status: "ACTIVE", allowedHostsValue: "e,127.0.0.1:*,localhost:*" };
+        const base = {
+            ...inputs(),
+            serviceArn: "arn",
+            endpoint: "e",
+            url: "u",
+            mcpUrl: "m",
+            status: "ACTIVE",
+            allowedHostsValue: "e,127.0.0.1:*,localhost:*",
+        };
         for (const f of ["serviceName", "cluster", "infrastructureRoleArn", "region"] as const) {
             const d = await provider.diff!("arn", base, { ...inputs(), [f]: "changed" });
             expect(d.replaces, f).to.deep.equal([f]);
@@ -172,7 +192,9 @@ describe("ExpressGatewayService provider", () => {
             "AccessDeniedException",
             "ok",
         ]);
-        expect(err.message).to.match(/did not reach ACTIVE within 20 min; last status ACTIVE \(no public endpoint yet\)\. It stays in the stack: run pulumi up again to repair it\.$/);
+        expect(err.message).to.match(
+            /did not reach ACTIVE within 20 min; last status ACTIVE \(no public endpoint yet\)\. It stays in the stack: run pulumi up again to repair it\.$/,
+        );
         expect(err.id).to.equal("arn:aws:ecs:us-east-1:123456789012:service/zscaler-mcp-dev/zscaler-mcp-server-dev");
     });
 
@@ -185,7 +207,8 @@ describe("ExpressGatewayService provider", () => {
 
     describe("waits for the outcome of every deployment it starts", () => {
         const LOGS = "Read the MCP server's log with npm run logs -- --server (log group /ecs/zscaler-mcp-dev), fix what it reports";
-        const deploymentIds = (id: string): string[] => (ctx.fake.find("ecs", id)!.data.deployments as { arn: string }[]).map((d) => d.arn.split("/").pop()!);
+        const deploymentIds = (id: string): string[] =>
+            (ctx.fake.find("ecs", id)!.data.deployments as { arn: string }[]).map((d) => d.arn.split("/").pop()!);
 
         it("fails a create whose deployment the circuit breaker stops, naming why the task stopped and the logs command, and keeps the service in state", async () => {
             ctx.fake.failNextDeployment({ exitCode: 1 });
@@ -227,7 +250,9 @@ describe("ExpressGatewayService provider", () => {
             expect([d.changes, d.replaces]).to.deep.equal([true, []]);
             const again = await provider.update!(id, err.properties, news);
             expect(again.outs!.status).to.equal("ACTIVE");
-            expect(ctx.fake.callsTo("UpdateExpressGatewayService").slice(-1)[0].input.primaryContainer.image).to.equal("public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0");
+            expect(ctx.fake.callsTo("UpdateExpressGatewayService").slice(-1)[0].input.primaryContainer.image).to.equal(
+                "public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0",
+            );
         });
 
         it("fails the allow-list rollout resource when the rollout's deployment fails; a refresh then records a failed update that the next up repairs", async () => {
@@ -280,7 +305,13 @@ describe("ExpressGatewayService provider", () => {
             // 5 s until the first deployment succeeds and the endpoint is up, then one confirmation.
             expect(ctx.clock.slept).to.deep.equal([1_000, 2_000, 4_000, 1_000]);
             ctx.clock.slept.length = 0;
-            await rolloutProvider.create!({ region: "us-east-1", serviceArn: id, serviceName: outs.serviceName, cluster: outs.cluster, allowedHostsValue: outs.allowedHostsValue });
+            await rolloutProvider.create!({
+                region: "us-east-1",
+                serviceArn: id,
+                serviceName: outs.serviceName,
+                cluster: outs.cluster,
+                allowedHostsValue: outs.allowedHostsValue,
+            });
             // 3 s of rollout, then one confirmation that only the new configuration is active.
             expect(ctx.clock.slept).to.deep.equal([1_000, 2_000, 1_000]);
             expect(ctx.fake.callsTo("ListServiceDeployments").map((c) => c.input)).to.deep.equal([
@@ -297,7 +328,9 @@ describe("ExpressGatewayService provider", () => {
                 /^ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" did not reach SUCCESSFUL or STOPPED or ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED within 20 min; last status IN_PROGRESS\. /,
             );
             expect(err.message).to.contain(`${LOGS}, then run pulumi up again.`);
-            expect(err.message).to.match(/ECS shows no task of this deployment that stopped \(it keeps stopped tasks for about an hour\)\.$/);
+            expect(err.message).to.match(
+                /ECS shows no task of this deployment that stopped \(it keeps stopped tasks for about an hour\)\.$/,
+            );
         });
 
         it("still names the deployment's outcome when the stopped tasks cannot be read", async () => {

@@ -10,13 +10,19 @@ import {
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 
 const DISCOVERY = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/openid-configuration";
-const AUTHORIZER = { customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ["client123"], allowedScopes: ["zscaler-mcp/invoke"] } };
+const AUTHORIZER = {
+    customJWTAuthorizer: { discoveryUrl: DISCOVERY, allowedClients: ["client123"], allowedScopes: ["zscaler-mcp/invoke"] },
+};
 
 function runtimeInputs(over: Partial<AgentRuntimeInputs> = {}): AgentRuntimeInputs {
     return {
         region: "us-east-1",
         agentRuntimeName: "zscaler_mcp_runtime_dev",
-        agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock" } },
+        agentRuntimeArtifact: {
+            containerConfiguration: {
+                containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock",
+            },
+        },
         roleArn: "arn:aws:iam::123456789012:role/runtime",
         networkConfiguration: { networkMode: "PUBLIC" },
         protocolConfiguration: { serverProtocol: "MCP" },
@@ -45,7 +51,14 @@ function targetInputs(gatewayId: string, over: Partial<GatewayTargetInputs> = {}
         region: "us-east-1",
         gatewayId,
         name: "zscaler-mcp-runtime",
-        targetConfiguration: { mcp: { mcpServer: { endpoint: "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x/invocations?qualifier=DEFAULT", listingMode: "DEFAULT" } } } as any,
+        targetConfiguration: {
+            mcp: {
+                mcpServer: {
+                    endpoint: "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x/invocations?qualifier=DEFAULT",
+                    listingMode: "DEFAULT",
+                },
+            },
+        } as any,
         credentialProviderConfigurations: [
             {
                 credentialProviderType: "OAUTH",
@@ -63,7 +76,15 @@ function targetInputs(gatewayId: string, over: Partial<GatewayTargetInputs> = {}
 }
 
 function oauthInputs(over: Partial<Oauth2CredentialProviderInputs> = {}): Oauth2CredentialProviderInputs {
-    return { region: "us-east-1", name: "zscaler-mcp-cognito-oauth-dev", vendor: "CustomOauth2", discoveryUrl: DISCOVERY, clientId: "client123", clientSecret: "cognito-secret", ...over };
+    return {
+        region: "us-east-1",
+        name: "zscaler-mcp-cognito-oauth-dev",
+        vendor: "CustomOauth2",
+        discoveryUrl: DISCOVERY,
+        clientId: "client123",
+        clientSecret: "cognito-secret",
+        ...over,
+    };
 }
 
 describe("AgentRuntime provider", () => {
@@ -84,16 +105,25 @@ describe("AgentRuntime provider", () => {
         ctx.fake.iamPropagation("CreateAgentRuntime", 3);
         const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
         expect(ctx.fake.callsTo("CreateAgentRuntime")).to.have.length(4);
-        const news = runtimeInputs({ agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0" } } });
+        const news = runtimeInputs({
+            agentRuntimeArtifact: {
+                containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.11.0" },
+            },
+        });
         const d = await agentRuntimeProvider.diff!(id, outs, news);
         expect(d.replaces).to.deep.equal([]);
         const up = await agentRuntimeProvider.update!(id, outs, news);
         expect(up.outs!.agentRuntimeVersion).to.equal("2");
-        expect((await agentRuntimeProvider.diff!(id, outs, runtimeInputs({ agentRuntimeName: "other" }))).replaces).to.deep.equal(["agentRuntimeName"]);
+        expect((await agentRuntimeProvider.diff!(id, outs, runtimeInputs({ agentRuntimeName: "other" }))).replaces).to.deep.equal([
+            "agentRuntimeName",
+        ]);
     });
 
     it("takes a tag-only change through the tagging API when the runtime recorded CREATING has become READY", async () => {
-        const created = (await agentRuntimeProvider.create!(runtimeInputs({ waitForReady: false, tags: { team: "a" } }))) as { id: string; outs: AgentRuntimeOutputs };
+        const created = (await agentRuntimeProvider.create!(runtimeInputs({ waitForReady: false, tags: { team: "a" } }))) as {
+            id: string;
+            outs: AgentRuntimeOutputs;
+        };
         expect(created.outs.status).to.equal("CREATING");
         ctx.clock.advance(ctx.fake.durations.runtime);
         const news = runtimeInputs({ waitForReady: false, tags: { team: "b" } });
@@ -150,13 +180,18 @@ describe("Gateway and GatewayTarget providers", () => {
     it("requires an authorizer configuration for CUSTOM_JWT", async () => {
         const { failures } = await gatewayProvider.check!({} as GatewayInputs, gatewayInputs({ authorizerConfiguration: undefined }));
         expect(failures).to.deep.equal([
-            { property: "authorizerConfiguration", reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT" },
+            {
+                property: "authorizerConfiguration",
+                reason: "authorizerConfiguration (customJWTAuthorizer) is required when authorizerType is CUSTOM_JWT",
+            },
         ]);
     });
 
     it("updates the authorizer in place and replaces on a new name", async () => {
         const gw = (await gatewayProvider.create!(gatewayInputs())) as { id: string; outs: GatewayOutputs };
-        const news = gatewayInputs({ authorizerConfiguration: { customJWTAuthorizer: { ...AUTHORIZER.customJWTAuthorizer, allowedClients: ["c2"] } } });
+        const news = gatewayInputs({
+            authorizerConfiguration: { customJWTAuthorizer: { ...AUTHORIZER.customJWTAuthorizer, allowedClients: ["c2"] } },
+        });
         expect((await gatewayProvider.diff!(gw.id, gw.outs, news)).replaces).to.deep.equal([]);
         await gatewayProvider.update!(gw.id, gw.outs, news);
         expect(ctx.fake.find("gateway", gw.id)!.data.authorizerConfiguration.customJWTAuthorizer.allowedClients).to.deep.equal(["c2"]);
@@ -229,7 +264,10 @@ describe("gateway path: a create that finds its own resource already there", () 
     it("takes over this stack's own runtime and brings it to the inputs; refuses anyone else's", async () => {
         const first = (await agentRuntimeProvider.create!(runtimeInputs({ tags: OWN }))) as { id: string; outs: AgentRuntimeOutputs };
         const env = { ZSCALER_SECRET_NAME: "other", ZSCALER_MCP_TRANSPORT: "streamable-http" };
-        const again = (await agentRuntimeProvider.create!(runtimeInputs({ tags: OWN, environmentVariables: env }))) as { id: string; outs: AgentRuntimeOutputs };
+        const again = (await agentRuntimeProvider.create!(runtimeInputs({ tags: OWN, environmentVariables: env }))) as {
+            id: string;
+            outs: AgentRuntimeOutputs;
+        };
         expect(again.id).to.equal(first.id);
         expect(again.outs.agentRuntimeVersion).to.equal("2");
         expect(ctx.fake.find("runtime", first.id)!.data.environmentVariables).to.deep.equal(env);
@@ -240,7 +278,10 @@ describe("gateway path: a create that finds its own resource already there", () 
 
     it("takes over this stack's own gateway; refuses anyone else's", async () => {
         const first = (await gatewayProvider.create!(gatewayInputs({ tags: OWN }))) as { id: string; outs: GatewayOutputs };
-        const again = (await gatewayProvider.create!(gatewayInputs({ tags: OWN, description: "taken over" }))) as { id: string; outs: GatewayOutputs };
+        const again = (await gatewayProvider.create!(gatewayInputs({ tags: OWN, description: "taken over" }))) as {
+            id: string;
+            outs: GatewayOutputs;
+        };
         expect(again.id).to.equal(first.id);
         expect(again.outs.gatewayUrl).to.equal(first.outs.gatewayUrl);
         expect(ctx.fake.find("gateway", first.id)!.data.description).to.equal("taken over");
@@ -251,7 +292,10 @@ describe("gateway path: a create that finds its own resource already there", () 
     it("takes over a target of its name in the stack's gateway instead of creating a second one", async () => {
         const { id: gatewayId } = (await gatewayProvider.create!(gatewayInputs({ tags: OWN }))) as { id: string };
         const first = (await gatewayTargetProvider.create!(targetInputs(gatewayId))) as { id: string; outs: GatewayTargetOutputs };
-        const again = (await gatewayTargetProvider.create!(targetInputs(gatewayId, { description: "again" }))) as { id: string; outs: GatewayTargetOutputs };
+        const again = (await gatewayTargetProvider.create!(targetInputs(gatewayId, { description: "again" }))) as {
+            id: string;
+            outs: GatewayTargetOutputs;
+        };
         expect(again.id).to.equal(first.id);
         expect(ctx.fake.list("target").map((t) => [t.id, t.data.description])).to.deep.equal([[first.outs.targetId, "again"]]);
         expect(ctx.fake.callsTo("CreateGatewayTarget")).to.have.length(1);
@@ -278,12 +322,20 @@ describe("gateway path: deletes that AWS refuses", () => {
         ctx.fake.deleteBehindBack("runtime", id);
         await agentRuntimeProvider.delete!(id, outs);
         expect(ctx.fake.callsTo("DeleteAgentRuntime").map((c) => c.error)).to.deep.equal(["AccessDeniedException"]);
-        expect(ctx.fake.callsTo("GetAgentRuntime").map((c) => c.error).pop()).to.equal("ResourceNotFoundException");
+        expect(
+            ctx.fake
+                .callsTo("GetAgentRuntime")
+                .map((c) => c.error)
+                .pop(),
+        ).to.equal("ResourceNotFoundException");
     });
 
     it("fails a delete that is denied while the runtime still exists, naming the cause, and keeps it", async () => {
         const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
-        ctx.fake.denyNext("DeleteAgentRuntime", "User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: bedrock-agentcore:DeleteAgentRuntime");
+        ctx.fake.denyNext(
+            "DeleteAgentRuntime",
+            "User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: bedrock-agentcore:DeleteAgentRuntime",
+        );
         const err = await rejection(agentRuntimeProvider.delete!(id, outs));
         expect(err.message).to.equal(
             `delete agent runtime "zscaler_mcp_runtime_dev" (${id}): AWS denied it and the resource still exists ` +

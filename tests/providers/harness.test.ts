@@ -120,14 +120,20 @@ describe("Harness provider", () => {
     it("rejects bad input offline in check", async () => {
         const { failures } = await harnessProvider.check!({} as HarnessInputs, inputs({ harnessName: "has-hyphens" }));
         expect(failures).to.deep.equal([
-            { property: "harnessName", reason: 'harnessName "has-hyphens" is not valid: a letter, then up to 39 letters, digits or underscores; no hyphens' },
+            {
+                property: "harnessName",
+                reason: 'harnessName "has-hyphens" is not valid: a letter, then up to 39 letters, digits or underscores; no hyphens',
+            },
         ]);
         const missing = await harnessProvider.check!({} as HarnessInputs, { region: "us-east-1" } as HarnessInputs);
         expect(missing.failures!.map((f) => f.property)).to.deep.equal(["harnessName", "executionRoleArn", "model", "tools"]);
     });
 
     it("accepts values that are unknown during preview", async () => {
-        const { failures } = await harnessProvider.check!({} as HarnessInputs, inputs({ executionRoleArn: UNKNOWN, tools: UNKNOWN as any }));
+        const { failures } = await harnessProvider.check!(
+            {} as HarnessInputs,
+            inputs({ executionRoleArn: UNKNOWN, tools: UNKNOWN as any }),
+        );
         expect(failures).to.deep.equal([]);
     });
 
@@ -201,16 +207,16 @@ describe("Harness provider", () => {
             const adopted = (await harnessProvider.create!(inputs({ tags: OWN }))) as Created;
             expect(adopted.id).to.equal(orphan.id);
             expect(adopted.outs.status).to.equal("READY");
-            expect(ctx.fake.list("harness").map((h) => [h.id, h.data.systemPrompt[0].text])).to.deep.equal([[orphan.id, "You are a Zscaler admin assistant."]]);
+            expect(ctx.fake.list("harness").map((h) => [h.id, h.data.systemPrompt[0].text])).to.deep.equal([
+                [orphan.id, "You are a Zscaler admin assistant."],
+            ]);
             expect(ctx.fake.callsTo("CreateHarness").map((c) => c.error ?? "ok")).to.deep.equal(["ok", "ConflictException"]);
             expect(ctx.fake.callsTo("UpdateHarness")).to.have.length(1);
         });
 
         it("waits for an own harness that is still being created before taking it over", async () => {
             const { sdk, client } = await import("../../providers/controlPlane").then((m) => m.controlClient("us-east-1"));
-            const { harness } = await client.send(
-                new sdk.CreateHarnessCommand({ ...inputs({ tags: OWN }), region: undefined } as any),
-            );
+            const { harness } = await client.send(new sdk.CreateHarnessCommand({ ...inputs({ tags: OWN }), region: undefined } as any));
             const adopted = (await harnessProvider.create!(inputs({ tags: OWN }))) as Created;
             expect(adopted.id).to.equal(harness!.harnessId);
             expect(ctx.fake.callsTo("UpdateHarness").map((c) => c.error ?? "ok")).to.deep.equal(["ok"]);

@@ -12,8 +12,12 @@ describe("http: the proxy a request goes through", () => {
     };
 
     it("takes HTTPS_PROXY for https and HTTP_PROXY for http, the lower-case variable first, and HTTP_PROXY for https without HTTPS_PROXY", () => {
-        expect(via({ HTTPS_PROXY: "http://upper:3128", https_proxy: "http://lower:3128" }, "https://a.example.com/mcp")).to.equal("http://lower:3128");
-        expect(via({ HTTP_PROXY: "http://plain:8080", HTTPS_PROXY: "http://tls:3128" }, "http://a.example.com/mcp")).to.equal("http://plain:8080");
+        expect(via({ HTTPS_PROXY: "http://upper:3128", https_proxy: "http://lower:3128" }, "https://a.example.com/mcp")).to.equal(
+            "http://lower:3128",
+        );
+        expect(via({ HTTP_PROXY: "http://plain:8080", HTTPS_PROXY: "http://tls:3128" }, "http://a.example.com/mcp")).to.equal(
+            "http://plain:8080",
+        );
         expect(via({ HTTP_PROXY: "http://plain:8080" }, "https://a.example.com/mcp")).to.equal("http://plain:8080");
         // An empty lower-case variable means no proxy, as curl and undici read it.
         expect(via({ https_proxy: "", HTTPS_PROXY: "http://upper:3128" }, "https://a.example.com/mcp")).to.equal(undefined);

@@ -90,7 +90,14 @@ describe("lifecycle kit", () => {
             });
             expect(ok!.status).to.equal("READY");
             const err = await rejection(
-                waitForStatus({ resource: "thing", read: script([undefined]), status: (x) => x.status, pending: [], target: ["READY"], timeoutMs: 60_000 }),
+                waitForStatus({
+                    resource: "thing",
+                    read: script([undefined]),
+                    status: (x) => x.status,
+                    pending: [],
+                    target: ["READY"],
+                    timeoutMs: 60_000,
+                }),
             );
             expect(err.message).to.equal("thing disappeared while waiting for READY.");
         });
@@ -162,13 +169,16 @@ describe("lifecycle kit", () => {
     describe("withRetries", () => {
         it("retries throttling and 5xx with jittered, growing delays", async () => {
             const errors = [awsError("ThrottlingException"), awsError("InternalServerException", "x", 500), awsError("Whatever", "x", 503)];
-            const result = await withRetries(async () => {
-                const e = errors.shift();
-                if (e) {
-                    throw e;
-                }
-                return "done";
-            }, { what: "call" });
+            const result = await withRetries(
+                async () => {
+                    const e = errors.shift();
+                    if (e) {
+                        throw e;
+                    }
+                    return "done";
+                },
+                { what: "call" },
+            );
             expect(result).to.equal("done");
             expect(clock.slept).to.have.length(3);
             expect(clock.slept[0]).to.be.within(250, 500);
@@ -204,10 +214,13 @@ describe("lifecycle kit", () => {
             try {
                 let calls = 0;
                 const throttled = await rejection(
-                    withRetries(async () => {
-                        calls++;
-                        throw awsError("ThrottlingException", "Rate exceeded");
-                    }, { what: "create harness h" }),
+                    withRetries(
+                        async () => {
+                            calls++;
+                            throw awsError("ThrottlingException", "Rate exceeded");
+                        },
+                        { what: "create harness h" },
+                    ),
                 );
                 expect(throttled.message).to.equal("create harness h: still failing after 2 attempts: ThrottlingException: Rate exceeded");
                 expect(calls).to.equal(2);
@@ -261,7 +274,12 @@ describe("lifecycle kit", () => {
         });
 
         it("splits updates from replacements and asks for delete-before-replace only when the name is kept", () => {
-            expect(diffInputs({ name: "n", a: 1 }, { name: "n", a: 2 }, spec)).to.deep.include({ changes: true, replaces: [], changed: ["a"], deleteBeforeReplace: false });
+            expect(diffInputs({ name: "n", a: 1 }, { name: "n", a: 2 }, spec)).to.deep.include({
+                changes: true,
+                replaces: [],
+                changed: ["a"],
+                deleteBeforeReplace: false,
+            });
             expect(diffInputs({ name: "n" }, { name: "m" }, spec)).to.deep.include({ replaces: ["name"], deleteBeforeReplace: false });
             const kept = diffInputs({ name: "n", region: "a" }, { name: "n", region: "b" }, { ...spec, createOnly: ["name", "region"] });
             expect(kept).to.deep.include({ replaces: ["region"], deleteBeforeReplace: true });
@@ -332,8 +350,14 @@ describe("createOrAdopt", () => {
             'thing "t" already exists and is not this stack\'s (it has pulumi-project=p, pulumi-stack=prod; this stack is pulumi-project=p, pulumi-stack=dev), ' +
                 "so it is left alone. Choose another name.",
         );
-        const b = spec({ createError: taken, existing: { name: "t", tags: {} }, owner: { notOwnBecause: () => "for another client (c1)" } });
-        expect((await rejection(createOrAdopt(b.s))).message).to.equal('thing "t" already exists for another client (c1), so it is left alone. Choose another name.');
+        const b = spec({
+            createError: taken,
+            existing: { name: "t", tags: {} },
+            owner: { notOwnBecause: () => "for another client (c1)" },
+        });
+        expect((await rejection(createOrAdopt(b.s))).message).to.equal(
+            'thing "t" already exists for another client (c1), so it is left alone. Choose another name.',
+        );
     });
 
     it("deletes and creates again one whose create failed, and updates one that settled", async () => {

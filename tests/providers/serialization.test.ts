@@ -159,7 +159,13 @@ describe("the __provider module each dynamic resource stores", () => {
         const proxies = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].map((k) => [k, process.env[k]] as const);
         proxies.forEach(([k]) => delete process.env[k]);
         try {
-            const res = await loaded.create!({ region: "us-east-1", kind: "remote_mcp", url: server.url, authorization: "Basic c2VjcmV0", revision: "r1" });
+            const res = await loaded.create!({
+                region: "us-east-1",
+                kind: "remote_mcp",
+                url: server.url,
+                authorization: "Basic c2VjcmV0",
+                revision: "r1",
+            });
             expect(res.outs).to.include({ serverName: "zscaler-mcp", toolCount: 5 });
             expect(JSON.stringify(res.outs) + text).to.not.contain("c2VjcmV0");
         } finally {
@@ -170,14 +176,24 @@ describe("the __provider module each dynamic resource stores", () => {
 
     it("runs a deserialized ECS Express create against the endpoint", async () => {
         const { loaded } = roundTrip("expressGatewayService", "expressGatewayServiceProvider");
-        const { inputs } = await loaded.check!({}, {
-            region: "us-east-1",
-            serviceName: "svc",
-            cluster: "c",
-            executionRoleArn: "arn:aws:iam::123456789012:role/e",
-            infrastructureRoleArn: "arn:aws:iam::123456789012:role/i",
-            container: { image: "public.ecr.aws/a/b:1", containerPort: 8000, logGroup: "/ecs/x", logStreamPrefix: "mcp", environment: {}, secrets: {} },
-        });
+        const { inputs } = await loaded.check!(
+            {},
+            {
+                region: "us-east-1",
+                serviceName: "svc",
+                cluster: "c",
+                executionRoleArn: "arn:aws:iam::123456789012:role/e",
+                infrastructureRoleArn: "arn:aws:iam::123456789012:role/i",
+                container: {
+                    image: "public.ecr.aws/a/b:1",
+                    containerPort: 8000,
+                    logGroup: "/ecs/x",
+                    logStreamPrefix: "mcp",
+                    environment: {},
+                    secrets: {},
+                },
+            },
+        );
         const res = await loaded.create!(inputs);
         expect(res.outs.mcpUrl).to.match(/^https:\/\/.*\.on\.aws\/mcp$/);
     });

@@ -26,10 +26,13 @@ async function proxyServer(o: { refuse?: number } = {}): Promise<{ url: string; 
     const server = http.createServer((req, res) => {
         passed.push(`${req.method} ${req.url}`);
         const target = new URL(req.url!);
-        const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-            res.writeHead(up.statusCode!, up.headers);
-            up.pipe(res);
-        });
+        const upstream = http.request(
+            { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
+            (up) => {
+                res.writeHead(up.statusCode!, up.headers);
+                up.pipe(res);
+            },
+        );
         req.pipe(upstream);
     });
     server.on("connect", (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
@@ -104,7 +107,12 @@ describe("tool check", function () {
         it("calls the server with the Token Vault's header and reports its name, version, protocol and every page of tools", async () => {
             const server = await mcpServer({ accepts: (a) => a === BASIC, pageSize: 2 });
             const report = await checkTools(remote(server.url));
-            expect(report).to.deep.equal({ serverName: "zscaler-mcp", serverVersion: "0.15.4", protocolVersion: "2025-11-25", toolCount: 5 });
+            expect(report).to.deep.equal({
+                serverName: "zscaler-mcp",
+                serverVersion: "0.15.4",
+                protocolVersion: "2025-11-25",
+                toolCount: 5,
+            });
             const posts = server.seen.filter((s) => s.method === "POST");
             // initialize, notifications/initialized, three pages of tools/list
             expect(posts).to.have.length(5);
@@ -151,13 +159,17 @@ describe("tool check", function () {
             );
             expect(server.seen.filter((s) => s.method === "POST")).to.have.length(1);
             expect(clock.slept).to.deep.equal([]);
-            expect(e.message).to.not.contain(SECRET).and.not.contain(Buffer.from(`tool-client:${SECRET}`).toString("base64"));
+            expect(e.message)
+                .to.not.contain(SECRET)
+                .and.not.contain(Buffer.from(`tool-client:${SECRET}`).toString("base64"));
         });
 
         it("keeps at most about 300 characters of what the server says", async () => {
             const server = await mcpServer({ accepts: () => false, unauthorizedText: "x".repeat(1000) });
             const e = await failure(checkTools(remote(server.url)));
-            expect(e.problem).to.equal(`the MCP server at ${server.url} answered 401: Zscaler rejected the credentials ("${"x".repeat(299)}…")`);
+            expect(e.problem).to.equal(
+                `the MCP server at ${server.url} answered 401: Zscaler rejected the credentials ("${"x".repeat(299)}…")`,
+            );
         });
 
         it("gives up on a 421 after about three minutes, naming the Host allow-list", async () => {
@@ -208,12 +220,18 @@ describe("tool check", function () {
             );
             gateway.first.push({ status: 403, text: "insufficient_scope" });
             e = await failure(checkTools(target));
-            expect(e.problem).to.equal(`the AgentCore Gateway at ${gateway.url} answered 403: the Cognito token lacks the scope zscaler-mcp/invoke the gateway requires ("insufficient_scope")`);
-            expect(e.fix).to.equal("the app client must be allowed the scope zscaler-mcp/invoke: pulumi up --refresh restores an app client or resource server changed outside the stack");
+            expect(e.problem).to.equal(
+                `the AgentCore Gateway at ${gateway.url} answered 403: the Cognito token lacks the scope zscaler-mcp/invoke the gateway requires ("insufficient_scope")`,
+            );
+            expect(e.fix).to.equal(
+                "the app client must be allowed the scope zscaler-mcp/invoke: pulumi up --refresh restores an app client or resource server changed outside the stack",
+            );
             // A gateway that echoes the token it refused: the message shows none.
             const echoing = await mcpServer({ accepts: () => false, unauthorizedText: (a) => `refused ${a}` });
             e = await failure(checkTools({ ...target, url: echoing.url }));
-            expect(e.problem).to.equal(`the AgentCore Gateway at ${echoing.url} answered 401: its authorizer did not accept the Cognito token ("refused Bearer (not shown)")`);
+            expect(e.problem).to.equal(
+                `the AgentCore Gateway at ${echoing.url} answered 401: its authorizer did not accept the Cognito token ("refused Bearer (not shown)")`,
+            );
             e = await failure(checkTools({ ...target, clientSecret: "wrong-secret-1234" }));
             expect(e.message).to.equal(
                 `Tool check: Cognito's token endpoint ${cognito.url} refused the app client's credentials (400 invalid_client). ` +
@@ -243,12 +261,17 @@ describe("tool check", function () {
             const script = `require("./providers/toolCheck").checkTools(${JSON.stringify(remote(server.url))}).then((r) => console.log(JSON.stringify(r)), (e) => { console.log(e.message); process.exit(1); })`;
             // Off the test's event loop, so the server above can answer while the child waits.
             const child = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
-                const p = spawn(process.execPath, ["-r", "tsx/cjs", "-e", script], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_CERT } });
+                const p = spawn(process.execPath, ["-r", "tsx/cjs", "-e", script], {
+                    cwd: ROOT,
+                    env: { ...process.env, NODE_EXTRA_CA_CERTS: TEST_CERT },
+                });
                 let stdout = "";
                 p.stdout.on("data", (d) => (stdout += d));
                 p.on("close", (status) => resolve({ status, stdout }));
             });
-            expect(child.stdout.trim(), child.stdout).to.equal(JSON.stringify({ serverName: "zscaler-mcp", serverVersion: "0.15.4", protocolVersion: "2025-11-25", toolCount: 5 }));
+            expect(child.stdout.trim(), child.stdout).to.equal(
+                JSON.stringify({ serverName: "zscaler-mcp", serverVersion: "0.15.4", protocolVersion: "2025-11-25", toolCount: 5 }),
+            );
             expect(child.status).to.equal(0);
         });
 
@@ -266,8 +289,12 @@ describe("tool check", function () {
             const url = "https://tool-check.invalid/mcp";
             const e = await failure(checkTools(remote(url)));
             // ENOTFOUND, or EAI_AGAIN where the machine has no DNS server at all.
-            expect(e.problem).to.match(/^tool-check\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\) for https:\/\/tool-check\.invalid\/mcp \(still so after 3 min\)$/);
-            expect(e.fix).to.equal("check the URL and this machine's DNS (VPN, proxy settings); a new endpoint can take a few minutes to resolve");
+            expect(e.problem).to.match(
+                /^tool-check\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\) for https:\/\/tool-check\.invalid\/mcp \(still so after 3 min\)$/,
+            );
+            expect(e.fix).to.equal(
+                "check the URL and this machine's DNS (VPN, proxy settings); a new endpoint can take a few minutes to resolve",
+            );
         });
 
         it("gives every request a timeout in real time, which a compressed clock does not shorten", async () => {
@@ -332,7 +359,14 @@ describe("tool check", function () {
     describe("the ToolCheck provider", () => {
         const inputs = async (over: Partial<ToolCheckInputs> = {}): Promise<ToolCheckInputs> => {
             const server = await mcpServer({ accepts: (a) => a === BASIC });
-            return { region: "us-east-1", kind: "remote_mcp", url: server.url, authorization: BASIC, revision: "image=a credentials=1", ...over };
+            return {
+                region: "us-east-1",
+                kind: "remote_mcp",
+                url: server.url,
+                authorization: BASIC,
+                revision: "image=a credentials=1",
+                ...over,
+            };
         };
 
         it("records what the server reported and no credential, then diffs to nothing for the same inputs", async () => {
@@ -340,7 +374,13 @@ describe("tool check", function () {
             const created = await toolCheckProvider.create(i);
             expect(created.id).to.equal(`remote_mcp:${i.url}`);
             const outs = created.outs!;
-            expect(outs).to.include({ serverName: "zscaler-mcp", serverVersion: "0.15.4", protocolVersion: "2025-11-25", toolCount: 5, revision: "image=a credentials=1" });
+            expect(outs).to.include({
+                serverName: "zscaler-mcp",
+                serverVersion: "0.15.4",
+                protocolVersion: "2025-11-25",
+                toolCount: 5,
+                revision: "image=a credentials=1",
+            });
             expect(outs).to.not.have.property("authorization");
             expect(outs.credentialsDigest).to.match(/^[0-9a-f]{64}$/);
             expect(JSON.stringify(outs)).to.not.contain(SECRET).and.not.contain(BASIC.slice(6));
@@ -390,18 +430,27 @@ describe("tool check", function () {
         });
 
         it("checks the inputs each kind needs, and never fails on an unknown", async () => {
-            const failures = async (news: Record<string, unknown>) => (await toolCheckProvider.check!({} as any, news as any)).failures!.map((f) => f.reason);
-            expect(await failures({ region: "us-east-1", kind: "remote_mcp", url: "https://mcp.example.com/mcp", revision: "r" })).to.deep.equal(["authorization is required"]);
-            expect(await failures({ region: "us-east-1", kind: "agentcore_gateway", url: "https://g.example.com/mcp", revision: "r", clientId: "c" })).to.deep.equal([
-                "tokenEndpoint is required",
-                "clientSecret is required",
-                "scope is required",
-            ]);
+            const failures = async (news: Record<string, unknown>) =>
+                (await toolCheckProvider.check!({} as any, news as any)).failures!.map((f) => f.reason);
+            expect(
+                await failures({ region: "us-east-1", kind: "remote_mcp", url: "https://mcp.example.com/mcp", revision: "r" }),
+            ).to.deep.equal(["authorization is required"]);
+            expect(
+                await failures({
+                    region: "us-east-1",
+                    kind: "agentcore_gateway",
+                    url: "https://g.example.com/mcp",
+                    revision: "r",
+                    clientId: "c",
+                }),
+            ).to.deep.equal(["tokenEndpoint is required", "clientSecret is required", "scope is required"]);
             expect(await failures({ region: "us-east-1", kind: "sse", url: "ftp://x", revision: "r" })).to.deep.equal([
                 'kind "sse" is not valid: remote_mcp or agentcore_gateway',
                 'url "ftp://x" is not valid: an http(s) URL',
             ]);
-            expect(await failures({ region: "us-east-1", kind: "remote_mcp", url: UNKNOWN, authorization: UNKNOWN, revision: UNKNOWN })).to.deep.equal([]);
+            expect(
+                await failures({ region: "us-east-1", kind: "remote_mcp", url: UNKNOWN, authorization: UNKNOWN, revision: UNKNOWN }),
+            ).to.deep.equal([]);
         });
     });
 });

@@ -139,24 +139,56 @@ export class Rehearsal {
                 const read = await this.host.read(entry.urn, entry.id, entry.outputs);
                 if (!read.id) {
                     this.state.delete(entry.name);
-                    operations.push({ name: entry.name, type: entry.type, op: "gone", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                    operations.push({
+                        name: entry.name,
+                        type: entry.type,
+                        op: "gone",
+                        startMs: t0 - started,
+                        endMs: this.now() - started,
+                        ok: true,
+                    });
                 } else {
                     entry.outputs = read.outs;
-                    operations.push({ name: entry.name, type: entry.type, op: "refresh", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                    operations.push({
+                        name: entry.name,
+                        type: entry.type,
+                        op: "refresh",
+                        startMs: t0 - started,
+                        endMs: this.now() - started,
+                        ok: true,
+                    });
                 }
             }
         }
 
-        const register = async (type: string, name: string, rawInputs: Record<string, any>): Promise<{ id: string | undefined; state: Props }> => {
+        const register = async (
+            type: string,
+            name: string,
+            rawInputs: Record<string, any>,
+        ): Promise<{ id: string | undefined; state: Props }> => {
             seen.add(name);
             const options = registrationOptions(type, name);
-            if (opts.preview && !type.startsWith("pulumi-nodejs:dynamic/") && !type.startsWith("zscaler-mcp:") && !type.startsWith("pulumi:providers:")) {
+            if (
+                opts.preview &&
+                !type.startsWith("pulumi-nodejs:dynamic/") &&
+                !type.startsWith("zscaler-mcp:") &&
+                !type.startsWith("pulumi:providers:")
+            ) {
                 // A planned AWS resource: new ones have only their inputs; changed ones keep what they computed.
                 const known = this.state.get(name);
                 const t0 = this.now();
                 const same = known !== undefined && stableStringify(unwrap(known.inputs)) === stableStringify(unwrap(rawInputs));
-                operations.push({ name, type, op: known ? (same ? "same" : "update") : "create", startMs: t0 - started, endMs: t0 - started, ok: true });
-                return known ? { id: known.id, state: same ? known.outputs : { ...known.outputs, ...rawInputs } } : { id: undefined, state: rawInputs };
+                operations.push({
+                    name,
+                    type,
+                    op: known ? (same ? "same" : "update") : "create",
+                    startMs: t0 - started,
+                    endMs: t0 - started,
+                    ok: true,
+                });
+                return known
+                    ? { id: known.id, state: same ? known.outputs : { ...known.outputs, ...rawInputs } }
+                    : { id: undefined, state: rawInputs };
             }
             if (!type.startsWith("pulumi-nodejs:dynamic/")) {
                 const result = mockState(type, name, rawInputs, region);
@@ -182,7 +214,14 @@ export class Rehearsal {
                 if (latency > 0) {
                     await new Promise((r) => setTimeout(r, latency));
                 }
-                operations.push({ name, type, op: known ? "same" : "create", startMs: t0 - started, endMs: this.now() - started, ok: true });
+                operations.push({
+                    name,
+                    type,
+                    op: known ? "same" : "create",
+                    startMs: t0 - started,
+                    endMs: this.now() - started,
+                    ok: true,
+                });
                 this.record(entry);
                 return result;
             }
@@ -294,7 +333,14 @@ export class Rehearsal {
         let error = failedOp ? `${failedOp.name}: ${failedOp.error}` : result.error?.message;
         if (!error && opts.preview) {
             for (const entry of [...this.state.values()].filter((e) => !seen.has(e.name))) {
-                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: this.now() - started, endMs: this.now() - started, ok: true });
+                operations.push({
+                    name: entry.name,
+                    type: entry.type,
+                    op: "delete",
+                    startMs: this.now() - started,
+                    endMs: this.now() - started,
+                    ok: true,
+                });
             }
         } else if (!error) {
             // Resources no longer in the program, and replaced ones, go last, newest first.
@@ -320,7 +366,15 @@ export class Rehearsal {
         for (const entry of entries.sort((a, b) => b.order - a.order)) {
             const t0 = this.now();
             const op = (ok: boolean, error?: string) =>
-                operations.push({ name: entry.name, type: entry.type, op: "delete", startMs: t0 - started, endMs: this.now() - started, ok, error });
+                operations.push({
+                    name: entry.name,
+                    type: entry.type,
+                    op: "delete",
+                    startMs: t0 - started,
+                    endMs: this.now() - started,
+                    ok,
+                    error,
+                });
             try {
                 if (entry.dynamic && !entry.retainOnDelete) {
                     await this.host.delete(entry.urn, entry.id, entry.outputs);
@@ -358,6 +412,9 @@ export function endpointIds(fake: FakeAws): string[] {
 
 /** Where a secret shows in plaintext: anything observed outside a value Pulumi keeps secret. */
 export function leaks(r: Rehearsal, needles: string[], printed: string[] = []): string[] {
-    const seen = [...r.observed.filter((o) => !o.secret).map((o) => ({ where: o.where, value: o.value })), ...printed.map((line, i) => ({ where: `printed line ${i + 1}`, value: line }))];
+    const seen = [
+        ...r.observed.filter((o) => !o.secret).map((o) => ({ where: o.where, value: o.value })),
+        ...printed.map((line, i) => ({ where: `printed line ${i + 1}`, value: line })),
+    ];
     return seen.flatMap(({ where, value }) => needles.flatMap((n) => plaintextOccurrences(value, n, where)));
 }

@@ -35,7 +35,11 @@ describe("fault matrix: every dynamic resource against every injected fault", fu
 
     it("keeps waiting through five minutes of throttling, and records the resource as what it is", () => {
         const long = cells.filter((c) => c.fault === "throttled 5 min in a wait");
-        expect(long.filter((c) => c.outcome !== "converged" || c.orphans.length > 0).map((c) => `${c.resource}: ${c.firstError ?? c.orphans.join("; ")}`)).to.deep.equal([]);
+        expect(
+            long
+                .filter((c) => c.outcome !== "converged" || c.orphans.length > 0)
+                .map((c) => `${c.resource}: ${c.firstError ?? c.orphans.join("; ")}`),
+        ).to.deep.equal([]);
     });
 
     it("ends every cell converged, directly or after a clear error", () => {

@@ -73,7 +73,14 @@ export const TARGETS: Record<"ecs" | "gateway", Target[]> = {
         HARNESS,
     ],
     gateway: [
-        { kind: "oauth2", name: "zscaler-mcp-oauth", createOp: "CreateOauth2CredentialProvider", deleteOp: "DeleteOauth2CredentialProvider", label: /OAuth2 credential provider/, faults: NO_STATUS },
+        {
+            kind: "oauth2",
+            name: "zscaler-mcp-oauth",
+            createOp: "CreateOauth2CredentialProvider",
+            deleteOp: "DeleteOauth2CredentialProvider",
+            label: /OAuth2 credential provider/,
+            faults: NO_STATUS,
+        },
         {
             kind: "runtime",
             name: "zscaler-mcp-runtime",
@@ -93,7 +100,15 @@ export const TARGETS: Record<"ecs" | "gateway", Target[]> = {
             label: /gateway "/,
             faults: ALL.filter((f) => f !== "IAM propagation"),
         },
-        { kind: "target", name: "zscaler-mcp-target", createOp: "CreateGatewayTarget", deleteOp: "DeleteGatewayTarget", pollOp: "GetGatewayTarget", label: /gateway target "/, faults: ALL },
+        {
+            kind: "target",
+            name: "zscaler-mcp-target",
+            createOp: "CreateGatewayTarget",
+            deleteOp: "DeleteGatewayTarget",
+            pollOp: "GetGatewayTarget",
+            label: /gateway target "/,
+            faults: ALL,
+        },
         HARNESS,
     ],
 };
@@ -165,13 +180,35 @@ async function runCell(bench: Bench, scenario: Scenario, t: Target, fault: Fault
     if (!destroyed.ok || endpointIds(bench.fake).length > 0) {
         orphans.push(`after destroy: ${destroyed.error ?? JSON.stringify(endpointIds(bench.fake))}`);
     }
-    const clear = !first.ok && t.label.test(first.error ?? "") && /injected failure|did not reach|reached status|still failing/.test(first.error ?? "");
-    const outcome: Outcome = !second.ok ? "did not converge" : first.ok ? "converged" : clear ? "failed clearly, then converged" : "failed unclearly";
-    return { topology: scenario.name, resource: t.name, fault, outcome, firstError: first.ok ? undefined : first.error, orphans, leaks: leaks(r, SECRET_NEEDLES) };
+    const clear =
+        !first.ok &&
+        t.label.test(first.error ?? "") &&
+        /injected failure|did not reach|reached status|still failing/.test(first.error ?? "");
+    const outcome: Outcome = !second.ok
+        ? "did not converge"
+        : first.ok
+          ? "converged"
+          : clear
+            ? "failed clearly, then converged"
+            : "failed unclearly";
+    return {
+        topology: scenario.name,
+        resource: t.name,
+        fault,
+        outcome,
+        firstError: first.ok ? undefined : first.error,
+        orphans,
+        leaks: leaks(r, SECRET_NEEDLES),
+    };
 }
 
 /** How the endpoint marks a call that met each fault. */
-const MARK: Record<AfterFault, string | undefined> = { "answer lost": "lost", "connection dropped": "dropped", "slow answer": undefined, "no answer": "hung" };
+const MARK: Record<AfterFault, string | undefined> = {
+    "answer lost": "lost",
+    "connection dropped": "dropped",
+    "slow answer": undefined,
+    "no answer": "hung",
+};
 
 function injectAfter(bench: Bench, op: string, fault: AfterFault): void {
     switch (fault) {
@@ -247,8 +284,22 @@ async function runAfterCell(bench: Bench, scenario: Scenario, t: Target, fault: 
         orphans.push(`after destroy: endpoint ${JSON.stringify(endpointIds(bench.fake))}, state ${[...r.state.keys()].join(",")}`);
     }
     const clear = !first.ok && t.label.test(first.error ?? "");
-    const outcome: Outcome = !second.ok ? "did not converge" : first.ok ? "converged" : clear ? "failed clearly, then converged" : "failed unclearly";
-    return { topology: scenario.name, resource: t.name, fault: `${fault} on ${phase}`, outcome, firstError: first.ok ? undefined : first.error, orphans, leaks: leaks(r, SECRET_NEEDLES) };
+    const outcome: Outcome = !second.ok
+        ? "did not converge"
+        : first.ok
+          ? "converged"
+          : clear
+            ? "failed clearly, then converged"
+            : "failed unclearly";
+    return {
+        topology: scenario.name,
+        resource: t.name,
+        fault: `${fault} on ${phase}`,
+        outcome,
+        firstError: first.ok ? undefined : first.error,
+        orphans,
+        leaks: leaks(r, SECRET_NEEDLES),
+    };
 }
 
 /** Five minutes of AWS time answering ThrottlingException to every poll of a wait: the resource still ends READY, in AWS and in the state. */
@@ -283,7 +334,10 @@ export async function faultMatrix(bench: Bench, onCell?: (c: Cell) => void): Pro
         cells.push(c);
         onCell?.(c);
     };
-    const scenarios = { ecs: SCENARIOS.find((s) => s.name === "ecs default")!, gateway: SCENARIOS.find((s) => s.name === "gateway, managed secret")! };
+    const scenarios = {
+        ecs: SCENARIOS.find((s) => s.name === "ecs default")!,
+        gateway: SCENARIOS.find((s) => s.name === "gateway, managed secret")!,
+    };
     for (const topology of ["ecs", "gateway"] as const) {
         for (const t of TARGETS[topology]) {
             for (const fault of t.faults) {
@@ -307,7 +361,8 @@ export async function faultMatrix(bench: Bench, onCell?: (c: Cell) => void): Pro
 
 export function renderMatrix(cells: Cell[]): string {
     const lines = cells.map(
-        (c) => `  ${c.topology.padEnd(24)} ${c.resource.padEnd(27)} ${c.fault.padEnd(30)} ${c.outcome}${c.orphans.length ? `  ORPHANS ${c.orphans.join("; ")}` : ""}${c.leaks.length ? `  LEAKS ${c.leaks.join(", ")}` : ""}`,
+        (c) =>
+            `  ${c.topology.padEnd(24)} ${c.resource.padEnd(27)} ${c.fault.padEnd(30)} ${c.outcome}${c.orphans.length ? `  ORPHANS ${c.orphans.join("; ")}` : ""}${c.leaks.length ? `  LEAKS ${c.leaks.join(", ")}` : ""}`,
     );
     const count = (o: Outcome) => cells.filter((c) => c.outcome === o).length;
     return [

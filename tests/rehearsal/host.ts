@@ -135,7 +135,12 @@ export class ProviderHost {
         const resp = await this.call("diff", req);
         const c = resp.getChanges();
         return {
-            changes: c === provpb.DiffResponse.DiffChanges.DIFF_NONE ? "none" : c === provpb.DiffResponse.DiffChanges.DIFF_SOME ? "some" : "unknown",
+            changes:
+                c === provpb.DiffResponse.DiffChanges.DIFF_NONE
+                    ? "none"
+                    : c === provpb.DiffResponse.DiffChanges.DIFF_SOME
+                      ? "some"
+                      : "unknown",
             replaces: resp.getReplacesList(),
             deleteBeforeReplace: resp.getDeletebeforereplace(),
         };

@@ -37,8 +37,19 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
             const ops = dynamicOps(plan);
             const expected =
                 scenario.topology === "gateway"
-                    ? ["zscaler-mcp-oauth", "zscaler-mcp-runtime", "zscaler-mcp-runtime-ready", "zscaler-mcp-gateway", "zscaler-mcp-target", "zscaler-mcp-agent-harness"]
-                    : [...(scenario.deploysServer ? ["zscaler-mcp-service", "zscaler-mcp-allow-list"] : []), "zscaler-mcp-api-key", "zscaler-mcp-agent-harness"];
+                    ? [
+                          "zscaler-mcp-oauth",
+                          "zscaler-mcp-runtime",
+                          "zscaler-mcp-runtime-ready",
+                          "zscaler-mcp-gateway",
+                          "zscaler-mcp-target",
+                          "zscaler-mcp-agent-harness",
+                      ]
+                    : [
+                          ...(scenario.deploysServer ? ["zscaler-mcp-service", "zscaler-mcp-allow-list"] : []),
+                          "zscaler-mcp-api-key",
+                          "zscaler-mcp-agent-harness",
+                      ];
             expect(ops.sort()).to.deep.equal(expected.map((n) => `create ${n}`).sort());
             // The case that used to fail: the one tool is an unknown element of the list.
             expect(unknownsOf(plan, "zscaler-mcp-agent-harness")).to.include.members(["tools", "executionRoleArn"]);
@@ -55,7 +66,11 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
             bench.fake.reset();
             const r = new Rehearsal(bench.fake, bench.host);
             // The check itself is never called in a preview: no server needs to answer.
-            const plan = await r.up({ config: { ...scenario(name).config, verifyTools: "true" }, secretKeys: ["zscalerClientSecret"], preview: true });
+            const plan = await r.up({
+                config: { ...scenario(name).config, verifyTools: "true" },
+                secretKeys: ["zscalerClientSecret"],
+                preview: true,
+            });
             expect(plan.ok, plan.error).to.equal(true);
             expect(dynamicOps(plan), name).to.include("create zscaler-mcp-tool-check");
             expect(unknownsOf(plan, "zscaler-mcp-tool-check")?.sort(), name).to.deep.equal([...unknown]);
@@ -73,9 +88,11 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         expect(unchanged.operations.filter((o) => o.op !== "same")).to.deep.equal([]);
         const plan = await r.up({ config: { ...config, imageUri: OWN_ECR_COPY }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
-        expect(dynamicOps(plan).filter((o) => !o.startsWith("same")).sort()).to.deep.equal(
-            ["update zscaler-mcp-service", "update zscaler-mcp-allow-list", "update zscaler-mcp-agent-harness"].sort(),
-        );
+        expect(
+            dynamicOps(plan)
+                .filter((o) => !o.startsWith("same"))
+                .sort(),
+        ).to.deep.equal(["update zscaler-mcp-service", "update zscaler-mcp-allow-list", "update zscaler-mcp-agent-harness"].sort());
         expect(unknownsOf(plan, "zscaler-mcp-agent-harness")).to.deep.equal(["tools"]);
         // Nothing happened: the service still runs the old image.
         const [svc] = bench.fake.list("ecs");
@@ -91,7 +108,9 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         const plan = await r.up({ config: { ...config, imageUri: OWN_ECR_COPY }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
         expect(dynamicOps(plan)).to.include("update zscaler-mcp-runtime");
-        expect(dynamicOps(plan).filter((o) => o.startsWith("create") || o.startsWith("replace") || o.startsWith("delete"))).to.deep.equal([]);
+        expect(dynamicOps(plan).filter((o) => o.startsWith("create") || o.startsWith("replace") || o.startsWith("delete"))).to.deep.equal(
+            [],
+        );
         await r.destroy();
     });
 
@@ -103,7 +122,12 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         const plan = await r.up({ config: { ...config, topology: "gateway" }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
         const ops = dynamicOps(plan);
-        expect(ops).to.include.members(["update zscaler-mcp-agent-harness", "create zscaler-mcp-gateway", "delete zscaler-mcp-service", "delete zscaler-mcp-api-key"]);
+        expect(ops).to.include.members([
+            "update zscaler-mcp-agent-harness",
+            "create zscaler-mcp-gateway",
+            "delete zscaler-mcp-service",
+            "delete zscaler-mcp-api-key",
+        ]);
         expect(unknownsOf(plan, "zscaler-mcp-agent-harness")).to.include("tools");
         await r.destroy();
     });
@@ -123,7 +147,11 @@ describe("harness check: unknown values during a preview", () => {
         expect(await check(UNKNOWN)).to.deep.equal([]);
         expect(await check([UNKNOWN])).to.deep.equal([]);
         expect(await check([{ type: UNKNOWN, name: UNKNOWN, config: UNKNOWN }])).to.deep.equal([]);
-        expect(await check([{ type: "remote_mcp", name: "zscaler", config: { remoteMcp: { url: UNKNOWN, headers: { Authorization: UNKNOWN } } } }])).to.deep.equal([]);
+        expect(
+            await check([
+                { type: "remote_mcp", name: "zscaler", config: { remoteMcp: { url: UNKNOWN, headers: { Authorization: UNKNOWN } } } },
+            ]),
+        ).to.deep.equal([]);
     });
 
     it("still rejects what is known to be wrong", async () => {

@@ -25,7 +25,12 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
             expect(again.ok).to.equal(true);
             expect(changesOf(again)).to.deep.equal([]);
             expect(again.operations.every((o) => o.op === "same")).to.equal(true);
-            const server = scenario.topology === "gateway" ? ["update zscaler-mcp-runtime"] : scenario.deploysServer ? ["update zscaler-mcp-service"] : [];
+            const server =
+                scenario.topology === "gateway"
+                    ? ["update zscaler-mcp-runtime"]
+                    : scenario.deploysServer
+                      ? ["update zscaler-mcp-service"]
+                      : [];
             expect(changesOf(change).sort()).to.deep.equal([...server, "update zscaler-mcp-agent-harness"].sort());
             expect(changesOf(rename)).to.deep.equal(["replace zscaler-mcp-agent-harness", "delete zscaler-mcp-agent-harness"]);
             expect(destroy.ok, destroy.error).to.equal(true);
@@ -39,12 +44,19 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
         const config = scenario("ecs default").config;
-        const invokes = { "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}` }) };
+        const invokes = {
+            "aws:ecs/getCluster:getCluster": (i: any) => ({
+                clusterName: i.clusterName,
+                arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${i.clusterName}`,
+            }),
+        };
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"], invokes })).ok).to.equal(true);
         const moved = await r.up({ config: { ...config, ecsClusterName: "shared-cluster" }, secretKeys: ["zscalerClientSecret"], invokes });
         expect(moved.ok, moved.error).to.equal(true);
         expect(changesOf(moved)).to.include("replace zscaler-mcp-service");
-        const ops = bench.fake.calls.filter((c) => c.op === "DeleteExpressGatewayService" || c.op === "CreateExpressGatewayService").map((c) => c.op);
+        const ops = bench.fake.calls
+            .filter((c) => c.op === "DeleteExpressGatewayService" || c.op === "CreateExpressGatewayService")
+            .map((c) => c.op);
         expect(ops).to.deep.equal(["CreateExpressGatewayService", "DeleteExpressGatewayService", "CreateExpressGatewayService"]);
         // The harness follows the new service URL in place.
         expect(changesOf(moved)).to.include("update zscaler-mcp-agent-harness");
@@ -60,8 +72,15 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
         const harnessId = bench.fake.list("harness")[0].id;
         const switched = await r.up({ config: { ...ecs, topology: "gateway" }, secretKeys: ["zscalerClientSecret"] });
         expect(switched.ok, switched.error).to.equal(true);
-        const dynamicChanges = switched.operations.filter((o) => o.type.startsWith("pulumi-nodejs:") && o.op !== "same").map((o) => `${o.op} ${o.name}`);
-        expect(dynamicChanges).to.include.members(["update zscaler-mcp-agent-harness", "delete zscaler-mcp-service", "delete zscaler-mcp-api-key", "create zscaler-mcp-gateway"]);
+        const dynamicChanges = switched.operations
+            .filter((o) => o.type.startsWith("pulumi-nodejs:") && o.op !== "same")
+            .map((o) => `${o.op} ${o.name}`);
+        expect(dynamicChanges).to.include.members([
+            "update zscaler-mcp-agent-harness",
+            "delete zscaler-mcp-service",
+            "delete zscaler-mcp-api-key",
+            "create zscaler-mcp-gateway",
+        ]);
         const [harness] = bench.fake.list("harness");
         expect(harness.id).to.equal(harnessId);
         expect(harness.data.tools[0].type).to.equal("agentcore_gateway");
@@ -75,7 +94,14 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
     it("leaves a retained part in the account on destroy, as the engine does with retainOnDelete", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);
-        expect((await r.up({ config: { ...scenario("gateway, managed secret").config, retain: '["runtime"]' }, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
+        expect(
+            (
+                await r.up({
+                    config: { ...scenario("gateway, managed secret").config, retain: '["runtime"]' },
+                    secretKeys: ["zscalerClientSecret"],
+                })
+            ).ok,
+        ).to.equal(true);
         const runtimeId = bench.fake.list("runtime")[0].id;
         const destroyed = await r.destroy();
         expect(destroyed.ok, destroyed.error).to.equal(true);

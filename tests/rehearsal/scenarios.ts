@@ -42,17 +42,36 @@ export const SCENARIOS: Scenario[] = [
     {
         name: "ecs, existing cluster",
         config: { ...CREDENTIALS, ecsClusterName: "shared-cluster" },
-        invokes: { "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: arn("ecs", `cluster/${i.clusterName}`) }) },
+        invokes: {
+            "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: arn("ecs", `cluster/${i.clusterName}`) }),
+        },
         topology: "ecs",
         deploysServer: true,
     },
-    { name: "ecs, external secret", config: { ...CREDENTIALS, secretsMode: "external", zscalerSecretName: "team/zscaler" }, invokes: externalSecret, topology: "ecs", deploysServer: true },
+    {
+        name: "ecs, external secret",
+        config: { ...CREDENTIALS, secretsMode: "external", zscalerSecretName: "team/zscaler" },
+        invokes: externalSecret,
+        topology: "ecs",
+        deploysServer: true,
+    },
     { name: "ecs, plaintext secret", config: { ...CREDENTIALS, secretsMode: "plaintext" }, topology: "ecs", deploysServer: true },
-    { name: "ecs, user MCP URL", config: { ...CREDENTIALS, mcpUrl: "https://mcp.acme.example.com/" }, topology: "ecs", deploysServer: false },
+    {
+        name: "ecs, user MCP URL",
+        config: { ...CREDENTIALS, mcpUrl: "https://mcp.acme.example.com/" },
+        topology: "ecs",
+        deploysServer: false,
+    },
     { name: "gateway, managed secret", config: { ...CREDENTIALS, topology: "gateway" }, topology: "gateway", deploysServer: true },
     {
         name: "gateway, external secret",
-        config: { "aws:region": "us-east-1", topology: "gateway", secretsMode: "external", zscalerSecretName: "team/zscaler", ...NO_TOOL_CHECK },
+        config: {
+            "aws:region": "us-east-1",
+            topology: "gateway",
+            secretsMode: "external",
+            zscalerSecretName: "team/zscaler",
+            ...NO_TOOL_CHECK,
+        },
         invokes: externalSecret,
         topology: "gateway",
         deploysServer: true,
@@ -70,7 +89,11 @@ export async function startBench(scale: number, durations?: Partial<Durations>):
     const anchor = Date.now();
     const fake = new FakeAws({ clock: scaledClock(scale, anchor), durations });
     await fake.start();
-    const host = await ProviderHost.start({ ...fake.env(), ZSCALER_MCP_TIME_SCALE: String(scale), ZSCALER_MCP_TIME_ANCHOR: String(anchor) });
+    const host = await ProviderHost.start({
+        ...fake.env(),
+        ZSCALER_MCP_TIME_SCALE: String(scale),
+        ZSCALER_MCP_TIME_ANCHOR: String(anchor),
+    });
     return {
         fake,
         host,
@@ -134,7 +157,11 @@ export function checkEndState(fake: FakeAws, scenario: Pick<Scenario, "topology"
         if (tool?.type !== "agentcore_gateway" || tool?.config?.agentCoreGateway?.gatewayArn !== gw?.arn) {
             problems.push("the harness tool does not point at the gateway");
         }
-        if (oauth?.providerArn !== provider?.arn || JSON.stringify(oauth?.scopes) !== '["zscaler-mcp/invoke"]' || oauth?.grantType !== "CLIENT_CREDENTIALS") {
+        if (
+            oauth?.providerArn !== provider?.arn ||
+            JSON.stringify(oauth?.scopes) !== '["zscaler-mcp/invoke"]' ||
+            oauth?.grantType !== "CLIENT_CREDENTIALS"
+        ) {
             problems.push(`the gateway OAuth block is ${JSON.stringify(oauth)}`);
         }
         const [rt] = fake.list("runtime");
@@ -148,7 +175,10 @@ export function checkEndState(fake: FakeAws, scenario: Pick<Scenario, "topology"
             }
         }
         const [target] = fake.list("target");
-        if (target?.status !== "READY" || !String(target?.data.targetConfiguration?.mcp?.mcpServer?.endpoint).includes(encodeURIComponent(rt?.arn ?? "?"))) {
+        if (
+            target?.status !== "READY" ||
+            !String(target?.data.targetConfiguration?.mcp?.mcpServer?.endpoint).includes(encodeURIComponent(rt?.arn ?? "?"))
+        ) {
             problems.push("the gateway target does not reach the runtime");
         }
     }

@@ -33,14 +33,22 @@ describe("npm run chat", () => {
             stdin.end("list my zpa segment groups\n\nand their applications?\n/new\nhello\n/bogus\n");
             expect(await done).to.equal(0);
             const calls = ctx.fake.callsTo("InvokeHarness");
-            expect(calls.map((c) => c.input.messages[0].content[0].text)).to.deep.equal(["list my zpa segment groups", "and their applications?", "hello"]);
+            expect(calls.map((c) => c.input.messages[0].content[0].text)).to.deep.equal([
+                "list my zpa segment groups",
+                "and their applications?",
+                "hello",
+            ]);
             const [first, second, third] = calls.map((c) => c.input.runtimeSessionId as string);
             expect(second).to.equal(first);
             expect(third).to.not.equal(first);
             const text = io.out.join("");
             expect(text.split("\n")[0]).to.equal(`Chat with ops_harness (session ${first})`);
             expect(text).to.contain(`New session ${third}\n`);
-            expect(text.match(/→ tool zpa_list_segment_groups\nYou have 2 segment groups: Finance and Engineering\.\ntokens in 1200, out 34, total 1234 · model latency 2150 ms\n/g)).to.have.length(3);
+            expect(
+                text.match(
+                    /→ tool zpa_list_segment_groups\nYou have 2 segment groups: Finance and Engineering\.\ntokens in 1200, out 34, total 1234 · model latency 2150 ms\n/g,
+                ),
+            ).to.have.length(3);
             expect(text).to.contain("Unknown command /bogus.");
         });
 
@@ -96,7 +104,9 @@ describe("npm run chat", () => {
          * is (dash, left waiting, would take the Ctrl-C too and exit 130 after node).
          */
         function terminal(args: string[]): Terminal {
-            const command = ["exec", ...[process.execPath, "-r", "tsx/cjs", "scripts/cli.ts", "chat", ...args].map((a) => `'${a}'`)].join(" ");
+            const command = ["exec", ...[process.execPath, "-r", "tsx/cjs", "scripts/cli.ts", "chat", ...args].map((a) => `'${a}'`)].join(
+                " ",
+            );
             const child = spawn("script", ["-qefc", command, "/dev/null"], {
                 cwd: ROOT,
                 env: { ...process.env, ...ctx.fake.env(), SHELL: "/bin/sh", TERM: "xterm-256color", NO_COLOR: "" },

@@ -49,11 +49,19 @@ describe("operator command lines", () => {
 
     describe("strict arguments: the mistake is named, the usage follows, exit 2", () => {
         const cases: [string, string[], string][] = [
-            ["a misspelled flag, with a suggestion", ["status", "--jsno", "--harness-arn", ARN], "unknown option --jsno (did you mean --json?)"],
+            [
+                "a misspelled flag, with a suggestion",
+                ["status", "--jsno", "--harness-arn", ARN],
+                "unknown option --jsno (did you mean --json?)",
+            ],
             ["an unknown flag", ["logs", "--tail"], "unknown option --tail"],
             ["an unknown short flag", ["invoke", "hi", "-x"], "unknown option -x"],
             ["a flag without its value at the end", ["invoke", "hi", "--session"], "--session needs a value: --session <id>"],
-            ["a flag followed by another flag instead of its value", ["logs", "--since", "--follow"], "--since needs a value, but --follow follows it (write --since=--follow if that is the value)"],
+            [
+                "a flag followed by another flag instead of its value",
+                ["logs", "--since", "--follow"],
+                "--since needs a value, but --follow follows it (write --since=--follow if that is the value)",
+            ],
             ["a value for a flag that takes none", ["status", "--json=yes"], '--json takes no value (got "yes")'],
             ["an argument a command does not take", ["status", "now"], 'unexpected argument "now" (npm run status takes options only)'],
             ["no message for invoke", ["invoke", "--harness-arn", ARN], 'a message is needed: npm run invoke -- "your question"'],
@@ -70,11 +78,16 @@ describe("operator command lines", () => {
         }
 
         it("a malformed --session, for invoke and chat, before the stack is read", async () => {
-            for (const argv of [["invoke", "hi", "--session", "short"], ["chat", "--session", "no spaces allowed in a session id at all"]]) {
+            for (const argv of [
+                ["invoke", "hi", "--session", "short"],
+                ["chat", "--session", "no spaces allowed in a session id at all"],
+            ]) {
                 const pulumiCalls: string[][] = [];
                 const io = captureIo({ pulumi: (args) => (pulumiCalls.push(args), JSON.stringify({ harnessArn: ARN })) });
                 expect(await main(argv, io), argv[0]).to.equal(2);
-                expect(io.err.join("")).to.equal("--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke or chat).\n");
+                expect(io.err.join("")).to.equal(
+                    "--session must be 33 to 100 letters, digits, - or _ (as printed by an earlier invoke or chat).\n",
+                );
                 expect(pulumiCalls).to.deep.equal([]);
             }
             expect(ctx.fake.calls).to.deep.equal([]);
@@ -127,7 +140,8 @@ describe("operator command lines", () => {
 
     describe("a request AWS never answers fails the command instead of hanging it", () => {
         const DOCTOR_CONFIG = JSON.stringify(stackConfig());
-        const HINT = "Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n";
+        const HINT =
+            "Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n";
 
         // A clock on which every timeout of the commands (30 s for a request, 15 min of silence in
         // an answer, ...) is 200 real milliseconds.
@@ -168,7 +182,13 @@ describe("operator command lines", () => {
             expect(lines.find((l) => l.includes("credentials"))).to.match(
                 /^FAIL {2}credentials {5}AWS did not answer in time \(.*requestTimeout\.\)\. Fix: check the network \(proxy, VPN\) and any endpoint/,
             );
-            expect(lines.filter((l) => l.startsWith("skip")).map((l) => l.split(/\s+/)[1])).to.deep.equal(["agentcore", "model", "network", "image", "names"]);
+            expect(lines.filter((l) => l.startsWith("skip")).map((l) => l.split(/\s+/)[1])).to.deep.equal([
+                "agentcore",
+                "model",
+                "network",
+                "image",
+                "names",
+            ]);
         });
 
         it("invoke: an answer that stops streaming ends after the longest silence allowed between two events", async () => {
@@ -223,14 +243,21 @@ describe("operator command lines", () => {
                 { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "Hello \u001b[2J\u001b]0;owned\u0007wor" } } },
                 { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "ld \u001b[3" } } },
                 { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "1mred\u001b[0m\r\u0008!" } } },
-                { contentBlockStart: { contentBlockIndex: 1, start: { toolUse: { toolUseId: "t", name: "zpa_list\u001b[8m_x", type: "mcp_tool_use" } } } },
+                {
+                    contentBlockStart: {
+                        contentBlockIndex: 1,
+                        start: { toolUse: { toolUseId: "t", name: "zpa_list\u001b[8m_x", type: "mcp_tool_use" } },
+                    },
+                },
                 { messageStop: { stopReason: "end_turn" } },
                 { metadata: { usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 }, metrics: { latencyMs: 5 } } },
             ];
             const io = captureIo({ isTTY: true });
             expect(await main(["invoke", "hi", "--harness-arn", arn, "--session", "s".repeat(40)], io)).to.equal(0);
             expect(io.out.join("")).to.equal(
-                "Hello world red!\n\u001b[2m→ tool zpa_list_x\u001b[0m\n\u001b[2mtokens in 1, out 2, total 3 · model latency 5 ms · session " + "s".repeat(40) + "\u001b[0m\n",
+                "Hello world red!\n\u001b[2m→ tool zpa_list_x\u001b[0m\n\u001b[2mtokens in 1, out 2, total 3 · model latency 5 ms · session " +
+                    "s".repeat(40) +
+                    "\u001b[0m\n",
             );
         });
 
@@ -251,7 +278,8 @@ describe("operator command lines", () => {
     });
 
     describe("status tells missing from access denied", () => {
-        const denial = (action: string) => `User: arn:aws:iam::123456789012:user/reader is not authorized to perform: ${action} on resource: x because no identity-based policy allows the ${action} action`;
+        const denial = (action: string) =>
+            `User: arn:aws:iam::123456789012:user/reader is not authorized to perform: ${action} on resource: x because no identity-based policy allows the ${action} action`;
 
         it("names the permission the caller lacks for the harness", async () => {
             const { arn } = await createHarness();
@@ -260,18 +288,25 @@ describe("operator command lines", () => {
             expect(await main(["status"], io)).to.equal(1);
             const text = io.out.join("");
             expect(text).to.contain("Status   ACCESS DENIED\n");
-            expect(text).to.contain("Note     access denied, not missing: your AWS identity needs bedrock-agentcore:GetHarness to read the harness\n");
+            expect(text).to.contain(
+                "Note     access denied, not missing: your AWS identity needs bedrock-agentcore:GetHarness to read the harness\n",
+            );
             expect(text).to.not.contain("deleted outside");
             ctx.fake.denyNext("GetHarness", denial("bedrock-agentcore:GetHarness"));
             const json = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn }) });
             await main(["status", "--json"], json);
-            expect(JSON.parse(json.out.join("")).harness).to.deep.include({ status: "ACCESS_DENIED", permission: "bedrock-agentcore:GetHarness" });
+            expect(JSON.parse(json.out.join("")).harness).to.deep.include({
+                status: "ACCESS_DENIED",
+                permission: "bedrock-agentcore:GetHarness",
+            });
         });
 
         it("names the permission for the ECS service", async () => {
             const { arn } = await createHarness();
             ctx.fake.denyNext("DescribeExpressGatewayService", denial("ecs:DescribeExpressGatewayService"));
-            const io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn, ecsServiceArn: "arn:aws:ecs:us-east-1:123456789012:service/c/s" }) });
+            const io = captureIo({
+                pulumi: () => JSON.stringify({ harnessArn: arn, ecsServiceArn: "arn:aws:ecs:us-east-1:123456789012:service/c/s" }),
+            });
             expect(await main(["status"], io)).to.equal(1);
             expect(io.out.join("")).to.contain("ECS service  ACCESS DENIED\n");
             expect(io.out.join("")).to.contain("needs ecs:DescribeExpressGatewayService to read the ECS service");
@@ -293,7 +328,10 @@ describe("operator command lines", () => {
             ctx.fake.denyNext("GetAgentRuntime", denial("bedrock-agentcore:GetAgentRuntime"));
             let io = captureIo({ pulumi: () => outputs(rt.agentRuntimeId!) });
             await main(["status", "--json"], io);
-            expect(JSON.parse(io.out.join("")).gateway).to.deep.include({ runtimeStatus: "ACCESS_DENIED", runtimeStatusPermission: "bedrock-agentcore:GetAgentRuntime" });
+            expect(JSON.parse(io.out.join("")).gateway).to.deep.include({
+                runtimeStatus: "ACCESS_DENIED",
+                runtimeStatusPermission: "bedrock-agentcore:GetAgentRuntime",
+            });
             ctx.fake.denyNext("GetAgentRuntime", denial("bedrock-agentcore:GetAgentRuntime"));
             io = captureIo({ pulumi: () => outputs("gone_runtime-0123456789") });
             await main(["status", "--json"], io);
@@ -306,7 +344,9 @@ describe("operator command lines", () => {
             const { arn } = await createHarness();
             ctx.fake.putLogEvents("/ecs/zscaler-mcp-dev", [{ timestamp: ctx.clock.now() - 1000, message: "Uvicorn running" }]);
             for (const flag of ["--server", "--container"]) {
-                const io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn, topology: "ecs", ecsLogGroup: "/ecs/zscaler-mcp-dev" }) });
+                const io = captureIo({
+                    pulumi: () => JSON.stringify({ harnessArn: arn, topology: "ecs", ecsLogGroup: "/ecs/zscaler-mcp-dev" }),
+                });
                 expect(await main(["logs", flag], io)).to.equal(0);
                 expect(io.err.join("")).to.equal("/ecs/zscaler-mcp-dev\n");
                 expect(io.out.join("")).to.contain("Uvicorn running");
@@ -319,7 +359,9 @@ describe("operator command lines", () => {
             let io = captureIo({ pulumi: () => outputs });
             expect(await main(["logs", "--server"], io)).to.equal(0);
             expect(io.out.join("")).to.contain("No log group for the MCP server's runtime zscaler_mcp_runtime_dev-AbCdEf1234 yet");
-            ctx.fake.putLogEvents("/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-AbCdEf1234-DEFAULT", [{ timestamp: ctx.clock.now() - 1000, message: "MCP server listening" }]);
+            ctx.fake.putLogEvents("/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-AbCdEf1234-DEFAULT", [
+                { timestamp: ctx.clock.now() - 1000, message: "MCP server listening" },
+            ]);
             io = captureIo({ pulumi: () => outputs });
             expect(await main(["logs", "--server"], io)).to.equal(0);
             expect(io.err.join("")).to.equal("/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-AbCdEf1234-DEFAULT\n");
@@ -328,9 +370,13 @@ describe("operator command lines", () => {
 
         it("says where the logs are for your own MCP server, and without the stack's outputs", async () => {
             const { arn } = await createHarness();
-            let io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn, topology: "ecs", mcpUrl: "https://mcp.example.com/mcp" }) });
+            let io = captureIo({
+                pulumi: () => JSON.stringify({ harnessArn: arn, topology: "ecs", mcpUrl: "https://mcp.example.com/mcp" }),
+            });
             expect(await main(["logs", "--server"], io)).to.equal(2);
-            expect(io.err.join("")).to.contain("This stack calls your own MCP server (https://mcp.example.com/mcp): its logs are wherever it runs.");
+            expect(io.err.join("")).to.contain(
+                "This stack calls your own MCP server (https://mcp.example.com/mcp): its logs are wherever it runs.",
+            );
             io = captureIo();
             expect(await main(["logs", "--server", "--harness-arn", arn], io)).to.equal(2);
             expect(io.err.join("")).to.contain("use --stack <name>, or pass --log-group <name>");
@@ -339,10 +385,15 @@ describe("operator command lines", () => {
         it("names the permission when AWS refuses to read the logs", async () => {
             const { arn } = await createHarness();
             ctx.fake.putLogEvents("/ecs/x", [{ timestamp: ctx.clock.now(), message: "m" }]);
-            ctx.fake.denyNext("FilterLogEvents", "User: u is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:us-east-1:123456789012:log-group:/ecs/x");
+            ctx.fake.denyNext(
+                "FilterLogEvents",
+                "User: u is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:us-east-1:123456789012:log-group:/ecs/x",
+            );
             const io = captureIo({ pulumi: () => JSON.stringify({ harnessArn: arn, ecsLogGroup: "/ecs/x" }) });
             expect(await main(["logs", "--server"], io)).to.equal(1);
-            expect(io.err.join("")).to.match(/^\/ecs\/x\nAWS refused to read the log group \/ecs\/x: your AWS identity needs logs:FilterLogEvents/);
+            expect(io.err.join("")).to.match(
+                /^\/ecs\/x\nAWS refused to read the log group \/ecs\/x: your AWS identity needs logs:FilterLogEvents/,
+            );
         });
     });
 
@@ -350,27 +401,41 @@ describe("operator command lines", () => {
         const base = { region: "us-east-1", harnessArn: ARN, harnessId: "h_x-0123456789" };
         const taskGroup = "Failed to start MCP client: unhandled errors in a TaskGroup";
         it("ECS: the server's logs with --server", () => {
-            expect(hintFor("RuntimeClientError", taskGroup, { ...base, topology: "ecs", ecsLogGroup: "/ecs/x" } as Deployment)).to.contain("npm run logs -- --server");
+            expect(hintFor("RuntimeClientError", taskGroup, { ...base, topology: "ecs", ecsLogGroup: "/ecs/x" } as Deployment)).to.contain(
+                "npm run logs -- --server",
+            );
         });
         it("gateway: the target's status and the runtime's logs", () => {
-            const hint = hintFor("RuntimeClientError", taskGroup, { ...base, topology: "gateway", runtimeId: "r-0123456789" } as Deployment)!;
+            const hint = hintFor("RuntimeClientError", taskGroup, {
+                ...base,
+                topology: "gateway",
+                runtimeId: "r-0123456789",
+            } as Deployment)!;
             expect(hint).to.contain("npm run status");
             expect(hint).to.contain("npm run logs -- --server");
         });
         it("your own server: no command of this project, its own logs", () => {
-            const hint = hintFor("RuntimeClientError", taskGroup, { ...base, topology: "ecs", mcpUrl: "https://mcp.example.com/mcp" } as Deployment)!;
+            const hint = hintFor("RuntimeClientError", taskGroup, {
+                ...base,
+                topology: "ecs",
+                mcpUrl: "https://mcp.example.com/mcp",
+            } as Deployment)!;
             expect(hint).to.contain("your own MCP server at https://mcp.example.com/mcp");
             expect(hint).to.not.contain("npm run logs");
         });
         it("never the old --container flag", () => {
-            for (const d of [undefined, { ...base, topology: "gateway", runtimeId: "r" }, { ...base, topology: "ecs", ecsLogGroup: "/x" }]) {
+            for (const d of [
+                undefined,
+                { ...base, topology: "gateway", runtimeId: "r" },
+                { ...base, topology: "ecs", ecsLogGroup: "/x" },
+            ]) {
                 expect(hintFor("RuntimeClientError", taskGroup, d as Deployment)).to.not.contain("--container");
             }
         });
         it("a caller who may not invoke the harness is told so, not about the harness role", () => {
-            expect(hintFor("AccessDeniedException", "User: u is not authorized to perform: bedrock-agentcore:InvokeHarness on resource: h")).to.contain(
-                "Your AWS identity may not invoke this harness",
-            );
+            expect(
+                hintFor("AccessDeniedException", "User: u is not authorized to perform: bedrock-agentcore:InvokeHarness on resource: h"),
+            ).to.contain("Your AWS identity may not invoke this harness");
         });
     });
 });

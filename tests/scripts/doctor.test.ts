@@ -48,7 +48,11 @@ describe("npm run doctor", () => {
         ]);
         expect(lines[lines.length - 1]).to.equal("All 7 checks passed.");
         // Before the first deploy the stack has no outputs, so no server to call.
-        expect(io.pulumiCalls).to.deep.equal([["config", "--json"], ["stack", "--show-name"], ["stack", "output", "--json"]]);
+        expect(io.pulumiCalls).to.deep.equal([
+            ["config", "--json"],
+            ["stack", "--show-name"],
+            ["stack", "output", "--json"],
+        ]);
         // Only reads, each validated against AWS's model by the endpoint.
         expect(ctx.fake.calls.map((c) => c.op).sort()).to.deep.equal(
             [
@@ -104,11 +108,17 @@ describe("npm run doctor", () => {
         it("configuration: a key stored with --secret is validated by its value, which no message quotes", async () => {
             const secretUrl = "https://user:hunter2@mcp.example.com";
             const entries = stackConfig({ [key("zscalerCustomerId")]: { secret: true }, [key("mcpUrl")]: { secret: true } });
-            const io = stackIo(entries, {}, { [key("zscalerCustomerId")]: "42", [key("mcpUrl")]: secretUrl, [key("zscalerClientSecret")]: "never-read" });
+            const io = stackIo(
+                entries,
+                {},
+                { [key("zscalerCustomerId")]: "42", [key("mcpUrl")]: secretUrl, [key("zscalerClientSecret")]: "never-read" },
+            );
             expect(await main(["doctor", "--json"], io)).to.equal(1);
             const report = JSON.parse(io.out.join("")) as Report;
             expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([["configuration", "fail"]]);
-            expect(check(report, "configuration").detail).to.match(/^mcpUrl: \(secret value not shown\) carries a user name or password before "@"; /);
+            expect(check(report, "configuration").detail).to.match(
+                /^mcpUrl: \(secret value not shown\) carries a user name or password before "@"; /,
+            );
             expect(io.out.join("") + io.err.join("")).to.not.match(/hunter2|never-read/);
             expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets"))).to.have.length(1);
             // The customer id, stored as a secret, passed: only the URL is named.
@@ -137,11 +147,16 @@ describe("npm run doctor", () => {
 
         it("credentials: an account the stack does not allow", async () => {
             const { report } = await doctor(stackConfig({ "aws:allowedAccountIds": { value: '["999999999999"]' } }));
-            expect(check(report, "credentials").detail).to.equal("account 123456789012 is not one the stack allows (aws:allowedAccountIds)");
+            expect(check(report, "credentials").detail).to.equal(
+                "account 123456789012 is not one the stack allows (aws:allowedAccountIds)",
+            );
         });
 
         it("agentcore: the region refuses the Harness control calls", async () => {
-            ctx.fake.denyNext("ListHarnesses", "User: arn:aws:iam::123456789012:user/local-tester is not authorized to perform: bedrock-agentcore:ListHarnesses");
+            ctx.fake.denyNext(
+                "ListHarnesses",
+                "User: arn:aws:iam::123456789012:user/local-tester is not authorized to perform: bedrock-agentcore:ListHarnesses",
+            );
             const { report } = await doctor();
             expect(check(report, "agentcore")).to.deep.include({
                 status: "fail",
@@ -154,13 +169,18 @@ describe("npm run doctor", () => {
             const model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
             ctx.fake.models.get(model)!.entitlementAvailability = "NOT_AVAILABLE";
             let { report } = await doctor();
-            expect(check(report, "model")).to.deep.include({ status: "fail", detail: `model access to ${model} is not granted in this account` });
+            expect(check(report, "model")).to.deep.include({
+                status: "fail",
+                detail: `model access to ${model} is not granted in this account`,
+            });
             expect(check(report, "model").fix).to.equal("request access in the Bedrock console in us-east-1, Model access");
 
             ctx.fake.models.get(model)!.entitlementAvailability = "AVAILABLE";
             ctx.fake.useCaseSubmitted = false;
             ({ report } = await doctor());
-            expect(check(report, "model").detail).to.equal("Anthropic models need the use-case form, and this account has not submitted it");
+            expect(check(report, "model").detail).to.equal(
+                "Anthropic models need the use-case form, and this account has not submitted it",
+            );
 
             ({ report } = await doctor(stackConfig({ [key("modelId")]: { value: "us.example.nonexistent-v1:0" } })));
             expect(check(report, "model")).to.deep.include({
@@ -197,7 +217,10 @@ describe("npm run doctor", () => {
             const uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/mcp:arm";
             ctx.fake.putImage(uri, { platforms: [{ os: "linux", architecture: "arm64" }], single: true });
             const { report } = await doctor(stackConfig({ [key("imageUri")]: { value: uri } }));
-            expect(check(report, "image")).to.deep.include({ status: "fail", detail: `${uri} is built for linux/arm64; Fargate runs linux/amd64` });
+            expect(check(report, "image")).to.deep.include({
+                status: "fail",
+                detail: `${uri} is built for linux/arm64; Fargate runs linux/amd64`,
+            });
             expect(ctx.fake.callsTo("GetDownloadUrlForLayer")).to.have.length(1);
         });
 
@@ -217,14 +240,17 @@ describe("npm run doctor", () => {
             ctx.fake.putImage(uri, { platforms: [{ os: "linux", architecture: "amd64" }] });
             let { report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" }, [key("imageUri")]: { value: uri } }));
             expect(check(report, "image").detail).to.equal(`${uri} is built for linux/amd64; AgentCore Runtime runs linux/arm64`);
-            ({ report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" }, [key("imageUri")]: { value: `${uri}-missing` } })));
-            expect(check(report, "image")).to.deep.include({ detail: `${uri}-missing does not exist in ECR (ImageNotFound)`, fix: "push the image, or pulumi config set imageUri <uri>" });
+            ({ report } = await doctor(
+                stackConfig({ [key("topology")]: { value: "gateway" }, [key("imageUri")]: { value: `${uri}-missing` } }),
+            ));
+            expect(check(report, "image")).to.deep.include({
+                detail: `${uri}-missing does not exist in ECR (ImageNotFound)`,
+                fix: "push the image, or pulumi config set imageUri <uri>",
+            });
         });
 
         it("image: for gateway, an image in another region's ECR fails the configuration with the copy commands", async () => {
-            const { report } = await doctor(
-                stackConfig({ "aws:region": { value: "eu-west-1" }, [key("topology")]: { value: "gateway" } }),
-            );
+            const { report } = await doctor(stackConfig({ "aws:region": { value: "eu-west-1" }, [key("topology")]: { value: "gateway" } }));
             expect(check(report, "configuration").detail).to.contain("imageUri: the image is in ECR region us-east-1");
         });
 
@@ -239,10 +265,18 @@ describe("npm run doctor", () => {
         });
 
         it("secret: the external secret does not exist, is scheduled for deletion, or lacks a credential key", async () => {
-            const external = stackConfig({ [key("secretsMode")]: { value: "external" }, [key("zscalerSecretName")]: { value: "zscaler/creds" } });
+            const external = stackConfig({
+                [key("secretsMode")]: { value: "external" },
+                [key("zscalerSecretName")]: { value: "zscaler/creds" },
+            });
             let { report } = await doctor(external);
             expect(check(report, "secret")).to.deep.include({ status: "fail", detail: "no secret zscaler/creds in us-east-1" });
-            const complete = { ZSCALER_CLIENT_ID: "id", ZSCALER_CLIENT_SECRET: "s3cr3t-value", ZSCALER_CUSTOMER_ID: "42", ZSCALER_VANITY_DOMAIN: "acme" };
+            const complete = {
+                ZSCALER_CLIENT_ID: "id",
+                ZSCALER_CLIENT_SECRET: "s3cr3t-value",
+                ZSCALER_CUSTOMER_ID: "42",
+                ZSCALER_VANITY_DOMAIN: "acme",
+            };
             const { ZSCALER_VANITY_DOMAIN: _, ...incomplete } = complete;
             ctx.fake.putSecret("zscaler/creds", { deletedAt: ctx.clock.now(), value: JSON.stringify(incomplete) });
             ({ report } = await doctor(external));
@@ -256,7 +290,10 @@ describe("npm run doctor", () => {
             });
             ctx.fake.secrets.get("zscaler/creds")!.value = JSON.stringify(complete);
             const last = await doctor(external);
-            expect(check(last.report, "secret")).to.deep.include({ status: "ok", detail: "the secret zscaler/creds holds ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ZSCALER_CUSTOMER_ID, ZSCALER_VANITY_DOMAIN" });
+            expect(check(last.report, "secret")).to.deep.include({
+                status: "ok",
+                detail: "the secret zscaler/creds holds ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ZSCALER_CUSTOMER_ID, ZSCALER_VANITY_DOMAIN",
+            });
             expect(JSON.stringify(last.report) + last.text).to.not.contain("s3cr3t-value");
         });
 
@@ -317,14 +354,23 @@ describe("npm run doctor", () => {
             expect(toolsLine(screen)).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
             expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 8 checks passed.");
             // The client secret is read once, for the header, and never shown.
-            expect(io.pulumiCalls).to.deep.equal([["config", "--json"], ["stack", "--show-name"], ["stack", "output", "--json"], ["config", "--json", "--show-secrets"]]);
+            expect(io.pulumiCalls).to.deep.equal([
+                ["config", "--json"],
+                ["stack", "--show-name"],
+                ["stack", "output", "--json"],
+                ["config", "--json", "--show-secrets"],
+            ]);
             expect(screen).to.not.contain(SECRET).and.not.contain(BASIC.slice("Basic ".length));
             expect(server.seen.every((x) => x.authorization === BASIC)).to.equal(true);
         });
 
         it("ecs: fails the line with the server's 401, the cause and the fix", async () => {
             const server = await mcpServer({ accepts: () => false, unauthorizedText: "invalid client credentials" });
-            const io = stackIo(stackConfig(), { harnessArn: HARNESS_ARN, topology: "ecs", mcpUrl: server.url }, { [key("zscalerClientSecret")]: SECRET });
+            const io = stackIo(
+                stackConfig(),
+                { harnessArn: HARNESS_ARN, topology: "ecs", mcpUrl: server.url },
+                { [key("zscalerClientSecret")]: SECRET },
+            );
             expect(await main(["doctor"], io)).to.equal(1);
             expect(toolsLine(io.screen.join(""))).to.equal(
                 `FAIL  tools           the MCP server at ${server.url} answered 401: Zscaler rejected the credentials ("invalid client credentials"). ` +
@@ -342,7 +388,14 @@ describe("npm run doctor", () => {
                     const op = String(req.headers["x-amz-target"]).split(".")[1];
                     const answer =
                         op === "DescribeUserPoolClient"
-                            ? (described.push(JSON.parse(body)), { UserPoolClient: { ClientId: COGNITO.clientId, ClientSecret: COGNITO.clientSecret, UserPoolId: "us-east-1_AbCdEf123" } })
+                            ? (described.push(JSON.parse(body)),
+                              {
+                                  UserPoolClient: {
+                                      ClientId: COGNITO.clientId,
+                                      ClientSecret: COGNITO.clientSecret,
+                                      UserPoolId: "us-east-1_AbCdEf123",
+                                  },
+                              })
                             : { DomainDescription: {} };
                     res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(answer));
                 });
@@ -359,7 +412,10 @@ describe("npm run doctor", () => {
                 cognitoUserPoolId: "us-east-1_AbCdEf123",
                 cognitoClientId: COGNITO.clientId,
             };
-            const config = stackConfig({ [key("topology")]: { value: "gateway" }, "aws:endpoints": { value: JSON.stringify([{ cognitoidp: cognitoUrl }]) } });
+            const config = stackConfig({
+                [key("topology")]: { value: "gateway" },
+                "aws:endpoints": { value: JSON.stringify([{ cognitoidp: cognitoUrl }]) },
+            });
             const io = stackIo(config, outputs);
             expect(await main(["doctor"], io)).to.equal(0);
             expect(toolsLine(io.screen.join(""))).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
@@ -370,9 +426,15 @@ describe("npm run doctor", () => {
         });
 
         it("skips the server of a stack that turned the check off", async () => {
-            const io = stackIo(stackConfig({ [key("verifyTools")]: { value: "false" } }), { harnessArn: HARNESS_ARN, topology: "ecs", mcpUrl: "https://unreachable.example.com/mcp" });
+            const io = stackIo(stackConfig({ [key("verifyTools")]: { value: "false" } }), {
+                harnessArn: HARNESS_ARN,
+                topology: "ecs",
+                mcpUrl: "https://unreachable.example.com/mcp",
+            });
             expect(await main(["doctor"], io)).to.equal(0);
-            expect(toolsLine(io.screen.join(""))).to.equal("skip  tools           verifyTools is false: the stack does not call its MCP server");
+            expect(toolsLine(io.screen.join(""))).to.equal(
+                "skip  tools           verifyTools is false: the stack does not call its MCP server",
+            );
         });
     });
 

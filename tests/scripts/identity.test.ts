@@ -25,17 +25,26 @@ describe("the operator commands act as the stack's AWS identity", () => {
         home = fs.mkdtempSync(path.join(os.tmpdir(), "operator-home-"));
         fs.mkdirSync(path.join(home, ".aws"));
         fs.writeFileSync(path.join(home, ".aws", "config"), "[profile ops]\nregion = us-east-1\n");
-        fs.writeFileSync(path.join(home, ".aws", "credentials"), `[ops]\naws_access_key_id = ${PROFILE_KEY}\naws_secret_access_key = ops-profile-secret\n`);
+        fs.writeFileSync(
+            path.join(home, ".aws", "credentials"),
+            `[ops]\naws_access_key_id = ${PROFILE_KEY}\naws_secret_access_key = ops-profile-secret\n`,
+        );
         for (const k of ["HOME", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) {
             savedEnv[k] = process.env[k];
             delete process.env[k];
         }
         process.env.HOME = home;
-        ctx.fake.identities.set(PROFILE_KEY, { arn: `arn:aws:iam::${ACCOUNT}:user/operator`, userId: "AIDAOPERATOR00000001", account: ACCOUNT });
+        ctx.fake.identities.set(PROFILE_KEY, {
+            arn: `arn:aws:iam::${ACCOUNT}:user/operator`,
+            userId: "AIDAOPERATOR00000001",
+            account: ACCOUNT,
+        });
         const { arn, id } = await createHarness();
         ctx.clock.advance(10_000);
         const runtimeId = ctx.fake.find("harness", id)!.data.runtimeId as string;
-        ctx.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${runtimeId}-DEFAULT`, [{ timestamp: ctx.clock.now() - 1000, message: "tool zpa_list_segment_groups ok" }]);
+        ctx.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${runtimeId}-DEFAULT`, [
+            { timestamp: ctx.clock.now() - 1000, message: "tool zpa_list_segment_groups ok" },
+        ]);
         outputs = { harnessArn: arn, region: "us-east-1", topology: "ecs" };
         // Only the commands' own calls count.
         ctx.fake.calls.length = 0;
@@ -53,7 +62,10 @@ describe("the operator commands act as the stack's AWS identity", () => {
     });
 
     /** Runs each command against the stack; returns the calls each one made. */
-    async function runEach(config: Record<string, Entry>, revealed?: Record<string, string>): Promise<Map<string, { calls: RecordedCall[]; io: ReturnType<typeof stackIo> }>> {
+    async function runEach(
+        config: Record<string, Entry>,
+        revealed?: Record<string, string>,
+    ): Promise<Map<string, { calls: RecordedCall[]; io: ReturnType<typeof stackIo> }>> {
         const made = new Map<string, { calls: RecordedCall[]; io: ReturnType<typeof stackIo> }>();
         for (const argv of COMMANDS) {
             const io = stackIo(config, outputs, revealed);
@@ -69,36 +81,60 @@ describe("the operator commands act as the stack's AWS identity", () => {
         const made = await runEach(stackConfig({ "aws:profile": { value: "ops", secret: false } }));
         for (const [command, { calls, io }] of made) {
             expect(calls.length, command).to.be.greaterThan(0);
-            expect(calls.map((c) => `${c.op} ${c.accessKeyId}`), command).to.deep.equal(calls.map((c) => `${c.op} ${PROFILE_KEY}`));
+            expect(
+                calls.map((c) => `${c.op} ${c.accessKeyId}`),
+                command,
+            ).to.deep.equal(calls.map((c) => `${c.op} ${PROFILE_KEY}`));
             // No secret aws:* key: the configuration is read without --show-secrets.
-            expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets")), command).to.deep.equal([]);
+            expect(
+                io.pulumiCalls.filter((a) => a.includes("--show-secrets")),
+                command,
+            ).to.deep.equal([]);
         }
-        expect(made.get("doctor")!.io.out.join("")).to.contain(`ok    credentials     account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/operator\n`);
+        expect(made.get("doctor")!.io.out.join("")).to.contain(
+            `ok    credentials     account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/operator\n`,
+        );
         expect(ctx.fake.callsTo("InvokeHarness")).to.have.length(1);
     });
 
     it("assumes the stack's aws:assumeRoles once per command, from the profile's key, and signs every other call with the role's temporary key", async () => {
         const roles = [{ roleArn: ROLE, sessionName: "ops-session", externalId: "ext-42", duration: "15m" }];
         const made = await runEach(
-            stackConfig({ "aws:profile": { value: "ops", secret: false }, "aws:assumeRoles": { value: JSON.stringify(roles), secret: false } }),
+            stackConfig({
+                "aws:profile": { value: "ops", secret: false },
+                "aws:assumeRoles": { value: JSON.stringify(roles), secret: false },
+            }),
         );
         for (const [command, { calls }] of made) {
             const [assume, ...rest] = calls;
             expect([assume.op, assume.accessKeyId], command).to.deep.equal(["AssumeRole", PROFILE_KEY]);
-            expect(assume.input, command).to.deep.equal({ RoleArn: ROLE, RoleSessionName: "ops-session", ExternalId: "ext-42", DurationSeconds: 900 });
+            expect(assume.input, command).to.deep.equal({
+                RoleArn: ROLE,
+                RoleSessionName: "ops-session",
+                ExternalId: "ext-42",
+                DurationSeconds: 900,
+            });
             expect(rest.length, command).to.be.greaterThan(0);
             // The key AssumeRole answered with: the endpoint knows it as the role's session.
             const roleKey = rest[0].accessKeyId!;
             expect(roleKey, command).to.match(/^ASIA/);
             expect(ctx.fake.identities.get(roleKey)!.arn, command).to.equal("arn:aws:sts::123456789012:assumed-role/operator/ops-session");
-            expect(rest.map((c) => `${c.op} ${c.accessKeyId}`), command).to.deep.equal(rest.map((c) => `${c.op} ${roleKey}`));
+            expect(
+                rest.map((c) => `${c.op} ${c.accessKeyId}`),
+                command,
+            ).to.deep.equal(rest.map((c) => `${c.op} ${roleKey}`));
         }
-        expect(made.get("doctor")!.io.out.join("")).to.contain("account 123456789012 as arn:aws:sts::123456789012:assumed-role/operator/ops-session\n");
+        expect(made.get("doctor")!.io.out.join("")).to.contain(
+            "account 123456789012 as arn:aws:sts::123456789012:assumed-role/operator/ops-session\n",
+        );
     });
 
     it("doctor says so when the stack's identity may not assume the role", async () => {
         const roles = [{ roleArn: ROLE }];
-        ctx.fake.denyNext("AssumeRole", `User: arn:aws:iam::${ACCOUNT}:user/local-tester is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`);
+        ctx.fake.denyNext(
+            "AssumeRole",
+            `User: arn:aws:iam::${ACCOUNT}:user/local-tester is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`,
+        );
         const io = stackIo(stackConfig({ "aws:assumeRoles": { value: JSON.stringify(roles), secret: false } }), outputs);
         expect(await main(["doctor"], io)).to.equal(1);
         expect(io.out.join("")).to.contain(
@@ -113,8 +149,14 @@ describe("the operator commands act as the stack's AWS identity", () => {
         const made = await runEach(config, { "aws:secretKey": STATIC_SECRET });
         for (const [command, { calls, io }] of made) {
             expect(calls.length, command).to.be.greaterThan(0);
-            expect(calls.every((c) => c.accessKeyId === STATIC_KEY), command).to.equal(true);
-            expect(io.pulumiCalls.filter((a) => a[0] === "config"), command).to.deep.include(["config", "--json", "--show-secrets"]);
+            expect(
+                calls.every((c) => c.accessKeyId === STATIC_KEY),
+                command,
+            ).to.equal(true);
+            expect(
+                io.pulumiCalls.filter((a) => a[0] === "config"),
+                command,
+            ).to.deep.include(["config", "--json", "--show-secrets"]);
             expect(io.screen.join(""), command).to.not.contain(STATIC_SECRET);
         }
         // Doctor still validates the project's own secrets by their presence only.
@@ -131,7 +173,14 @@ describe("the operator commands act as the stack's AWS identity", () => {
                 "Fix: use credentials for the stack's account (pulumi config set aws:profile <profile>, or aws:assumeRoles), or change aws:allowedAccountIds",
         );
         // agentcore, model, network, image, names, and the deployed stack's tools.
-        expect(lines.filter((l) => l.startsWith("skip")).map((l) => l.split(/\s+/)[1])).to.deep.equal(["agentcore", "model", "network", "image", "names", "tools"]);
+        expect(lines.filter((l) => l.startsWith("skip")).map((l) => l.split(/\s+/)[1])).to.deep.equal([
+            "agentcore",
+            "model",
+            "network",
+            "image",
+            "names",
+            "tools",
+        ]);
         expect(ctx.fake.calls.map((c) => c.op)).to.deep.equal(["GetCallerIdentity"]);
 
         for (const argv of [["status"], ["invoke", "hello"], ["logs"]]) {
@@ -142,7 +191,10 @@ describe("the operator commands act as the stack's AWS identity", () => {
                 "These credentials act in account 123456789012, which aws:allowedAccountIds (999999999999) does not allow. " +
                     "Use the stack's intended account (aws:profile, aws:assumeRoles), or change aws:allowedAccountIds.\n",
             );
-            expect(ctx.fake.calls.map((c) => c.op), argv[0]).to.deep.equal(["GetCallerIdentity"]);
+            expect(
+                ctx.fake.calls.map((c) => c.op),
+                argv[0],
+            ).to.deep.equal(["GetCallerIdentity"]);
         }
     });
 
@@ -161,7 +213,10 @@ describe("the operator commands act as the stack's AWS identity", () => {
         const saved = process.env.AWS_ENDPOINT_URL;
         process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:1";
         try {
-            const config = stackConfig({ "aws:endpoints": { value: endpoints, secret: false }, "aws:maxRetries": { value: "0", secret: false } });
+            const config = stackConfig({
+                "aws:endpoints": { value: endpoints, secret: false },
+                "aws:maxRetries": { value: "0", secret: false },
+            });
             for (const argv of [["status"], ["logs"], ["doctor"]]) {
                 const io = stackIo(config, outputs);
                 expect(await main(argv, io), `${argv[0]}: ${io.screen.join("")}`).to.equal(0);

@@ -23,7 +23,9 @@ describe("the first Ctrl-C, as a terminal sends it", () => {
         // A stand-in for the Pulumi CLI that doctor asks for the stack's configuration.
         bin = fs.mkdtempSync(path.join(os.tmpdir(), "zscaler-mcp-cli-"));
         const config = JSON.stringify(stackConfig());
-        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nif [ "$1" = config ]; then echo '${config}'; else echo dev; fi\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\nif [ "$1" = config ]; then echo '${config}'; else echo dev; fi\n`, {
+            mode: 0o755,
+        });
     });
     after(() => fs.rmSync(bin, { recursive: true, force: true }));
 
@@ -60,7 +62,11 @@ describe("the first Ctrl-C, as a terminal sends it", () => {
         for (const [argv, op] of cases) {
             ctx.fake.hang(op, 1);
             const r = await interrupt(argv, op);
-            expect({ command: argv[0], code: r.code, stderr: r.stderr }).to.deep.equal({ command: argv[0], code: 130, stderr: "Interrupted.\n" });
+            expect({ command: argv[0], code: r.code, stderr: r.stderr }).to.deep.equal({
+                command: argv[0],
+                code: 130,
+                stderr: "Interrupted.\n",
+            });
         }
     });
 
@@ -95,12 +101,19 @@ describe("output into a pipe", () => {
         // The command runs on the real clock, in its own process.
         const now = Date.now();
         const message = (i: number) => `line ${i} ${"x".repeat(200)}`;
-        ctx.fake.putLogEvents(group, Array.from({ length: 8000 }, (_, i) => ({ timestamp: now - 60_000 + i, message: message(i) })));
-        const child = spawn(process.execPath, ["-r", "tsx/cjs", "scripts/cli.ts", "logs", "--harness-arn", arn, "--log-group", group, "--since", "1h"], {
-            cwd: ROOT,
-            env: { ...process.env, ...ctx.fake.env() },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        ctx.fake.putLogEvents(
+            group,
+            Array.from({ length: 8000 }, (_, i) => ({ timestamp: now - 60_000 + i, message: message(i) })),
+        );
+        const child = spawn(
+            process.execPath,
+            ["-r", "tsx/cjs", "scripts/cli.ts", "logs", "--harness-arn", arn, "--log-group", group, "--since", "1h"],
+            {
+                cwd: ROOT,
+                env: { ...process.env, ...ctx.fake.env() },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout!.on("data", (d) => (stdout += d));

@@ -15,7 +15,9 @@ describe("operator commands", () => {
         it("says to run pulumi up when the stack has no harness", async () => {
             const c = io({ pulumi: () => "{}" });
             expect(await main(["status"], c)).to.equal(2);
-            expect(c.err.join("")).to.equal("The stack has no harness yet: run pulumi up first (or choose the stack with --stack <name>).\n");
+            expect(c.err.join("")).to.equal(
+                "The stack has no harness yet: run pulumi up first (or choose the stack with --stack <name>).\n",
+            );
         });
 
         it("asks for --harness-arn when the Pulumi CLI is missing", async () => {
@@ -64,7 +66,12 @@ describe("operator commands", () => {
             ctx.fake.invokeScript = [
                 { messageStart: { role: "assistant" } },
                 { contentBlockDelta: { contentBlockIndex: 0, delta: { text: "Checking" } } },
-                { contentBlockStart: { contentBlockIndex: 1, start: { toolUse: { toolUseId: "t1", name: "zpa_list_segment_groups", type: "mcp_tool_use" } } } },
+                {
+                    contentBlockStart: {
+                        contentBlockIndex: 1,
+                        start: { toolUse: { toolUseId: "t1", name: "zpa_list_segment_groups", type: "mcp_tool_use" } },
+                    },
+                },
                 { contentBlockStop: { contentBlockIndex: 1 } },
                 { contentBlockDelta: { contentBlockIndex: 2, delta: { text: "Two groups: " } } },
                 { contentBlockDelta: { contentBlockIndex: 2, delta: { text: "Finance, Engineering." } } },
@@ -72,7 +79,9 @@ describe("operator commands", () => {
                 { metadata: { usage: { inputTokens: 1200, outputTokens: 34, totalTokens: 1234 }, metrics: { latencyMs: 2150 } } },
             ];
             const c = io();
-            expect(await main(["invoke", "list", "my", "segment", "groups", "--harness-arn", arn, "--session", "s".repeat(40)], c)).to.equal(0);
+            expect(
+                await main(["invoke", "list", "my", "segment", "groups", "--harness-arn", arn, "--session", "s".repeat(40)], c),
+            ).to.equal(0);
             expect(c.out.join("")).to.equal(
                 [
                     "Checking",
@@ -104,7 +113,11 @@ describe("operator commands", () => {
             const { arn } = await createHarness();
             const c = io();
             expect(await main(["invoke", "hello", "--json", "--harness-arn", arn], c)).to.equal(0);
-            const lines = c.out.join("").trim().split("\n").map((l) => JSON.parse(l));
+            const lines = c.out
+                .join("")
+                .trim()
+                .split("\n")
+                .map((l) => JSON.parse(l));
             expect(lines[0]).to.deep.equal({ messageStart: { role: "assistant" } });
             expect(lines.some((l) => l.contentBlockStart?.start?.toolUse?.name === "zpa_list_segment_groups")).to.equal(true);
             expect(lines[lines.length - 1]).to.deep.include({ stopReason: "end_turn", latencyMs: 2150 });
@@ -134,8 +147,12 @@ describe("operator commands", () => {
 
         it("maps the known causes to their hints", () => {
             expect(hintFor("RuntimeClientError", "MCP server answered 421 Misdirected Request")).to.contain("allowedHosts");
-            expect(hintFor("RuntimeClientError", "HTTP 403 from https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x")).to.contain("SigV4");
-            expect(hintFor("AccessDeniedException", "not authorized to perform: bedrock-agentcore:GetResourceApiKey on resource")).to.contain("Token Vault permission");
+            expect(hintFor("RuntimeClientError", "HTTP 403 from https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/x")).to.contain(
+                "SigV4",
+            );
+            expect(
+                hintFor("AccessDeniedException", "not authorized to perform: bedrock-agentcore:GetResourceApiKey on resource"),
+            ).to.contain("Token Vault permission");
             expect(hintFor("ValidationException", "something new")).to.equal(undefined);
         });
 
@@ -176,7 +193,12 @@ describe("operator commands", () => {
             expect(await main(["status", "--json"], c)).to.equal(0);
             const report = JSON.parse(c.out.join(""));
             expect(report.healthy).to.equal(true);
-            expect(report.harness).to.deep.include({ harnessId: id, status: "READY", model: MODEL, tools: [{ type: "remote_mcp", name: "zscaler" }] });
+            expect(report.harness).to.deep.include({
+                harnessId: id,
+                status: "READY",
+                model: MODEL,
+                tools: [{ type: "remote_mcp", name: "zscaler" }],
+            });
             expect(report.ecs).to.deep.include({ status: "ACTIVE", image: "public.ecr.aws/zscaler/mcp:1" });
             expect(report.ecs.endpoint).to.match(/\.ecs\.us-east-1\.on\.aws$/);
             const plain = io({ pulumi: () => JSON.stringify({ harnessArn: arn, topology: "ecs" }) });
@@ -202,12 +224,23 @@ describe("operator commands", () => {
             const rt = await c0.send(
                 new sdk.CreateAgentRuntimeCommand({
                     agentRuntimeName: "rt",
-                    agentRuntimeArtifact: { containerConfiguration: { containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:1" } },
+                    agentRuntimeArtifact: {
+                        containerConfiguration: {
+                            containerUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:1",
+                        },
+                    },
                     roleArn: "arn:aws:iam::123456789012:role/r",
                     networkConfiguration: { networkMode: "PUBLIC" },
                 }),
             );
-            const gw = await c0.send(new sdk.CreateGatewayCommand({ name: "gw", roleArn: "arn:aws:iam::123456789012:role/g", authorizerType: "NONE", protocolType: "MCP" }));
+            const gw = await c0.send(
+                new sdk.CreateGatewayCommand({
+                    name: "gw",
+                    roleArn: "arn:aws:iam::123456789012:role/g",
+                    authorizerType: "NONE",
+                    protocolType: "MCP",
+                }),
+            );
             ctx.fake.failNext("target", ["Endpoint returned 401"]);
             const t = await c0.send(
                 new sdk.CreateGatewayTargetCommand({
@@ -263,7 +296,9 @@ describe("operator commands", () => {
             ctx.fake.putLogEvents("/aws/bedrock-agentcore/runtimes/other-DEFAULT", [{ timestamp: now, message: "not ours" }]);
             const c = io({ pulumi: () => JSON.stringify({ harnessArn: arn }) });
             expect(await main(["logs"], c)).to.equal(0);
-            expect(c.out.join("")).to.equal(`${new Date(now - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z")} tool zpa_list_segment_groups ok\n`);
+            expect(c.out.join("")).to.equal(
+                `${new Date(now - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z")} tool zpa_list_segment_groups ok\n`,
+            );
             expect(c.err.join("")).to.equal(`/aws/bedrock-agentcore/runtimes/${runtimeId}-DEFAULT\n`);
         });
 
@@ -293,13 +328,21 @@ describe("operator commands", () => {
             };
             const c = io({ pulumi: () => JSON.stringify({ harnessArn: arn }), signal: controller.signal });
             expect(await main(["logs", "--follow"], c)).to.equal(0);
-            expect(c.out.join("").split("\n").filter(Boolean).map((l) => l.split(" ")[1])).to.deep.equal(["first", "second"]);
+            expect(
+                c.out
+                    .join("")
+                    .split("\n")
+                    .filter(Boolean)
+                    .map((l) => l.split(" ")[1]),
+            ).to.deep.equal(["first", "second"]);
             expect(ctx.clock.slept).to.deep.equal([2000, 2000]);
         });
 
         it("tails the ECS container's group with --container", async () => {
             const { arn } = await createHarness();
-            ctx.fake.putLogEvents("/ecs/zscaler-mcp-dev", [{ timestamp: ctx.clock.now() - 1000, message: "Uvicorn running on http://0.0.0.0:8000" }]);
+            ctx.fake.putLogEvents("/ecs/zscaler-mcp-dev", [
+                { timestamp: ctx.clock.now() - 1000, message: "Uvicorn running on http://0.0.0.0:8000" },
+            ]);
             const c = io({ pulumi: () => JSON.stringify({ harnessArn: arn, ecsLogGroup: "/ecs/zscaler-mcp-dev" }) });
             expect(await main(["logs", "--container", "--since", "5m"], c)).to.equal(0);
             expect(c.out.join("")).to.contain("Uvicorn running on http://0.0.0.0:8000");
@@ -321,7 +364,9 @@ describe("operator commands without AWS credentials", () => {
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
         try {
             const c = io();
-            expect(await main(["status", "--harness-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/h-0123456789"], c)).to.equal(1);
+            expect(
+                await main(["status", "--harness-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/h-0123456789"], c),
+            ).to.equal(1);
             expect(c.err.join("")).to.contain("Hint: these commands use the same AWS credentials as pulumi up");
         } finally {
             process.env = saved;

@@ -38,7 +38,10 @@ function transcripts(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "u
         return {
             command: m[1],
             input: lines.filter((l) => l.startsWith("you> ")).map((l) => l.slice(5)),
-            output: lines.filter((l) => !l.startsWith("you> ")).map((l) => `${l}\n`).join(""),
+            output: lines
+                .filter((l) => !l.startsWith("you> "))
+                .map((l) => `${l}\n`)
+                .join(""),
         };
     });
 }
@@ -61,13 +64,19 @@ async function deploy(fake: FakeAws, clock: ReturnType<typeof fakeClock>): Promi
             cluster: "zscaler-mcp-dev",
             executionRoleArn: "arn:aws:iam::123456789012:role/zscaler-mcp-task-exec-role-5d6e7f8",
             infrastructureRoleArn: "arn:aws:iam::123456789012:role/zscaler-mcp-infra-role-9a0b1c2",
-            primaryContainer: { image: `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`, containerPort: 8000 },
+            primaryContainer: {
+                image: `709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`,
+                containerPort: 8000,
+            },
             tags: Object.entries(TAGS).map(([key, value]) => ({ key, value })),
         }),
     );
     clock.advance(270_000);
-    const endpoint = (await new ecs.ECSClient({ maxAttempts: 1 }).send(new ecs.DescribeExpressGatewayServiceCommand({ serviceArn: svc.service!.serviceArn! }))).service!
-        .activeConfigurations!.at(-1)!.ingressPaths![0].endpoint!;
+    const endpoint = (
+        await new ecs.ECSClient({ maxAttempts: 1 }).send(
+            new ecs.DescribeExpressGatewayServiceCommand({ serviceArn: svc.service!.serviceArn! }),
+        )
+    ).service!.activeConfigurations!.at(-1)!.ingressPaths![0].endpoint!;
     const h = await c.send(
         new control.CreateHarnessCommand({
             harnessName: "zscaler_mcp_harness_dev",
@@ -116,7 +125,13 @@ const STACK_CONFIG = {
 };
 
 /** Runs one README command and returns what a terminal would show. */
-async function run(t: Transcript, outputs: Record<string, string>, before: FakeAws, after: FakeAws, clock: ReturnType<typeof fakeClock>): Promise<string> {
+async function run(
+    t: Transcript,
+    outputs: Record<string, string>,
+    before: FakeAws,
+    after: FakeAws,
+    clock: ReturnType<typeof fakeClock>,
+): Promise<string> {
     const args = argv(t.command);
     // doctor runs before the first deploy: against an account without the stack, and a stack without outputs.
     const fake = args[0] === "doctor" ? before : after;
@@ -132,7 +147,8 @@ async function run(t: Transcript, outputs: Record<string, string>, before: FakeA
         env: { ...process.env, ...fake.env() },
         stdin,
         signal: controller.signal,
-        pulumi: (a) => (a[0] === "config" ? JSON.stringify(STACK_CONFIG) : a[0] === "stack" && a[1] === "--show-name" ? "dev\n" : JSON.stringify(shown)),
+        pulumi: (a) =>
+            a[0] === "config" ? JSON.stringify(STACK_CONFIG) : a[0] === "stack" && a[1] === "--show-name" ? "dev\n" : JSON.stringify(shown),
     });
     try {
         await main(args, io);

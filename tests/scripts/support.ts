@@ -97,7 +97,12 @@ export function stackIo(config: Record<string, Entry>, outputs: Record<string, s
             if (args[0] === "config") {
                 const show = args.includes("--show-secrets");
                 return JSON.stringify(
-                    Object.fromEntries(Object.entries(config).map(([k, e]) => [k, show && e.secret && revealed[k] !== undefined ? { ...e, value: revealed[k] } : e])),
+                    Object.fromEntries(
+                        Object.entries(config).map(([k, e]) => [
+                            k,
+                            show && e.secret && revealed[k] !== undefined ? { ...e, value: revealed[k] } : e,
+                        ]),
+                    ),
                 );
             }
             if (args[0] === "stack" && args[1] === "--show-name") {

@@ -45,7 +45,12 @@ export async function decision(
     );
 }
 
-export async function allowed(policy: PolicyDocument, action: string, resource: string, context: Record<string, string> = {}): Promise<boolean> {
+export async function allowed(
+    policy: PolicyDocument,
+    action: string,
+    resource: string,
+    context: Record<string, string> = {},
+): Promise<boolean> {
     return (await decision(policy, action, resource, context)) === "Allowed";
 }
 

@@ -51,7 +51,13 @@ export function listen(server: http.Server | https.Server): Promise<number> {
  * The MCP server: stateless (a new McpServer and transport per request, as the SDK's stateless
  * example does), listing `tools`, `pageSize` at a time when given.
  */
-export async function mcpServer(o: { accepts: (authorization: string | undefined) => boolean; tools?: string[]; pageSize?: number; tls?: boolean; unauthorizedText?: string | ((authorization: string | undefined) => string) }): Promise<McpFixture> {
+export async function mcpServer(o: {
+    accepts: (authorization: string | undefined) => boolean;
+    tools?: string[];
+    pageSize?: number;
+    tls?: boolean;
+    unauthorizedText?: string | ((authorization: string | undefined) => string);
+}): Promise<McpFixture> {
     const seen: Seen[] = [];
     const first: McpFixture["first"] = [];
     const tools = o.tools ?? TOOLS;
@@ -97,7 +103,11 @@ export async function mcpServer(o: { accepts: (authorization: string | undefined
 }
 
 /** Cognito's /oauth2/token as far as the check uses it: client credentials with HTTP Basic client authentication. */
-export async function tokenEndpoint(): Promise<{ url: string; issued: string[]; requests: { authorization?: string; contentType?: string; form: Record<string, string> }[] }> {
+export async function tokenEndpoint(): Promise<{
+    url: string;
+    issued: string[];
+    requests: { authorization?: string; contentType?: string; form: Record<string, string> }[];
+}> {
     const issued: string[] = [];
     const requests: { authorization?: string; contentType?: string; form: Record<string, string> }[] = [];
     const server = http.createServer((req, res) => {
@@ -106,7 +116,8 @@ export async function tokenEndpoint(): Promise<{ url: string; issued: string[]; 
         req.on("end", () => {
             const form = Object.fromEntries(new URLSearchParams(body));
             requests.push({ authorization: req.headers.authorization, contentType: req.headers["content-type"], form });
-            const json = (status: number, doc: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(doc));
+            const json = (status: number, doc: unknown) =>
+                res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(doc));
             const basic = "Basic " + Buffer.from(`${COGNITO.clientId}:${COGNITO.clientSecret}`).toString("base64");
             if (req.method !== "POST" || req.url !== "/oauth2/token" || req.headers.authorization !== basic) {
                 json(400, { error: "invalid_client" });
@@ -124,4 +135,3 @@ export async function tokenEndpoint(): Promise<{ url: string; issued: string[]; 
     const port = await listen(server);
     return { url: `http://127.0.0.1:${port}/oauth2/token`, issued, requests };
 }
-

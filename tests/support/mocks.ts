@@ -39,7 +39,10 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
         retainOnDelete: req.getRetainondelete() === true,
         dependencies: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        aliasParents: req.getAliasesList().map((a: any) => a.getSpec?.()?.getParenturn?.() ?? "").filter(Boolean),
+        aliasParents: req
+            .getAliasesList()
+            .map((a: any) => a.getSpec?.()?.getParenturn?.() ?? "")
+            .filter(Boolean),
         importId: req.getImportid(),
     });
     return originalRegister.call(this, req, callback);
@@ -109,10 +112,23 @@ export function plaintextOccurrences(v: unknown, needle: string, at = "$"): stri
 
 /** Resource options the engine would see, captured from the registration request. */
 export function registrationOptions(type: string, name: string): CapturedOptions {
-    return registered.get(`${type}::${name}`) ?? { retainOnDelete: false, dependencies: [], additionalSecretOutputs: [], aliasParents: [], importId: "" };
+    return (
+        registered.get(`${type}::${name}`) ?? {
+            retainOnDelete: false,
+            dependencies: [],
+            additionalSecretOutputs: [],
+            aliasParents: [],
+            importId: "",
+        }
+    );
 }
 
-export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
+export function mockState(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+    region: string,
+): { id: string; state: Record<string, any> } {
     const i = unwrap(inputs);
     const suffix = "a1b2c3d4e5";
     switch (type) {
@@ -129,7 +145,10 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             return { id: n, state: { ...inputs, name: n, arn: secretArn(`${n}-AbCdEf`, { region }) } };
         }
         case "aws:secretsmanager/secretVersion:SecretVersion":
-            return { id: `${name}-version`, state: { ...inputs, versionId: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab", versionStages: ["AWSCURRENT"] } };
+            return {
+                id: `${name}-version`,
+                state: { ...inputs, versionId: "1c2d3e4f-0000-4a5b-8c9d-0123456789ab", versionStages: ["AWSCURRENT"] },
+            };
         case "aws:ecs/cluster:Cluster":
             return { id: i.name, state: { ...inputs, arn: arn("ecs", `cluster/${i.name}`, { region }) } };
         case "aws:cloudwatch/logGroup:LogGroup":
@@ -144,7 +163,13 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             const id = `${i.harnessName}-AbCdE12345`;
             return {
                 id,
-                state: { ...inputs, harnessId: id, arn: arn("bedrock-agentcore", `harness/${id}`, { region }), status: "READY", runtimeId: `harness_${i.harnessName}-r1` },
+                state: {
+                    ...inputs,
+                    harnessId: id,
+                    arn: arn("bedrock-agentcore", `harness/${id}`, { region }),
+                    status: "READY",
+                    runtimeId: `harness_${i.harnessName}-r1`,
+                },
             };
         }
         case "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider":
@@ -176,7 +201,10 @@ export function mockState(type: string, name: string, inputs: Record<string, any
                     url: `https://${endpoint}`,
                     mcpUrl: `https://${endpoint}/mcp`,
                     status: "ACTIVE",
-                    allowedHostsValue: i.hostValidation === "disabled" ? "" : [endpoint, "127.0.0.1:*", "localhost:*", ...(i.allowedHosts ?? [])].join(","),
+                    allowedHostsValue:
+                        i.hostValidation === "disabled"
+                            ? ""
+                            : [endpoint, "127.0.0.1:*", "localhost:*", ...(i.allowedHosts ?? [])].join(","),
                 },
             };
         }
@@ -216,7 +244,14 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             const { authorization: _a, clientSecret: _c, ...plain } = inputs;
             return {
                 id: `${i.kind}:${i.url}`,
-                state: { ...plain, serverName: "zscaler-mcp", serverVersion: "0.15.4", protocolVersion: "2025-06-18", toolCount: 42, credentialsDigest: "d1g3st" },
+                state: {
+                    ...plain,
+                    serverName: "zscaler-mcp",
+                    serverVersion: "0.15.4",
+                    protocolVersion: "2025-06-18",
+                    toolCount: 42,
+                    credentialsDigest: "d1g3st",
+                },
             };
         }
         case "pulumi-nodejs:dynamic/agentcore:GatewayTarget":
@@ -256,7 +291,9 @@ export const PROJECT = "zscaler-mcp-harness";
  * Runs the real index.ts under the given mocks with this stack configuration; returns the stack
  * outputs, or the program's error, and the warnings it logged.
  */
-export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: Record<string, unknown>; warnings: string[]; error?: Error }> {
+export async function executeProgram(
+    opts: ExecuteOptions,
+): Promise<{ outputs: Record<string, unknown>; warnings: string[]; error?: Error }> {
     const warnings: string[] = [];
     const outputs: Record<string, unknown> = {};
     await pulumi.runtime.setMocks(opts.mocks, PROJECT, opts.stack ?? "dev", opts.preview ?? false);
@@ -293,7 +330,9 @@ export async function executeProgram(opts: ExecuteOptions): Promise<{ outputs: R
         for (const [k, v] of Object.entries(exported)) {
             try {
                 const value = pulumi.Output.isInstance(v) ? (v as any).promise() : Promise.resolve(v);
-                outputs[k] = opts.settled ? await Promise.race([value, new Promise((r) => setTimeout(() => r(undefined), 50))]) : await value;
+                outputs[k] = opts.settled
+                    ? await Promise.race([value, new Promise((r) => setTimeout(() => r(undefined), 50))])
+                    : await value;
             } catch (e) {
                 error = error ?? (e as Error);
             }
@@ -329,7 +368,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         mocks: {
             newResource(args) {
                 const { retainOnDelete, dependencies } = registrationOptions(args.type, args.name);
-                run.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, retainOnDelete, dependencies });
+                run.resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    custom: args.custom ?? true,
+                    retainOnDelete,
+                    dependencies,
+                });
                 return mockState(args.type, args.name, args.inputs, region);
             },
             call(args) {
@@ -372,7 +418,11 @@ export const DEFAULT_INVOKES: Record<string, (inputs: any) => Record<string, unk
 };
 
 /** Answers an invoke the test expects; any other fails the run. */
-export function strictInvoke(invokes: Record<string, (inputs: any) => Record<string, unknown>>, token: string, inputs: any): Record<string, unknown> {
+export function strictInvoke(
+    invokes: Record<string, (inputs: any) => Record<string, unknown>>,
+    token: string,
+    inputs: any,
+): Record<string, unknown> {
     const answer = invokes[token];
     if (!answer) {
         throw new Error(`unexpected invoke ${token}`);

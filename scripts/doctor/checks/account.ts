@@ -18,7 +18,10 @@ export async function checkCredentials(ctx: Context): Promise<CheckResult> {
     } catch (e) {
         const name = awsErrorName(e);
         if (name === "CredentialsProviderError" && profile) {
-            fail(`the profile ${profile} (aws:profile) gives no credentials: ${(e as Error).message}`, `aws sso login --profile ${profile}, or check the profile in ~/.aws/config and ~/.aws/credentials`);
+            fail(
+                `the profile ${profile} (aws:profile) gives no credentials: ${(e as Error).message}`,
+                `aws sso login --profile ${profile}, or check the profile in ~/.aws/config and ~/.aws/credentials`,
+            );
         }
         if (name === "CredentialsProviderError") {
             fail("no AWS credentials found", "aws sso login, or set AWS_PROFILE (or pulumi config set aws:profile <profile>)");
@@ -33,7 +36,10 @@ export async function checkCredentials(ctx: Context): Promise<CheckResult> {
             fail(`the AWS credentials have expired (${name})`, "aws sso login, or renew the credentials in your environment");
         }
         if (["InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "AccessDenied"].includes(name)) {
-            fail(`AWS does not accept these credentials (${name}: ${(e as Error).message})`, "check AWS_PROFILE or AWS_ACCESS_KEY_ID, or aws sso login");
+            fail(
+                `AWS does not accept these credentials (${name}: ${(e as Error).message})`,
+                "check AWS_PROFILE or AWS_ACCESS_KEY_ID, or aws sso login",
+            );
         }
         throw e;
     }
@@ -45,7 +51,8 @@ export async function checkCredentials(ctx: Context): Promise<CheckResult> {
     if (excludedBy) {
         fail(
             `account ${account} is not one the stack allows (aws:${excludedBy})`,
-            "use credentials for the stack's account (pulumi config set aws:profile <profile>, or aws:assumeRoles), or change aws:" + excludedBy,
+            "use credentials for the stack's account (pulumi config set aws:profile <profile>, or aws:assumeRoles), or change aws:" +
+                excludedBy,
         );
     }
     ctx.account = account;
@@ -66,7 +73,10 @@ export async function checkAgentCore(ctx: Context): Promise<CheckResult> {
         );
         const code = (e as { code?: string }).code;
         if (["UnknownOperationException", "UnrecognizedClientException"].includes(awsErrorName(e)) || code === "ENOTFOUND") {
-            fail(`AgentCore Harness does not answer in ${region} (${awsErrorName(e)})`, "deploy to a region that offers it: pulumi config set aws:region us-east-1");
+            fail(
+                `AgentCore Harness does not answer in ${region} (${awsErrorName(e)})`,
+                "deploy to a region that offers it: pulumi config set aws:region us-east-1",
+            );
         }
         throw e;
     }

@@ -22,13 +22,23 @@ interface Platform {
 }
 
 /** The platforms an ECR image is built for: from its index, or from its config blob. */
-async function ecrPlatforms(ctx: Context, image: { account: string; region: string }, repository: string, ref: { imageTag?: string; imageDigest?: string }): Promise<Platform[]> {
+async function ecrPlatforms(
+    ctx: Context,
+    image: { account: string; region: string },
+    repository: string,
+    ref: { imageTag?: string; imageDigest?: string },
+): Promise<Platform[]> {
     const ecr = await import("@aws-sdk/client-ecr");
     // The image's own region: for topology ecs, the default image's registry is not the deploy region's.
     const client = new ecr.ECRClient(clientConfig(ctx.aws, "ecr", { region: image.region }));
     const opts = { abortSignal: ctx.signal };
     const answer = await client.send(
-        new ecr.BatchGetImageCommand({ registryId: image.account, repositoryName: repository, imageIds: [ref], acceptedMediaTypes: MANIFEST_TYPES }),
+        new ecr.BatchGetImageCommand({
+            registryId: image.account,
+            repositoryName: repository,
+            imageIds: [ref],
+            acceptedMediaTypes: MANIFEST_TYPES,
+        }),
         opts,
     );
     const manifestText = answer.images?.[0]?.imageManifest;
@@ -45,7 +55,10 @@ async function ecrPlatforms(ctx: Context, image: { account: string; region: stri
     if (!digest) {
         return [];
     }
-    const layer = await client.send(new ecr.GetDownloadUrlForLayerCommand({ registryId: image.account, repositoryName: repository, layerDigest: digest }), opts);
+    const layer = await client.send(
+        new ecr.GetDownloadUrlForLayerCommand({ registryId: image.account, repositoryName: repository, layerDigest: digest }),
+        opts,
+    );
     // A presigned URL (S3 on AWS): the URL is the grant, nothing to sign.
     const blob = await fetch(layer.downloadUrl!, { signal: requestSignal(ctx.signal) });
     if (!blob.ok) {
@@ -75,7 +88,12 @@ export async function checkImage(ctx: Context): Promise<CheckResult> {
                 "subscribe to it in AWS Marketplace, or copy the image into your own ECR and pulumi config set imageUri <uri>",
             );
         }
-        failIfDenied(e, "ecr:BatchGetImage", "grant ecr:BatchGetImage on the repository, or use an image you can pull", `on ${ecr.account}/${repository}`);
+        failIfDenied(
+            e,
+            "ecr:BatchGetImage",
+            "grant ecr:BatchGetImage on the repository, or use an image you can pull",
+            `on ${ecr.account}/${repository}`,
+        );
         if (/NotFound/.test(awsErrorName(e)) || awsErrorName(e) === "ImageTagDoesNotMatchDigest") {
             fail(`${uri} does not exist in ECR (${awsErrorName(e)})`, "push the image, or pulumi config set imageUri <uri>");
         }

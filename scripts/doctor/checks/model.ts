@@ -40,7 +40,12 @@ export async function checkModel(ctx: Context): Promise<CheckResult> {
         const local = arns.find((a) => a.includes(`:${region}::`)) ?? arns[0];
         foundationModel = local?.split("/").pop() ?? modelId;
         kind = "inference profile";
-    } else if (!(await get(() => client.send(new bedrock.GetFoundationModelCommand({ modelIdentifier: modelId }), opts), "bedrock:GetFoundationModel"))) {
+    } else if (
+        !(await get(
+            () => client.send(new bedrock.GetFoundationModelCommand({ modelIdentifier: modelId }), opts),
+            "bedrock:GetFoundationModel",
+        ))
+    ) {
         fail(`${modelId} is not a Bedrock model in ${region}`, setModel);
     }
     const a = await get(
@@ -55,7 +60,10 @@ export async function checkModel(ctx: Context): Promise<CheckResult> {
         fail(`${foundationModel} is not offered in ${region}`, `choose a model offered there (${setModel}), or another region`);
     }
     if (a!.authorizationStatus === "NOT_AUTHORIZED") {
-        fail(`your AWS identity is not authorized to use ${foundationModel}`, "allow bedrock:InvokeModel for it, and check no SCP denies the model");
+        fail(
+            `your AWS identity is not authorized to use ${foundationModel}`,
+            "allow bedrock:InvokeModel for it, and check no SCP denies the model",
+        );
     }
     if (a!.entitlementAvailability === "NOT_AVAILABLE") {
         fail(`model access to ${foundationModel} is not granted in this account`, `request access in ${console}`);

@@ -30,7 +30,9 @@ export async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
         fail(`domain prefix ${prefix} is taken by another AWS account in ${s.region}`, fix);
     }
     const tags = await client.send(
-        new cognito.ListTagsForResourceCommand({ ResourceArn: `arn:aws:cognito-idp:${s.region}:${ctx.account}:userpool/${taken.UserPoolId}` }),
+        new cognito.ListTagsForResourceCommand({
+            ResourceArn: `arn:aws:cognito-idp:${s.region}:${ctx.account}:userpool/${taken.UserPoolId}`,
+        }),
         opts,
     );
     if (!ownedBy(tags.Tags, ctx)) {
@@ -53,7 +55,8 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
     const region = s.region;
     const { control, client: agentcore } = await controlPlane(ctx.aws);
     const opts = { abortSignal: ctx.signal };
-    const agentcoreTags = async (arn: string) => (await agentcore.send(new control.ListTagsForResourceCommand({ resourceArn: arn }), opts)).tags ?? {};
+    const agentcoreTags = async (arn: string) =>
+        (await agentcore.send(new control.ListTagsForResourceCommand({ resourceArn: arn }), opts)).tags ?? {};
     const arnPrefix = `arn:aws:bedrock-agentcore:${region}:${ctx.account}`;
     const probes: NameProbe[] = [
         {
@@ -73,7 +76,12 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
             },
         },
     ];
-    const credentialProvider = (what: string, name: string, key: string, get: () => Promise<{ credentialProviderArn?: string }>): NameProbe => ({
+    const credentialProvider = (
+        what: string,
+        name: string,
+        key: string,
+        get: () => Promise<{ credentialProviderArn?: string }>,
+    ): NameProbe => ({
         what,
         name,
         fix: `pulumi config set ${key} <name>`,
@@ -160,7 +168,9 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
         fail(problems.join("; "), [...new Set(fixes)].join("; "));
     }
     const names = probes.map((p) => p.what).join(", ");
-    return ok(`${probes.length - own.length} of ${probes.length} names free (${names})${own.length ? `; ${own.join(", ")} already this stack's` : ""}`);
+    return ok(
+        `${probes.length - own.length} of ${probes.length} names free (${names})${own.length ? `; ${own.join(", ")} already this stack's` : ""}`,
+    );
 }
 
 async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
@@ -171,7 +181,8 @@ async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
     const logsClient = new logs.CloudWatchLogsClient(clientConfig(ctx.aws, "logs"));
     const opts = { abortSignal: ctx.signal };
     const cluster = s.ecs.existingClusterName ?? s.names.cluster;
-    const ecsTags = (list?: { key?: string; value?: string }[]) => Object.fromEntries((list ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
+    const ecsTags = (list?: { key?: string; value?: string }[]) =>
+        Object.fromEntries((list ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
     const probes: NameProbe[] = [];
     if (s.ecs.existingClusterName) {
         probes.push({
@@ -181,7 +192,10 @@ async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
             find: async () => {
                 const d = await ecsClient.send(new ecs.DescribeClustersCommand({ clusters: [cluster] }), opts);
                 if (d.clusters?.[0]?.status !== "ACTIVE") {
-                    fail(`the ECS cluster ${cluster} named in ecsClusterName does not exist in ${s.region}`, "create it, or pulumi config rm ecsClusterName");
+                    fail(
+                        `the ECS cluster ${cluster} named in ecsClusterName does not exist in ${s.region}`,
+                        "create it, or pulumi config rm ecsClusterName",
+                    );
                 }
                 return null;
             },
@@ -205,10 +219,16 @@ async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
             fix: "pulumi config set ecsServiceName <name>",
             find: async () => {
                 try {
-                    const d = await ecsClient.send(new ecs.DescribeServicesCommand({ cluster, services: [s.names.service], include: ["TAGS"] }), opts);
+                    const d = await ecsClient.send(
+                        new ecs.DescribeServicesCommand({ cluster, services: [s.names.service], include: ["TAGS"] }),
+                        opts,
+                    );
                     const svc = d.services?.find((x) => x.status === "ACTIVE" || x.status === "DRAINING");
                     if (svc?.status === "DRAINING") {
-                        fail(`the ECS service ${s.names.service} is still draining from an earlier delete`, "wait 1-3 minutes, or pulumi config set ecsServiceName <name>");
+                        fail(
+                            `the ECS service ${s.names.service} is still draining from an earlier delete`,
+                            "wait 1-3 minutes, or pulumi config set ecsServiceName <name>",
+                        );
                     }
                     return svc ? ecsTags(svc.tags) : null;
                 } catch (e) {

@@ -20,7 +20,9 @@ export async function checkNetwork(ctx: Context): Promise<CheckResult> {
         }
     };
     const opts = { abortSignal: ctx.signal };
-    const { Vpcs: vpcs } = await q("DescribeVpcs", () => client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }), opts));
+    const { Vpcs: vpcs } = await q("DescribeVpcs", () =>
+        client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }), opts),
+    );
     const vpcId = vpcs?.[0]?.VpcId;
     if (!vpcId) {
         fail(`no default VPC in ${region}; ECS Express Mode places the service there`, `aws ec2 create-default-vpc --region ${region}`);
@@ -62,7 +64,10 @@ export async function checkSecret(ctx: Context): Promise<CheckResult> {
             throw e;
         }
         if (isNotFound(e)) {
-            fail(`no secret ${name} in ${ctx.settings.region}`, "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set --plaintext zscalerSecretName <name or ARN>");
+            fail(
+                `no secret ${name} in ${ctx.settings.region}`,
+                "create it (a JSON object with ZSCALER_CLIENT_ID, ZSCALER_CLIENT_SECRET, ...) or pulumi config set --plaintext zscalerSecretName <name or ARN>",
+            );
         }
         failIfDenied(
             e,

@@ -25,7 +25,12 @@ export async function checkServerTools(ctx: Context): Promise<CheckResult> {
     }
     let target: ToolTarget;
     if ((str("topology") ?? s.topology) === "gateway") {
-        const [url, tokenEndpoint, userPoolId, clientId] = [str("gatewayUrl"), str("cognitoTokenEndpoint"), str("cognitoUserPoolId"), str("cognitoClientId")];
+        const [url, tokenEndpoint, userPoolId, clientId] = [
+            str("gatewayUrl"),
+            str("cognitoTokenEndpoint"),
+            str("cognitoUserPoolId"),
+            str("cognitoClientId"),
+        ];
         if (!url || !tokenEndpoint || !userPoolId || !clientId) {
             return skip("the stack's outputs name no gateway URL and Cognito app client yet: run pulumi up");
         }
@@ -34,9 +39,16 @@ export async function checkServerTools(ctx: Context): Promise<CheckResult> {
         const answer = await client
             .send(new cognito.DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }), { abortSignal: ctx.signal })
             .catch((e) => {
-                failIfDenied(e, "cognito-idp:DescribeUserPoolClient", "grant your AWS identity cognito-idp:DescribeUserPoolClient on the stack's user pool");
+                failIfDenied(
+                    e,
+                    "cognito-idp:DescribeUserPoolClient",
+                    "grant your AWS identity cognito-idp:DescribeUserPoolClient on the stack's user pool",
+                );
                 if (isNotFound(e)) {
-                    fail(`the Cognito app client ${clientId} of user pool ${userPoolId} does not exist`, "pulumi up --refresh creates it again");
+                    fail(
+                        `the Cognito app client ${clientId} of user pool ${userPoolId} does not exist`,
+                        "pulumi up --refresh creates it again",
+                    );
                 }
                 throw e;
             });

@@ -202,7 +202,13 @@ export class FakeAwsCore extends FakeAwsFaults {
     private checkCredentials(call: RecordedCall): void {
         const code = call.accessKeyId ? this.revokedKeys.get(call.accessKeyId) : undefined;
         if (code) {
-            throw new AwsError(code, code.startsWith("Expired") ? "The security token included in the request is expired" : "The security token included in the request is invalid.", 403);
+            throw new AwsError(
+                code,
+                code.startsWith("Expired")
+                    ? "The security token included in the request is expired"
+                    : "The security token included in the request is invalid.",
+                403,
+            );
         }
     }
 
@@ -241,7 +247,10 @@ export class FakeAwsCore extends FakeAwsFaults {
             if (problems.length > 0) {
                 // ECS answers a request its model refuses with the InvalidParameterException every
                 // one of its operations lists.
-                throw new AwsError(service === "ecs" ? "InvalidParameterException" : "ValidationException", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
+                throw new AwsError(
+                    service === "ecs" ? "InvalidParameterException" : "ValidationException",
+                    `${problems.length} validation error(s) detected: ${problems.join("; ")}`,
+                );
             }
             // ECS's Create and Update wait for the container's fate to be decided; the others answer at once.
             const result = this.execute(def!, opName, input, call);
@@ -295,7 +304,10 @@ export class FakeAwsCore extends FakeAwsFaults {
             }
             const problems = op.input ? validateShape(model, op.input.shape, input) : [];
             if (problems.length > 0) {
-                throw new AwsError(ec2 ? "InvalidParameterValue" : "ValidationError", `${problems.length} validation error(s) detected: ${problems.join("; ")}`);
+                throw new AwsError(
+                    ec2 ? "InvalidParameterValue" : "ValidationError",
+                    `${problems.length} validation error(s) detected: ${problems.join("; ")}`,
+                );
             }
             const out = this.execute(def, action, input, call);
             const lost = () => {

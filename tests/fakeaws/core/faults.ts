@@ -37,7 +37,6 @@ const IAM_MESSAGES: Record<string, [string, string]> = {
 };
 
 export class FakeAwsFaults extends FakeAwsState {
-
     /** The next `n` calls of `op` ("*" for any) answer ThrottlingException (EC2: RequestLimitExceeded; STS: Throttling). */
     throttle(op: string, n: number): void {
         this.faults.push({ kind: "throttle", op, remaining: n });
@@ -138,7 +137,9 @@ export class FakeAwsFaults extends FakeAwsState {
             const ecs = call.service === "ecs" || call.service === "logs";
             res.statusCode = 500;
             res.setHeader(ecs ? "content-type" : "x-amzn-errortype", ecs ? "application/x-amz-json-1.1" : "InternalServerException");
-            res.end(JSON.stringify(ecs ? { __type: "ServerException", message: "Service unavailable" } : { message: "Service unavailable" }));
+            res.end(
+                JSON.stringify(ecs ? { __type: "ServerException", message: "Service unavailable" } : { message: "Service unavailable" }),
+            );
         } else if (f.kind === "dropped") {
             res.socket?.destroy();
         }
@@ -170,5 +171,4 @@ export class FakeAwsFaults extends FakeAwsState {
         const [code, message] = IAM_MESSAGES[op];
         throw new AwsError(code, message, code === "AccessDeniedException" && service !== "ecs" ? 403 : 400);
     }
-
 }

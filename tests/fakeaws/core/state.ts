@@ -51,7 +51,10 @@ export class FakeAwsState {
     durations: Durations;
     readonly resources = new Map<string, Rec>();
     readonly calls: RecordedCall[] = [];
-    readonly logGroups = new Map<string, { createdAt: number; events: { timestamp: number; message: string; logStreamName: string }[]; tags?: Record<string, string> }>();
+    readonly logGroups = new Map<
+        string,
+        { createdAt: number; events: { timestamp: number; message: string; logStreamName: string }[]; tags?: Record<string, string> }
+    >();
     readonly taskDefinitions: { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" }[] = [];
     /** The events every InvokeHarness streams (a default conversation when unset). */
     invokeScript?: StreamEvent[];
@@ -115,18 +118,36 @@ export class FakeAwsState {
         this.identities.set(DEFAULT_ACCESS_KEY_ID, { arn: userArn("local-tester"), userId: "AIDAFAKELOCALTESTER01", account: ACCOUNT });
         this.vpcs.push({ vpcId: "vpc-0a1b2c3d4e5f60718", isDefault: true, cidrBlock: "172.31.0.0/16" });
         ["a", "b", "c"].forEach((z, i) =>
-            this.subnets.push({ subnetId: `subnet-0${i + 1}a2b3c4d5e6f7a8b`, vpcId: "vpc-0a1b2c3d4e5f60718", availabilityZone: `${r}${z}`, cidrBlock: `172.31.${i * 16}.0/20`, defaultForAz: true }),
+            this.subnets.push({
+                subnetId: `subnet-0${i + 1}a2b3c4d5e6f7a8b`,
+                vpcId: "vpc-0a1b2c3d4e5f60718",
+                availabilityZone: `${r}${z}`,
+                cidrBlock: `172.31.${i * 16}.0/20`,
+                defaultForAz: true,
+            }),
         );
-        const both = [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }];
-        this.images.set(ecrImageUri("zscaler/zscaler-mcp-server:0.10.4-bedrock", { registry: MARKETPLACE_REGISTRY, region: "us-east-1" }), { platforms: both });
-        this.images.set(ecrImageUri("zscaler/zscaler-mcp-server:0.15.4-bedrock", { registry: MARKETPLACE_REGISTRY, region: "us-east-1" }), { platforms: both });
+        const both = [
+            { os: "linux", architecture: "amd64" },
+            { os: "linux", architecture: "arm64" },
+        ];
+        this.images.set(ecrImageUri("zscaler/zscaler-mcp-server:0.10.4-bedrock", { registry: MARKETPLACE_REGISTRY, region: "us-east-1" }), {
+            platforms: both,
+        });
+        this.images.set(ecrImageUri("zscaler/zscaler-mcp-server:0.15.4-bedrock", { registry: MARKETPLACE_REGISTRY, region: "us-east-1" }), {
+            platforms: both,
+        });
         const available: ModelAvailability = {
             agreementAvailability: { status: "AVAILABLE" },
             authorizationStatus: "AUTHORIZED",
             entitlementAvailability: "AVAILABLE",
             regionAvailability: "AVAILABLE",
         };
-        for (const m of ["anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-opus-4-5-20250929-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-3-70b-instruct-v1:0"]) {
+        for (const m of [
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "anthropic.claude-opus-4-5-20250929-v1:0",
+            "amazon.nova-pro-v1:0",
+            "meta.llama3-3-70b-instruct-v1:0",
+        ]) {
             this.models.set(m, { ...available, agreementAvailability: { status: "AVAILABLE" } });
             this.inferenceProfiles.set(`us.${m}`, [m]);
         }

@@ -35,9 +35,13 @@ export function agentcoreControl(host: ServiceHost): ServiceDef {
     }
 
     function onGatewayTarget(op: string, input: Record<string, any>): unknown {
-        const rec = fake.list("target").find(
-            (t) => t.id === input.targetId && (t.data.gatewayId === input.gatewayIdentifier || t.data.gatewayArn === input.gatewayIdentifier),
-        );
+        const rec = fake
+            .list("target")
+            .find(
+                (t) =>
+                    t.id === input.targetId &&
+                    (t.data.gatewayId === input.gatewayIdentifier || t.data.gatewayArn === input.gatewayIdentifier),
+            );
         if (!rec) {
             throw new AwsError("ResourceNotFoundException", `Target ${input.targetId} not found`, 404);
         }
@@ -282,9 +286,16 @@ export function agentcoreControl(host: ServiceHost): ServiceDef {
         DeleteGatewayTarget: (input) => onGatewayTarget("DeleteGatewayTarget", input),
         ListGatewayTargets: (input) => {
             return {
-                items: fake.list("target")
+                items: fake
+                    .list("target")
                     .filter((t) => t.data.gatewayId === input.gatewayIdentifier)
-                    .map((t) => ({ targetId: t.id, name: t.name, status: t.status, createdAt: ts(t.createdAt), updatedAt: ts(t.updatedAt) })),
+                    .map((t) => ({
+                        targetId: t.id,
+                        name: t.name,
+                        status: t.status,
+                        createdAt: ts(t.createdAt),
+                        updatedAt: ts(t.updatedAt),
+                    })),
             };
         },
         ListGateways: () => {

@@ -61,7 +61,12 @@ export function agentcoreData(host: ServiceHost): ServiceDef {
 export function defaultConversation(): StreamEvent[] {
     return [
         { messageStart: { role: "assistant" } },
-        { contentBlockStart: { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tool-1", name: "zpa_list_segment_groups", type: "mcp_tool_use" } } } },
+        {
+            contentBlockStart: {
+                contentBlockIndex: 0,
+                start: { toolUse: { toolUseId: "tool-1", name: "zpa_list_segment_groups", type: "mcp_tool_use" } },
+            },
+        },
         { contentBlockStop: { contentBlockIndex: 0 } },
         { contentBlockDelta: { contentBlockIndex: 1, delta: { text: "You have 2 segment groups: " } } },
         { contentBlockDelta: { contentBlockIndex: 1, delta: { text: "Finance and Engineering." } } },

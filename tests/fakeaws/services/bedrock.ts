@@ -24,7 +24,9 @@ export function bedrock(host: ServiceHost): ServiceDef {
                 inferenceProfileName: input.inferenceProfileIdentifier,
                 inferenceProfileId: input.inferenceProfileIdentifier,
                 inferenceProfileArn: arn("bedrock", `inference-profile/${input.inferenceProfileIdentifier}`, where),
-                models: models.flatMap((m) => ["us-east-1", "us-east-2", "us-west-2"].map((reg) => ({ modelArn: `arn:aws:bedrock:${reg}::foundation-model/${m}` }))),
+                models: models.flatMap((m) =>
+                    ["us-east-1", "us-east-2", "us-west-2"].map((reg) => ({ modelArn: `arn:aws:bedrock:${reg}::foundation-model/${m}` })),
+                ),
                 status: "ACTIVE",
                 type: "SYSTEM_DEFINED",
             };
@@ -34,7 +36,14 @@ export function bedrock(host: ServiceHost): ServiceDef {
                 throw notFound(`Model ${input.modelIdentifier}`);
             }
             const id = input.modelIdentifier as string;
-            return { modelDetails: { modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`, modelId: id, providerName: id.split(".")[0], responseStreamingSupported: true } };
+            return {
+                modelDetails: {
+                    modelArn: `arn:aws:bedrock:${r}::foundation-model/${id}`,
+                    modelId: id,
+                    providerName: id.split(".")[0],
+                    responseStreamingSupported: true,
+                },
+            };
         },
         GetFoundationModelAvailability: (input) => {
             const a = fake.models.get(input.modelId);

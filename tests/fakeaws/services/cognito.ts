@@ -13,7 +13,11 @@ export function cognito(host: ServiceHost): ServiceDef {
         DescribeUserPoolDomain: (input) => {
             const d = fake.cognitoDomains.get(input.Domain);
             // AWS answers a free prefix with an empty description, not an error.
-            return { DomainDescription: d ? { UserPoolId: d.userPoolId, AWSAccountId: d.account, Domain: input.Domain, Status: "ACTIVE", Version: "1" } : {} };
+            return {
+                DomainDescription: d
+                    ? { UserPoolId: d.userPoolId, AWSAccountId: d.account, Domain: input.Domain, Status: "ACTIVE", Version: "1" }
+                    : {},
+            };
         },
         ListTagsForResource: (input) => {
             const d = [...fake.cognitoDomains.values()].find((x) => input.ResourceArn.endsWith(`:userpool/${x.userPoolId}`));

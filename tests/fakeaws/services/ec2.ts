@@ -36,7 +36,9 @@ export function ec2(host: ServiceHost): ServiceDef {
             const match = matcher(input);
             return {
                 Subnets: fake.subnets
-                    .filter((sn) => match(sn, { "vpc-id": "vpcId", "default-for-az": "defaultForAz", "availability-zone": "availabilityZone" }))
+                    .filter((sn) =>
+                        match(sn, { "vpc-id": "vpcId", "default-for-az": "defaultForAz", "availability-zone": "availabilityZone" }),
+                    )
                     .map((sn) => ({
                         SubnetId: sn.subnetId,
                         VpcId: sn.vpcId,

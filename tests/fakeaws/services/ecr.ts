@@ -26,9 +26,14 @@ export function ecr(host: ServiceHost): ServiceDef {
             );
         }
         const prefix = `${registry}.dkr.ecr.`;
-        const repoImages = [...fake.images.entries()].filter(([uri]) => uri.startsWith(prefix) && uri.includes(`.amazonaws.com/${input.repositoryName}:`));
+        const repoImages = [...fake.images.entries()].filter(
+            ([uri]) => uri.startsWith(prefix) && uri.includes(`.amazonaws.com/${input.repositoryName}:`),
+        );
         if (repoImages.length === 0) {
-            throw new AwsError("RepositoryNotFoundException", `The repository with name '${input.repositoryName}' does not exist in the registry with id '${registry}'`);
+            throw new AwsError(
+                "RepositoryNotFoundException",
+                `The repository with name '${input.repositoryName}' does not exist in the registry with id '${registry}'`,
+            );
         }
         return { registry, repoImages };
     }
@@ -47,16 +52,35 @@ export function ecr(host: ServiceHost): ServiceDef {
                 const [, image] = hit;
                 const configDigest = `sha256:${rand(64, "0123456789abcdef")}`;
                 const manifest = image.single
-                    ? { schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: 1 }, layers: [] }
+                    ? {
+                          schemaVersion: 2,
+                          mediaType: "application/vnd.oci.image.manifest.v1+json",
+                          config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: 1 },
+                          layers: [],
+                      }
                     : {
                           schemaVersion: 2,
                           mediaType: "application/vnd.oci.image.index.v1+json",
-                          manifests: image.platforms.map((pl) => ({ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${rand(64, "0123456789abcdef")}`, size: 1, platform: pl })),
+                          manifests: image.platforms.map((pl) => ({
+                              mediaType: "application/vnd.oci.image.manifest.v1+json",
+                              digest: `sha256:${rand(64, "0123456789abcdef")}`,
+                              size: 1,
+                              platform: pl,
+                          })),
                       };
                 if (image.single) {
-                    host.blobs.set(configDigest, JSON.stringify({ architecture: image.platforms[0].architecture, os: image.platforms[0].os }));
+                    host.blobs.set(
+                        configDigest,
+                        JSON.stringify({ architecture: image.platforms[0].architecture, os: image.platforms[0].os }),
+                    );
                 }
-                images.push({ registryId: registry, repositoryName: input.repositoryName, imageId: id, imageManifest: JSON.stringify(manifest), imageManifestMediaType: manifest.mediaType });
+                images.push({
+                    registryId: registry,
+                    repositoryName: input.repositoryName,
+                    imageId: id,
+                    imageManifest: JSON.stringify(manifest),
+                    imageManifestMediaType: manifest.mediaType,
+                });
             }
             return { images, failures };
         },

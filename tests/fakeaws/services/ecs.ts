@@ -107,8 +107,7 @@ export function ecs(host: ServiceHost): ServiceDef {
                     failures.push({ arn: s, reason: "MISSING" });
                     continue;
                 }
-                const status =
-                    rec.status === "INACTIVE" && fake.clock.now() < (rec.data.drainingUntil ?? 0) ? "DRAINING" : rec.status;
+                const status = rec.status === "INACTIVE" && fake.clock.now() < (rec.data.drainingUntil ?? 0) ? "DRAINING" : rec.status;
                 services.push({
                     serviceArn: rec.arn,
                     serviceName: rec.name,
@@ -132,7 +131,9 @@ export function ecs(host: ServiceHost): ServiceDef {
                     clusterArn: ecsArn(`cluster/${name}`),
                     clusterName: name,
                     status: c.status,
-                    tags: (input.include as string[] | undefined)?.includes("TAGS") ? Object.entries(c.tags ?? {}).map(([key, value]) => ({ key, value })) : undefined,
+                    tags: (input.include as string[] | undefined)?.includes("TAGS")
+                        ? Object.entries(c.tags ?? {}).map(([key, value]) => ({ key, value }))
+                        : undefined,
                 });
             }
             return { clusters, failures };
@@ -144,14 +145,23 @@ export function ecs(host: ServiceHost): ServiceDef {
         UntagResource: (input) => tagService("UntagResource", input),
         ListTaskDefinitions: (input) => {
             const arns = fake.taskDefinitions
-                .filter((t) => (input.familyPrefix ? t.family.startsWith(input.familyPrefix) : true) && t.status === (input.status ?? "ACTIVE"))
+                .filter(
+                    (t) => (input.familyPrefix ? t.family.startsWith(input.familyPrefix) : true) && t.status === (input.status ?? "ACTIVE"),
+                )
                 .map((t) => taskDefArn(t.family, t.revision));
             return { taskDefinitionArns: arns };
         },
         DeregisterTaskDefinition: (input) => {
             const t = findTaskDef(input.taskDefinition);
             t.status = "INACTIVE";
-            return { taskDefinition: { taskDefinitionArn: taskDefArn(t.family, t.revision), family: t.family, revision: t.revision, status: t.status } };
+            return {
+                taskDefinition: {
+                    taskDefinitionArn: taskDefArn(t.family, t.revision),
+                    family: t.family,
+                    revision: t.revision,
+                    status: t.status,
+                },
+            };
         },
         DeleteTaskDefinitions: (input) => {
             const list = input.taskDefinitions as string[];

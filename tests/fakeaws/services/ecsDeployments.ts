@@ -100,11 +100,15 @@ export function ecsDeployments(host: ServiceHost) {
             if (!ENDED.includes(deploymentStatus(old, now).status)) {
                 old.supersededAt = now;
                 tasks.splice(0, tasks.length, ...tasks.filter((t) => t.deploymentArn !== old.arn || t.createdAt <= now));
-                tasks.filter((t) => t.deploymentArn === old.arn && (t.stoppedAt ?? Infinity) > now).forEach((t) => stopTask(t, now, "ServiceSchedulerInitiated", "Deployment superseded by a newer deployment"));
+                tasks
+                    .filter((t) => t.deploymentArn === old.arn && (t.stoppedAt ?? Infinity) > now)
+                    .forEach((t) => stopTask(t, now, "ServiceSchedulerInitiated", "Deployment superseded by a newer deployment"));
             }
         }
         const d: FakeDeployment = {
-            arn: ecsArn(`service-deployment/${rec.data.cluster}/${rec.name}/${rand(21, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")}`),
+            arn: ecsArn(
+                `service-deployment/${rec.data.cluster}/${rec.name}/${rand(21, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")}`,
+            ),
             createdAt: now,
             startedAt: now + Math.min(1_000, durationMs / 5),
             endsAt: now + durationMs,
@@ -134,9 +138,18 @@ export function ecsDeployments(host: ServiceHost) {
     }
 
     /** Fixes a deployment's course once its container's fate is known: its tasks, and its failure if any. */
-    function settleDeployment(rec: Rec, d: FakeDeployment, config: Record<string, any>, source: string | undefined, failure: DeploymentFailure | undefined): void {
+    function settleDeployment(
+        rec: Rec,
+        d: FakeDeployment,
+        config: Record<string, any>,
+        source: string | undefined,
+        failure: DeploymentFailure | undefined,
+    ): void {
         const tasks = rec.data.tasks as FakeTask[];
-        const taskDefinitionArn = taskDefArn(`${rec.data.cluster}-${rec.name}`, fake.taskDefinitions.filter((t) => t.family === `${rec.data.cluster}-${rec.name}`).length);
+        const taskDefinitionArn = taskDefArn(
+            `${rec.data.cluster}-${rec.name}`,
+            fake.taskDefinitions.filter((t) => t.family === `${rec.data.cluster}-${rec.name}`).length,
+        );
         const task = (createdAt: number, runningAt: number): FakeTask => ({
             arn: ecsArn(`task/${rec.data.cluster}/${rand(32, "0123456789abcdef")}`),
             deploymentArn: d.arn,
@@ -151,7 +164,16 @@ export function ecsDeployments(host: ServiceHost) {
         if (!failure) {
             tasks.push(task(d.startedAt, d.startedAt + (d.endsAt - d.startedAt) / 2));
             // The tasks of the revisions it replaces stop once it has finished.
-            tasks.filter((t) => t.deploymentArn !== d.arn && (t.stoppedAt ?? Infinity) > d.endsAt).forEach((t) => stopTask(t, d.endsAt, "ServiceSchedulerInitiated", `Scaling activity initiated by (deployment ${d.arn.split("/").pop()})`));
+            tasks
+                .filter((t) => t.deploymentArn !== d.arn && (t.stoppedAt ?? Infinity) > d.endsAt)
+                .forEach((t) =>
+                    stopTask(
+                        t,
+                        d.endsAt,
+                        "ServiceSchedulerInitiated",
+                        `Scaling activity initiated by (deployment ${d.arn.split("/").pop()})`,
+                    ),
+                );
             return;
         }
         // Two tasks start and exit; then the circuit breaker stops the deployment.
@@ -169,7 +191,10 @@ export function ecsDeployments(host: ServiceHost) {
                 const stream = `${logs.logStreamPrefix ?? "ecs"}/${CONTAINER_NAME}/${t.arn.split("/").pop()}`;
                 fake.putLogEvents(
                     logs.logGroup,
-                    failure.log.split("\n").filter(Boolean).map((message, i) => ({ timestamp: t.runningAt + i, message, logStreamName: stream })),
+                    failure.log
+                        .split("\n")
+                        .filter(Boolean)
+                        .map((message, i) => ({ timestamp: t.runningAt + i, message, logStreamName: stream })),
                 );
             }
         }
@@ -187,8 +212,12 @@ export function ecsDeployments(host: ServiceHost) {
         const c = config.primaryContainer ?? {};
         const outcome = await fake.onDeployment({
             image: c.image,
-            environment: Object.fromEntries(((c.environment as { name: string; value: string }[] | undefined) ?? []).map((e) => [e.name, e.value])),
-            secrets: Object.fromEntries(((c.secrets as { name: string; valueFrom: string }[] | undefined) ?? []).map((e) => [e.name, e.valueFrom])),
+            environment: Object.fromEntries(
+                ((c.environment as { name: string; value: string }[] | undefined) ?? []).map((e) => [e.name, e.value]),
+            ),
+            secrets: Object.fromEntries(
+                ((c.secrets as { name: string; valueFrom: string }[] | undefined) ?? []).map((e) => [e.name, e.valueFrom]),
+            ),
         });
         return outcome.ok ? undefined : { exitCode: outcome.exitCode, log: outcome.log, stoppedReason: outcome.stoppedReason };
     }
@@ -255,9 +284,15 @@ export function ecsDeployments(host: ServiceHost) {
         const { status, statusReason, finishedAt } = deploymentStatus(d, now);
         const running = (revisionArn: string) => {
             const by = deploymentOf(rec, revisionArn)?.arn;
-            return (rec.data.tasks as FakeTask[]).filter((t) => t.deploymentArn === by && taskView(rec, t, now).lastStatus === "RUNNING").length;
+            return (rec.data.tasks as FakeTask[]).filter((t) => t.deploymentArn === by && taskView(rec, t, now).lastStatus === "RUNNING")
+                .length;
         };
-        const revision = (arn: string, requested: number) => ({ arn, requestedTaskCount: requested, runningTaskCount: running(arn), pendingTaskCount: 0 });
+        const revision = (arn: string, requested: number) => ({
+            arn,
+            requestedTaskCount: requested,
+            runningTaskCount: running(arn),
+            pendingTaskCount: 0,
+        });
         const tripped = d.failure !== undefined && now >= d.endsAt;
         return {
             serviceDeploymentArn: d.arn,
@@ -272,8 +307,19 @@ export function ecsDeployments(host: ServiceHost) {
             targetServiceRevision: revision(d.targetRevisionArn, 1),
             status,
             statusReason,
-            deploymentCircuitBreaker: { status: tripped ? "TRIGGERED" : ENDED.includes(status) ? "MONITORING_COMPLETE" : "MONITORING", failureCount: tripped ? 2 : 0, threshold: 2 },
-            rollback: tripped && d.rollbackUntil !== undefined ? { reason: "ECS deployment circuit breaker: rolling back to the previous service revision.", startedAt: d.endsAt, serviceRevisionArn: d.sourceRevisionArn } : undefined,
+            deploymentCircuitBreaker: {
+                status: tripped ? "TRIGGERED" : ENDED.includes(status) ? "MONITORING_COMPLETE" : "MONITORING",
+                failureCount: tripped ? 2 : 0,
+                threshold: 2,
+            },
+            rollback:
+                tripped && d.rollbackUntil !== undefined
+                    ? {
+                          reason: "ECS deployment circuit breaker: rolling back to the previous service revision.",
+                          startedAt: d.endsAt,
+                          serviceRevisionArn: d.sourceRevisionArn,
+                      }
+                    : undefined,
         };
     }
 
@@ -368,7 +414,10 @@ export function ecsDeployments(host: ServiceHost) {
         },
         ListTasks: (input) => {
             const cluster = ecsCluster(input.cluster);
-            if (input.startedBy !== undefined && ["containerInstance", "family", "serviceName", "desiredStatus", "launchType"].some((k) => input[k] !== undefined)) {
+            if (
+                input.startedBy !== undefined &&
+                ["containerInstance", "family", "serviceName", "desiredStatus", "launchType"].some((k) => input[k] !== undefined)
+            ) {
                 throw new AwsError("InvalidParameterException", "startedBy must be the only filter when it is specified.");
             }
             let services = fake.list("ecs").filter((r) => r.data.cluster === cluster);
@@ -394,7 +443,8 @@ export function ecsDeployments(host: ServiceHost) {
             const now = fake.clock.now();
             const tasks: unknown[] = [];
             const failures: unknown[] = [];
-            const all = fake.list("ecs")
+            const all = fake
+                .list("ecs")
                 .filter((r) => r.data.cluster === cluster)
                 .flatMap((r) => (r.data.tasks as FakeTask[]).map((t) => ({ rec: r, t })));
             for (const ref of input.tasks as string[]) {

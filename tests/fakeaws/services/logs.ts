@@ -33,7 +33,11 @@ export function logs(host: ServiceHost): ServiceDef {
                 throw new AwsError("ResourceNotFoundException", "The specified log group does not exist.");
             }
             const events = g.events
-                .filter((e) => (input.startTime === undefined || e.timestamp >= input.startTime) && (input.endTime === undefined || e.timestamp <= input.endTime))
+                .filter(
+                    (e) =>
+                        (input.startTime === undefined || e.timestamp >= input.startTime) &&
+                        (input.endTime === undefined || e.timestamp <= input.endTime),
+                )
                 .sort((a, b) => a.timestamp - b.timestamp)
                 .map((e, i) => ({ ...e, eventId: `${e.timestamp}-${i}`, ingestionTime: e.timestamp }));
             return { events };

@@ -30,10 +30,16 @@ export function secretsManager(host: ServiceHost): ServiceDef {
             }
             const [name, secret] = entry;
             if (secret.deletedAt !== undefined) {
-                throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.");
+                throw new AwsError(
+                    "InvalidRequestException",
+                    "You can't perform this operation on the secret because it was marked for deletion.",
+                );
             }
             if (secret.value === undefined) {
-                throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
+                throw new AwsError(
+                    "ResourceNotFoundException",
+                    "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+                );
             }
             return { ARN: secret.arn, Name: name, SecretString: secret.value, VersionId: "v1", VersionStages: ["AWSCURRENT"] };
         },
