@@ -11,6 +11,7 @@
  */
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { realMs } from "./clock";
+import { awsRequestHandler } from "./kit/network";
 
 export interface AssumeRole {
     roleArn: string;
@@ -153,8 +154,14 @@ export async function awsCredentials(region: string): Promise<AwsCredentialIdent
         s.accessKey !== undefined && s.secretKey !== undefined
             ? async () => ({ accessKeyId: s.accessKey!, secretAccessKey: s.secretKey!, sessionToken: s.token })
             : hasBase
-              ? providers.fromIni({ profile: s.profile, filepath: s.sharedCredentialsFiles?.[0], configFilepath: s.sharedConfigFiles?.[0] })
-              : providers.fromNodeProviderChain();
+              ? providers.fromIni({
+                    profile: s.profile,
+                    filepath: s.sharedCredentialsFiles?.[0],
+                    configFilepath: s.sharedConfigFiles?.[0],
+                    // The profile's own role and SSO calls go the same way as every other request.
+                    clientConfig: { requestHandler: stsClientConfig(region, s).requestHandler },
+                })
+              : providers.fromNodeProviderChain({ clientConfig: { requestHandler: stsClientConfig(region, s).requestHandler } });
     for (const role of s.assumeRoles ?? []) {
         credentials = providers.fromTemporaryCredentials({
             masterCredentials: credentials,
@@ -212,7 +219,10 @@ function stsClientConfig(region: string, s: AwsSettings) {
     return {
         region,
         maxAttempts: (s.maxRetries ?? 2) + 1,
-        requestHandler: { requestTimeout: realMs(30_000), connectionTimeout: realMs(10_000), throwOnRequestTimeout: true },
+        requestHandler: awsRequestHandler(
+            { requestTimeout: realMs(30_000), connectionTimeout: realMs(10_000) },
+            { profile: s.profile, configFile: s.sharedConfigFiles?.[0] },
+        ),
         ...(s.endpoints?.sts ? { endpoint: s.endpoints.sts } : {}),
     };
 }

@@ -25,6 +25,8 @@ export interface HttpOptions {
     signal?: AbortSignal;
     /** Where the proxy settings come from (default: this process's environment). */
     env?: NodeJS.ProcessEnv;
+    /** Certificates to trust instead of Node's own (when a CA bundle for AWS is set: see kit/network.ts). */
+    ca?: string[];
 }
 
 export interface HttpClient {
@@ -108,7 +110,7 @@ export function httpClient(o: HttpOptions = {}): HttpClient {
         httpProxy: settings.httpProxy ?? "",
         httpsProxy: settings.httpsProxy ?? "",
         noProxy: settings.noProxy,
-        connect: { timeout: Math.min(CONNECT_TIMEOUT_MS, timeoutMs) },
+        connect: { timeout: Math.min(CONNECT_TIMEOUT_MS, timeoutMs), ...(o.ca ? { ca: o.ca } : {}) },
     });
     const proxyFor = (url: string | URL): string | undefined => {
         const u = new URL(url);

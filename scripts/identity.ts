@@ -14,6 +14,8 @@ import type * as Control from "@aws-sdk/client-bedrock-agentcore-control";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { AwsSettings } from "../providers/awsIdentity";
 import { commandRequestMs, realMs } from "../providers/clock";
+import { awsRequestHandler } from "../providers/kit/network";
+import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import { aborted, EXIT, Io, OperatorError } from "./io";
 
 /** Loaded when a stack's settings are used: `invoke --harness-arn` starts without it. */
@@ -187,7 +189,7 @@ export function restoreCallerAwsSettings(): void {
 export interface ClientConfig {
     region: string;
     maxAttempts: number;
-    requestHandler: { connectionTimeout: number; requestTimeout: number; socketTimeout?: number; throwOnRequestTimeout: true };
+    requestHandler: NodeHttpHandler;
     credentials?: AwsCredentialIdentityProvider;
     endpoint?: string;
 }
@@ -206,19 +208,18 @@ export function clientConfig(
     return {
         region: o.region ?? access.region,
         maxAttempts: access.maxAttempts,
-        requestHandler: o.stream
-            ? {
-                  connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
-                  requestTimeout: commandRequestMs(TIMEOUTS.answerStartMs),
-                  // The socket's idle time: between two events once the answer streams.
-                  socketTimeout: commandRequestMs(TIMEOUTS.answerGapMs),
-                  throwOnRequestTimeout: true,
-              }
-            : {
-                  connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
-                  requestTimeout: commandRequestMs(TIMEOUTS.requestMs),
-                  throwOnRequestTimeout: true,
-              },
+        // Through the proxy the environment names, trusting the CA bundles set for AWS (providers/kit/network.ts).
+        requestHandler: awsRequestHandler(
+            o.stream
+                ? {
+                      connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
+                      requestTimeout: commandRequestMs(TIMEOUTS.answerStartMs),
+                      // The socket's idle time: between two events once the answer streams.
+                      socketTimeout: commandRequestMs(TIMEOUTS.answerGapMs),
+                  }
+                : { connectionTimeout: commandRequestMs(TIMEOUTS.connectMs), requestTimeout: commandRequestMs(TIMEOUTS.requestMs) },
+            { profile: access.settings.profile, configFile: access.settings.sharedConfigFiles?.[0] },
+        ),
         ...(access.credentials ? { credentials: access.credentials } : {}),
         ...(endpoint ? { endpoint } : {}),
     };

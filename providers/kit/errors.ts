@@ -48,7 +48,11 @@ const THROTTLE_NAMES = [
     "ServerException",
 ];
 
-const NETWORK_CODES = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED"];
+// Not ENOTFOUND: a name that does not exist will not exist on the next try either (a missing
+// network, a region without the service), so it fails at once; EAI_AGAIN (the resolver did not
+// answer) is retried, briefly (see withRetries). A certificate this process does not trust is not
+// retried either: the network inspects TLS, and the message says what to set (network.ts).
+const NETWORK_CODES = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EAI_AGAIN", "ECONNABORTED"];
 
 /** A connection dropped, refused or timed out: no answer came, so the request may or may not have run. */
 function isNetworkError(e: unknown): boolean {

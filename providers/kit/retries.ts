@@ -5,6 +5,10 @@
 import { currentAwsSettings } from "../awsIdentity";
 import { currentClock } from "../clock";
 import { errorMessage, errorName, isNotFound, isThrottleOrServerError, matchesPropagation, PropagationRule } from "./errors";
+import { isTemporaryNameFailure } from "./network";
+
+/** Attempts a lookup the resolver could not answer gets: a resolver that is down for longer is the network's problem. */
+const NAME_LOOKUP_ATTEMPTS = 3;
 
 export interface RetryOptions {
     /** What is being attempted, for the error message ("create harness x"). */
@@ -31,6 +35,7 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
     const { maxRetries } = currentAwsSettings();
     let delay = 500;
     let throttled = 0;
+    let unresolved = 0;
     for (let attempt = 1; ; attempt++) {
         try {
             return await fn();
@@ -44,9 +49,12 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
                 throw e;
             }
             throttled += transient ? 1 : 0;
+            unresolved += isTemporaryNameFailure(e) ? 1 : 0;
             const wait = Math.min(delay, 10_000) * (0.5 + Math.random() / 2);
             const exhausted =
-                attempt >= (opts.maxAttempts ?? Infinity) || (transient && maxRetries !== undefined && throttled > maxRetries);
+                attempt >= (opts.maxAttempts ?? Infinity) ||
+                (transient && maxRetries !== undefined && throttled > maxRetries) ||
+                unresolved >= NAME_LOOKUP_ATTEMPTS;
             if (clock.now() + wait > deadline || exhausted) {
                 // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
                 // wait for a status, say) still sees throttling as throttling and keeps going.

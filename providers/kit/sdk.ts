@@ -6,6 +6,8 @@ import * as crypto from "crypto";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { awsCredentials, currentAwsSettings, namesCredentials } from "../awsIdentity";
 import { realMs } from "../clock";
+import { awsRequestHandler } from "./network";
+import type { NodeHttpHandler } from "@smithy/node-http-handler";
 
 /** How long one AWS request may take before it is abandoned (and retried): a connection that never answers must not hang a deploy. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -20,7 +22,7 @@ export function sdkClientConfig(
 ): {
     region: string;
     maxAttempts: number;
-    requestHandler: { requestTimeout: number; connectionTimeout: number; throwOnRequestTimeout: boolean };
+    requestHandler: NodeHttpHandler;
     credentials?: AwsCredentialIdentityProvider;
     endpoint?: string;
 } {
@@ -29,7 +31,11 @@ export function sdkClientConfig(
     return {
         region,
         maxAttempts: 1,
-        requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000), throwOnRequestTimeout: true },
+        // Through the proxy the environment names, trusting the CA bundles set for AWS (network.ts).
+        requestHandler: awsRequestHandler(
+            { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 10_000) },
+            { profile: aws.profile, configFile: aws.sharedConfigFiles?.[0] },
+        ),
         // The stack's own identity (aws:profile, aws:assumeRoles, ...); otherwise the SDK's default chain.
         ...(namesCredentials(aws) ? { credentials: async (o) => (await awsCredentials(region))!(o) } : {}),
         ...(service && aws.endpoints?.[service] ? { endpoint: aws.endpoints[service] } : {}),

@@ -8,6 +8,8 @@ import type { Client as McpClient } from "@modelcontextprotocol/sdk/client/index
 import type { StreamableHTTPClientTransport as McpTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { currentClock } from "../clock";
 import { HttpClient, httpClient } from "../http";
+import { currentAwsSettings } from "../awsIdentity";
+import { awsCaBundle, trustedCertificates } from "../kit/network";
 import { explain, Failure, HttpAnswer, NoTools } from "./failures";
 
 export type ToolKind = "remote_mcp" | "agentcore_gateway";
@@ -81,7 +83,10 @@ export async function checkTools(target: ToolTarget, o: CheckToolsOptions = {}):
     const clock = currentClock();
     const start = clock.now();
     const waitMs = o.waitMs ?? TOOL_CHECK_WAIT_MS;
-    const http = httpClient({ timeoutMs: o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, signal: o.signal });
+    // The CA bundle set for AWS (AWS_CA_BUNDLE, ca_bundle) is trusted here too: the gateway and Cognito are AWS's.
+    const aws = currentAwsSettings();
+    const ca = trustedCertificates(await awsCaBundle({ profile: aws.profile, configFile: aws.sharedConfigFiles?.[0] }));
+    const http = httpClient({ timeoutMs: o.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, signal: o.signal, ca });
     // The bearer tokens Cognito issued: no message may show one, should a server echo it.
     const tokens: string[] = [];
     let delay = 2_000;

@@ -186,6 +186,29 @@ describe("lifecycle kit", () => {
             expect(clock.slept[2]).to.be.within(1000, 2000);
         });
 
+        it("fails at once on a name that does not resolve, and gives a resolver that does not answer three attempts", async () => {
+            const lookup = (code: string) => Object.assign(new Error(`getaddrinfo ${code} sts.example`), { code, hostname: "sts.example" });
+            let calls = 0;
+            const missing = await withRetries(
+                async () => {
+                    calls++;
+                    throw lookup("ENOTFOUND");
+                },
+                { what: "call" },
+            ).catch((e: Error) => e);
+            expect([calls, (missing as { code?: string }).code]).to.deep.equal([1, "ENOTFOUND"]);
+            calls = 0;
+            const silent = await withRetries(
+                async () => {
+                    calls++;
+                    throw lookup("EAI_AGAIN");
+                },
+                { what: "call" },
+            ).catch((e: Error) => e);
+            expect(calls).to.equal(3);
+            expect((silent as Error).message).to.equal("call: still failing after 3 attempts: Error: getaddrinfo EAI_AGAIN sts.example");
+        });
+
         it("retries only the IAM-propagation messages it is given", async () => {
             let calls = 0;
             await withRetries(
