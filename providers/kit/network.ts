@@ -127,7 +127,7 @@ class NetworkAwareHandler extends NodeHttpHandler {
             const request = args[0];
             const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}`;
             const problem = await networkProblem(e, url, this.ref);
-            throw problem ? new NetworkError(problem, networkCode(e)!, e) : e;
+            throw problem ? new NetworkError(describeProblem(problem), networkCode(e)!, e) : e;
         }
     }
 }
@@ -252,12 +252,23 @@ export function redactProxy(proxy: string): string {
     }
 }
 
+/** What went wrong on the way to AWS, and what to set or check. */
+export interface NetworkProblem {
+    readonly what: string;
+    readonly fix: string;
+}
+
+/** A problem as one sentence: what went wrong; the fix. */
+export function describeProblem(p: NetworkProblem): string {
+    return `${p.what}; ${p.fix}.`;
+}
+
 /**
  * What a network failure of a request to `url` means and what to set, or undefined when the
  * failure is not the network's. A certificate the process does not trust is looked at once more,
  * without trusting it, to name who issued it: not Amazon means the network inspects TLS.
  */
-export async function networkProblem(e: unknown, url: string, ref: ProfileRef = {}): Promise<string | undefined> {
+export async function networkProblem(e: unknown, url: string, ref: ProfileRef = {}): Promise<NetworkProblem | undefined> {
     const failure = networkError(e);
     if (failure === undefined) {
         return undefined;
@@ -273,19 +284,35 @@ export async function networkProblem(e: unknown, url: string, ref: ProfileRef = 
             "point NODE_EXTRA_CA_CERTS at your organisation's CA bundle (a PEM file; for AWS requests alone, AWS_CA_BUNDLE " +
             "or ca_bundle in your AWS profile also work), then run the command again";
         if (issuers.length > 0 && !issuers.some(isAmazonIssuer)) {
-            return `the certificate for ${host} was issued by ${issuers[issuers.length - 1]}, not by Amazon: your network inspects TLS; ${fix}.`;
+            return {
+                what: `the certificate for ${host} was issued by ${issuers[issuers.length - 1]}, not by Amazon: your network inspects TLS`,
+                fix,
+            };
         }
-        return `the certificate for ${host} is not trusted here (${code}, reached ${route(url)}); if your network inspects TLS, ${fix}.`;
+        return {
+            what: `the certificate for ${host} is not trusted here (${code}, reached ${route(url)})`,
+            fix: `if your network inspects TLS, ${fix}`,
+        };
     }
     if (proxy && proxyHost !== undefined && failure.hostname === proxyHost) {
-        const what = code === NAME_NOT_FOUND || code === NAME_TRY_AGAIN ? "does not resolve" : `refuses or drops the connection (${code})`;
-        return `the proxy ${redactProxy(proxy)} (from HTTPS_PROXY, HTTP_PROXY or their lower-case forms) ${what}, on the way to ${host}: check the proxy setting.`;
+        const how = code === NAME_NOT_FOUND || code === NAME_TRY_AGAIN ? "does not resolve" : `refuses or drops the connection (${code})`;
+        return {
+            what: `the proxy ${redactProxy(proxy)} (from HTTPS_PROXY, HTTP_PROXY or their lower-case forms) ${how}, on the way to ${host}`,
+            fix: "check the proxy setting",
+        };
     }
+    const viaProxy = "set HTTPS_PROXY (and NO_PROXY) if this machine reaches AWS only through a proxy";
     if (code === NAME_NOT_FOUND) {
-        return `${host} does not resolve (DNS) and no proxy applies to it: check the network, or set HTTPS_PROXY (and NO_PROXY) if this machine reaches AWS only through a proxy.`;
+        return { what: `${host} does not resolve (DNS) and no proxy applies to it`, fix: `check the network, or ${viaProxy}` };
     }
     if (code === NAME_TRY_AGAIN) {
-        return `the name ${host} could not be resolved just now (the resolver did not answer), reached ${route(url)}.`;
+        return {
+            what: `the name ${host} could not be resolved just now (the resolver did not answer), reached ${route(url)}`,
+            fix: "try again in a moment; if it persists, check the network's DNS",
+        };
     }
-    return `could not connect to ${host} ${route(url)} (${code}): check the network${proxy ? " and the proxy" : ", or set HTTPS_PROXY if this machine reaches AWS only through a proxy"}.`;
+    return {
+        what: `could not connect to ${host} ${route(url)} (${code})`,
+        fix: proxy ? "check the network and the proxy" : `check the network, or ${viaProxy}`,
+    };
 }

@@ -14,6 +14,7 @@ import { ConfigEntries, readConfigEntries, stackAwsSettings, useStackIdentity } 
 import { awsErrorName, EXIT, Io, paint } from "../io";
 import { CheckFailure, CheckResult, Context } from "./check";
 import { checkAgentCore, checkCredentials } from "./checks/account";
+import { checkConnection } from "./checks/connection";
 import { checkImage } from "./checks/image";
 import { checkModel } from "./checks/model";
 import { checkCognitoDomain, checkNames } from "./checks/names";
@@ -166,12 +167,22 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
             secretValue: (k) => revealed()[`${config.project}:${k}`]?.value,
             hide: (v) => used.push(v),
         };
-        const identity = await settle({ name: "credentials", run: () => checkCredentials(ctx) });
+        // The way to AWS first (proxy, CA, certificate): without it every other check fails the same way.
+        const connection = await settle({ name: "connection", run: () => checkConnection(ctx) });
+        emit(connection);
+        const identity =
+            connection.status === "ok"
+                ? await settle({ name: "credentials", run: () => checkCredentials(ctx) })
+                : { name: "credentials", status: "skip" as const, detail: "needs a connection to AWS" };
         emit(identity);
         const planned = plan(ctx);
         if (identity.status !== "ok") {
             for (const c of planned) {
-                emit({ name: c.name, status: "skip", detail: "needs working credentials" });
+                emit({
+                    name: c.name,
+                    status: "skip",
+                    detail: connection.status === "ok" ? "needs working credentials" : "needs a connection to AWS",
+                });
             }
         } else {
             // The checks run side by side and print in a fixed order.

@@ -143,7 +143,7 @@ describe("AWS requests through a proxy that inspects TLS", function () {
         const refused = await callerAccount().catch((e: Error) => e);
         expect((refused as Error).message).to.equal(
             "the proxy http://user:***@127.0.0.1:9 (from HTTPS_PROXY, HTTP_PROXY or their lower-case forms) refuses or drops the " +
-                "connection (ECONNREFUSED), on the way to sts.us-east-1.amazonaws.com: check the proxy setting.",
+                "connection (ECONNREFUSED), on the way to sts.us-east-1.amazonaws.com; check the proxy setting.",
         );
 
         delete process.env.HTTPS_PROXY;
@@ -157,7 +157,7 @@ describe("AWS requests through a proxy that inspects TLS", function () {
             { what: "read the caller", timeoutMs: 60_000 },
         ).catch((e: Error) => e);
         expect((missing as Error).message).to.equal(
-            "sts.no-such-name.invalid does not resolve (DNS) and no proxy applies to it: check the network, or set HTTPS_PROXY " +
+            "sts.no-such-name.invalid does not resolve (DNS) and no proxy applies to it; check the network, or set HTTPS_PROXY " +
                 "(and NO_PROXY) if this machine reaches AWS only through a proxy.",
         );
         expect(attempts).to.equal(1);

@@ -39,6 +39,7 @@ describe("npm run doctor", () => {
         expect(lines[0]).to.equal("Stack dev · topology ecs · region us-east-1");
         expect(lines.slice(1, -1).map((l) => l.split(/\s{2,}/).slice(0, 2))).to.deep.equal([
             ["ok", "configuration"],
+            ["ok", "connection"],
             ["ok", "credentials"],
             ["ok", "agentcore"],
             ["ok", "model"],
@@ -46,7 +47,7 @@ describe("npm run doctor", () => {
             ["ok", "image"],
             ["ok", "names"],
         ]);
-        expect(lines[lines.length - 1]).to.equal("All 7 checks passed.");
+        expect(lines[lines.length - 1]).to.equal("All 8 checks passed.");
         // Before the first deploy the stack has no outputs, so no server to call.
         expect(io.pulumiCalls).to.deep.equal([
             ["config", "--json"],
@@ -82,6 +83,7 @@ describe("npm run doctor", () => {
         const { code, report } = await doctor(stackConfig({ [key("topology")]: { value: "gateway" } }));
         expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([
             ["configuration", "ok"],
+            ["connection", "ok"],
             ["credentials", "ok"],
             ["agentcore", "ok"],
             ["model", "ok"],
@@ -136,6 +138,7 @@ describe("npm run doctor", () => {
             });
             expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([
                 ["configuration", "ok"],
+                ["connection", "ok"],
                 ["credentials", "fail"],
                 ["agentcore", "skip"],
                 ["model", "skip"],
@@ -143,6 +146,37 @@ describe("npm run doctor", () => {
                 ["image", "skip"],
                 ["names", "skip"],
             ]);
+        });
+
+        it("connection: names the endpoint, the route and the trust, and a failure skips every other check", async () => {
+            const { report } = await doctor();
+            expect(check(report, "connection").detail).to.equal(
+                `${new URL(ctx.fake.url).host} reached directly (an endpoint override over plain HTTP: no certificate to check)`,
+            );
+            const saved = process.env.AWS_ENDPOINT_URL;
+            process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
+            try {
+                const failed = await doctor();
+                expect(failed.code).to.equal(1);
+                expect(check(failed.report, "connection")).to.deep.include({
+                    status: "fail",
+                    detail: "could not connect to 127.0.0.1 directly (no HTTPS_PROXY or HTTP_PROXY applies to it) (ECONNREFUSED)",
+                    fix: "check the network, or set HTTPS_PROXY (and NO_PROXY) if this machine reaches AWS only through a proxy",
+                });
+                expect(failed.report.checks.map((c) => [c.name, c.status])).to.deep.equal([
+                    ["configuration", "ok"],
+                    ["connection", "fail"],
+                    ["credentials", "skip"],
+                    ["agentcore", "skip"],
+                    ["model", "skip"],
+                    ["network", "skip"],
+                    ["image", "skip"],
+                    ["names", "skip"],
+                ]);
+                expect(check(failed.report, "agentcore").detail).to.equal("needs a connection to AWS");
+            } finally {
+                process.env.AWS_ENDPOINT_URL = saved;
+            }
         });
 
         it("credentials: an account the stack does not allow", async () => {
@@ -352,7 +386,7 @@ describe("npm run doctor", () => {
             expect(await main(["doctor"], io)).to.equal(0);
             const screen = io.screen.join("");
             expect(toolsLine(screen)).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
-            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 8 checks passed.");
+            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 9 checks passed.");
             // The client secret is read once, for the header, and never shown.
             expect(io.pulumiCalls).to.deep.equal([
                 ["config", "--json"],
