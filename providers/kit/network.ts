@@ -212,7 +212,7 @@ export async function presentedIssuers(url: string, bundle?: string, timeoutMs =
     });
 }
 
-function describeName(name: tls.Certificate | undefined): string {
+export function describeName(name: tls.Certificate | undefined): string {
     if (!name) {
         return "an unnamed issuer";
     }
@@ -280,9 +280,11 @@ export async function networkProblem(e: unknown, url: string, ref: ProfileRef = 
     if (UNTRUSTED_CHAIN.has(code)) {
         const bundle = await awsCaBundle(ref).catch(() => undefined);
         const issuers = await presentedIssuers(url, bundle).catch(() => []);
+        // NODE_EXTRA_CA_CERTS is Node's (this program, the commands); AWS_CA_BUNDLE is also read by
+        // the aws provider, which is Go and ignores NODE_EXTRA_CA_CERTS.
         const fix =
-            "point NODE_EXTRA_CA_CERTS at your organisation's CA bundle (a PEM file; for AWS requests alone, AWS_CA_BUNDLE " +
-            "or ca_bundle in your AWS profile also work), then run the command again";
+            "point NODE_EXTRA_CA_CERTS and AWS_CA_BUNDLE at your organisation's CA bundle (a PEM file; the aws provider reads " +
+            "only AWS_CA_BUNDLE), then run the command again";
         if (issuers.length > 0 && !issuers.some(isAmazonIssuer)) {
             return {
                 what: `the certificate for ${host} was issued by ${issuers[issuers.length - 1]}, not by Amazon: your network inspects TLS`,

@@ -7,6 +7,10 @@
  */
 import type * as grpcTypes from "@grpc/grpc-js";
 import * as net from "net";
+import * as fs from "fs";
+import * as tls from "tls";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { ProxyAgent } from "proxy-agent";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
 import { awsCredentials, awsSettingsFromConfig, checkAccount, useAwsSettings } from "../../providers/awsIdentity";
@@ -33,12 +37,30 @@ function identity(): Promise<string | undefined> {
     who ??= (async () => {
         const sts = await import("@aws-sdk/client-sts");
         const credentials = await awsCredentials(ctx.region);
-        const client = new sts.STSClient({ region: ctx.region, maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+        const client = new sts.STSClient({
+            region: ctx.region,
+            maxAttempts: 1,
+            requestHandler: goProviderNetwork(),
+            ...(credentials ? { credentials } : {}),
+        });
         return (await client.send(new sts.GetCallerIdentityCommand({}))).Arn;
     })();
     return who;
 }
 const cloud = Cloud.fromEnv();
+
+/**
+ * The network as the real aws provider (Go) has it: the proxy the standard variables name, and
+ * trust in the system's certificates (here: Node's roots, and the CA a test put in "the system's
+ * store", ZSCALER_MCP_TEST_SYSTEM_CA) and AWS_CA_BUNDLE. NODE_EXTRA_CA_CERTS is Node's; Go never
+ * reads it, and Node never reads the system's store: the reason a machine whose IT installed the
+ * organisation's CA system-wide creates the aws resources and fails on the program's own.
+ */
+function goProviderNetwork(): NodeHttpHandler {
+    const files = [process.env.ZSCALER_MCP_TEST_SYSTEM_CA, process.env.AWS_CA_BUNDLE].filter((f): f is string => !!f);
+    const agent = new ProxyAgent({ ca: [...tls.rootCertificates, ...files.map((f) => fs.readFileSync(f, "utf8"))] });
+    return new NodeHttpHandler({ httpAgent: agent, httpsAgent: agent as never });
+}
 
 /** `urn:pulumi:<stack>::<project>::<parent types$>type::<name>` -> [type, name]. */
 function typeAndName(urn: string): [string, string] {

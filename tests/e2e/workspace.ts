@@ -93,6 +93,18 @@ export class Workspace {
     /** ECS, AgentCore and Cognito running the real MCP server for what the stack deploys. */
     readonly hosting: ServerHosting;
     private readonly children = new Set<ChildProcess>();
+    /**
+     * The network of a machine behind an inspecting proxy: AWS's own https endpoints (no
+     * AWS_ENDPOINT_URL), reached only through the hosting's proxy, which ends their TLS with its CA
+     * and hands the requests to the local endpoint; with `trustsProxy` false, neither
+     * NODE_EXTRA_CA_CERTS nor AWS_CA_BUNDLE is set, as on a machine nobody has told about the
+     * organisation's CA; `systemTrustsProxy` puts the CA in "the system's store" instead, which
+     * the aws provider (Go) reads and Node does not.
+     */
+    network: { awsThroughProxy: boolean; trustsProxy: boolean; systemTrustsProxy?: boolean } = {
+        awsThroughProxy: false,
+        trustsProxy: true,
+    };
 
     private constructor(
         readonly cli: Cli,
@@ -183,11 +195,18 @@ export class Workspace {
     }
 
     env(): NodeJS.ProcessEnv {
+        const { AWS_ENDPOINT_URL: endpoint, ...fake } = this.fake.env();
+        const { NODE_EXTRA_CA_CERTS: proxyCa, ...hosting } = this.hosting.env();
         return {
             ...process.env,
-            ...this.fake.env(),
+            ...fake,
+            AWS_ENDPOINT_URL: this.network.awsThroughProxy ? undefined : endpoint,
+            NODE_EXTRA_CA_CERTS: this.network.trustsProxy ? proxyCa : undefined,
+            // The aws provider (Go) reads only AWS_CA_BUNDLE, as the README says to set.
+            AWS_CA_BUNDLE: this.network.awsThroughProxy && this.network.trustsProxy ? proxyCa : undefined,
+            ZSCALER_MCP_TEST_SYSTEM_CA: this.network.systemTrustsProxy ? proxyCa : undefined,
             // The MCP server's public names (and Cognito's) reach the hosting through its proxy.
-            ...this.hosting.env(),
+            ...hosting,
             PATH: `${path.join(this.dir, "bin")}${path.delimiter}${process.env.PATH}`,
             HOME: this.home,
             // The CLI takes its home from the user database, not from HOME: name it.

@@ -104,6 +104,8 @@ export class ServerHosting {
                 "^mcp\\.example\\.com$": `http://127.0.0.1:${albPort}`,
                 "\\.auth\\.[a-z0-9-]+\\.amazoncognito\\.com$": `http://127.0.0.1:${cognitoPort}`,
                 "\\.gateway\\.bedrock-agentcore\\.[a-z0-9-]+\\.amazonaws\\.com$": `http://127.0.0.1:${gatewayPort}`,
+                // AWS's APIs, for a machine that reaches them only through this proxy (its own https endpoints).
+                "\\.amazonaws\\.com$": this.fake.url,
             },
         });
         this.fake.onDeployment = (container) => this.deploy(container);

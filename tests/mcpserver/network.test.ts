@@ -80,8 +80,8 @@ describe("AWS requests through a proxy that inspects TLS", function () {
         expect(err?.name).to.equal("NetworkError");
         expect(err?.message).to.equal(
             "the certificate for sts.us-east-1.amazonaws.com was issued by mitmproxy, not by Amazon: your network inspects TLS; " +
-                "point NODE_EXTRA_CA_CERTS at your organisation's CA bundle (a PEM file; for AWS requests alone, AWS_CA_BUNDLE " +
-                "or ca_bundle in your AWS profile also work), then run the command again.",
+                "point NODE_EXTRA_CA_CERTS and AWS_CA_BUNDLE at your organisation's CA bundle (a PEM file; the aws provider reads " +
+                "only AWS_CA_BUNDLE), then run the command again.",
         );
         expect(aws.calls.length).to.equal(before);
     });

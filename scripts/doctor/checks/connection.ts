@@ -7,7 +7,15 @@
 import * as http from "http";
 import * as https from "https";
 import type * as tls from "tls";
-import { awsCaBundle, networkAgent, networkProblem, presentedIssuers, proxyFor, redactProxy } from "../../../providers/kit/network";
+import {
+    awsCaBundle,
+    describeName,
+    networkAgent,
+    networkProblem,
+    presentedIssuers,
+    proxyFor,
+    redactProxy,
+} from "../../../providers/kit/network";
 import { commandRequestMs } from "../../../providers/clock";
 import { CheckResult, Context, fail, ok } from "../check";
 
@@ -28,7 +36,7 @@ function reach(url: string, bundle: string | undefined, timeoutMs: number, signa
             (res) => {
                 const cert = secure ? (res.socket as tls.TLSSocket).getPeerCertificate() : undefined;
                 res.resume();
-                resolve(cert?.issuer ? [cert.issuer.CN, cert.issuer.O].filter(Boolean).join(", ") : undefined);
+                resolve(cert?.issuer ? describeName(cert.issuer) : undefined);
             },
         );
         req.on("timeout", () =>
