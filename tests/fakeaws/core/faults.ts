@@ -36,6 +36,16 @@ const IAM_MESSAGES: Record<string, [string, string]> = {
     UpdateExpressGatewayService: ["AccessDeniedException", `Cannot assume role ${roleArn("x")}`],
 };
 
+/**
+ * What AgentCore answers when IAM throttles the service-linked role it creates on a first create
+ * (AWSServiceRoleForBedrockAgentCoreRuntimeIdentity): a quota error, HTTP 402, that is no quota.
+ */
+export const SERVICE_LINKED_ROLE_THROTTLED = {
+    code: "ServiceQuotaExceededException",
+    status: 402,
+    message: "Failed creating service linked role: Rate limit exceeded",
+} as const;
+
 export class FakeAwsFaults extends FakeAwsState {
     /** The next `n` calls of `op` ("*" for any) answer ThrottlingException (EC2: RequestLimitExceeded; STS: Throttling). */
     throttle(op: string, n: number): void {
@@ -71,6 +81,13 @@ export class FakeAwsFaults extends FakeAwsState {
             throw new Error(`no IAM-propagation error is known for ${op}`);
         }
         this.faults.push({ kind: "iam", op, remaining: n });
+    }
+    /**
+     * The next `n` calls of an AgentCore Create/Update op answer as AgentCore does while IAM
+     * throttles the creation of its service-linked role (ServiceQuotaExceededException, 402).
+     */
+    serviceLinkedRoleThrottled(op: string, n: number): void {
+        this.faults.push({ kind: "slr", op, remaining: n });
     }
     /** The next create or update of `kind` lands in its failed status with these reasons. */
     failNext(kind: ResourceKind, reasons: string[]): void {
@@ -167,6 +184,10 @@ export class FakeAwsFaults extends FakeAwsState {
         }
         if (f.kind === "server") {
             throw new AwsError(service === "ecs" ? "ServerException" : "InternalServerException", "Internal failure, try again", 500);
+        }
+        if (f.kind === "slr") {
+            const { code, status, message } = SERVICE_LINKED_ROLE_THROTTLED;
+            throw new AwsError(code, message, status);
         }
         const [code, message] = IAM_MESSAGES[op];
         throw new AwsError(code, message, code === "AccessDeniedException" && service !== "ecs" ? 403 : 400);

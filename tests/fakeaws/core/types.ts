@@ -86,7 +86,7 @@ export interface Identity {
 export const DEFAULT_ACCESS_KEY_ID = "AKIAFAKEFAKEFAKEFAKE";
 
 /** Faults before the request is executed (it never happened) and after (it happened; the answer goes wrong). */
-export type FaultKind = "throttle" | "server" | "iam" | "denied" | "lost" | "dropped" | "slow" | "hung";
+export type FaultKind = "throttle" | "server" | "iam" | "slr" | "denied" | "lost" | "dropped" | "slow" | "hung";
 /** A fault a test queued: the next `remaining` calls of `op` ("*" for any) go wrong this way. */
 export interface Fault {
     kind: FaultKind;
