@@ -304,7 +304,7 @@ export const KEYS = {
         },
         fix: "/<team>/",
         description:
-            "IAM path of every role the stack creates: / or /a/b/ (segments of printable ASCII characters without spaces, each ending in /, no //), at most 512 characters. IAM sets a role's path only when it creates the role: changing it on a deployed stack replaces every role, creating the new ones before the old ones are deleted.",
+            "IAM path of every role the stack creates: / or /a/b/ (segments of printable ASCII characters without spaces, each ending in /, no //), at most 512 characters. IAM sets a role's path only when it creates the role: changing it on a deployed stack replaces every role (the new ones are created before the old ones are deleted) and, for topology ecs, the ECS Express service, which takes its infrastructure role only at creation.",
     },
     verifyTools: {
         section: "lifecycle",
