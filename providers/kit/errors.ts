@@ -2,6 +2,7 @@
  * Recognising AWS's errors (not found, access denied, throttling, IAM propagation), and the error
  * that keeps a created resource in Pulumi's state when the operation around it failed.
  */
+import { RUNTIME_IDENTITY_ROLE } from "../../aws/serviceLinkedRoles";
 
 export function errorName(e: unknown): string {
     const err = e as { name?: string; Code?: string; code?: string; __type?: string };
@@ -68,15 +69,6 @@ export function isThrottleOrServerError(e: unknown): boolean {
 }
 
 /**
- * The service-linked role AgentCore creates in the account on a first create of a runtime or a
- * harness (since 2025-10-13), and the service principal that names it to IAM.
- */
-export const AGENTCORE_SERVICE_LINKED_ROLE = {
-    roleName: "AWSServiceRoleForBedrockAgentCoreRuntimeIdentity",
-    servicePrincipal: "runtime-identity.bedrock-agentcore.amazonaws.com",
-} as const;
-
-/**
  * True when AgentCore could not create its service-linked role because IAM throttled it. AgentCore
  * words this as a quota (ServiceQuotaExceededException, HTTP 402: "Failed creating service linked
  * role ... Rate limit exceeded"), but no quota of the account is reached: it passes, like any
@@ -89,7 +81,7 @@ export function isServiceLinkedRoleThrottled(e: unknown): boolean {
 
 /** What to tell a user when IAM kept throttling the service-linked role past the retry window. */
 export function serviceLinkedRoleAdvice(e: unknown): string {
-    const { roleName, servicePrincipal } = AGENTCORE_SERVICE_LINKED_ROLE;
+    const { roleName, servicePrincipal } = RUNTIME_IDENTITY_ROLE;
     return (
         `IAM is throttling the creation of the service-linked role AgentCore makes on first use (${roleName}). ` +
         `AgentCore reports it as ${errorName(e) || "an error"}${httpStatus(e) ? ` (HTTP ${httpStatus(e)})` : ""}: "${errorMessage(e)}", ` +

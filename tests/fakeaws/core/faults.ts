@@ -6,7 +6,7 @@
 import type * as http from "http";
 import { roleArn } from "../../support/awsConstants";
 import { FakeAwsState } from "./state";
-import { AwsError, DeploymentFailure, Fault, FaultKind, RecordedCall, ResourceKind } from "./types";
+import { AwsError, DeploymentFailure, Fault, FaultKind, RecordedCall, ResourceKind, WithheldPermission } from "./types";
 
 /** The faults that strike after the request was executed. */
 const AFTER_EXECUTION: readonly FaultKind[] = ["lost", "dropped", "slow", "hung"];
@@ -22,6 +22,11 @@ const QUERY_FAULTS: Record<string, Record<"denied" | "throttle" | "server", [str
         denied: ["AccessDenied", 403, "Access denied"],
         throttle: ["Throttling", 400, "Rate exceeded"],
         server: ["InternalFailure", 500, "An internal error has occurred."],
+    },
+    iam: {
+        denied: ["AccessDenied", 403, "Access denied"],
+        throttle: ["Throttling", 400, "Rate exceeded"],
+        server: ["ServiceFailure", 500, "An internal error has occurred."],
     },
 };
 
@@ -58,6 +63,14 @@ export class FakeAwsFaults extends FakeAwsState {
     /** The next call of `op` is refused with AccessDeniedException (EC2: UnauthorizedOperation; STS: AccessDenied) and this message, as for a missing permission. */
     denyNext(op: string, message: string): void {
         this.faults.push({ kind: "denied", op, remaining: 1, message });
+    }
+    /**
+     * From now on (until reset), IAM finds that an identity is not granted `action`: its policy
+     * simulator answers implicitDeny (explicitDeny with `explicit`), unless the request's context
+     * key has one of `unless`'s values. Everything not withheld is allowed.
+     */
+    withholdPermission(action: string, opts: Omit<WithheldPermission, "action" | "principal"> & { principal?: string } = {}): void {
+        this.withheld.push({ principal: "*", ...opts, action });
     }
     /** The next `n` calls of `op` are executed, then answered with a 500, as when a proxy or the network loses the answer. */
     loseResponse(op: string, n: number): void {
