@@ -348,7 +348,7 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(await ws.outputs()).to.not.have.property("toolCount");
         });
 
-        it("puts the role under the account's boundary and path as the README shows: a new role first, the harness moved to it", async () => {
+        it("puts the role under the account's boundary and path as the README shows: a new role, the harness moved to it", async () => {
             const [boundary, path, diff, up] = sectionCommands("Permissions boundaries");
             const roles = () => ws.cloud.live().filter((r) => r.type === "aws:iam/role:Role");
             const [before] = roles();
