@@ -138,6 +138,8 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
         harness: harnessSpec(s),
         verifyTools: s.verifyTools,
         tokenVaultRevision: s.secrets.tokenVaultRevision,
+        // IAM's default path "/" is left to IAM: a stack that never set one keeps its roles' inputs as they were.
+        roleGuardrails: { permissionsBoundary: s.iam.permissionsBoundary, path: s.iam.rolePath === "/" ? undefined : s.iam.rolePath },
     };
     const common = (t: EcsTopology | GatewayTopology): StackOutputs => ({
         topology: s.topology,

@@ -38,6 +38,12 @@ export const FORMATS = {
     // Secrets Manager: a name, or the ARN of a secret.
     secretName: /^[A-Za-z0-9/_+=.@-]{1,512}$/,
     secretArn: /^arn:aws(-[a-z]+)*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}$/,
+    // IAM: a path is / or /segment/.../ (printable ASCII, 1-512 characters); this program also
+    // refuses an empty segment (//), which IAM's own pattern lets through.
+    iamPath: /^(?=[\x21-\x7e]{1,512}$)\/(?:[\x21-\x2e\x30-\x7e]+\/)*$/,
+    // A managed policy of this partition as a permissions boundary: the account's own, or AWS's;
+    // its path as iamPath, its name 1-128 of IAM's name characters; the ARN at most 2048 characters.
+    boundaryPolicyArn: /^(?=.{20,2048}$)arn:aws:iam::(\d{12}|aws):policy\/(?:[\x21-\x2e\x30-\x7e]+\/)*[\w+=,.@-]{1,128}$/,
 } as const;
 
 /** Limits AgentCore Runtime sets on a runtime's environment (its service model); ECS allows more. */

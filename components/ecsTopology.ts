@@ -121,6 +121,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                               ]
                             : []),
                     ],
+                    ...args.roleGuardrails,
                     retain: server.retainRoles,
                     tags,
                 },
@@ -136,6 +137,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                     description: "ECS Express infrastructure role of the Zscaler MCP server",
                     assumeRolePolicy: JSON.stringify(ecsInfrastructureTrustPolicy()),
                     managedPolicies: [{ suffix: "managed", arn: MANAGED_POLICIES.ecsInfrastructureExpress }],
+                    ...args.roleGuardrails,
                     retain: server.retainRoles,
                     tags,
                 },
@@ -267,7 +269,15 @@ export class EcsTopology extends pulumi.ComponentResource {
             .apply(([providerArn, secretArn]) => [{ kind: "apiKey" as const, providerArn, secretArn }]);
         this.agent = new HarnessAgent(
             `${name}-agent`,
-            { ...args.harness, region, accountId: args.accountId, tool, credentials: tokenVault, tags },
+            {
+                ...args.harness,
+                region,
+                accountId: args.accountId,
+                tool,
+                credentials: tokenVault,
+                tags,
+                roleGuardrails: args.roleGuardrails,
+            },
             harnessAgentOptions(name, "gateway", this),
         );
 

@@ -162,6 +162,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                             ),
                     },
                 ],
+                ...args.roleGuardrails,
                 retain: keep.runtimeRole,
                 tags,
             },
@@ -225,6 +226,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
                             ),
                     },
                 ],
+                ...args.roleGuardrails,
                 retain: keep.gatewayRole,
                 tags,
             },
@@ -282,7 +284,15 @@ export class GatewayTopology extends pulumi.ComponentResource {
             .apply(([providerArn, secretArn]) => [{ kind: "oauth2" as const, providerArn, secretArn }]);
         this.agent = new HarnessAgent(
             `${name}-agent`,
-            { ...args.harness, region, accountId: args.accountId, tool, credentials: tokenVault, tags },
+            {
+                ...args.harness,
+                region,
+                accountId: args.accountId,
+                tool,
+                credentials: tokenVault,
+                tags,
+                roleGuardrails: args.roleGuardrails,
+            },
             harnessAgentOptions(name, "ecs", this),
         );
 

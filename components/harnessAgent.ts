@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
 import { Harness } from "../providers/harness";
 import { agentCoreTrustPolicy, harnessExecutionPolicy, INLINE_POLICY_NAMES, TokenVaultCredential } from "../aws/policies";
-import { ServiceRole } from "./role";
+import { RoleGuardrails, ServiceRole } from "./role";
 
 /** The topology components' type tokens. */
 export const TOPOLOGY_TYPES = { ecs: "zscaler-mcp:topology:Ecs", gateway: "zscaler-mcp:topology:Gateway" } as const;
@@ -50,6 +50,8 @@ export interface TopologyArgs {
     readonly verifyTools: boolean;
     /** A new value writes the Token Vault entry again (AWS never returns it, so its drift cannot be seen). */
     readonly tokenVaultRevision?: string;
+    /** The permissions boundary and path of every role the topology creates. */
+    readonly roleGuardrails: RoleGuardrails;
 }
 
 export interface HarnessAgentArgs extends HarnessSpec {
@@ -59,6 +61,8 @@ export interface HarnessAgentArgs extends HarnessSpec {
     /** The Token Vault credential providers the tool reads: the only ones the role may read. */
     readonly credentials: pulumi.Input<TokenVaultCredential[]>;
     readonly tags: Readonly<Record<string, string>>;
+    /** The permissions boundary and path of the harness role. */
+    readonly roleGuardrails: RoleGuardrails;
 }
 
 export class HarnessAgent extends pulumi.ComponentResource {
@@ -94,6 +98,7 @@ export class HarnessAgent extends pulumi.ComponentResource {
                         ),
                     },
                 ],
+                ...args.roleGuardrails,
                 retain: args.retainRole,
                 tags: args.tags,
             },

@@ -29,6 +29,9 @@ export interface ServiceRoleArgs {
     readonly tags: Readonly<Record<string, string>>;
 }
 
+/** What an account may ask of every role a stack creates: a permissions boundary, a path. */
+export type RoleGuardrails = Pick<ServiceRoleArgs, "permissionsBoundary" | "path">;
+
 export class ServiceRole {
     readonly role: aws.iam.Role;
     /** The role's ARN, resolved only after every policy is attached. */

@@ -7,12 +7,12 @@
  * whose rule depends on other keys (mcpUrl, containerEnv, modelId, ...) is checked by its
  * section's validator, named in `section`. Pure: no Pulumi imports.
  */
-import { NAME_RULES } from "../aws/names";
+import { FORMATS, NAME_RULES } from "../aws/names";
 import { MARKETPLACE_IMAGE } from "../server/releases";
 
 export type KeyType = "string" | "integer" | "boolean" | "array";
 /** Which validator checks a key (config/<section>.ts). */
-export type Section = "deployment" | "names" | "credentials" | "server" | "harness" | "lifecycle";
+export type Section = "deployment" | "names" | "credentials" | "server" | "harness" | "iam" | "lifecycle";
 
 export interface KeySpec {
     readonly section: Section;
@@ -281,6 +281,30 @@ export const KEYS = {
         fix: "2",
         description:
             "Change it (1-64 letters, digits, dots, hyphens or underscores) to write the Token Vault entry again on the next pulumi up: the Basic header (ecs) or the Cognito client secret (gateway). AWS never returns what it stores there, so a change made outside the stack cannot be seen; this repairs it.",
+    },
+    iamPermissionsBoundary: {
+        section: "iam",
+        type: "string",
+        default: "",
+        rule: {
+            re: FORMATS.boundaryPolicyArn,
+            text: "the ARN of a managed policy: arn:aws:iam::<12-digit account id>:policy/<path><name> (a customer managed policy) or arn:aws:iam::aws:policy/<path><name> (an AWS managed policy), at most 2048 characters",
+        },
+        fix: "arn:aws:iam::<account id>:policy/<boundary policy name>",
+        description:
+            "Permissions boundary of every IAM role the stack creates (the harness role, the ECS task execution and infrastructure roles, the runtime and gateway roles): the ARN of a managed policy, arn:aws:iam::<12-digit account id>:policy/<name> or arn:aws:iam::aws:policy/<name>, at most 2048 characters. Set it when the account only lets you create roles that carry a boundary; changing it updates the roles in place.",
+    },
+    iamRolePath: {
+        section: "iam",
+        type: "string",
+        default: "/",
+        rule: {
+            re: FORMATS.iamPath,
+            text: "an IAM path: / alone, or segments of printable ASCII characters without spaces, each ending in / (/team/mcp/), at most 512 characters, no empty segment (//)",
+        },
+        fix: "/<team>/",
+        description:
+            "IAM path of every role the stack creates: / or /a/b/ (segments of printable ASCII characters without spaces, each ending in /, no //), at most 512 characters. IAM sets a role's path only when it creates the role: changing it on a deployed stack replaces every role (the new ones are created before the old ones are deleted) and, for topology ecs, the ECS Express service, which takes its infrastructure role only at creation.",
     },
     verifyTools: {
         section: "lifecycle",

@@ -10,6 +10,7 @@
 import { FORMATS, Names } from "../aws/names";
 import { CredentialSettings, readCredentials, SecretsMode } from "./credentials";
 import { HarnessSettings, readHarness } from "./harness";
+import { IamSettings, readIam } from "./iam";
 import { DEFAULTS } from "./keys";
 import { SettingsError, shown, withoutSecretValues } from "./messages";
 import { readNames } from "./names";
@@ -56,6 +57,8 @@ export interface Settings extends HarnessSettings {
         allowedHosts: string[];
         containerEnv: Record<string, string>;
     };
+    /** What every IAM role of the stack carries: the account's permissions boundary, its path. */
+    iam: IamSettings;
     /** The weaker server settings the user acknowledged (each also produces a warning). */
     acknowledgedRisks: Risk[];
     retain: Record<RetainPart, boolean>;
@@ -143,6 +146,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     const harness = readHarness(r, region);
     const size = readEcsSize(r);
     const guards = readServerGuards(r, { topology, deploysServer });
+    const iam = readIam(r);
     const lifecycle = readLifecycle(r);
 
     const isSecret = (key: string) => raw.isSecret(key);
@@ -164,6 +168,7 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         imageUri,
         ecs: { ...size, hostValidation: guards.hostValidation, allowedHosts: guards.allowedHosts, containerEnv: guards.containerEnv },
         acknowledgedRisks: guards.acknowledgedRisks,
+        iam,
         retain: lifecycle.retain,
         keep: keepOnDestroy(lifecycle.retain, topology),
         tags: stackTags(ctx, topology),

@@ -2,6 +2,7 @@
  * Recognising AWS's errors (not found, access denied, throttling, IAM propagation), and the error
  * that keeps a created resource in Pulumi's state when the operation around it failed.
  */
+import { RUNTIME_IDENTITY_ROLE } from "../../aws/serviceLinkedRoles";
 
 export function errorName(e: unknown): string {
     const err = e as { name?: string; Code?: string; code?: string; __type?: string };
@@ -69,6 +70,28 @@ function isNetworkError(e: unknown): boolean {
 export function isThrottleOrServerError(e: unknown): boolean {
     const status = httpStatus(e);
     return THROTTLE_NAMES.includes(errorName(e)) || (status !== undefined && status >= 500) || status === 429 || isNetworkError(e);
+}
+
+/**
+ * True when AgentCore could not create its service-linked role because IAM throttled it. AgentCore
+ * words this as a quota (ServiceQuotaExceededException, HTTP 402: "Failed creating service linked
+ * role ... Rate limit exceeded"), but no quota of the account is reached: it passes, like any
+ * throttling. Recognised by the message, whatever name or status carries it.
+ */
+export function isServiceLinkedRoleThrottled(e: unknown): boolean {
+    const message = errorMessage(e);
+    return /service[- ]linked role/i.test(message) && /rate (limit )?exceeded|throttl|too many requests/i.test(message);
+}
+
+/** What to tell a user when IAM kept throttling the service-linked role past the retry window. */
+export function serviceLinkedRoleAdvice(e: unknown): string {
+    const { roleName, servicePrincipal } = RUNTIME_IDENTITY_ROLE;
+    return (
+        `IAM is throttling the creation of the service-linked role AgentCore makes on first use (${roleName}). ` +
+        `AgentCore reports it as ${errorName(e) || "an error"}${httpStatus(e) ? ` (HTTP ${httpStatus(e)})` : ""}: "${errorMessage(e)}", ` +
+        "but no quota of your account is exhausted. Wait a few minutes and run pulumi up again, or create the role yourself " +
+        `(once per account): aws iam create-service-linked-role --aws-service-name ${servicePrincipal}`
+    );
 }
 
 /** A rule that recognises one IAM-propagation failure: the error's name and a message fragment. */

@@ -4,7 +4,16 @@
  */
 import { currentAwsSettings } from "../awsIdentity";
 import { currentClock } from "../clock";
-import { errorMessage, errorName, isNotFound, isThrottleOrServerError, matchesPropagation, PropagationRule } from "./errors";
+import {
+    errorMessage,
+    errorName,
+    isNotFound,
+    isServiceLinkedRoleThrottled,
+    isThrottleOrServerError,
+    matchesPropagation,
+    PropagationRule,
+    serviceLinkedRoleAdvice,
+} from "./errors";
 import { isTemporaryNameFailure } from "./network";
 
 /** Attempts a lookup the resolver could not answer gets: a resolver that is down for longer is the network's problem. */
@@ -41,8 +50,11 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
             return await fn();
         } catch (e) {
             const transient = isThrottleOrServerError(e);
+            // IAM throttling AgentCore's service-linked role, worded as a quota: it passes too.
+            const slrThrottled = !transient && isServiceLinkedRoleThrottled(e);
             const retryable =
                 transient ||
+                slrThrottled ||
                 (opts.propagation !== undefined && matchesPropagation(e, opts.propagation)) ||
                 (opts.retryIf !== undefined && opts.retryIf(e));
             if (!retryable) {
@@ -58,9 +70,15 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: RetryOptions): 
             if (clock.now() + wait > deadline || exhausted) {
                 // Keeps the cause's name and HTTP status, so a caller with a longer deadline (a
                 // wait for a status, say) still sees throttling as throttling and keeps going.
+                if (slrThrottled && (e as { slrAdvised?: boolean }).slrAdvised) {
+                    throw e; // an inner retry window already said what it is
+                }
                 const err = new Error(
-                    `${opts.what}: still failing after ${attempt} attempts: ${errorName(e)}: ${errorMessage(e)}`,
-                ) as Error & { cause?: unknown; name: string; $metadata?: unknown; code?: unknown };
+                    slrThrottled
+                        ? `${opts.what}: still failing after ${attempt} attempts. ${serviceLinkedRoleAdvice(e)}`
+                        : `${opts.what}: still failing after ${attempt} attempts: ${errorName(e)}: ${errorMessage(e)}`,
+                ) as Error & { cause?: unknown; name: string; $metadata?: unknown; code?: unknown; slrAdvised?: boolean };
+                err.slrAdvised = slrThrottled || undefined;
                 err.cause = e;
                 err.name = errorName(e) || "Error";
                 err.$metadata = (e as { $metadata?: unknown })?.$metadata;

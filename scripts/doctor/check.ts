@@ -39,6 +39,8 @@ export interface Context {
     aws: AwsAccess;
     signal?: AbortSignal;
     account?: string;
+    /** The caller's ARN, as STS names it (set by the credentials check). */
+    callerArn?: string;
     /** The deployed stack's outputs (`pulumi stack output --json`); undefined before the first deploy. */
     outputs?: Record<string, unknown>;
     /** The value of a project key stored with --secret (read with --show-secrets, at most once). */

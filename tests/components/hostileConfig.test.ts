@@ -25,6 +25,10 @@ const VALID: Record<string, string> = {
     zscalerVanityDomain: "acme",
 };
 const env = (...entries: string[]) => JSON.stringify(entries);
+const BOUNDARY_RULE =
+    "the ARN of a managed policy: arn:aws:iam::<12-digit account id>:policy/<path><name> (a customer managed policy) or arn:aws:iam::aws:policy/<path><name> (an AWS managed policy), at most 2048 characters";
+const PATH_RULE =
+    "an IAM path: / alone, or segments of printable ASCII characters without spaces, each ending in / (/team/mcp/), at most 512 characters, no empty segment (//)";
 const ECS_URL = (mcpUrl: string) => ({ mcpUrl });
 
 function problems(c: HostileCase): string[] {
@@ -867,6 +871,43 @@ const HOSTILE: HostileCase[] = [
             "zscalerClientSecrt: (secret value not shown) is not a setting of this program; did you mean zscalerClientSecret? Run: pulumi config rm zscalerClientSecrt, then set zscalerClientSecret (the README's configuration reference lists every key).",
         ],
     },
+    // iamPermissionsBoundary, iamRolePath
+    ...(
+        [
+            ["a boundary that is a role ARN, not a policy", "arn:aws:iam::123456789012:role/boundary"],
+            ["a boundary of another partition", "arn:aws-cn:iam::123456789012:policy/boundary"],
+            ["a boundary with a short account id", "arn:aws:iam::12345:policy/boundary"],
+            ["a boundary given by policy name alone", "boundary"],
+            ["a boundary with a space in its name", "arn:aws:iam::123456789012:policy/my boundary"],
+            ["a boundary with a double slash in its path", "arn:aws:iam::123456789012:policy/team//boundary"],
+            ["a boundary that names no policy", "arn:aws:iam::aws:policy/"],
+            ["a boundary longer than IAM allows", `arn:aws:iam::123456789012:policy/${"p/".repeat(1100)}boundary`],
+        ] as const
+    ).map(([name, value]): HostileCase => ({
+        name,
+        config: { iamPermissionsBoundary: value },
+        expected: [
+            `iamPermissionsBoundary: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 60)}…` : value)}${value.length > 80 ? ` (${value.length} characters)` : ""} must be ${BOUNDARY_RULE}. Run: pulumi config set iamPermissionsBoundary arn:aws:iam::<account id>:policy/<boundary policy name>`,
+        ],
+    })),
+    ...(
+        [
+            ["a role path without the leading slash", "team/"],
+            ["a role path without the trailing slash", "/team"],
+            ["a role path with a double slash", "/team//mcp/"],
+            ["a role path of two slashes", "//"],
+            ["a role path with a space", "/my team/"],
+            ["a role path with a non-ASCII character", "/équipe/"],
+            ["a role path with a tab", "/team\t/"],
+            ["a role path longer than 512 characters", `/${"a".repeat(511)}/`],
+        ] as const
+    ).map(([name, value]): HostileCase => ({
+        name,
+        config: { iamRolePath: value },
+        expected: [
+            `iamRolePath: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 60)}…` : value)}${value.length > 80 ? ` (${value.length} characters)` : ""} must be ${PATH_RULE}. Run: pulumi config set iamRolePath /<team>/`,
+        ],
+    })),
     {
         name: "a plural key",
         config: { containerEnvs: "[]" },

@@ -464,6 +464,47 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
     });
 });
 
+describe("a permissions boundary, evaluated by the IAM simulator", () => {
+    const policy = harness([API_KEY]);
+    // An account's boundary that lets roles use AgentCore, Secrets Manager and KMS, but no Bedrock model.
+    const NO_MODELS: PolicyDocument = {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AgentCoreOnly",
+                Effect: "Allow",
+                Action: ["bedrock-agentcore:*", "secretsmanager:GetSecretValue", "kms:Decrypt", "logs:*"],
+                Resource: "*",
+            },
+        ],
+    };
+    const MODELS_TOO: PolicyDocument = {
+        Version: "2012-10-17",
+        Statement: [...NO_MODELS.Statement, { Sid: "Models", Effect: "Allow", Action: "bedrock:InvokeModel*", Resource: "*" }],
+    };
+
+    it("without a boundary, the harness role may call its model", async () => {
+        expect(await allowed(policy, "bedrock:InvokeModel", PROFILE_ARN)).to.equal(true);
+        expect(await allowed(policy, "bedrock:InvokeModel", model(R), THROUGH_PROFILE)).to.equal(true);
+    });
+
+    it("a boundary that does not allow bedrock:InvokeModel denies the role's own grant, and keeps what both allow", async () => {
+        for (const action of INVOKE) {
+            expect(await allowed(policy, action, PROFILE_ARN, {}, NO_MODELS), action).to.equal(false);
+            expect(await allowed(policy, action, model(R), THROUGH_PROFILE, NO_MODELS), action).to.equal(false);
+        }
+        expect(await allowed(policy, "bedrock-agentcore:GetResourceApiKey", API_KEY.providerArn, {}, NO_MODELS)).to.equal(true);
+        expect(await allowed(policy, "secretsmanager:GetSecretValue", API_KEY.secretArn!, {}, NO_MODELS)).to.equal(true);
+    });
+
+    it("a boundary grants nothing itself: what it allows beyond the role's policy stays denied", async () => {
+        expect(await allowed(policy, "bedrock:InvokeModel", PROFILE_ARN, {}, MODELS_TOO)).to.equal(true);
+        // Another model, or another team's API key: the boundary allows them, the role's policy does not.
+        expect(await allowed(policy, "bedrock:InvokeModel", model(R, "amazon.nova-pro-v1:0"), {}, MODELS_TOO)).to.equal(false);
+        expect(await allowed(policy, "bedrock-agentcore:GetResourceApiKey", THEIR_API_KEY, {}, MODELS_TOO)).to.equal(false);
+    });
+});
+
 describe("inline policy names", () => {
     const CONFIG = {
         "aws:region": R,

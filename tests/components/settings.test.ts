@@ -70,6 +70,23 @@ describe("settings", () => {
         ]);
     });
 
+    it("gives the roles IAM's default path and no boundary unless told, and takes any managed policy and path IAM accepts", () => {
+        expect(loadSettings(raw(GOOD), { project: "p", stack: "dev" }).iam).to.deep.equal({
+            permissionsBoundary: undefined,
+            rolePath: "/",
+        });
+        for (const [boundary, path] of [
+            ["arn:aws:iam::123456789012:policy/DeveloperBoundary", "/"],
+            ["arn:aws:iam::aws:policy/PowerUserAccess", "/zscaler/"],
+            ["arn:aws:iam::123456789012:policy/boundaries/team-a/Boundary+v2", "/team-a/mcp.harness/"],
+            ["arn:aws:iam::123456789012:policy/b", `/${"a".repeat(510)}/`],
+            ["arn:aws:iam::123456789012:policy/b", "/!~#$%&'()*+,-.:;<=>?@[]^_`{|}/"],
+        ]) {
+            const s = loadSettings(raw({ ...GOOD, iamPermissionsBoundary: boundary, iamRolePath: path }), { project: "p", stack: "dev" });
+            expect(s.iam).to.deep.equal({ permissionsBoundary: boundary, rolePath: path });
+        }
+    });
+
     it("keeps names of long stacks within the AWS limits and apart from each other", () => {
         const a = stackName("zscaler_mcp_harness", "a-very-long-stack-name-for-team-one", "_", 40);
         const b = stackName("zscaler_mcp_harness", "a-very-long-stack-name-for-team-two", "_", 40);

@@ -348,6 +348,31 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(await ws.outputs()).to.not.have.property("toolCount");
         });
 
+        it("puts the role under the account's boundary and path as the README shows: a new role, the harness moved to it", async () => {
+            const [boundary, path, diff, up] = sectionCommands("Permissions boundaries");
+            const roles = () => ws.cloud.live().filter((r) => r.type === "aws:iam/role:Role");
+            const [before] = roles();
+            await ok(ws, boundary);
+            await ok(ws, path);
+            const plan = await ok(ws, diff);
+            expect(plannedSteps(plan.output)).to.deep.include({
+                "zscaler-mcp-agent-exec-role": "replace",
+                "zscaler-mcp-agent-exec-policy": "replace",
+                "zscaler-mcp-agent-harness": "update",
+            });
+            await ok(ws, up);
+            const after = roles();
+            expect(after).to.have.length(1);
+            expect(after[0].props.name).to.not.equal(before.props.name);
+            expect(after[0].props).to.include({
+                path: "/zscaler-mcp/",
+                permissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/${PLACEHOLDERS["<boundary policy name>"]}`,
+            });
+            expect(after[0].props.arn).to.equal(`arn:aws:iam::${ACCOUNT}:role/zscaler-mcp/${after[0].props.name}`);
+            expect(ws.fake.list("harness")[0].data.executionRoleArn).to.equal(after[0].props.arn);
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
         it("destroys what it deployed", async () => {
             await ok(ws, "pulumi destroy");
             expect(endpointIds(ws.fake)).to.deep.equal([]);

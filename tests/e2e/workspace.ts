@@ -82,6 +82,7 @@ export const PLACEHOLDERS: Record<string, string> = {
     "<profile>": "e2e-profile",
     "<role ARN>": roleArn("e2e-deployer"),
     "<account id>": ACCOUNT,
+    "<boundary policy name>": "e2e-developer-boundary",
 };
 
 /** Zscaler client credentials the tenant accepts: the README's placeholders, and the secret they rotate to. */

@@ -30,7 +30,7 @@ export interface Operation {
 }
 
 export interface ServiceModel {
-    metadata: { protocol: string; targetPrefix?: string; serviceId: string };
+    metadata: { protocol: string; targetPrefix?: string; serviceId: string; xmlNamespace?: string };
     operations: Record<string, Operation>;
     shapes: Record<string, Shape>;
 }

@@ -3,7 +3,7 @@
  *
  * It speaks rest-json (AgentCore control and data planes, including InvokeHarness's event stream;
  * Bedrock), awsJson1_1 (ECS, CloudWatch Logs, ECR, Cognito, Secrets Manager) and the query
- * protocols (STS; EC2), tells services apart by the SigV4 credential scope as AWS tells them apart
+ * protocols (STS, IAM; EC2), tells services apart by the SigV4 credential scope as AWS tells them apart
  * by host, validates every request against AWS's models, moves resources through their real
  * statuses on a clock the test controls, and injects the faults a test asks for. Each recorded
  * call carries the access key id its request was signed with.
@@ -22,6 +22,7 @@ import { cognito } from "./services/cognito";
 import { ec2 } from "./services/ec2";
 import { ecr } from "./services/ecr";
 import { ecs } from "./services/ecs";
+import { iam } from "./services/iam";
 import { logs } from "./services/logs";
 import { secretsManager } from "./services/secretsManager";
 import { sts } from "./services/sts";
@@ -48,7 +49,7 @@ export { defaultConversation, encodeEventStreamMessage } from "./services/agentc
 export class FakeAws extends FakeAwsCore {
     constructor(opts: FakeAwsOptions) {
         super(opts);
-        for (const service of [agentcoreControl, agentcoreData, bedrock, ecs, logs, ecr, cognito, secretsManager, sts, ec2]) {
+        for (const service of [agentcoreControl, agentcoreData, bedrock, ecs, logs, ecr, cognito, secretsManager, sts, iam, ec2]) {
             this.register(service);
         }
     }

@@ -101,6 +101,23 @@ describe("AgentRuntime provider", () => {
         expect(call.input.authorizerConfiguration.customJWTAuthorizer).to.not.have.property("allowedAudience");
     });
 
+    it("retries the runtime's create while IAM throttles AgentCore's service-linked role, and says what it is if it lasts", async () => {
+        ctx.fake.serviceLinkedRoleThrottled("CreateAgentRuntime", 2);
+        const { outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };
+        expect(outs.status).to.equal("READY");
+        expect(ctx.fake.callsTo("CreateAgentRuntime").map((c) => c.error ?? "ok")).to.deep.equal([
+            "ServiceQuotaExceededException",
+            "ServiceQuotaExceededException",
+            "ok",
+        ]);
+        ctx.fake.serviceLinkedRoleThrottled("CreateAgentRuntime", 10_000);
+        const err = await rejection(agentRuntimeProvider.create!(runtimeInputs({ agentRuntimeName: "zscaler_mcp_runtime_other" })));
+        expect(err.message).to.contain("IAM is throttling the creation of the service-linked role");
+        expect(err.message).to.contain(
+            "aws iam create-service-linked-role --aws-service-name runtime-identity.bedrock-agentcore.amazonaws.com",
+        );
+    });
+
     it("retries IAM propagation for the ECR check, and updates in place to a new version", async () => {
         ctx.fake.iamPropagation("CreateAgentRuntime", 3);
         const { id, outs } = (await agentRuntimeProvider.create!(runtimeInputs())) as { id: string; outs: AgentRuntimeOutputs };

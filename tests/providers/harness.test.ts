@@ -156,6 +156,37 @@ describe("Harness provider", () => {
         expect(new Set(calls.map((c) => c.input.clientToken)).size).to.equal(1);
     });
 
+    it("retries AgentCore's quota error for a throttled service-linked role, and creates the harness", async () => {
+        ctx.fake.serviceLinkedRoleThrottled("CreateHarness", 3);
+        const res = await harnessProvider.create!(inputs());
+        expect(res.outs!.status).to.equal("READY");
+        expect(ctx.fake.callsTo("CreateHarness").map((c) => c.error ?? "ok")).to.deep.equal([
+            "ServiceQuotaExceededException",
+            "ServiceQuotaExceededException",
+            "ServiceQuotaExceededException",
+            "ok",
+        ]);
+    });
+
+    it("names IAM's throttling of the service-linked role, not a quota, when it outlasts the retry window", async () => {
+        ctx.fake.serviceLinkedRoleThrottled("CreateHarness", 10_000);
+        const err = await rejection(harnessProvider.create!(inputs()));
+        expect(err.message).to.contain('create harness "zscaler_mcp_harness_dev": still failing after');
+        expect(err.message).to.contain(
+            "IAM is throttling the creation of the service-linked role AgentCore makes on first use (AWSServiceRoleForBedrockAgentCoreRuntimeIdentity)",
+        );
+        expect(err.message).to.contain("ServiceQuotaExceededException (HTTP 402)");
+        expect(err.message).to.contain("no quota of your account is exhausted. Wait a few minutes and run pulumi up again");
+        expect(err.message).to.contain(
+            "aws iam create-service-linked-role --aws-service-name runtime-identity.bedrock-agentcore.amazonaws.com",
+        );
+        const calls = ctx.fake.callsTo("CreateHarness");
+        expect(calls.length).to.be.greaterThan(3);
+        // Retried for the whole window (2 minutes of AWS time), then given up: no harness was made.
+        expect(calls[calls.length - 1].at - calls[0].at).to.be.within(60_000, 120_000);
+        expect(ctx.fake.list("harness")).to.have.length(0);
+    });
+
     it("does not retry a validation error that is not IAM propagation", async () => {
         const err = await rejection(harnessProvider.create!(inputs({ executionRoleArn: "arn:aws:iam::123456789012:user/not-a-role" })));
         expect(err.name).to.equal("ValidationException");

@@ -6,6 +6,7 @@ import {
     diffInputs,
     installClock,
     isNotFound,
+    isServiceLinkedRoleThrottled,
     isThrottleOrServerError,
     pollDelay,
     stableStringify,
@@ -284,6 +285,17 @@ describe("lifecycle kit", () => {
             expect(isNotFound(awsError("ValidationException"))).to.equal(false);
             expect(isThrottleOrServerError(awsError("TooManyRequestsException"))).to.equal(true);
             expect(isThrottleOrServerError(awsError("ConflictException", "x", 409))).to.equal(false);
+        });
+
+        it("tells IAM's throttling of a service-linked role, worded as a quota, from a real quota", () => {
+            const slr = "Failed creating service linked role: Rate limit exceeded";
+            expect(isServiceLinkedRoleThrottled(awsError("ServiceQuotaExceededException", slr, 402))).to.equal(true);
+            // An error the SDK could not name: only the status and the message.
+            expect(isServiceLinkedRoleThrottled(awsError("Unknown", slr, 402))).to.equal(true);
+            expect(
+                isServiceLinkedRoleThrottled(awsError("ServiceQuotaExceededException", "Maximum number of harnesses reached", 402)),
+            ).to.equal(false);
+            expect(isServiceLinkedRoleThrottled(awsError("ValidationException", "Service linked role is missing", 400))).to.equal(false);
         });
     });
 

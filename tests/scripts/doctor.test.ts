@@ -6,6 +6,11 @@ import { MARKETPLACE_REGISTRY } from "../fakeaws/server";
 import { useFakeAws } from "../support/fakeAwsHooks";
 import { closeServers, COGNITO, listen, mcpServer, tokenEndpoint } from "../support/mcpServers";
 import { createHarness, Entry, stackConfig, stackIo } from "./support";
+import { checkIamPermissions, Evaluation, IamApi, Simulation } from "../../scripts/doctor/checks/iam";
+import type { Context } from "../../scripts/doctor/check";
+import { loadSettings } from "../../config/settings";
+import { FakeAws } from "../fakeaws/server";
+import { ACCOUNT, roleArn, userArn } from "../support/awsConstants";
 
 const PROJECT = "zscaler-mcp-harness";
 const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`;
@@ -196,7 +201,7 @@ describe("npm run doctor", () => {
                 status: "fail",
                 detail: "AWS refused bedrock-agentcore:ListHarnesses (AccessDeniedException) in us-east-1",
             });
-            expect(check(report, "agentcore").fix).to.contain("AgentCore Harness preview access");
+            expect(check(report, "agentcore").fix).to.contain("allow bedrock-agentcore:* to this identity").and.not.contain("preview");
         });
 
         it("model: access not granted, the Anthropic use-case form missing, an unknown id", async () => {
@@ -480,5 +485,199 @@ describe("npm run doctor", () => {
         expect(await main(["doctor", "--jsno"], bad)).to.equal(2);
         expect(bad.err.join("")).to.match(/^npm run doctor: unknown option --jsno \(did you mean --json\?\)\n\nusage: npm run doctor/);
         expect(bad.pulumiCalls).to.deep.equal([]);
+    });
+});
+
+/**
+ * IAM as the check asks it, over the query protocol, from the local endpoint: SimulatePrincipalPolicy
+ * and GetRole, signed (in scope only: the endpoint reads the credential's service) by the test's key.
+ */
+function iamOf(fake: FakeAws): IamApi {
+    const call = async (action: string, params: Record<string, string>): Promise<string> => {
+        const body = new URLSearchParams({ Action: action, Version: "2010-05-08", ...params }).toString();
+        const res = await fetch(fake.url, {
+            method: "POST",
+            headers: {
+                "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+                authorization:
+                    "AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKEFAKE/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+            },
+            body,
+        });
+        const text = await res.text();
+        if (res.status !== 200) {
+            throw Object.assign(new Error(/<Message>(.*?)<\/Message>/.exec(text)?.[1] ?? text), {
+                name: /<Code>(.*?)<\/Code>/.exec(text)?.[1] ?? "Error",
+            });
+        }
+        return text;
+    };
+    return {
+        async simulatePrincipalPolicy(r: Simulation): Promise<Evaluation[]> {
+            const params: Record<string, string> = { PolicySourceArn: r.PolicySourceArn };
+            r.ActionNames.forEach((a, i) => (params[`ActionNames.member.${i + 1}`] = a));
+            r.ResourceArns.forEach((a, i) => (params[`ResourceArns.member.${i + 1}`] = a));
+            r.ContextEntries.forEach((e, i) => {
+                const at = `ContextEntries.member.${i + 1}`;
+                params[`${at}.ContextKeyName`] = e.ContextKeyName;
+                params[`${at}.ContextKeyType`] = e.ContextKeyType;
+                e.ContextKeyValues.forEach((v, j) => (params[`${at}.ContextKeyValues.member.${j + 1}`] = v));
+            });
+            const xml = await call("SimulatePrincipalPolicy", params);
+            return [
+                ...xml.matchAll(
+                    /<EvalActionName>(.*?)<\/EvalActionName><EvalResourceName>(.*?)<\/EvalResourceName><EvalDecision>(.*?)<\/EvalDecision>/g,
+                ),
+            ].map(([, EvalActionName, EvalResourceName, EvalDecision]) => ({ EvalActionName, EvalResourceName, EvalDecision }));
+        },
+        async roleArn(roleName: string): Promise<string | undefined> {
+            try {
+                return /<Arn>(.*?)<\/Arn>/.exec(await call("GetRole", { RoleName: roleName }))?.[1];
+            } catch (e) {
+                if ((e as Error).name === "NoSuchEntity") {
+                    return undefined;
+                }
+                throw e;
+            }
+        },
+    };
+}
+
+describe("npm run doctor: may the identity make the stack's roles (IAM's policy simulator)", () => {
+    const ctx = useFakeAws();
+    const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/DeveloperBoundary`;
+    const CALLER = userArn("local-tester");
+
+    function context(config: Record<string, string> = {}, callerArn = CALLER): Context {
+        const values: Record<string, string> = {
+            zscalerClientId: "cid",
+            zscalerClientSecret: "s",
+            zscalerCustomerId: "c",
+            zscalerVanityDomain: "v",
+            ...config,
+        };
+        const settings = loadSettings(
+            { get: (k) => values[k], isSecret: (k) => k === "zscalerClientSecret", keys: () => Object.keys(values) },
+            { project: PROJECT, stack: "dev" },
+        );
+        return { settings, account: ACCOUNT, callerArn } as Context;
+    }
+
+    async function run(config: Record<string, string> = {}, callerArn = CALLER) {
+        try {
+            return await checkIamPermissions(context(config, callerArn), iamOf(ctx.fake));
+        } catch (e) {
+            const f = e as { detail: string; fix?: string };
+            return { status: "fail", detail: f.detail, fix: f.fix };
+        }
+    }
+
+    it("allowed: every role of an ECS stack, with the boundary and the path, and AgentCore's service-linked role", async () => {
+        const r = await run({ iamPermissionsBoundary: BOUNDARY, iamRolePath: "/zscaler/" });
+        expect(r).to.deep.include({
+            status: "ok",
+            detail: `${CALLER} may create, tag and pass the stack's 3 roles with the boundary ${BOUNDARY} and the path /zscaler/, and have AgentCore create AWSServiceRoleForBedrockAgentCoreRuntimeIdentity`,
+        });
+        const asked = ctx.fake.callsTo("SimulatePrincipalPolicy").map((c) => c.input);
+        expect(asked).to.have.length(7);
+        expect(asked[0]).to.deep.include({
+            PolicySourceArn: CALLER,
+            ActionNames: ["iam:CreateRole", "iam:PutRolePolicy", "iam:TagRole"],
+            ResourceArns: [`arn:aws:iam::${ACCOUNT}:role/zscaler/zscaler-mcp-agent-exec-role-0a1b2c3`],
+            ContextEntries: [{ ContextKeyName: "iam:PermissionsBoundary", ContextKeyValues: [BOUNDARY], ContextKeyType: "string" }],
+        });
+        expect(asked[1].ContextEntries).to.deep.equal([
+            { ContextKeyName: "iam:PassedToService", ContextKeyValues: ["bedrock-agentcore.amazonaws.com"], ContextKeyType: "string" },
+        ]);
+        expect(asked[6]).to.deep.include({
+            ActionNames: ["iam:CreateServiceLinkedRole"],
+            ResourceArns: [
+                `arn:aws:iam::${ACCOUNT}:role/aws-service-role/runtime-identity.bedrock-agentcore.amazonaws.com/AWSServiceRoleForBedrockAgentCoreRuntimeIdentity`,
+            ],
+        });
+        expect(
+            ctx.fake.calls.filter((c) => c.service === "iam").every((c) => c.op === "SimulatePrincipalPolicy" || c.op === "GetRole"),
+        ).to.equal(true);
+    });
+
+    it("allowed: an assumed role is asked for under its own path, and an existing service-linked role is not asked for", async () => {
+        const sso = "AWSReservedSSO_Deployer_0123456789abcdef";
+        ctx.fake.iamRoles.set(sso, {
+            name: sso,
+            path: "/aws-reserved/sso.amazonaws.com/",
+            arn: roleArn(`aws-reserved/sso.amazonaws.com/${sso}`),
+        });
+        const slr = "AWSServiceRoleForBedrockAgentCoreRuntimeIdentity";
+        ctx.fake.iamRoles.set(slr, { name: slr, path: "/aws-service-role/runtime-identity.bedrock-agentcore.amazonaws.com/", arn: "x" });
+        const r = await run({ topology: "gateway" }, `arn:aws:sts::${ACCOUNT}:assumed-role/${sso}/someone@example.com`);
+        expect(r).to.deep.include({
+            status: "ok",
+            detail: `${roleArn(`aws-reserved/sso.amazonaws.com/${sso}`)} may create, tag and pass the stack's 3 roles`,
+        });
+        expect(ctx.fake.callsTo("SimulatePrincipalPolicy").flatMap((c) => c.input.ActionNames)).to.not.include(
+            "iam:CreateServiceLinkedRole",
+        );
+    });
+
+    it("denied: CreateRole only with another boundary, names the statement to add with the boundary condition", async () => {
+        ctx.fake.withholdPermission("iam:CreateRole", {
+            unless: { key: "iam:PermissionsBoundary", values: [`arn:aws:iam::${ACCOUNT}:policy/TeamBoundary`] },
+        });
+        const r = await run({ iamPermissionsBoundary: BOUNDARY, mcpUrl: "https://mcp.example.com" });
+        expect(r.status).to.equal("fail");
+        expect(r.detail).to.equal(
+            `IAM's policy simulator denies ${CALLER} iam:CreateRole on arn:aws:iam::${ACCOUNT}:role/zscaler-mcp-agent-exec-role-0a1b2c3 (implicitDeny); asked with the boundary ${BOUNDARY}`,
+        );
+        const statements = JSON.parse(r.fix!.slice(r.fix!.indexOf("[")));
+        expect(statements).to.deep.equal([
+            {
+                Sid: "CreateStackRoles",
+                Effect: "Allow",
+                Action: ["iam:CreateRole", "iam:PutRolePolicy"],
+                Resource: `arn:aws:iam::${ACCOUNT}:role/zscaler-mcp-*`,
+                Condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } },
+            },
+        ]);
+        // With the boundary the account's policy asks for, the same identity may.
+        const team = await run({
+            iamPermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/TeamBoundary`,
+            mcpUrl: "https://mcp.example.com",
+        });
+        expect(team.status).to.equal("ok");
+    });
+
+    it("denied: PassRole and the service-linked role, with the statements that allow them; an explicit Deny is named as one", async () => {
+        ctx.fake.withholdPermission("iam:PassRole");
+        ctx.fake.withholdPermission("iam:CreateServiceLinkedRole", { explicit: true });
+        const r = await run({ topology: "gateway" });
+        expect(r.status).to.equal("fail");
+        expect(r.detail).to.contain("iam:PassRole on arn:aws:iam::123456789012:role/zscaler-mcp-runtime-role-0a1b2c3 (implicitDeny)");
+        expect(r.detail).to.contain("iam:CreateServiceLinkedRole on arn:aws:iam::123456789012:role/aws-service-role/");
+        expect(r.detail).to.contain("(explicitDeny)");
+        expect(r.fix).to.match(/^an explicit Deny .* refuses iam:CreateServiceLinkedRole: ask the account's administrator/);
+        const statements = JSON.parse(r.fix!.slice(r.fix!.indexOf("[")));
+        expect(statements.map((st: { Sid: string }) => st.Sid)).to.deep.equal(["PassStackRoles", "AgentCoreServiceLinkedRole"]);
+        expect(statements[0].Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": ["bedrock-agentcore.amazonaws.com"] } });
+        expect(statements[1].Condition).to.deep.equal({
+            StringEquals: { "iam:AWSServiceName": "runtime-identity.bedrock-agentcore.amazonaws.com" },
+        });
+    });
+
+    it("the root user needs no simulation; a federated user cannot be simulated", async () => {
+        expect(await run({}, `arn:aws:iam::${ACCOUNT}:root`)).to.deep.include({ status: "ok" });
+        expect(await run({}, `arn:aws:sts::${ACCOUNT}:federated-user/bob`)).to.deep.include({ status: "skip" });
+        expect(ctx.fake.callsTo("SimulatePrincipalPolicy")).to.have.length(0);
+    });
+
+    it("refuses to simulate for an identity IAM does not know, as IAM does", async () => {
+        const err = await iamOf(ctx.fake)
+            .simulatePrincipalPolicy({
+                PolicySourceArn: userArn("nobody"),
+                ActionNames: ["iam:CreateRole"],
+                ResourceArns: ["*"],
+                ContextEntries: [],
+            })
+            .catch((e: Error) => e);
+        expect((err as Error).name).to.equal("NoSuchEntity");
     });
 });

@@ -24,15 +24,21 @@ async function simulate(simulation: Record<string, unknown>, what: string): Prom
     return (result as { overallResult: string }).overallResult;
 }
 
+/**
+ * IAM's decision on a request of a role whose one identity policy is `policy`, under the
+ * permissions boundary `boundary` when given (then only what both allow is allowed).
+ */
 export async function decision(
     policy: PolicyDocument,
     action: string,
     resource: string,
     context: Record<string, string> = {},
+    boundary?: PolicyDocument,
 ): Promise<string> {
     return simulate(
         {
             identityPolicies: [{ name: "policy", policy: policy as any }],
+            permissionBoundaryPolicies: boundary ? [{ name: "boundary", policy: boundary as any }] : undefined,
             resourcePolicy: action.startsWith("kms:") ? (DEFAULT_KEY_POLICY as any) : undefined,
             request: {
                 action,
@@ -50,8 +56,9 @@ export async function allowed(
     action: string,
     resource: string,
     context: Record<string, string> = {},
+    boundary?: PolicyDocument,
 ): Promise<boolean> {
-    return (await decision(policy, action, resource, context)) === "Allowed";
+    return (await decision(policy, action, resource, context, boundary)) === "Allowed";
 }
 
 /**

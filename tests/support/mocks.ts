@@ -135,7 +135,11 @@ export function mockState(
         case "pulumi:providers:aws":
             return { id: `${name}-provider`, state: inputs };
         case "aws:iam/role:Role":
-            return { id: `${name}-${suffix}`, state: { ...inputs, name: `${name}-${suffix}`, arn: roleArn(`${name}-${suffix}`) } };
+            // IAM puts the role's path in its ARN: arn:aws:iam::<account>:role/<path without the leading />name.
+            return {
+                id: `${name}-${suffix}`,
+                state: { ...inputs, name: `${name}-${suffix}`, arn: roleArn(`${(i.path ?? "/").slice(1)}${name}-${suffix}`) },
+            };
         case "aws:iam/rolePolicy:RolePolicy":
         case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         case "aws:cognito/resourceServer:ResourceServer":

@@ -56,6 +56,7 @@ export async function checkCredentials(ctx: Context): Promise<CheckResult> {
         );
     }
     ctx.account = account;
+    ctx.callerArn = arn;
     return ok(`account ${account} as ${arn}`);
 }
 
@@ -68,7 +69,7 @@ export async function checkAgentCore(ctx: Context): Promise<CheckResult> {
         failIfDenied(
             e,
             "bedrock-agentcore:ListHarnesses",
-            "ask for AgentCore Harness preview access for this account, and permission for bedrock-agentcore:* (the deploy creates harnesses)",
+            "allow bedrock-agentcore:* to this identity (the deploy creates harnesses), and check that no service control policy of the organization denies it",
             `in ${region}`,
         );
         const code = (e as { code?: string }).code;

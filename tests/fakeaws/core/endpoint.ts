@@ -269,14 +269,16 @@ export class FakeAwsCore extends FakeAwsFaults {
         }
     }
 
-    /** The query protocol (STS) and the EC2 protocol: form-encoded requests, XML answers. */
+    /** The query protocol (STS, IAM) and the EC2 protocol: form-encoded requests, XML answers. */
     private async handleQuery(raw: string, res: http.ServerResponse): Promise<void> {
         const params = new URLSearchParams(raw);
         const action = params.get("Action") ?? "";
         const ec2 = this.signer.service === "ec2" || params.get("Version") === "2016-11-15";
-        const service = ec2 ? "ec2" : "sts";
+        const iam = !ec2 && (this.signer.service === "iam" || params.get("Version") === "2010-05-08");
+        const service = ec2 ? "ec2" : iam ? "iam" : "sts";
         const def = this.service(service);
         const model = def.model;
+        const xmlns = model.metadata.xmlNamespace ?? "";
         const requestId = `${rand(8, "0123456789abcdef")}-${rand(4, "0123456789abcdef")}-${rand(4, "0123456789abcdef")}`;
         res.setHeader("content-type", "text/xml");
         const fail = (e: AwsError, call?: RecordedCall): void => {
@@ -284,7 +286,7 @@ export class FakeAwsCore extends FakeAwsFaults {
                 call.error = e.code;
             }
             res.statusCode = e.status;
-            res.end(errorXml(ec2, e.code, e.message, requestId, e.status >= 500 ? "Receiver" : "Sender"));
+            res.end(errorXml(ec2, e.code, e.message, requestId, e.status >= 500 ? "Receiver" : "Sender", xmlns));
         };
         const op = model.operations[action];
         if (!op) {
@@ -312,7 +314,7 @@ export class FakeAwsCore extends FakeAwsFaults {
             const out = this.execute(def, action, input, call);
             const lost = () => {
                 res.statusCode = 500;
-                res.end(errorXml(ec2, ec2 ? "InternalError" : "InternalFailure", "Service unavailable", requestId));
+                res.end(errorXml(ec2, ec2 ? "InternalError" : "InternalFailure", "Service unavailable", requestId, "Receiver", xmlns));
             };
             if (await this.answerGoesWrong(action, call, res, lost)) {
                 return;
@@ -322,7 +324,7 @@ export class FakeAwsCore extends FakeAwsFaults {
             res.end(
                 ec2
                     ? `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>${body}</${action}Response>`
-                    : `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${action}Result>${body}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+                    : `<${action}Response xmlns="${xmlns}"><${action}Result>${body}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
             );
         } catch (e) {
             fail(e instanceof AwsError ? e : new AwsError("InternalFailure", String(e), 500), call);
@@ -404,11 +406,11 @@ export class FakeAwsCore extends FakeAwsFaults {
     }
 }
 
-/** An error answer of the EC2 protocol, or of the query protocol (STS). */
-function errorXml(ec2: boolean, code: string, message: string, requestId: string, type = "Receiver"): string {
+/** An error answer of the EC2 protocol, or of the query protocol (STS, IAM: `xmlns` is the service's namespace). */
+function errorXml(ec2: boolean, code: string, message: string, requestId: string, type: string, xmlns: string): string {
     return ec2
         ? `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-        : `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+        : `<ErrorResponse xmlns="${xmlns}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
 function escapeXml(s: string): string {

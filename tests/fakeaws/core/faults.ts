@@ -6,7 +6,7 @@
 import type * as http from "http";
 import { roleArn } from "../../support/awsConstants";
 import { FakeAwsState } from "./state";
-import { AwsError, DeploymentFailure, Fault, FaultKind, RecordedCall, ResourceKind } from "./types";
+import { AwsError, DeploymentFailure, Fault, FaultKind, RecordedCall, ResourceKind, WithheldPermission } from "./types";
 
 /** The faults that strike after the request was executed. */
 const AFTER_EXECUTION: readonly FaultKind[] = ["lost", "dropped", "slow", "hung"];
@@ -23,6 +23,11 @@ const QUERY_FAULTS: Record<string, Record<"denied" | "throttle" | "server", [str
         throttle: ["Throttling", 400, "Rate exceeded"],
         server: ["InternalFailure", 500, "An internal error has occurred."],
     },
+    iam: {
+        denied: ["AccessDenied", 403, "Access denied"],
+        throttle: ["Throttling", 400, "Rate exceeded"],
+        server: ["ServiceFailure", 500, "An internal error has occurred."],
+    },
 };
 
 /** What AWS answers a Create/Update with while a role it was just given is not yet usable (IAM propagation). */
@@ -36,6 +41,16 @@ const IAM_MESSAGES: Record<string, [string, string]> = {
     UpdateExpressGatewayService: ["AccessDeniedException", `Cannot assume role ${roleArn("x")}`],
 };
 
+/**
+ * What AgentCore answers when IAM throttles the service-linked role it creates on a first create
+ * (AWSServiceRoleForBedrockAgentCoreRuntimeIdentity): a quota error, HTTP 402, that is no quota.
+ */
+export const SERVICE_LINKED_ROLE_THROTTLED = {
+    code: "ServiceQuotaExceededException",
+    status: 402,
+    message: "Failed creating service linked role: Rate limit exceeded",
+} as const;
+
 export class FakeAwsFaults extends FakeAwsState {
     /** The next `n` calls of `op` ("*" for any) answer ThrottlingException (EC2: RequestLimitExceeded; STS: Throttling). */
     throttle(op: string, n: number): void {
@@ -48,6 +63,14 @@ export class FakeAwsFaults extends FakeAwsState {
     /** The next call of `op` is refused with AccessDeniedException (EC2: UnauthorizedOperation; STS: AccessDenied) and this message, as for a missing permission. */
     denyNext(op: string, message: string): void {
         this.faults.push({ kind: "denied", op, remaining: 1, message });
+    }
+    /**
+     * From now on (until reset), IAM finds that an identity is not granted `action`: its policy
+     * simulator answers implicitDeny (explicitDeny with `explicit`), unless the request's context
+     * key has one of `unless`'s values. Everything not withheld is allowed.
+     */
+    withholdPermission(action: string, opts: Omit<WithheldPermission, "action" | "principal"> & { principal?: string } = {}): void {
+        this.withheld.push({ principal: "*", ...opts, action });
     }
     /** The next `n` calls of `op` are executed, then answered with a 500, as when a proxy or the network loses the answer. */
     loseResponse(op: string, n: number): void {
@@ -71,6 +94,13 @@ export class FakeAwsFaults extends FakeAwsState {
             throw new Error(`no IAM-propagation error is known for ${op}`);
         }
         this.faults.push({ kind: "iam", op, remaining: n });
+    }
+    /**
+     * The next `n` calls of an AgentCore Create/Update op answer as AgentCore does while IAM
+     * throttles the creation of its service-linked role (ServiceQuotaExceededException, 402).
+     */
+    serviceLinkedRoleThrottled(op: string, n: number): void {
+        this.faults.push({ kind: "slr", op, remaining: n });
     }
     /** The next create or update of `kind` lands in its failed status with these reasons. */
     failNext(kind: ResourceKind, reasons: string[]): void {
@@ -167,6 +197,10 @@ export class FakeAwsFaults extends FakeAwsState {
         }
         if (f.kind === "server") {
             throw new AwsError(service === "ecs" ? "ServerException" : "InternalServerException", "Internal failure, try again", 500);
+        }
+        if (f.kind === "slr") {
+            const { code, status, message } = SERVICE_LINKED_ROLE_THROTTLED;
+            throw new AwsError(code, message, status);
         }
         const [code, message] = IAM_MESSAGES[op];
         throw new AwsError(code, message, code === "AccessDeniedException" && service !== "ecs" ? 403 : 400);

@@ -20,6 +20,7 @@ import {
     FakeImage,
     FAST_DURATIONS,
     Fault,
+    IamRole,
     Identity,
     MARKETPLACE_REGISTRY,
     ModelAvailability,
@@ -28,6 +29,7 @@ import {
     RecordedCall,
     ResourceKind,
     StreamEvent,
+    WithheldPermission,
 } from "./types";
 
 /** The status a failed create lands in, by kind. */
@@ -66,6 +68,10 @@ export class FakeAwsState {
     readonly identities = new Map<string, Identity>();
     /** Access keys AWS no longer accepts, with the error code it answers (ExpiredToken, InvalidClientTokenId). */
     readonly revokedKeys = new Map<string, string>();
+    /** IAM: what the identities are not granted (withholdPermission); everything else is allowed. */
+    withheld: WithheldPermission[] = [];
+    /** IAM: the roles of the account by name (STS AssumeRole records the roles it is asked for). */
+    readonly iamRoles = new Map<string, IamRole>();
     /** EC2: the VPCs and subnets of the region (a default VPC with three subnets to begin with). */
     readonly vpcs: { vpcId: string; isDefault: boolean; cidrBlock: string }[] = [];
     readonly subnets: { subnetId: string; vpcId: string; availabilityZone: string; cidrBlock: string; defaultForAz: boolean }[] = [];
@@ -167,6 +173,7 @@ export class FakeAwsState {
         this.answered.clear();
         this.deleteFailures.clear();
         this.deploymentFailures = [];
+        this.withheld = [];
     }
 
     // -----------------------------------------------------------------------------------------

@@ -82,11 +82,35 @@ export interface Identity {
     account: string;
 }
 
+/**
+ * A permission an identity lacks, as IAM's policy simulator finds it: the action (and resource, a
+ * glob) it is not granted, or granted only when a request key has one of the given values (a
+ * policy that allows iam:CreateRole only with a given iam:PermissionsBoundary, say).
+ */
+export interface WithheldPermission {
+    /** The principal's IAM ARN (user or role), or "*" for every identity. */
+    principal: string;
+    action: string;
+    /** A resource glob (`*` matches anything); every resource when unset. */
+    resource?: string;
+    /** Allowed after all when the request's context key has one of these values. */
+    unless?: { key: string; values: string[] };
+    /** An explicit Deny (a service control policy, say) rather than no Allow. */
+    explicit?: boolean;
+}
+
+/** An IAM role the account holds, as GetRole answers it. */
+export interface IamRole {
+    name: string;
+    path: string;
+    arn: string;
+}
+
 /** The access key id the endpoint's env() hands to SDK clients. */
 export const DEFAULT_ACCESS_KEY_ID = "AKIAFAKEFAKEFAKEFAKE";
 
 /** Faults before the request is executed (it never happened) and after (it happened; the answer goes wrong). */
-export type FaultKind = "throttle" | "server" | "iam" | "denied" | "lost" | "dropped" | "slow" | "hung";
+export type FaultKind = "throttle" | "server" | "iam" | "slr" | "denied" | "lost" | "dropped" | "slow" | "hung";
 /** A fault a test queued: the next `remaining` calls of `op` ("*" for any) go wrong this way. */
 export interface Fault {
     kind: FaultKind;

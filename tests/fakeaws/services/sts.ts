@@ -28,6 +28,8 @@ export function sts(host: ServiceHost): ServiceDef {
             const accessKeyId = `ASIA${rand(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`;
             const roleId = `AROA${rand(17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`;
             const arn = `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/${input.RoleSessionName}`;
+            // The role exists in the account (IAM's GetRole and policy simulator know it).
+            fake.iamRoles.set(m[2], { name: m[2], path: /:role(\/.*\/|\/)/.exec(input.RoleArn)![1], arn: input.RoleArn });
             fake.identities.set(accessKeyId, { arn, userId: `${roleId}:${input.RoleSessionName}`, account: m[1] });
             return {
                 Credentials: {
