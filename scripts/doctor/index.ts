@@ -15,6 +15,7 @@ import { awsErrorName, EXIT, Io, paint } from "../io";
 import { CheckFailure, CheckResult, Context } from "./check";
 import { checkAgentCore, checkCredentials } from "./checks/account";
 import { checkConnection } from "./checks/connection";
+import { checkIamPermissions, sdkIamApi } from "./checks/iam";
 import { checkImage } from "./checks/image";
 import { checkModel } from "./checks/model";
 import { checkCognitoDomain, checkNames } from "./checks/names";
@@ -89,6 +90,7 @@ function plan(ctx: Context): PlannedCheck[] {
     if (s.deploysServer && s.secrets.mode === "external") {
         checks.push({ name: "secret", run: () => checkSecret(ctx) });
     }
+    checks.push({ name: "iam", run: () => checkIamPermissions(ctx, sdkIamApi(ctx.aws)) });
     checks.push({ name: "names", run: () => checkNames(ctx) });
     if (typeof ctx.outputs?.harnessArn === "string") {
         checks.push({ name: "tools", run: () => checkServerTools(ctx) });

@@ -375,6 +375,10 @@ export function formInput(
         case "list": {
             const items: unknown[] = [];
             const flat = ec2 || shape.flattened;
+            // The query protocol sends an empty list as the bare name with no value (`ContextEntries=`).
+            if (params.get(prefix) === "") {
+                used.add(prefix);
+            }
             for (let i = 1; ; i++) {
                 const p = flat ? `${prefix}.${i}` : `${prefix}.member.${i}`;
                 if (!has(p)) {

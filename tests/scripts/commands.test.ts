@@ -187,6 +187,7 @@ describe("operator command lines", () => {
                 "model",
                 "network",
                 "image",
+                "iam",
                 "names",
             ]);
         });

@@ -50,9 +50,10 @@ describe("npm run doctor", () => {
             ["ok", "model"],
             ["ok", "network"],
             ["ok", "image"],
+            ["ok", "iam"],
             ["ok", "names"],
         ]);
-        expect(lines[lines.length - 1]).to.equal("All 8 checks passed.");
+        expect(lines[lines.length - 1]).to.equal("All 9 checks passed.");
         // Before the first deploy the stack has no outputs, so no server to call.
         expect(io.pulumiCalls).to.deep.equal([
             ["config", "--json"],
@@ -71,15 +72,18 @@ describe("npm run doctor", () => {
                 "GetApiKeyCredentialProvider",
                 "GetCallerIdentity",
                 "GetFoundationModelAvailability",
+                "GetRole",
                 "GetInferenceProfile",
                 "GetUseCaseForModelAccess",
                 "ListHarnesses",
                 "ListHarnesses",
+                // create and tag, and pass, each of the three roles; AgentCore's service-linked role
+                ...Array.from({ length: 7 }, () => "SimulatePrincipalPolicy"),
             ].sort(),
         );
         expect(ctx.fake.calls.filter((c) => c.error)).to.deep.equal(
-            ctx.fake.calls.filter((c) => c.op === "GetApiKeyCredentialProvider"),
-            "only the free name's lookup answers not found",
+            ctx.fake.calls.filter((c) => c.op === "GetApiKeyCredentialProvider" || c.op === "GetRole"),
+            "only the free name's lookup, and the service-linked role a fresh account has yet to get, answer not found",
         );
         expect(ctx.fake.calls.every((c) => c.accessKeyId === "AKIAFAKEFAKEFAKEFAKE")).to.equal(true);
     });
@@ -94,6 +98,7 @@ describe("npm run doctor", () => {
             ["model", "ok"],
             ["image", "ok"],
             ["cognito domain", "ok"],
+            ["iam", "ok"],
             ["names", "ok"],
         ]);
         expect(code).to.equal(0);
@@ -149,6 +154,7 @@ describe("npm run doctor", () => {
                 ["model", "skip"],
                 ["network", "skip"],
                 ["image", "skip"],
+                ["iam", "skip"],
                 ["names", "skip"],
             ]);
         });
@@ -176,6 +182,7 @@ describe("npm run doctor", () => {
                     ["model", "skip"],
                     ["network", "skip"],
                     ["image", "skip"],
+                    ["iam", "skip"],
                     ["names", "skip"],
                 ]);
                 expect(check(failed.report, "agentcore").detail).to.equal("needs a connection to AWS");
@@ -391,7 +398,7 @@ describe("npm run doctor", () => {
             expect(await main(["doctor"], io)).to.equal(0);
             const screen = io.screen.join("");
             expect(toolsLine(screen)).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
-            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 9 checks passed.");
+            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 10 checks passed.");
             // The client secret is read once, for the header, and never shown.
             expect(io.pulumiCalls).to.deep.equal([
                 ["config", "--json"],

@@ -8,6 +8,8 @@
 import { MANAGED_POLICIES, SERVICE_PRINCIPALS, Statement } from "../../../aws/policies";
 import { RUNTIME_IDENTITY_ROLE, serviceLinkedRoleArn } from "../../../aws/serviceLinkedRoles";
 import type { Settings } from "../../../config/settings";
+import type * as Iam from "@aws-sdk/client-iam";
+import { AwsAccess, clientConfig } from "../../identity";
 import { CheckResult, Context, fail, ok, skip } from "../check";
 
 /** One question to IAM's policy simulator, as SimulatePrincipalPolicy takes it. */
@@ -187,4 +189,35 @@ export async function checkIamPermissions(ctx: Context, api: IamApi): Promise<Ch
             ? `an explicit Deny (a service control policy, a permissions boundary or a Deny statement) refuses ${explicit.join(", ")}: ask the account's administrator, no Allow overrides it. Otherwise, `
             : "") + `add to ${principal}'s policy the statement${needed.length === 1 ? "" : "s"} ${JSON.stringify(needed)}`,
     );
+}
+
+/** IAM through the SDK, with the stack's identity and settings (every page of the simulator's answer). */
+export function sdkIamApi(aws: AwsAccess): IamApi {
+    let client: Promise<{ iam: typeof Iam; client: Iam.IAMClient }> | undefined;
+    const iamClient = () =>
+        (client ??= import("@aws-sdk/client-iam").then((iam) => ({ iam, client: new iam.IAMClient(clientConfig(aws, "iam")) })));
+    return {
+        async simulatePrincipalPolicy(request) {
+            const { iam, client } = await iamClient();
+            const results: Evaluation[] = [];
+            let Marker: string | undefined;
+            do {
+                const page = await client.send(new iam.SimulatePrincipalPolicyCommand({ ...request, Marker }), { abortSignal: aws.signal });
+                results.push(...(page.EvaluationResults ?? []));
+                Marker = page.IsTruncated ? page.Marker : undefined;
+            } while (Marker);
+            return results;
+        },
+        async roleArn(roleName) {
+            const { iam, client } = await iamClient();
+            try {
+                return (await client.send(new iam.GetRoleCommand({ RoleName: roleName }), { abortSignal: aws.signal })).Role?.Arn;
+            } catch (e) {
+                if ((e as Error).name === "NoSuchEntityException" || (e as Error).name === "NoSuchEntity") {
+                    return undefined;
+                }
+                throw e;
+            }
+        },
+    };
 }

@@ -3,6 +3,7 @@
  * on each resource for an identity from what the test withheld from it (withholdPermission), and
  * GetRole answers the roles the account holds (the roles STS AssumeRole was asked for).
  */
+import { userArn } from "../../support/awsConstants";
 import { Handler, ServiceDef, ServiceHost } from "../core/endpoint";
 import { rand } from "../core/ids";
 import { AwsError, WithheldPermission } from "../core/types";
@@ -23,9 +24,14 @@ function globMatches(pattern: string, value: string, ignoreCase: boolean): boole
 export function iam(host: ServiceHost): ServiceDef {
     const { fake } = host;
 
-    /** Whether the principal exists: a user the endpoint knows an identity for, or a role of the account. */
+    /**
+     * Whether the principal exists: a user the endpoint knows an identity for, the user STS names
+     * for any other key that signed a call (as GetCallerIdentity answers it), or a role of the account.
+     */
     const exists = (arn: string): boolean =>
-        [...fake.identities.values()].some((i) => i.arn === arn) || [...fake.iamRoles.values()].some((r) => r.arn === arn);
+        [...fake.identities.values()].some((i) => i.arn === arn) ||
+        fake.calls.some((c) => c.accessKeyId !== undefined && !fake.identities.has(c.accessKeyId) && userArn(c.accessKeyId) === arn) ||
+        [...fake.iamRoles.values()].some((r) => r.arn === arn);
 
     const decide = (principal: string, action: string, resource: string, context: Map<string, string[]>): string => {
         const applies = (w: WithheldPermission) =>
