@@ -11,7 +11,7 @@
  */
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { realMs } from "./clock";
-import { awsRequestHandler } from "./kit/network";
+import { awsClientConfig } from "./kit/sdk";
 
 export interface AssumeRole {
     roleArn: string;
@@ -216,15 +216,13 @@ export class AccountNotAllowedError extends Error {
  * fails (30 s, 10 s to connect) and is tried as often as aws:maxRetries allows (3 times otherwise).
  */
 function stsClientConfig(region: string, s: AwsSettings) {
-    return {
+    return awsClientConfig({
         region,
         maxAttempts: (s.maxRetries ?? 2) + 1,
-        requestHandler: awsRequestHandler(
-            { requestTimeout: realMs(30_000), connectionTimeout: realMs(10_000) },
-            { profile: s.profile, configFile: s.sharedConfigFiles?.[0] },
-        ),
-        ...(s.endpoints?.sts ? { endpoint: s.endpoints.sts } : {}),
-    };
+        timeouts: { requestTimeout: realMs(30_000), connectionTimeout: realMs(10_000) },
+        settings: s,
+        service: "sts",
+    });
 }
 
 /** The aws:* setting that excludes an account, if one does (allowedAccountIds is checked first). */

@@ -14,8 +14,7 @@ import type * as Control from "@aws-sdk/client-bedrock-agentcore-control";
 import type { AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { AwsSettings } from "../providers/awsIdentity";
 import { commandRequestMs, realMs } from "../providers/clock";
-import { awsRequestHandler } from "../providers/kit/network";
-import type { NodeHttpHandler } from "@smithy/node-http-handler";
+import { AwsClientConfig, awsClientConfig } from "../providers/kit/sdk";
 import { aborted, EXIT, Io, OperatorError } from "./io";
 
 /** Loaded when a stack's settings are used: `invoke --harness-arn` starts without it. */
@@ -186,13 +185,7 @@ export function restoreCallerAwsSettings(): void {
     }
 }
 
-export interface ClientConfig {
-    region: string;
-    maxAttempts: number;
-    requestHandler: NodeHttpHandler;
-    credentials?: AwsCredentialIdentityProvider;
-    endpoint?: string;
-}
+export type ClientConfig = AwsClientConfig;
 
 /**
  * Settings for an SDK client: the identity, the stack's endpoint for the service (`aws:endpoints`;
@@ -204,25 +197,21 @@ export function clientConfig(
     service: EndpointKey | undefined,
     o: { region?: string; stream?: boolean } = {},
 ): ClientConfig {
-    const endpoint = service ? access.settings.endpoints?.[service] : undefined;
-    return {
+    return awsClientConfig({
         region: o.region ?? access.region,
         maxAttempts: access.maxAttempts,
-        // Through the proxy the environment names, trusting the CA bundles set for AWS (providers/kit/network.ts).
-        requestHandler: awsRequestHandler(
-            o.stream
-                ? {
-                      connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
-                      requestTimeout: commandRequestMs(TIMEOUTS.answerStartMs),
-                      // The socket's idle time: between two events once the answer streams.
-                      socketTimeout: commandRequestMs(TIMEOUTS.answerGapMs),
-                  }
-                : { connectionTimeout: commandRequestMs(TIMEOUTS.connectMs), requestTimeout: commandRequestMs(TIMEOUTS.requestMs) },
-            { profile: access.settings.profile, configFile: access.settings.sharedConfigFiles?.[0] },
-        ),
-        ...(access.credentials ? { credentials: access.credentials } : {}),
-        ...(endpoint ? { endpoint } : {}),
-    };
+        timeouts: o.stream
+            ? {
+                  connectionTimeout: commandRequestMs(TIMEOUTS.connectMs),
+                  requestTimeout: commandRequestMs(TIMEOUTS.answerStartMs),
+                  // The socket's idle time: between two events once the answer streams.
+                  socketTimeout: commandRequestMs(TIMEOUTS.answerGapMs),
+              }
+            : { connectionTimeout: commandRequestMs(TIMEOUTS.connectMs), requestTimeout: commandRequestMs(TIMEOUTS.requestMs) },
+        settings: access.settings,
+        service,
+        credentials: access.credentials,
+    });
 }
 
 /**
