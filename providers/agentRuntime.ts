@@ -27,6 +27,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    readyOrInitFailed,
     inputsOf,
     newClientToken,
     onlyTagsChanged,
@@ -285,17 +286,10 @@ export const agentRuntimeProvider: pulumi.dynamic.ResourceProvider<AgentRuntimeI
                 if (inputs.waitForReady === false) {
                     return { id, outs: { ...inputs, ...outputsOf(res, inputs.region) } };
                 }
-                try {
-                    const ready = (await waitReady(inputs, id))!;
-                    return { id, outs: { ...inputs, ...outputsOf(ready, inputs.region) } };
-                } catch (e) {
-                    throw initFailed(
-                        String((e as Error).message),
-                        id,
-                        { ...outputsOf(res, inputs.region), status: "CREATE_FAILED" },
-                        inputs as any,
-                    );
-                }
+                return readyOrInitFailed(id, inputs, async () => outputsOf((await waitReady(inputs, id))!, inputs.region), {
+                    ...outputsOf(res, inputs.region),
+                    status: "CREATE_FAILED",
+                });
             },
         });
     },

@@ -223,6 +223,11 @@ function rolloutRef(ref: DeploymentRef): Pick<ExpressGatewayServiceOutputs, "all
     return { allowListRevisionArn: ref.revisionArn ?? "", allowListStartedAt: ref.since };
 }
 
+/** The outputs of a service whose endpoint is not known yet: what state keeps if a wait fails. */
+function withoutEndpoint(inputs: ExpressGatewayServiceInputs, serviceArn: string): ExpressGatewayServiceOutputs {
+    return { ...inputs, serviceArn, endpoint: "", url: "", mcpUrl: "", status: "ACTIVE", allowedHostsValue: "" };
+}
+
 /**
  * After CreateExpressGatewayService: waits for its deployment, ACTIVE and an endpoint, then rolls
  * the endpoint into the allow-list (and, unless waitForAllowList is false, waits for that too).
@@ -232,15 +237,7 @@ async function finishCreate(
     serviceArn: string,
     created: DeploymentRef,
 ): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
-    let outs: ExpressGatewayServiceOutputs = {
-        ...inputs,
-        serviceArn,
-        endpoint: "",
-        url: "",
-        mcpUrl: "",
-        status: "ACTIVE",
-        allowedHostsValue: "",
-    };
+    let outs = withoutEndpoint(inputs, serviceArn);
     try {
         await waitForDeployment(inputs, serviceArn, created, { logGroup: inputs.container.logGroup, nextStep: RUN_UP_AGAIN });
         let service = (await waitActive(inputs, serviceArn))!;
@@ -271,15 +268,7 @@ async function takeOver(
     inputs: ExpressGatewayServiceInputs,
     serviceArn: string,
 ): Promise<{ id: string; outs: ExpressGatewayServiceOutputs }> {
-    let outs: ExpressGatewayServiceOutputs = {
-        ...inputs,
-        serviceArn,
-        endpoint: "",
-        url: "",
-        mcpUrl: "",
-        status: "ACTIVE",
-        allowedHostsValue: "",
-    };
+    let outs = withoutEndpoint(inputs, serviceArn);
     try {
         let service = (await waitActive(inputs, serviceArn))!;
         const fqdn = publicEndpoint(service);

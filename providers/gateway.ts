@@ -18,6 +18,7 @@ import {
     findInPages,
     findOrUndefined,
     initFailed,
+    readyOrInitFailed,
     inputsOf,
     newClientToken,
     onlyTagsChanged,
@@ -191,15 +192,11 @@ export const gatewayProvider: pulumi.dynamic.ResourceProvider<GatewayInputs, Gat
                 withRetries(() => client.send(new sdk.CreateGatewayCommand({ ...request(inputs), clientToken, tags: inputs.tags })), {
                     what: `create ${label(inputs)}`,
                 }),
-            created: async (res) => {
-                const id = res.gatewayId!;
-                try {
-                    const ready = (await waitReady(inputs, id))!;
-                    return { id, outs: { ...inputs, ...outputsOf(ready) } };
-                } catch (e) {
-                    throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
-                }
-            },
+            created: (res) =>
+                readyOrInitFailed(res.gatewayId!, inputs, async () => outputsOf((await waitReady(inputs, res.gatewayId!))!), {
+                    ...outputsOf(res),
+                    status: "FAILED",
+                }),
         });
     },
 

@@ -24,6 +24,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    readyOrInitFailed,
     inputsOf,
     newClientToken,
     refreshInputs,
@@ -216,15 +217,16 @@ export const gatewayTargetProvider: pulumi.dynamic.ResourceProvider<GatewayTarge
                         ),
                     { what: `create ${label(inputs)}`, propagation: IAM_PROPAGATION.gatewayTarget },
                 ),
-            created: async (res) => {
-                const id = `${inputs.gatewayId}/${res.targetId}`;
-                try {
-                    const ready = (await waitReady(inputs, res.targetId!))!;
-                    return { id, outs: { ...inputs, ...outputsOf(ready) } };
-                } catch (e) {
-                    throw initFailed(String((e as Error).message), id, { ...outputsOf(res), status: "FAILED" }, inputs as any);
-                }
-            },
+            created: (res) =>
+                readyOrInitFailed(
+                    `${inputs.gatewayId}/${res.targetId}`,
+                    inputs,
+                    async () => outputsOf((await waitReady(inputs, res.targetId!))!),
+                    {
+                        ...outputsOf(res),
+                        status: "FAILED",
+                    },
+                ),
         });
     },
 

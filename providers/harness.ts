@@ -26,6 +26,7 @@ import {
     findOrUndefined,
     IAM_PROPAGATION,
     initFailed,
+    readyOrInitFailed,
     inputsOf,
     isUnknown,
     newClientToken,
@@ -338,20 +339,15 @@ export const harnessProvider: pulumi.dynamic.ResourceProvider<HarnessInputs, Har
                     )
                 ).harness!,
             created: async (created) => {
-                try {
-                    const ready = (await waitReady(inputs, created.harnessId!))!;
-                    return {
-                        id: created.harnessId!,
-                        outs: { ...inputs, ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) },
-                    };
-                } catch (e) {
-                    throw initFailed(
-                        String((e as Error).message),
-                        created.harnessId!,
-                        { ...outputsOf(created), status: "CREATE_FAILED" },
-                        inputs as any,
-                    );
-                }
+                return readyOrInitFailed(
+                    created.harnessId!,
+                    inputs,
+                    async () => {
+                        const ready = (await waitReady(inputs, created.harnessId!))!;
+                        return { ...outputsOf(ready), serviceDefaults: serviceDefaults(inputs, ready) };
+                    },
+                    { ...outputsOf(created), status: "CREATE_FAILED" },
+                );
             },
         });
     },

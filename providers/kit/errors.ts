@@ -144,3 +144,21 @@ export function initFailed(
     err.reasons = [message];
     return err;
 }
+
+/**
+ * What follows a create of its own: the resource with its outputs once `ready` has them, or, when
+ * it never gets there, an initFailed error that keeps it in state with the `failed` outputs, so
+ * the next `pulumi up` repairs it instead of creating a second one.
+ */
+export async function readyOrInitFailed<I extends object, O extends object>(
+    id: string,
+    inputs: I,
+    ready: () => Promise<O>,
+    failed: Record<string, unknown>,
+): Promise<{ id: string; outs: I & O }> {
+    try {
+        return { id, outs: { ...inputs, ...(await ready()) } };
+    } catch (e) {
+        throw initFailed(String((e as Error).message), id, failed, inputs as Record<string, unknown>);
+    }
+}
