@@ -21,7 +21,7 @@ import {
     taskSecretPolicy,
 } from "../aws/policies";
 import { CREDENTIALS_VERSION_ENV, ecsServerEnvironment, SERVER_LISTEN } from "../server/env";
-import { HarnessAgent, harnessAgentOptions, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
+import { HarnessAgent, topologyAgent, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
 import { ServiceRole } from "./role";
 import { ZscalerCredentials, ZscalerCredentialsArgs } from "./zscalerCredentials";
 
@@ -267,19 +267,7 @@ export class EcsTopology extends pulumi.ComponentResource {
         const tokenVault = pulumi
             .all([this.credentialProvider.credentialProviderArn, this.credentialProvider.apiKeySecretArn])
             .apply(([providerArn, secretArn]) => [{ kind: "apiKey" as const, providerArn, secretArn }]);
-        this.agent = new HarnessAgent(
-            `${name}-agent`,
-            {
-                ...args.harness,
-                region,
-                accountId: args.accountId,
-                tool,
-                credentials: tokenVault,
-                tags,
-                roleGuardrails: args.roleGuardrails,
-            },
-            harnessAgentOptions(name, "gateway", this),
-        );
+        this.agent = topologyAgent(name, args, tool, tokenVault, this, "gateway");
 
         // 10. The server answers as the harness will call it: once the harness exists and the
         // service's own address is in its Host allow-list.

@@ -22,7 +22,7 @@ import { imageRegionProblem } from "../aws/images";
 import { HARNESS_TOOL_NAME, OAUTH_SCOPE } from "../aws/names";
 import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "../aws/policies";
 import { CREDENTIALS_VERSION_ENV, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "../server/env";
-import { HarnessAgent, harnessAgentOptions, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
+import { HarnessAgent, topologyAgent, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
 import { ServiceRole } from "./role";
 import { ZscalerCredentials, ZscalerCredentialsArgs } from "./zscalerCredentials";
 
@@ -282,19 +282,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
         const tokenVault = pulumi
             .all([this.oauthProvider.credentialProviderArn, this.oauthProvider.clientSecretArn])
             .apply(([providerArn, secretArn]) => [{ kind: "oauth2" as const, providerArn, secretArn }]);
-        this.agent = new HarnessAgent(
-            `${name}-agent`,
-            {
-                ...args.harness,
-                region,
-                accountId: args.accountId,
-                tool,
-                credentials: tokenVault,
-                tags,
-                roleGuardrails: args.roleGuardrails,
-            },
-            harnessAgentOptions(name, "ecs", this),
-        );
+        this.agent = topologyAgent(name, args, tool, tokenVault, this, "ecs");
 
         // 8. The gateway lists the runtime's tools as the harness will ask for them: once the
         // harness, the target and the ready runtime exist. The runtime's version changes with

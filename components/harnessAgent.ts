@@ -126,3 +126,31 @@ export class HarnessAgent extends pulumi.ComponentResource {
         this.registerOutputs({ executionRoleArn: this.executionRoleArn, harnessArn: this.harness.arn, harnessId: this.harness.harnessId });
     }
 }
+
+/**
+ * A topology's harness: the stack's harness settings, its one tool and the Token Vault entries the
+ * tool reads, under the topology that builds it (with the alias that lets it switch topology).
+ */
+export function topologyAgent(
+    name: string,
+    args: TopologyArgs,
+    tool: pulumi.Input<HarnessTool>,
+    credentials: pulumi.Input<TokenVaultCredential[]>,
+    topology: pulumi.ComponentResource,
+    /** The other topology, where the harness would have been before a switch. */
+    other: keyof typeof TOPOLOGY_TYPES,
+): HarnessAgent {
+    return new HarnessAgent(
+        `${name}-agent`,
+        {
+            ...args.harness,
+            region: args.region,
+            accountId: args.accountId,
+            tool,
+            credentials,
+            tags: { ...args.tags },
+            roleGuardrails: args.roleGuardrails,
+        },
+        harnessAgentOptions(name, other, topology),
+    );
+}
