@@ -40,6 +40,7 @@ import {
 import { describeService, ecsClient, ecsTags, label, publicEndpoint, syncEcsTags, tagMap } from "./ecs/client";
 import { allowedHostsValue, primaryContainer } from "./ecs/container";
 import { DeploymentRef, deploymentFailed, newestDeployment, waitActive, waitForDeployment } from "./ecs/deployments";
+import { deleteTaskDefinitions, waitUntilDrained } from "./ecs/teardown";
 import { NAME_RULES } from "../aws/names";
 
 // The module's own names before the split into ecs/: the rollout resource, the tests and the MCP
@@ -120,7 +121,6 @@ export const EXPRESS_DIFF: DiffSpec = {
 };
 
 const DELETE_TIMEOUT_MS = 20 * 60_000;
-const DRAIN_TIMEOUT_MS = 5 * 60_000;
 
 function outputsOf(s: ECSExpressGatewayService, serviceArn: string, i: ExpressGatewayServiceInputs) {
     const endpoint = publicEndpoint(s) ?? "";
@@ -448,62 +448,6 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
         await waitUntilDrained(props);
     },
 };
-
-/** AWS leaves the service's task-definition revisions behind: deregister, then delete them. */
-async function deleteTaskDefinitions(i: ExpressGatewayServiceInputs): Promise<void> {
-    const { sdk, client } = await ecsClient(i.region);
-    const family = `${i.cluster}-${i.serviceName}`;
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-        const page = await withRetries(
-            () => client.send(new sdk.ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", nextToken })),
-            { what: `list task definitions of ${family}` },
-        );
-        // familyPrefix matches by prefix: keep this family's revisions only.
-        arns.push(...(page.taskDefinitionArns ?? []).filter((a) => new RegExp(`task-definition/${family}:\\d+$`).test(a)));
-        nextToken = page.nextToken;
-    } while (nextToken);
-    for (const arn of arns) {
-        await withRetries(() => client.send(new sdk.DeregisterTaskDefinitionCommand({ taskDefinition: arn })), {
-            what: `deregister ${arn}`,
-        });
-    }
-    for (let n = 0; n < arns.length; n += 10) {
-        const batch = arns.slice(n, n + 10);
-        await withRetries(() => client.send(new sdk.DeleteTaskDefinitionsCommand({ taskDefinitions: batch })), {
-            what: `delete task definitions of ${family}`,
-        });
-    }
-}
-
-/**
- * The classic ECS service under an Express service keeps DRAINING for 1-3 minutes after the
- * Express service is INACTIVE; a cluster delete in that window fails. Wait it out.
- */
-async function waitUntilDrained(i: ExpressGatewayServiceInputs): Promise<void> {
-    const { sdk, client } = await ecsClient(i.region);
-    await waitForStatus<{ status: string }>({
-        resource: `${label(i)} (draining)`,
-        read: async () => {
-            try {
-                const res = await client.send(new sdk.DescribeServicesCommand({ cluster: i.cluster, services: [i.serviceName] }));
-                const status = res.services?.[0]?.status;
-                return status ? { status } : undefined;
-            } catch (e) {
-                if (errorName(e) === "ClusterNotFoundException") {
-                    return undefined;
-                }
-                throw e;
-            }
-        },
-        status: (s) => s.status,
-        pending: ["DRAINING", "ACTIVE"],
-        target: ["INACTIVE"],
-        goneIsTarget: true,
-        timeoutMs: DRAIN_TIMEOUT_MS,
-    });
-}
 
 /**
  * The resource's arguments: its provider's inputs, each one a pulumi.Input. healthCheckPath, cpu,
