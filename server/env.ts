@@ -85,6 +85,15 @@ export function ecsServerEnvironment(
     containerEnv: Readonly<Record<string, string>>,
     port: number = SERVER_LISTEN.port,
 ): Record<string, string> {
+    return behindTls(containerEnv, port);
+}
+
+/**
+ * What both topologies give the server, TLS ending in front of it: streamable HTTP on the listen
+ * address and port (unless the user set them), zscaler auth mode, the user's settings, then the
+ * plain HTTP the server refuses without being told, after them so that it cannot be undone.
+ */
+function behindTls(containerEnv: Readonly<Record<string, string>>, port: number): Record<string, string> {
     return {
         ZSCALER_MCP_TRANSPORT: "streamable-http",
         ZSCALER_MCP_HOST: SERVER_LISTEN.host,
@@ -110,12 +119,7 @@ export function runtimeServerEnvironment(
     port: number = SERVER_LISTEN.port,
 ): Record<string, string> {
     return {
-        ZSCALER_MCP_TRANSPORT: "streamable-http",
-        ZSCALER_MCP_HOST: SERVER_LISTEN.host,
-        ZSCALER_MCP_PORT: String(port),
-        ZSCALER_MCP_AUTH_MODE: "zscaler",
-        ...containerEnv,
-        ZSCALER_MCP_ALLOW_HTTP: "true",
+        ...behindTls(containerEnv, port),
         ZSCALER_MCP_DISABLE_HOST_VALIDATION: "true",
         ZSCALER_MCP_TRUST_PLATFORM_AUTH: "true",
         ...(secretName ? { ZSCALER_SECRET_NAME: secretName } : {}),
