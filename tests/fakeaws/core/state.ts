@@ -30,6 +30,9 @@ import {
     StreamEvent,
 } from "./types";
 
+/** The endpoint's page size unless a test sets another. */
+export const DEFAULT_PAGE_SIZE = 2;
+
 /** The status a failed create lands in, by kind. */
 const FAILED_STATUS: Record<string, string> = {
     harness: "CREATE_FAILED",
@@ -92,6 +95,19 @@ export class FakeAwsState {
      * group. A queued failNextDeployment goes first (the hook is then not called). A reset keeps it.
      */
     onDeployment?: (container: DeployedContainer) => Promise<ContainerOutcome>;
+    /**
+     * How many items a page of a List or Describe operation holds at most (a caller's smaller
+     * maxResults wins): small, so that every caller must follow the next token as it must on AWS.
+     */
+    pageSize: number;
+    /**
+     * Answers AWS would not give (an error the operation's model does not list, or with another
+     * HTTP status): each one is the endpoint's bug. tests/support/endpointContract.ts fails the
+     * test that caused one.
+     */
+    readonly violations: string[] = [];
+    /** Every endpoint made, for the hook that checks their violations after each test. */
+    static readonly instances = new Set<FakeAwsState>();
     // What the endpoint's own parts keep (fault queues, held answers, ...): not for tests to touch.
     protected deploymentFailures: DeploymentFailure[] = [];
     protected readonly random: () => number;
@@ -109,6 +125,8 @@ export class FakeAwsState {
         this.region = opts.region ?? REGION;
         this.durations = { ...FAST_DURATIONS, ...opts.durations };
         this.random = opts.seed === undefined ? Math.random : seeded(opts.seed);
+        this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+        FakeAwsState.instances.add(this);
         this.seedAccount();
     }
 
