@@ -721,6 +721,18 @@ describe("end to end through the real Pulumi CLI", function () {
             expectNoSecrets((await ok(ws, "pulumi stack export")).stdout, [CLIENT_SECRET, cognitoSecret]);
         });
 
+        it("replaces the Cognito domain for a new prefix, the old one deleted first (Cognito allows one per user pool)", async () => {
+            const prefix = `${PLACEHOLDERS["<unique prefix>"]}-2`;
+            await ok(ws, `pulumi config set cognitoDomainPrefix ${prefix}`);
+            await ok(ws, "pulumi up");
+            const [pool] = ws.cloud.live("aws:cognito/userPool:UserPool");
+            const domains = ws.cloud.live("aws:cognito/userPoolDomain:UserPoolDomain");
+            expect(domains.map((d) => [d.id, d.props.userPoolId])).to.deep.equal([[prefix, pool.id]]);
+            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
+            expect(invoke.stdout).to.contain("Finance and Engineering.");
+            await ok(ws, "pulumi up --expect-no-changes");
+        });
+
         it("destroys everything and removes the stack", async () => {
             await ok(ws, "pulumi destroy");
             expect(endpointIds(ws.fake)).to.deep.equal([]);

@@ -1,4 +1,8 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Cloud } from "../awsplugin/cloud";
 import { checkEndpointContract } from "../support/endpointContract";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 import { allowedErrors } from "./core/contract";
@@ -179,6 +183,113 @@ describe("local AWS endpoint", () => {
                 "InvalidParameterException",
                 "Resource not found: arn:aws:ecs:us-east-1:123456789012:service/c/gone",
             ]);
+        });
+    });
+
+    describe("with the test aws plugin's account attached, refers only to what it holds", () => {
+        const trust = (service: string, condition?: object) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: condition }],
+            });
+        const AGENTCORE = "arn:aws:iam::123456789012:role/agentcore";
+        const TASKS = "arn:aws:iam::123456789012:role/tasks";
+        const INFRA = "arn:aws:iam::123456789012:role/infra";
+        const OTHER_REGION = "arn:aws:iam::123456789012:role/other-region";
+        let dir: string;
+
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "fakeaws-account-"));
+            const cloud = new Cloud(path.join(dir, "aws-account.json"));
+            cloud.transact((s) => {
+                const role = (arn: string, assumeRolePolicy: string) =>
+                    s.resources.push({
+                        type: "aws:iam/role:Role",
+                        id: arn.split("/")[1],
+                        props: { arn, name: arn.split("/")[1], assumeRolePolicy },
+                    });
+                role(AGENTCORE, trust("bedrock-agentcore.amazonaws.com", { StringEquals: { "aws:SourceAccount": "123456789012" } }));
+                role(TASKS, trust("ecs-tasks.amazonaws.com"));
+                role(INFRA, trust("ecs.amazonaws.com"));
+                role(
+                    OTHER_REGION,
+                    trust("bedrock-agentcore.amazonaws.com", {
+                        ArnLike: { "aws:SourceArn": "arn:aws:bedrock-agentcore:eu-west-1:123456789012:*" },
+                    }),
+                );
+                s.resources.push({ type: "aws:cognito/userPool:UserPool", id: "us-east-1_Pool12345", props: {} });
+            });
+            ctx.fake.account = cloud.accountView();
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        const gateway = async (roleArn: string, pool = "us-east-1_Pool12345") => {
+            const { sdk, client } = await control();
+            const command = new sdk.CreateGatewayCommand({
+                name: `g${roleArn.length}${pool.length}`,
+                roleArn,
+                protocolType: "MCP",
+                authorizerType: "CUSTOM_JWT",
+                authorizerConfiguration: {
+                    customJWTAuthorizer: {
+                        discoveryUrl: `https://cognito-idp.us-east-1.amazonaws.com/${pool}/.well-known/openid-configuration`,
+                        allowedClients: ["c"],
+                    },
+                },
+            });
+            return client.send(command);
+        };
+
+        it("AgentCore: an unknown role, or one whose trust policy does not admit AgentCore here, fails role validation", async () => {
+            const refusals = [];
+            for (const role of ["arn:aws:iam::123456789012:role/nope", TASKS, OTHER_REGION]) {
+                refusals.push(await rejection(gateway(role)));
+            }
+            expect(refusals.map((e) => [e.name, e.message])).to.deep.equal([
+                ["ValidationException", "Role validation failed for arn:aws:iam::123456789012:role/nope: the role does not exist."],
+                [
+                    "ValidationException",
+                    `Role validation failed for ${TASKS}: its trust policy does not allow bedrock-agentcore.amazonaws.com to assume it.`,
+                ],
+                [
+                    "ValidationException",
+                    `Role validation failed for ${OTHER_REGION}: its trust policy does not allow bedrock-agentcore.amazonaws.com to assume it.`,
+                ],
+            ]);
+            expect((await gateway(AGENTCORE)).status).to.equal("CREATING");
+        });
+
+        it("AgentCore: a discovery URL of a user pool the account does not hold", async () => {
+            const err = await rejection(gateway(AGENTCORE, "us-east-1_Gone00000"));
+            expect([err.name, err.message]).to.deep.equal([
+                "ValidationException",
+                "Unable to retrieve the OpenID configuration from the discovery URL https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Gone00000/.well-known/openid-configuration.",
+            ]);
+        });
+
+        it("ECS: the infrastructure role must admit ecs.amazonaws.com, the execution role ecs-tasks.amazonaws.com", async () => {
+            const sdk = await import("@aws-sdk/client-ecs");
+            const client = new sdk.ECSClient({ maxAttempts: 1 });
+            const create = (executionRoleArn: string, infrastructureRoleArn: string) =>
+                client.send(
+                    new sdk.CreateExpressGatewayServiceCommand({
+                        serviceName: "svc",
+                        cluster: "c",
+                        executionRoleArn,
+                        infrastructureRoleArn,
+                        primaryContainer: { image: "public.ecr.aws/x/y:1", containerPort: 8000 },
+                    }),
+                );
+            const swapped = await rejection(create(INFRA, TASKS));
+            expect([swapped.name, swapped.message]).to.deep.equal([
+                "InvalidParameterException",
+                `Unable to assume role ${TASKS} (infrastructureRoleArn): its trust policy does not allow ecs.amazonaws.com to assume it.`,
+            ]);
+            const missing = await rejection(create("arn:aws:iam::123456789012:role/gone", INFRA));
+            expect(missing.message).to.equal(
+                "Unable to assume role arn:aws:iam::123456789012:role/gone (executionRoleArn): the role does not exist.",
+            );
+            expect((await create(TASKS, INFRA)).service!.serviceName).to.equal("svc");
         });
     });
 

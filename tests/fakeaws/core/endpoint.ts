@@ -11,7 +11,8 @@ import { formInput, RestRouter, restInput, serializeShape, ServiceModel, validat
 import { contractBreach, pageOf } from "./contract";
 import { FakeAwsFaults } from "./faults";
 import { rand, useRandom } from "./ids";
-import { AwsError, DeploymentFailure, Outcome, Rec, RecordedCall, ResourceKind } from "./types";
+import { checkReferences } from "./references";
+import { ACCOUNT, AwsError, DeploymentFailure, Outcome, Rec, RecordedCall, ResourceKind } from "./types";
 
 /** One operation of a service: its (validated) input in, the output shape's value out. */
 export type Handler = (input: Record<string, any>, call: RecordedCall) => unknown;
@@ -106,6 +107,7 @@ export class FakeAwsCore extends FakeAwsFaults {
         if (!Object.prototype.hasOwnProperty.call(def.handlers, op)) {
             throw def.notImplemented(op, input);
         }
+        checkReferences(this.account, def.name, op, input, { account: ACCOUNT, region: this.region });
         const result = def.handlers[op](input, call);
         return pageOf(def.model, op, input, result instanceof Promise ? await result : result, this.pageSize);
     }

@@ -8,6 +8,7 @@ import { EventEmitter } from "events";
 import type { Clock } from "../../../providers/lifecycle";
 import { ecrImageUri, REGION, secretArn, userArn } from "../../support/awsConstants";
 import { rand, seeded } from "./ids";
+import type { AccountView } from "./references";
 import {
     ACCOUNT,
     AwsError,
@@ -106,6 +107,13 @@ export class FakeAwsState {
      * test that caused one.
      */
     readonly violations: string[] = [];
+    /**
+     * The rest of the account (IAM roles, Cognito user pools), as the test aws plugin holds it:
+     * when set, requests that refer to a role or pool it does not hold, or to a role whose trust
+     * policy does not admit the calling service, are refused as AWS refuses them (core/references.ts).
+     * Unset in unit tests, which use the endpoint alone.
+     */
+    account?: AccountView;
     /** Every endpoint made, for the hook that checks their violations after each test. */
     static readonly instances = new Set<FakeAwsState>();
     // What the endpoint's own parts keep (fault queues, held answers, ...): not for tests to touch.
