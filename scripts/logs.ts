@@ -173,6 +173,8 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`${group}${follow ? " (following; Ctrl-C to stop)" : ""}\n`);
     while (true) {
         let nextToken: string | undefined;
+        // The pages of one read answer one request: its startTime moves on only after the last page.
+        let newest = startTime;
         do {
             const page = await client
                 .send(new logs.FilterLogEventsCommand({ logGroupName: group, startTime, nextToken }), { abortSignal: io.signal })
@@ -198,10 +200,11 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
                 }
                 seen.add(key);
                 io.stdout.write(`${utc(ev.timestamp ?? 0)} ${sanitize((ev.message ?? "").replace(/\n$/, ""))}\n`);
-                startTime = Math.max(startTime, ev.timestamp ?? 0);
+                newest = Math.max(newest, ev.timestamp ?? 0);
             }
             nextToken = page.nextToken;
         } while (nextToken);
+        startTime = newest;
         if (!follow || io.signal?.aborted) {
             return EXIT.ok;
         }

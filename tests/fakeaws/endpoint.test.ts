@@ -327,6 +327,11 @@ describe("local AWS endpoint", () => {
             expect([second.logGroups!.map((g) => g.logGroupName), second.nextToken]).to.deep.equal([["/x/3"], undefined]);
             const bad = await rejection(client.send(new logs.DescribeLogGroupsCommand({ nextToken: "garbage" })));
             expect(bad.name).to.equal("InvalidParameterException");
+            // A token answers one request: the next page must be asked for with the same parameters.
+            const changed = await rejection(
+                client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: "/x", nextToken: first.nextToken })),
+            );
+            expect(changed.name).to.equal("InvalidParameterException");
         });
     });
 

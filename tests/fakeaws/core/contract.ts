@@ -8,6 +8,7 @@
  *
  * Also the paging every List and Describe operation with a next token does on AWS.
  */
+import { createHash } from "crypto";
 import type { Operation, ServiceModel, Shape } from "../model";
 import { AwsError } from "./types";
 
@@ -164,13 +165,28 @@ export function pagingOf(model: ServiceModel, opName: string): Paging | undefine
     return { token, limit, items };
 }
 
+/** JSON with object keys sorted, so that the same request always hashes the same. */
+function stableJson(v: unknown): string {
+    if (Array.isArray(v)) {
+        return `[${v.map(stableJson).join(",")}]`;
+    }
+    if (v && typeof v === "object") {
+        return `{${Object.keys(v)
+            .sort()
+            .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+            .join(",")}}`;
+    }
+    return JSON.stringify(v);
+}
+
 /** The error an operation answers for a next token it did not give out, from the errors its model lists. */
 function badToken(model: ServiceModel, opName: string): AwsError {
     const listed = allowedErrors(model, opName);
     const code = ["InvalidNextTokenException", "InvalidParameterException", "InvalidParameterValue", "ValidationException"].find((c) =>
         listed.has(c),
     );
-    return new AwsError(code ?? "ValidationException", "The specified nextToken is not valid.");
+    return new AwsError(code ?? "ValidationException", "The specified nextToken is not valid for this request.");
 }
 
 /**
@@ -189,11 +205,19 @@ export function pageOf(model: ServiceModel, opName: string, input: Record<string
         // A handler that pages for itself, or an answer without the list.
         return out;
     }
+    // A token answers one request: the next page's request must ask the same (but for the page size).
+    const { [paging.token]: token, ...rest } = input;
+    if (paging.limit) {
+        delete rest[paging.limit];
+    }
+    const request = createHash("sha256")
+        .update(`${opName}:${stableJson(rest)}`)
+        .digest("hex")
+        .slice(0, 16);
     let from = 0;
-    const token = input[paging.token];
     if (token !== undefined && token !== "") {
-        const m = /^([A-Za-z]+):(\d+)$/.exec(Buffer.from(String(token), "base64").toString("utf8"));
-        if (!m || m[1] !== opName) {
+        const m = /^([A-Za-z]+):(\d+):([0-9a-f]+)$/.exec(Buffer.from(String(token), "base64").toString("utf8"));
+        if (!m || m[1] !== opName || m[3] !== request) {
             throw badToken(model, opName);
         }
         from = Number(m[2]);
@@ -204,6 +228,6 @@ export function pageOf(model: ServiceModel, opName: string, input: Record<string
     return {
         ...answer,
         [paging.items]: all.slice(from, to),
-        [paging.token]: to < all.length ? Buffer.from(`${opName}:${to}`).toString("base64") : undefined,
+        [paging.token]: to < all.length ? Buffer.from(`${opName}:${to}:${request}`).toString("base64") : undefined,
     };
 }
