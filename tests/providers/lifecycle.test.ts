@@ -5,6 +5,7 @@ import {
     createOrAdopt,
     diffInputs,
     installClock,
+    isEcsServiceGone,
     isNotFound,
     isThrottleOrServerError,
     pollDelay,
@@ -261,6 +262,13 @@ describe("lifecycle kit", () => {
             expect(isNotFound(awsError("ValidationException"))).to.equal(false);
             expect(isThrottleOrServerError(awsError("TooManyRequestsException"))).to.equal(true);
             expect(isThrottleOrServerError(awsError("ConflictException", "x", 409))).to.equal(false);
+        });
+
+        it("recognises an ECS Express service ECS has forgotten: DescribeExpressGatewayService's InvalidParameterException", () => {
+            expect(isEcsServiceGone(awsError("InvalidParameterException", "Resource not found: arn:aws:ecs:..."))).to.equal(true);
+            expect(isEcsServiceGone(awsError("ServiceNotFoundException"))).to.equal(true);
+            expect(isEcsServiceGone(awsError("InvalidParameterException", "cpu must be one of 256, 512, ..."))).to.equal(false);
+            expect(isNotFound(awsError("InvalidParameterException", "Resource not found"))).to.equal(false);
         });
     });
 
