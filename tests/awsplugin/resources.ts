@@ -377,15 +377,15 @@ export const KINDS: Record<string, Kind> = {
         createOnly: ["domain", "userPoolId", "certificateArn"],
         create(state, n) {
             const pool = requirePool(state, n.userPoolId);
-            // Cognito allows one domain per user pool.
-            if (live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.props.userPoolId === n.userPoolId)) {
-                throw new AwsError("InvalidParameterException", `User pool ${n.userPoolId} already has a domain configured.`);
-            }
             if (
                 state.foreignDomains.includes(n.domain) ||
                 live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.id === n.domain)
             ) {
                 throw new AwsError("InvalidParameterException", "Domain already associated with another user pool.");
+            }
+            // Cognito allows one domain per user pool.
+            if (live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.props.userPoolId === n.userPoolId)) {
+                throw new AwsError("InvalidParameterException", `User pool ${n.userPoolId} already has a domain configured.`);
             }
             pool.props.domain = n.domain;
             return {
