@@ -62,6 +62,8 @@ export interface ServiceHost {
 }
 
 export class FakeAwsCore extends FakeAwsFaults {
+    /** The endpoints started and not yet checked since they stopped, for the hook that checks their violations after each test. */
+    static readonly instances = new Set<FakeAwsCore>();
     private server?: http.Server;
     private port = 0;
     /** The signature of the request being handled. */
@@ -128,7 +130,13 @@ export class FakeAwsCore extends FakeAwsFaults {
         return `http://127.0.0.1:${this.port}`;
     }
 
+    /** Whether the endpoint is serving (between start() and stop()). */
+    get listening(): boolean {
+        return this.server !== undefined;
+    }
+
     async start(): Promise<void> {
+        FakeAwsCore.instances.add(this);
         this.server = http.createServer((req, res) => {
             this.handle(req, res).catch((e) => {
                 res.statusCode = 500;

@@ -114,8 +114,6 @@ export class FakeAwsState {
      * Unset in unit tests, which use the endpoint alone.
      */
     account?: AccountView;
-    /** Every endpoint made, for the hook that checks their violations after each test. */
-    static readonly instances = new Set<FakeAwsState>();
     // What the endpoint's own parts keep (fault queues, held answers, ...): not for tests to touch.
     protected deploymentFailures: DeploymentFailure[] = [];
     protected readonly random: () => number;
@@ -134,7 +132,6 @@ export class FakeAwsState {
         this.durations = { ...FAST_DURATIONS, ...opts.durations };
         this.random = opts.seed === undefined ? Math.random : seeded(opts.seed);
         this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
-        FakeAwsState.instances.add(this);
         this.seedAccount();
     }
 
