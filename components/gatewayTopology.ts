@@ -111,7 +111,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
         const domain = new aws.cognito.UserPoolDomain(
             `${name}-domain`,
             { domain: domainPrefix, userPoolId: this.userPool.id },
-            { parent: this, retainOnDelete: keep.cognito },
+            // Cognito allows one domain per user pool: a new prefix's domain can only be created
+            // once the old one is gone.
+            { parent: this, retainOnDelete: keep.cognito, deleteBeforeReplace: true },
         );
         this.discoveryUrl = pulumi.interpolate`https://cognito-idp.${region}.amazonaws.com/${this.userPool.id}/.well-known/openid-configuration`;
         this.tokenEndpoint = pulumi.interpolate`https://${domain.domain}.auth.${region}.amazoncognito.com/oauth2/token`;

@@ -31,7 +31,7 @@ import {
     IAM_PROPAGATION,
     initFailed,
     inputsOf,
-    isNotFound,
+    isEcsServiceGone,
     isUnknown,
     onlyTagsChanged,
     waitForStatus,
@@ -431,7 +431,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
                 what: `delete ${label(props)}`,
             });
         } catch (e) {
-            if (!isNotFound(e)) {
+            if (!isEcsServiceGone(e)) {
                 throw e;
             }
         }

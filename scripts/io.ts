@@ -142,7 +142,33 @@ export function awsErrorName(e: unknown): string {
 
 // Whether AWS refused the caller (a missing permission) or says the resource does not exist: the
 // same judgement the providers make.
-export { isAccessDenied, isNotFound } from "../providers/lifecycle";
+export { isAccessDenied, isEcsServiceGone, isNotFound } from "../providers/lifecycle";
+
+/**
+ * The items of every page a paginator (the SDK's `paginateX`) reads, or, with `matches`, the first
+ * item that matches (reading no further pages once one does).
+ */
+export async function allItems<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+    const all: T[] = [];
+    for await (const page of pages) {
+        all.push(...(items(page) ?? []));
+    }
+    return all;
+}
+
+export async function firstItem<P, T>(
+    pages: AsyncIterable<P>,
+    items: (page: P) => T[] | undefined,
+    matches: (item: T) => boolean,
+): Promise<T | undefined> {
+    for await (const page of pages) {
+        const hit = items(page)?.find(matches);
+        if (hit !== undefined) {
+            return hit;
+        }
+    }
+    return undefined;
+}
 
 /** A promise that settles when `signal` aborts (never, without a signal). */
 export function aborted(signal: AbortSignal | undefined): Promise<"aborted"> {

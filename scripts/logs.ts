@@ -7,7 +7,7 @@ import { currentClock } from "../providers/lifecycle";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage } from "./args";
 import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
 import { AwsAccess, clientConfig, controlPlane } from "./identity";
-import { aborted, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, parseDuration, sanitize } from "./io";
+import { aborted, allItems, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, parseDuration, sanitize } from "./io";
 
 export const LOGS_SPEC: CommandSpec = {
     name: "logs",
@@ -69,8 +69,11 @@ async function logGroupsWithPrefix(aws: AwsAccess, prefix: string, signal?: Abor
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
     const client = new logs.CloudWatchLogsClient(clientConfig(aws, "logs"));
     try {
-        const page = await client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }), { abortSignal: signal });
-        return page.logGroups?.map((g) => g.logGroupName!) ?? [];
+        const groups = await allItems(
+            logs.paginateDescribeLogGroups({ client }, { logGroupNamePrefix: prefix }, { abortSignal: signal }),
+            (p) => p.logGroups,
+        );
+        return groups.map((g) => g.logGroupName!);
     } catch (e) {
         if (isAccessDenied(e)) {
             throw refused(e, "logs:DescribeLogGroups", `the log groups under ${prefix}`);
@@ -170,6 +173,8 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`${group}${follow ? " (following; Ctrl-C to stop)" : ""}\n`);
     while (true) {
         let nextToken: string | undefined;
+        // The pages of one read answer one request: its startTime moves on only after the last page.
+        let newest = startTime;
         do {
             const page = await client
                 .send(new logs.FilterLogEventsCommand({ logGroupName: group, startTime, nextToken }), { abortSignal: io.signal })
@@ -195,10 +200,11 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
                 }
                 seen.add(key);
                 io.stdout.write(`${utc(ev.timestamp ?? 0)} ${sanitize((ev.message ?? "").replace(/\n$/, ""))}\n`);
-                startTime = Math.max(startTime, ev.timestamp ?? 0);
+                newest = Math.max(newest, ev.timestamp ?? 0);
             }
             nextToken = page.nextToken;
         } while (nextToken);
+        startTime = newest;
         if (!follow || io.signal?.aborted) {
             return EXIT.ok;
         }

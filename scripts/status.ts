@@ -5,7 +5,7 @@
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
 import { Deployment, deploymentAccess, findDeployment } from "./deployment";
 import { AwsAccess, clientConfig, controlPlane } from "./identity";
-import { deniedAction, EXIT, Io, isAccessDenied, isNotFound, paint, sanitize, statusColor } from "./io";
+import { deniedAction, EXIT, firstItem, Io, isAccessDenied, isEcsServiceGone, isNotFound, paint, sanitize, statusColor } from "./io";
 
 export const STATUS_SPEC: CommandSpec = {
     name: "status",
@@ -44,8 +44,8 @@ function bad(status: string): boolean {
 /** Why a resource could not be read: it is gone, or the caller may not read it (naming the permission). */
 type Unreadable = { status: "MISSING" } | { status: "ACCESS DENIED"; permission: string };
 
-function unreadable(e: unknown, permission: string): Unreadable | undefined {
-    if (isNotFound(e)) {
+function unreadable(e: unknown, permission: string, isGone: (e: unknown) => boolean = isNotFound): Unreadable | undefined {
+    if (isGone(e)) {
         return { status: "MISSING" };
     }
     if (isAccessDenied(e)) {
@@ -140,7 +140,7 @@ async function collectStatus(
             rows.push({ label: "Image", value: last?.primaryContainer?.image ?? d.imageUri ?? "?" });
             report.ecs = { serviceArn: d.ecsServiceArn, status: svc?.status?.statusCode, endpoint, image: last?.primaryContainer?.image };
         } catch (e) {
-            const problem = unreadable(e, "ecs:DescribeExpressGatewayService");
+            const problem = unreadable(e, "ecs:DescribeExpressGatewayService", isEcsServiceGone);
             if (!problem) {
                 throw e;
             }
@@ -186,8 +186,12 @@ async function collectStatus(
         if (d.runtimeId) {
             const runtimeListed = async () => {
                 try {
-                    const list = await client.send(new control.ListAgentRuntimesCommand({}), opts);
-                    return (list.agentRuntimes ?? []).some((r) => r.agentRuntimeId === d.runtimeId);
+                    const hit = await firstItem(
+                        control.paginateListAgentRuntimes({ client }, {}, opts),
+                        (p) => p.agentRuntimes,
+                        (r) => r.agentRuntimeId === d.runtimeId,
+                    );
+                    return hit !== undefined;
                 } catch {
                     return undefined;
                 }

@@ -4,7 +4,7 @@
  */
 import type { ECSExpressGatewayService } from "@aws-sdk/client-ecs";
 import { checkAccount } from "../awsIdentity";
-import { findOrUndefined, sdkClientConfig, tagChanges, withRetries } from "../lifecycle";
+import { findOrUndefined, isEcsServiceGone, sdkClientConfig, tagChanges, withRetries } from "../lifecycle";
 
 /** An ECS client for the stack's identity; the SDK is loaded when first needed, and the account checked. */
 export async function ecsClient(region: string) {
@@ -31,10 +31,15 @@ export function publicEndpoint(s: ECSExpressGatewayService): string | undefined 
     return last?.ingressPaths?.find((p) => p.accessType === "PUBLIC" && p.endpoint)?.endpoint;
 }
 
+/** What DescribeExpressGatewayService reports of the service, or undefined once ECS has forgotten it. */
 export async function describeService(region: string, serviceArn: string): Promise<ECSExpressGatewayService | undefined> {
     const { sdk, client } = await ecsClient(region);
     return (
-        await findOrUndefined(`describe ${serviceArn}`, () => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn })))
+        await findOrUndefined(
+            `describe ${serviceArn}`,
+            () => client.send(new sdk.DescribeExpressGatewayServiceCommand({ serviceArn })),
+            isEcsServiceGone,
+        )
     )?.service;
 }
 

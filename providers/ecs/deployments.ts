@@ -7,7 +7,7 @@
  * naming why the tasks stopped and where the MCP server's log is.
  */
 import type { ECSExpressGatewayService, ServiceDeployment, ServiceDeploymentBrief, Task } from "@aws-sdk/client-ecs";
-import { compact, errorMessage, findInPages, findOrUndefined, isNotFound, waitForStatus, withRetries } from "../lifecycle";
+import { allInPages, compact, errorMessage, findInPages, findOrUndefined, isNotFound, waitForStatus, withRetries } from "../lifecycle";
 import { describeService, ecsClient, label, publicEndpoint, ServiceRef } from "./client";
 
 /** How long a new service, or a deployment, may take. */
@@ -153,19 +153,21 @@ const STOPPED_TASKS_SHOWN = 3;
 async function stoppedTasks(i: ServiceRef, since: Date | undefined): Promise<string> {
     const { sdk, client } = await ecsClient(i.region);
     try {
-        const listed = await withRetries(
-            () => client.send(new sdk.ListTasksCommand({ cluster: i.cluster, serviceName: i.serviceName, desiredStatus: "STOPPED" })),
-            { what: `list the stopped tasks of ${label(i)}` },
-        );
-        const arns = (listed.taskArns ?? []).slice(0, 100);
-        const described =
-            arns.length === 0
-                ? []
-                : ((
-                      await withRetries(() => client.send(new sdk.DescribeTasksCommand({ cluster: i.cluster, tasks: arns })), {
-                          what: `describe the stopped tasks of ${label(i)}`,
-                      })
-                  ).tasks ?? []);
+        const arns = await allInPages(`list the stopped tasks of ${label(i)}`, async (nextToken) => {
+            const page = await client.send(
+                new sdk.ListTasksCommand({ cluster: i.cluster, serviceName: i.serviceName, desiredStatus: "STOPPED", nextToken }),
+            );
+            return { items: page.taskArns, nextToken: page.nextToken };
+        });
+        // DescribeTasks takes at most 100 tasks a call.
+        const described: Task[] = [];
+        for (let n = 0; n < arns.length; n += 100) {
+            const batch = arns.slice(n, n + 100);
+            const page = await withRetries(() => client.send(new sdk.DescribeTasksCommand({ cluster: i.cluster, tasks: batch })), {
+                what: `describe the stopped tasks of ${label(i)}`,
+            });
+            described.push(...(page.tasks ?? []));
+        }
         const recent = described
             .filter((t) => !since || !t.createdAt || t.createdAt.getTime() >= since.getTime())
             .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))

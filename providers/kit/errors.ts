@@ -39,6 +39,16 @@ export function isNotFound(e: unknown): boolean {
     return NOT_FOUND_NAMES.includes(errorName(e));
 }
 
+/**
+ * True when ECS no longer holds an Express service. DescribeExpressGatewayService's model lists no
+ * not-found error: ECS answers a service it has forgotten with InvalidParameterException
+ * "Resource not found" (as terraform-provider-aws reads it); Update and Delete may name it
+ * ServiceNotFoundException, and ServiceNotActiveException once it is INACTIVE.
+ */
+export function isEcsServiceGone(e: unknown): boolean {
+    return isNotFound(e) || (errorName(e) === "InvalidParameterException" && /resource not found/i.test(errorMessage(e)));
+}
+
 const THROTTLE_NAMES = [
     "ThrottlingException",
     "Throttling",

@@ -113,6 +113,21 @@ export async function findInPages<I, T>(
     return undefined;
 }
 
+/** Every item of a paged List call, page after page; each page is retried like any call. */
+export async function allInPages<I>(
+    what: string,
+    page: (nextToken: string | undefined) => Promise<{ items?: I[]; nextToken?: string }>,
+): Promise<I[]> {
+    const all: I[] = [];
+    let nextToken: string | undefined;
+    do {
+        const p = await withRetries(() => page(nextToken), { what });
+        all.push(...(p.items ?? []));
+        nextToken = p.nextToken;
+    } while (nextToken);
+    return all;
+}
+
 /** Reads a resource; "not found" (or what `isGone` recognises) becomes undefined. Throttling and 5xx are retried. */
 export async function findOrUndefined<T>(
     what: string,

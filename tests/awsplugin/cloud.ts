@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
+import type { AccountView } from "../fakeaws/core/references";
 import { ACCOUNT, REGION, secretArn } from "../support/awsConstants";
 
 export { ACCOUNT };
@@ -128,6 +129,20 @@ export class Cloud {
                   scopes: unwrapSecret(client.props.allowedOauthScopes) ?? [],
               }
             : undefined;
+    }
+
+    /**
+     * What the local AWS endpoint consults of this account (IAM roles, Cognito user pools), read
+     * from the file whenever a request needs it: one account for both stand-ins.
+     */
+    accountView(): AccountView {
+        return {
+            role: (arn) => {
+                const role = this.live("aws:iam/role:Role").find((r) => r.props.arn === arn);
+                return role ? { trustPolicy: String(unwrapSecret(role.props.assumeRolePolicy) ?? "") } : undefined;
+            },
+            hasUserPool: (id) => this.live("aws:cognito/userPool:UserPool").some((r) => r.id === id),
+        };
     }
 
     /** Live records (secrets scheduled for deletion excluded), optionally of one type. */

@@ -383,6 +383,10 @@ export const KINDS: Record<string, Kind> = {
             ) {
                 throw new AwsError("InvalidParameterException", "Domain already associated with another user pool.");
             }
+            // Cognito allows one domain per user pool.
+            if (live(state, "aws:cognito/userPoolDomain:UserPoolDomain").some((r) => r.props.userPoolId === n.userPoolId)) {
+                throw new AwsError("InvalidParameterException", `User pool ${n.userPoolId} already has a domain configured.`);
+            }
             pool.props.domain = n.domain;
             return {
                 id: n.domain,

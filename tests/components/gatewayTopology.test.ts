@@ -134,6 +134,8 @@ describe("Gateway topology (strict mocks)", () => {
         expect(inputs(r, "aws:cognito/userPoolDomain:UserPoolDomain").domain).to.equal(`zscaler-mcp-dev-${ACCOUNT}`);
         const custom = await run({ cognitoDomainPrefix: "acme-zscaler-mcp" });
         expect(inputs(custom, "aws:cognito/userPoolDomain:UserPoolDomain").domain).to.equal("acme-zscaler-mcp");
+        // Cognito allows one domain per user pool: a new prefix replaces the domain by deleting the old one first.
+        expect(registrationOptions("aws:cognito/userPoolDomain:UserPoolDomain", "zscaler-mcp-domain").deleteBeforeReplace).to.equal(true);
     });
 
     it("runs the server on AgentCore Runtime with a JWT authorizer and no credential in its environment", async () => {

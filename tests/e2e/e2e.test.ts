@@ -493,11 +493,15 @@ describe("end to end through the real Pulumi CLI", function () {
         it("refuses an account aws:allowedAccountIds leaves out before anything changes", async () => {
             mark = ws.fake.calls.length;
             await ok(ws, "pulumi config set --path 'aws:allowedAccountIds[0]' 999999999999");
-            const refused = await sh(ws, "pulumi preview");
-            expect(refused.code).to.not.equal(0);
-            expect(refused.output).to.contain("aws:allowedAccountIds");
-            expect(refused.output).to.contain(ACCOUNT);
-            expect(refused.output).to.not.match(STACK_FRAME);
+            const account = JSON.stringify(ws.cloud.read());
+            // The aws provider's wording is its own ("AWS account ID not allowed: ..."): what matters
+            // is that preview and up fail, and that nothing in the account changed.
+            for (const command of ["pulumi preview", "pulumi up"]) {
+                const refused = await sh(ws, command);
+                expect(refused.code, command).to.not.equal(0);
+                expect(refused.output, command).to.not.match(STACK_FRAME);
+            }
+            expect(JSON.stringify(ws.cloud.read())).to.equal(account);
             const status = await sh(ws, "npm run status");
             expect(status.code).to.equal(1);
             expect(status.stderr).to.contain("aws:allowedAccountIds");
@@ -740,6 +744,18 @@ describe("end to end through the real Pulumi CLI", function () {
             expect(cognitoSecret).to.have.length(51);
             expect(ws.fake.list("oauth2")[0].data.config.customOauth2ProviderConfig.clientSecret).to.equal(cognitoSecret);
             expectNoSecrets((await ok(ws, "pulumi stack export")).stdout, [CLIENT_SECRET, cognitoSecret]);
+        });
+
+        it("replaces the Cognito domain for a new prefix, the old one deleted first (Cognito allows one per user pool)", async () => {
+            const prefix = `${PLACEHOLDERS["<unique prefix>"]}-2`;
+            await ok(ws, `pulumi config set cognitoDomainPrefix ${prefix}`);
+            await ok(ws, "pulumi up");
+            const [pool] = ws.cloud.live("aws:cognito/userPool:UserPool");
+            const domains = ws.cloud.live("aws:cognito/userPoolDomain:UserPoolDomain");
+            expect(domains.map((d) => [d.id, d.props.userPoolId])).to.deep.equal([[prefix, pool.id]]);
+            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
+            expect(invoke.stdout).to.contain("Finance and Engineering.");
+            await ok(ws, "pulumi up --expect-no-changes");
         });
 
         it("destroys everything and removes the stack", async () => {

@@ -115,6 +115,8 @@ export class Workspace {
     ) {
         this.fake = new FakeAws({ clock: scaledClock(scale, anchor) });
         this.cloud = new Cloud(path.join(dir, "aws-account.json"));
+        // One account for both stand-ins: the endpoint refuses roles and user pools the plugin's account does not hold.
+        this.fake.account = this.cloud.accountView();
         const id = PLACEHOLDERS["<client id>"];
         this.hosting = new ServerHosting(this.fake, this.cloud, [
             `${id}:${PLACEHOLDERS["<client secret>"]}`,

@@ -1,6 +1,14 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Cloud } from "../awsplugin/cloud";
+import { checkEndpointContract } from "../support/endpointContract";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
+import { allowedErrors } from "./core/contract";
+import type { ServiceDef } from "./core/endpoint";
 import { loadModel } from "./model";
+import { AwsError } from "./server";
 
 const ROLE = "arn:aws:iam::123456789012:role/r";
 
@@ -114,6 +122,217 @@ describe("local AWS endpoint", () => {
         expect(conflict.name).to.equal("ConflictException");
         const missing = await rejection(client.send(new sdk.GetGatewayCommand({ gatewayIdentifier: "nope-0123456789" })));
         expect(missing.name).to.equal("ResourceNotFoundException");
+    });
+
+    describe("answers only what AWS would answer", () => {
+        /** Replaces one operation's handler (the services are the endpoint's own: a test reaches in). */
+        const override = (service: string, op: string, handler: ServiceDef["handlers"][string]) => {
+            (ctx.fake as unknown as { services: Map<string, ServiceDef> }).services.get(service)!.handlers[op] = handler;
+        };
+
+        it("records an error the operation's model does not list, and the test hook fails the test for it", async () => {
+            const { sdk, client } = await control();
+            override("bedrock-agentcore-control", "ListHarnesses", () => {
+                throw new AwsError("ServiceNotFoundException", "no such thing", 404);
+            });
+            expect((await rejection(client.send(new sdk.ListHarnessesCommand({})))).name).to.equal("ServiceNotFoundException");
+            expect(ctx.fake.violations).to.have.length(1);
+            expect(ctx.fake.violations[0]).to.contain("ListHarnesses answered ServiceNotFoundException");
+            expect(() => checkEndpointContract()).to.throw(/answered what AWS would not/);
+            // The hook forgets what it reported: the next test starts clean.
+            expect(ctx.fake.violations).to.deep.equal([]);
+        });
+
+        it("records a listed error answered with another HTTP status than AWS's", async () => {
+            const { sdk, client } = await control();
+            override("bedrock-agentcore-control", "GetGateway", () => {
+                throw new AwsError("ResourceNotFoundException", "gone", 400);
+            });
+            await rejection(client.send(new sdk.GetGatewayCommand({ gatewayIdentifier: "nope-0123456789" })));
+            expect(ctx.fake.violations).to.deep.equal([
+                "bedrock-agentcore-control GetGateway answered ResourceNotFoundException with HTTP 400; AWS answers it with 404",
+            ]);
+            ctx.fake.violations.length = 0;
+        });
+
+        it("takes the model's errors and the protocol's common ones, with their statuses", () => {
+            const ecs = allowedErrors(loadModel("ecs.2014-11-13.json"), "DescribeExpressGatewayService");
+            expect(ecs.has("ServiceNotFoundException")).to.equal(false);
+            expect([ecs.get("InvalidParameterException"), ecs.get("ServerException"), ecs.get("ThrottlingException")]).to.deep.equal([
+                [400],
+                [500],
+                [400, 429],
+            ]);
+            const sts = allowedErrors(loadModel("sts.2011-06-15.json"), "AssumeRole");
+            expect([sts.get("MalformedPolicyDocument"), sts.get("AccessDenied"), sts.has("AccessDeniedException")]).to.deep.equal([
+                [400],
+                [403],
+                false,
+            ]);
+        });
+
+        it("answers DescribeExpressGatewayService of a service ECS does not hold as ECS does: InvalidParameterException, resource not found", async () => {
+            const sdk = await import("@aws-sdk/client-ecs");
+            const client = new sdk.ECSClient({ maxAttempts: 1 });
+            const err = await rejection(
+                client.send(
+                    new sdk.DescribeExpressGatewayServiceCommand({ serviceArn: "arn:aws:ecs:us-east-1:123456789012:service/c/gone" }),
+                ),
+            );
+            expect([err.name, err.message]).to.deep.equal([
+                "InvalidParameterException",
+                "Resource not found: arn:aws:ecs:us-east-1:123456789012:service/c/gone",
+            ]);
+        });
+    });
+
+    describe("with the test aws plugin's account attached, refers only to what it holds", () => {
+        const trust = (service: string, condition?: object) =>
+            JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: condition }],
+            });
+        const AGENTCORE = "arn:aws:iam::123456789012:role/agentcore";
+        const TASKS = "arn:aws:iam::123456789012:role/tasks";
+        const INFRA = "arn:aws:iam::123456789012:role/infra";
+        const OTHER_REGION = "arn:aws:iam::123456789012:role/other-region";
+        let dir: string;
+
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "fakeaws-account-"));
+            const cloud = new Cloud(path.join(dir, "aws-account.json"));
+            cloud.transact((s) => {
+                const role = (arn: string, assumeRolePolicy: string) =>
+                    s.resources.push({
+                        type: "aws:iam/role:Role",
+                        id: arn.split("/")[1],
+                        props: { arn, name: arn.split("/")[1], assumeRolePolicy },
+                    });
+                role(AGENTCORE, trust("bedrock-agentcore.amazonaws.com", { StringEquals: { "aws:SourceAccount": "123456789012" } }));
+                role(TASKS, trust("ecs-tasks.amazonaws.com"));
+                role(INFRA, trust("ecs.amazonaws.com"));
+                role(
+                    OTHER_REGION,
+                    trust("bedrock-agentcore.amazonaws.com", {
+                        ArnLike: { "aws:SourceArn": "arn:aws:bedrock-agentcore:eu-west-1:123456789012:*" },
+                    }),
+                );
+                s.resources.push({ type: "aws:cognito/userPool:UserPool", id: "us-east-1_Pool12345", props: {} });
+            });
+            ctx.fake.account = cloud.accountView();
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        const gateway = async (roleArn: string, pool = "us-east-1_Pool12345") => {
+            const { sdk, client } = await control();
+            const command = new sdk.CreateGatewayCommand({
+                name: `g${roleArn.length}${pool.length}`,
+                roleArn,
+                protocolType: "MCP",
+                authorizerType: "CUSTOM_JWT",
+                authorizerConfiguration: {
+                    customJWTAuthorizer: {
+                        discoveryUrl: `https://cognito-idp.us-east-1.amazonaws.com/${pool}/.well-known/openid-configuration`,
+                        allowedClients: ["c"],
+                    },
+                },
+            });
+            return client.send(command);
+        };
+
+        it("AgentCore: an unknown role, or one whose trust policy does not admit AgentCore here, fails role validation", async () => {
+            const refusals = [];
+            for (const role of ["arn:aws:iam::123456789012:role/nope", TASKS, OTHER_REGION]) {
+                refusals.push(await rejection(gateway(role)));
+            }
+            expect(refusals.map((e) => [e.name, e.message])).to.deep.equal([
+                ["ValidationException", "Role validation failed for arn:aws:iam::123456789012:role/nope: the role does not exist."],
+                [
+                    "ValidationException",
+                    `Role validation failed for ${TASKS}: its trust policy does not allow bedrock-agentcore.amazonaws.com to assume it.`,
+                ],
+                [
+                    "ValidationException",
+                    `Role validation failed for ${OTHER_REGION}: its trust policy does not allow bedrock-agentcore.amazonaws.com to assume it.`,
+                ],
+            ]);
+            expect((await gateway(AGENTCORE)).status).to.equal("CREATING");
+        });
+
+        it("AgentCore: a discovery URL of a user pool the account does not hold", async () => {
+            const err = await rejection(gateway(AGENTCORE, "us-east-1_Gone00000"));
+            expect([err.name, err.message]).to.deep.equal([
+                "ValidationException",
+                "Unable to retrieve the OpenID configuration from the discovery URL https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Gone00000/.well-known/openid-configuration.",
+            ]);
+        });
+
+        it("ECS: the infrastructure role must admit ecs.amazonaws.com, the execution role ecs-tasks.amazonaws.com", async () => {
+            const sdk = await import("@aws-sdk/client-ecs");
+            const client = new sdk.ECSClient({ maxAttempts: 1 });
+            const create = (executionRoleArn: string, infrastructureRoleArn: string) =>
+                client.send(
+                    new sdk.CreateExpressGatewayServiceCommand({
+                        serviceName: "svc",
+                        cluster: "c",
+                        executionRoleArn,
+                        infrastructureRoleArn,
+                        primaryContainer: { image: "public.ecr.aws/x/y:1", containerPort: 8000 },
+                    }),
+                );
+            const swapped = await rejection(create(INFRA, TASKS));
+            expect([swapped.name, swapped.message]).to.deep.equal([
+                "InvalidParameterException",
+                `Unable to assume role ${TASKS} (infrastructureRoleArn): its trust policy does not allow ecs.amazonaws.com to assume it.`,
+            ]);
+            const missing = await rejection(create("arn:aws:iam::123456789012:role/gone", INFRA));
+            expect(missing.message).to.equal(
+                "Unable to assume role arn:aws:iam::123456789012:role/gone (executionRoleArn): the role does not exist.",
+            );
+            expect((await create(TASKS, INFRA)).service!.serviceName).to.equal("svc");
+        });
+    });
+
+    describe("pages every List and Describe operation with a next token", () => {
+        it("pages by the endpoint's page size, a smaller maxResults, and opaque tokens; refuses a token it did not give", async () => {
+            const { sdk, client } = await control();
+            for (const name of ["a", "b", "c", "d", "e"]) {
+                await client.send(new sdk.CreateGatewayCommand({ name, roleArn: ROLE, authorizerType: "NONE", protocolType: "MCP" }));
+            }
+            const names: string[][] = [];
+            for await (const page of sdk.paginateListGateways({ client }, {})) {
+                names.push((page.items ?? []).map((g) => g.name!));
+            }
+            expect(names).to.deep.equal([["a", "b"], ["c", "d"], ["e"]]);
+            const one = await client.send(new sdk.ListGatewaysCommand({ maxResults: 1 }));
+            expect([one.items!.length, typeof one.nextToken]).to.deep.equal([1, "string"]);
+            ctx.fake.pageSize = 10;
+            expect((await client.send(new sdk.ListGatewaysCommand({}))).items).to.have.length(5);
+            const bad = await rejection(client.send(new sdk.ListGatewaysCommand({ nextToken: "bm90LWEtdG9rZW4=" })));
+            expect(bad.name).to.equal("ValidationException");
+            // A token names the operation it was given for.
+            const other = await rejection(client.send(new sdk.ListHarnessesCommand({ nextToken: one.nextToken })));
+            expect(other.name).to.equal("ValidationException");
+        });
+
+        it("pages the awsJson services too, refusing a bad token with the error the operation lists", async () => {
+            const logs = await import("@aws-sdk/client-cloudwatch-logs");
+            const client = new logs.CloudWatchLogsClient({ maxAttempts: 1 });
+            for (const g of ["/x/1", "/x/2", "/x/3"]) {
+                ctx.fake.logGroups.set(g, { createdAt: 0, events: [] });
+            }
+            const first = await client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: "/x/" }));
+            expect(first.logGroups!.map((g) => g.logGroupName)).to.deep.equal(["/x/1", "/x/2"]);
+            const second = await client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: "/x/", nextToken: first.nextToken }));
+            expect([second.logGroups!.map((g) => g.logGroupName), second.nextToken]).to.deep.equal([["/x/3"], undefined]);
+            const bad = await rejection(client.send(new logs.DescribeLogGroupsCommand({ nextToken: "garbage" })));
+            expect(bad.name).to.equal("InvalidParameterException");
+            // A token answers one request: the next page must be asked for with the same parameters.
+            const changed = await rejection(
+                client.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: "/x", nextToken: first.nextToken })),
+            );
+            expect(changed.name).to.equal("InvalidParameterException");
+        });
     });
 
     it("moves resources through their statuses on the test's clock", async () => {
@@ -464,10 +683,14 @@ describe("local AWS endpoint", () => {
             const { Vpcs } = await client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
             expect(Vpcs!.map((v) => [v.VpcId, v.IsDefault])).to.deep.equal([["vpc-0a1b2c3d4e5f60718", true]]);
             expect(ctx.fake.calls[0].input).to.deep.equal({ Filters: [{ Name: "is-default", Values: ["true"] }] });
-            const { Subnets } = await client.send(
-                new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: ["vpc-0a1b2c3d4e5f60718"] }] }),
-            );
-            expect(Subnets!.map((sn) => sn.AvailabilityZone)).to.deep.equal(["us-east-1a", "us-east-1b", "us-east-1c"]);
+            const Subnets = [];
+            for await (const page of ec2.paginateDescribeSubnets(
+                { client },
+                { Filters: [{ Name: "vpc-id", Values: ["vpc-0a1b2c3d4e5f60718"] }] },
+            )) {
+                Subnets.push(...(page.Subnets ?? []));
+            }
+            expect(Subnets.map((sn) => sn.AvailabilityZone)).to.deep.equal(["us-east-1a", "us-east-1b", "us-east-1c"]);
             expect(
                 (await rejection(client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "colour", Values: ["x"] }] })))).name,
             ).to.equal("InvalidParameterValue");

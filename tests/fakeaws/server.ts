@@ -44,6 +44,7 @@ export type {
     StreamEvent,
 } from "./core/types";
 export { defaultConversation, encodeEventStreamMessage } from "./services/agentcoreData";
+export type { AccountView } from "./core/references";
 
 /** The local endpoint with every service the tests use. */
 export class FakeAws extends FakeAwsCore {

@@ -230,6 +230,17 @@ describe("ExpressGatewayService provider", () => {
             expect((await provider.diff!(id, err.properties, inputs())).replaces).to.deep.equal(["status"]);
         });
 
+        it("reads every page of the stopped tasks, and describes them all", async () => {
+            ctx.fake.pageSize = 1;
+            ctx.fake.failNextDeployment({ exitCode: 1 });
+            await rejection(provider.create!(inputs()));
+            const listed = ctx.fake.callsTo("ListTasks");
+            const described = ctx.fake.callsTo("DescribeTasks").flatMap((c) => c.input.tasks as string[]);
+            expect(listed.length).to.be.greaterThan(1);
+            expect(listed.slice(1).every((c) => typeof c.input.nextToken === "string")).to.equal(true);
+            expect(described).to.have.length(listed.length);
+        });
+
         it("fails an update whose deployment rolls back, with the container's exit code and reason, and the next update deploys again", async () => {
             const { id, outs } = (await provider.create!(inputs())) as Created;
             const news = inputs({ container: { ...inputs().container, image: "public.ecr.aws/zscaler/zscaler-mcp-server:0.11.0" } });
@@ -371,6 +382,9 @@ describe("ExpressGatewayService provider", () => {
         const { id, outs } = (await provider.create!(inputs())) as Created;
         ctx.fake.deleteBehindBack("ecs", id);
         expect(await provider.read!(id, outs)).to.deep.equal({});
+        // DescribeExpressGatewayService lists no not-found error: ECS answers InvalidParameterException "Resource not found".
+        const [describe] = ctx.fake.callsTo("DescribeExpressGatewayService").slice(-1);
+        expect(describe.error).to.equal("InvalidParameterException");
         await provider.delete!(id, outs);
         expect(ctx.fake.callsTo("DeleteExpressGatewayService").map((c) => c.error)).to.deep.equal(["ServiceNotFoundException"]);
     });

@@ -5,6 +5,7 @@ import {
     createOrAdopt,
     diffInputs,
     installClock,
+    isEcsServiceGone,
     isNotFound,
     isServiceLinkedRoleThrottled,
     isThrottleOrServerError,
@@ -296,6 +297,13 @@ describe("lifecycle kit", () => {
                 isServiceLinkedRoleThrottled(awsError("ServiceQuotaExceededException", "Maximum number of harnesses reached", 402)),
             ).to.equal(false);
             expect(isServiceLinkedRoleThrottled(awsError("ValidationException", "Service linked role is missing", 400))).to.equal(false);
+        });
+
+        it("recognises an ECS Express service ECS has forgotten: DescribeExpressGatewayService's InvalidParameterException", () => {
+            expect(isEcsServiceGone(awsError("InvalidParameterException", "Resource not found: arn:aws:ecs:..."))).to.equal(true);
+            expect(isEcsServiceGone(awsError("ServiceNotFoundException"))).to.equal(true);
+            expect(isEcsServiceGone(awsError("InvalidParameterException", "cpu must be one of 256, 512, ..."))).to.equal(false);
+            expect(isNotFound(awsError("InvalidParameterException", "Resource not found"))).to.equal(false);
         });
     });
 

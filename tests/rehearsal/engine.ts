@@ -39,6 +39,12 @@ export interface StateEntry {
     order: number;
     /** Registered with retainOnDelete: the engine drops it from the state without deleting it. */
     retainOnDelete?: boolean;
+    /**
+     * Why its last operation failed although it exists (a provider's initialization failure): the
+     * engine updates such a resource at the next up even when Diff reports no change, and forgets
+     * them once an operation on it succeeds.
+     */
+    initErrors?: string[];
 }
 
 /** Dynamic resources that only wait for another one: nothing of theirs exists in AWS. */
@@ -245,7 +251,14 @@ export class Rehearsal {
             if (opts.preview) {
                 // As the engine plans: outputs of a new, replaced or updated resource are its inputs, the rest unknown.
                 const d = prior ? await this.host.diff(urn, prior.id, prior.outputs, inputs) : undefined;
-                const kind: OpKind = !d ? "create" : d.changes === "none" ? "same" : d.replaces.length > 0 ? "replace" : "update";
+                // A resource left with initialization errors is updated even when Diff reports no change.
+                const kind: OpKind = !d
+                    ? "create"
+                    : d.changes === "none" && !prior!.initErrors?.length
+                      ? "same"
+                      : d.replaces.length > 0
+                        ? "replace"
+                        : "update";
                 op(kind, true);
                 operations[operations.length - 1].unknownInputs = Object.keys(news).filter((k) => containsUnknown(news[k]));
                 if (kind === "same") {
@@ -261,7 +274,9 @@ export class Rehearsal {
             try {
                 if (prior) {
                     const d = await this.host.diff(urn, prior.id, prior.outputs, inputs);
-                    if (d.changes === "none") {
+                    // As the engine does: a resource left with initialization errors is updated
+                    // even when its Diff reports no change.
+                    if (d.changes === "none" && !prior.initErrors?.length) {
                         op("same", true);
                         return keep(prior.id, prior.outputs);
                     }
@@ -299,6 +314,7 @@ export class Rehearsal {
                         outputs: e.initFailure.properties,
                         secretKeys,
                         order: 0,
+                        initErrors: e.initFailure.reasons,
                     });
                 }
                 throw e;

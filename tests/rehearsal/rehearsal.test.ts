@@ -91,6 +91,24 @@ describe("rehearsal: the real program through Pulumi's dynamic-provider host", f
         expect(endpointIds(bench.fake)).to.deep.equal([]);
     });
 
+    it("updates a resource left with initialization errors although its Diff reports no change, as the engine does", async () => {
+        bench.fake.reset();
+        const r = new Rehearsal(bench.fake, bench.host);
+        const up = { config: scenario("ecs default").config, secretKeys: ["zscalerClientSecret"] };
+        expect((await r.up(up)).ok).to.equal(true);
+        // What a provider's initialization failure leaves in the state (the resource exists; its operation failed).
+        r.state.get("zscaler-mcp-agent-harness")!.initErrors = ["the harness did not become READY"];
+        const preview = await r.up({ ...up, preview: true });
+        expect(changesOf(preview)).to.deep.equal(["update zscaler-mcp-agent-harness"]);
+        const repaired = await r.up(up);
+        expect(repaired.ok, repaired.error).to.equal(true);
+        expect(changesOf(repaired)).to.deep.equal(["update zscaler-mcp-agent-harness"]);
+        // A successful update clears them: the next up changes nothing.
+        expect(r.state.get("zscaler-mcp-agent-harness")!.initErrors).to.equal(undefined);
+        expect(changesOf(await r.up(up))).to.deep.equal([]);
+        await r.destroy();
+    });
+
     it("leaves a retained part in the account on destroy, as the engine does with retainOnDelete", async () => {
         bench.fake.reset();
         const r = new Rehearsal(bench.fake, bench.host);

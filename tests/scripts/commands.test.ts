@@ -317,6 +317,19 @@ describe("operator command lines", () => {
             const { arn } = await createHarness();
             const sdk = await import("@aws-sdk/client-bedrock-agentcore-control");
             const c = new sdk.BedrockAgentCoreControlClient({ maxAttempts: 1 });
+            // Two runtimes before it: the stack's runtime is on the list's second page.
+            for (const name of ["other_a", "other_b"]) {
+                await c.send(
+                    new sdk.CreateAgentRuntimeCommand({
+                        agentRuntimeName: name,
+                        agentRuntimeArtifact: {
+                            containerConfiguration: { containerUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1" },
+                        },
+                        roleArn: "arn:aws:iam::123456789012:role/r",
+                        networkConfiguration: { networkMode: "PUBLIC" },
+                    }),
+                );
+            }
             const rt = await c.send(
                 new sdk.CreateAgentRuntimeCommand({
                     agentRuntimeName: "rt",

@@ -16,6 +16,17 @@ const PROJECT = "zscaler-mcp-harness";
 const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`;
 
 const key = (k: string) => `${PROJECT}:${k}`;
+const ROLE = "arn:aws:iam::123456789012:role/zscaler-mcp-dev";
+
+/** A runtime's create request, as a deploy of the gateway topology makes it. */
+function runtimeInput(name: string) {
+    return {
+        agentRuntimeName: name,
+        roleArn: ROLE,
+        agentRuntimeArtifact: { containerConfiguration: { containerUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler-mcp:1" } },
+        networkConfiguration: { networkMode: "PUBLIC" as const },
+    };
+}
 
 interface Report {
     ok: boolean;
@@ -60,8 +71,8 @@ describe("npm run doctor", () => {
             ["stack", "--show-name"],
             ["stack", "output", "--json"],
         ]);
-        // Only reads, each validated against AWS's model by the endpoint.
-        expect(ctx.fake.calls.map((c) => c.op).sort()).to.deep.equal(
+        // Only reads (each operation once here, whatever pages it took), each validated against AWS's model by the endpoint.
+        expect([...new Set(ctx.fake.calls.map((c) => c.op))].sort()).to.deep.equal(
             [
                 "BatchGetImage",
                 "DescribeClusters",
@@ -76,9 +87,7 @@ describe("npm run doctor", () => {
                 "GetInferenceProfile",
                 "GetUseCaseForModelAccess",
                 "ListHarnesses",
-                "ListHarnesses",
-                // create and tag, and pass, each of the three roles; AgentCore's service-linked role
-                ...Array.from({ length: 7 }, () => "SimulatePrincipalPolicy"),
+                "SimulatePrincipalPolicy",
             ].sort(),
         );
         expect(ctx.fake.calls.filter((c) => c.error)).to.deep.equal(
@@ -250,6 +259,57 @@ describe("npm run doctor", () => {
                 fix: "aws ec2 create-default-vpc --region us-east-1",
             });
             expect(ctx.fake.callsTo("DescribeVpcs").at(-1)!.input).to.deep.equal({ Filters: [{ Name: "is-default", Values: ["true"] }] });
+        });
+
+        it("network: reads every page of subnets (the second zone only on the second page passes)", async () => {
+            // Pages of two: the first holds zone a twice, the second zone b.
+            ctx.fake.subnets.splice(1, 0, { ...ctx.fake.subnets[0], subnetId: "subnet-0aa2b3c4d5e6f7a8b", cidrBlock: "172.31.64.0/20" });
+            const { report } = await doctor();
+            expect(check(report, "network")).to.deep.include({
+                status: "ok",
+                detail: "default VPC vpc-0a1b2c3d4e5f60718 with 4 subnets in 3 availability zones",
+            });
+            expect(ctx.fake.callsTo("DescribeSubnets")).to.have.length(2);
+        });
+
+        it("names: finds what holds a name on a later page of the List and Describe calls", async () => {
+            const sdk = await import("@aws-sdk/client-bedrock-agentcore-control");
+            const c = new sdk.BedrockAgentCoreControlClient({ maxAttempts: 1 });
+            const other = { owner: "someone-else" };
+            for (const n of ["a", "b"]) {
+                await c.send(new sdk.CreateAgentRuntimeCommand(runtimeInput(`other_runtime_${n}`)));
+                await c.send(
+                    new sdk.CreateGatewayCommand({
+                        name: `other-gateway-${n}`,
+                        roleArn: ROLE,
+                        authorizerType: "NONE",
+                        protocolType: "MCP",
+                    }),
+                );
+                ctx.fake.logGroups.set(`/ecs/zscaler-mcp-dev-${n}`, { createdAt: 0, events: [] });
+            }
+            await c.send(new sdk.CreateAgentRuntimeCommand({ ...runtimeInput("zscaler_mcp_runtime_dev"), tags: other }));
+            await c.send(
+                new sdk.CreateGatewayCommand({
+                    name: "zscaler-mcp-gateway-dev",
+                    roleArn: ROLE,
+                    authorizerType: "NONE",
+                    protocolType: "MCP",
+                    tags: other,
+                }),
+            );
+            ctx.fake.logGroups.set("/ecs/zscaler-mcp-dev", { createdAt: 0, events: [], tags: other });
+            const ecsStack = await doctor();
+            expect(check(ecsStack.report, "names").detail).to.contain(
+                "the log group /ecs/zscaler-mcp-dev already exists and is not this stack's",
+            );
+            const gatewayStack = await doctor(stackConfig({ [key("topology")]: { value: "gateway" } }));
+            expect(check(gatewayStack.report, "names").detail).to.contain(
+                "the runtime zscaler_mcp_runtime_dev already exists and is not this stack's",
+            );
+            expect(check(gatewayStack.report, "names").detail).to.contain(
+                "the gateway zscaler-mcp-gateway-dev already exists and is not this stack's",
+            );
         });
 
         it("image: not subscribed to the Marketplace product of the default image", async () => {

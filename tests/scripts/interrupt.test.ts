@@ -98,6 +98,8 @@ describe("output into a pipe", () => {
         this.timeout(60_000);
         const { arn } = await createHarness();
         const group = "/ecs/zscaler-mcp-pipe";
+        // FilterLogEvents answers up to 1 MB a page on AWS: two pages here, not the endpoint's small ones.
+        ctx.fake.pageSize = 5_000;
         // The command runs on the real clock, in its own process.
         const now = Date.now();
         const message = (i: number) => `line ${i} ${"x".repeat(200)}`;

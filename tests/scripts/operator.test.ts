@@ -302,6 +302,21 @@ describe("operator commands", () => {
             expect(c.err.join("")).to.equal(`/aws/bedrock-agentcore/runtimes/${runtimeId}-DEFAULT\n`);
         });
 
+        it("finds the harness's runtime log group by the harness's name on a later page of DescribeLogGroups", async () => {
+            const { arn } = await createHarness();
+            const now = ctx.clock.now();
+            for (const other of ["aaa-DEFAULT", "bbb-DEFAULT", "ccc-DEFAULT"]) {
+                ctx.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${other}`, [{ timestamp: now, message: "not ours" }]);
+            }
+            const group = "/aws/bedrock-agentcore/runtimes/harness_ops_harness-Zz9Yy8Xx7W-DEFAULT";
+            ctx.fake.putLogEvents(group, [{ timestamp: now - 60_000, message: "ours" }]);
+            const c = io({ pulumi: () => JSON.stringify({ harnessArn: arn }) });
+            expect(await main(["logs"], c)).to.equal(0);
+            expect(c.err.join("")).to.equal(`${group}\n`);
+            expect(c.out.join("")).to.contain("ours");
+            expect(ctx.fake.callsTo("DescribeLogGroups").filter((x) => x.input.nextToken !== undefined)).to.have.length.greaterThan(0);
+        });
+
         it("says the group appears on the first invocation when there is none", async () => {
             const { arn } = await createHarness();
             const c = io({ pulumi: () => JSON.stringify({ harnessArn: arn }) });

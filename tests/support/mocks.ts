@@ -30,6 +30,7 @@ interface CapturedOptions {
     aliasParents: string[];
     /** The id given with the import option ("" for none). */
     importId: string;
+    deleteBeforeReplace: boolean;
 }
 const registered = new Map<string, CapturedOptions>();
 const mocksModule = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, any> } };
@@ -44,6 +45,7 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
             .map((a: any) => a.getSpec?.()?.getParenturn?.() ?? "")
             .filter(Boolean),
         importId: req.getImportid(),
+        deleteBeforeReplace: req.getDeletebeforereplace() === true,
     });
     return originalRegister.call(this, req, callback);
 };
@@ -119,6 +121,7 @@ export function registrationOptions(type: string, name: string): CapturedOptions
             additionalSecretOutputs: [],
             aliasParents: [],
             importId: "",
+            deleteBeforeReplace: false,
         }
     );
 }

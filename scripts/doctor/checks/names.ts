@@ -4,7 +4,7 @@
  * with its project and stack), never something else's.
  */
 import { clientConfig, controlPlane } from "../../identity";
-import { awsErrorName, isAccessDenied, isNotFound } from "../../io";
+import { awsErrorName, firstItem, isAccessDenied, isNotFound } from "../../io";
 import { CheckFailure, CheckResult, Context, describeDenied, fail, failIfDenied, ok } from "../check";
 
 function ownedBy(tags: Record<string, string> | undefined, ctx: Context): boolean {
@@ -64,15 +64,12 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
             name: s.names.harness,
             fix: "pulumi config set harnessName <name>",
             find: async () => {
-                for (let token: string | undefined, first = true; first || token; first = false) {
-                    const page = await agentcore.send(new control.ListHarnessesCommand({ nextToken: token }), opts);
-                    const hit = page.harnesses?.find((h) => h.harnessName === s.names.harness);
-                    if (hit) {
-                        return agentcoreTags(hit.arn!);
-                    }
-                    token = page.nextToken;
-                }
-                return null;
+                const hit = await firstItem(
+                    control.paginateListHarnesses({ client: agentcore }, {}, opts),
+                    (p) => p.harnesses,
+                    (h) => h.harnessName === s.names.harness,
+                );
+                return hit ? agentcoreTags(hit.arn!) : null;
             },
         },
     ];
@@ -115,8 +112,11 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
                 name: s.names.runtime,
                 fix: "pulumi config set runtimeName <name>",
                 find: async () => {
-                    const list = await agentcore.send(new control.ListAgentRuntimesCommand({}), opts);
-                    const hit = list.agentRuntimes?.find((r) => r.agentRuntimeName === s.names.runtime);
+                    const hit = await firstItem(
+                        control.paginateListAgentRuntimes({ client: agentcore }, {}, opts),
+                        (p) => p.agentRuntimes,
+                        (r) => r.agentRuntimeName === s.names.runtime,
+                    );
                     return hit ? agentcoreTags(hit.agentRuntimeArn!) : null;
                 },
             },
@@ -125,8 +125,11 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
                 name: s.names.gateway,
                 fix: "pulumi config set gatewayName <name>",
                 find: async () => {
-                    const list = await agentcore.send(new control.ListGatewaysCommand({}), opts);
-                    const hit = list.items?.find((g) => g.name === s.names.gateway);
+                    const hit = await firstItem(
+                        control.paginateListGateways({ client: agentcore }, {}, opts),
+                        (p) => p.items,
+                        (g) => g.name === s.names.gateway,
+                    );
                     return hit ? agentcoreTags(`${arnPrefix}:gateway/${hit.gatewayId}`) : null;
                 },
             },
@@ -244,8 +247,11 @@ async function ecsProbes(ctx: Context): Promise<NameProbe[]> {
             name: s.names.logGroup,
             fix: `aws logs delete-log-group --log-group-name ${s.names.logGroup} if nothing needs it`,
             find: async () => {
-                const d = await logsClient.send(new logs.DescribeLogGroupsCommand({ logGroupNamePrefix: s.names.logGroup }), opts);
-                const g = d.logGroups?.find((x) => x.logGroupName === s.names.logGroup);
+                const g = await firstItem(
+                    logs.paginateDescribeLogGroups({ client: logsClient }, { logGroupNamePrefix: s.names.logGroup }, opts),
+                    (p) => p.logGroups,
+                    (x) => x.logGroupName === s.names.logGroup,
+                );
                 if (!g) {
                     return null;
                 }

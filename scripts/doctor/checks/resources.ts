@@ -4,7 +4,7 @@
  */
 import { credentialKeysIn, REQUIRED_CREDENTIAL_KEYS } from "../../../server/env";
 import { clientConfig } from "../../identity";
-import { isNotFound } from "../../io";
+import { allItems, isNotFound } from "../../io";
 import { CheckFailure, CheckResult, Context, fail, failIfDenied, ok } from "../check";
 
 export async function checkNetwork(ctx: Context): Promise<CheckResult> {
@@ -20,15 +20,15 @@ export async function checkNetwork(ctx: Context): Promise<CheckResult> {
         }
     };
     const opts = { abortSignal: ctx.signal };
-    const { Vpcs: vpcs } = await q("DescribeVpcs", () =>
-        client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }), opts),
+    const vpcs = await q("DescribeVpcs", () =>
+        allItems(ec2.paginateDescribeVpcs({ client }, { Filters: [{ Name: "is-default", Values: ["true"] }] }, opts), (p) => p.Vpcs),
     );
     const vpcId = vpcs?.[0]?.VpcId;
     if (!vpcId) {
         fail(`no default VPC in ${region}; ECS Express Mode places the service there`, `aws ec2 create-default-vpc --region ${region}`);
     }
-    const { Subnets: subnets = [] } = await q("DescribeSubnets", () =>
-        client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId!] }] }), opts),
+    const subnets = await q("DescribeSubnets", () =>
+        allItems(ec2.paginateDescribeSubnets({ client }, { Filters: [{ Name: "vpc-id", Values: [vpcId!] }] }, opts), (p) => p.Subnets),
     );
     const zones = new Set(subnets.map((s) => s.AvailabilityZone).filter(Boolean));
     if (zones.size < 2) {

@@ -8,9 +8,11 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import { formInput, RestRouter, restInput, serializeShape, ServiceModel, validateShape, xmlOf } from "../model";
+import { contractBreach, pageOf } from "./contract";
 import { FakeAwsFaults } from "./faults";
 import { rand, useRandom } from "./ids";
-import { AwsError, DeploymentFailure, Outcome, Rec, RecordedCall, ResourceKind } from "./types";
+import { checkReferences } from "./references";
+import { ACCOUNT, AwsError, DeploymentFailure, Outcome, Rec, RecordedCall, ResourceKind } from "./types";
 
 /** One operation of a service: its (validated) input in, the output shape's value out. */
 export type Handler = (input: Record<string, any>, call: RecordedCall) => unknown;
@@ -60,6 +62,8 @@ export interface ServiceHost {
 }
 
 export class FakeAwsCore extends FakeAwsFaults {
+    /** The endpoints started and not yet checked since they stopped, for the hook that checks their violations after each test. */
+    static readonly instances = new Set<FakeAwsCore>();
     private server?: http.Server;
     private port = 0;
     /** The signature of the request being handled. */
@@ -97,19 +101,42 @@ export class FakeAwsCore extends FakeAwsFaults {
         return def;
     }
 
-    /** Runs an operation's handler, or answers the service's error for one it does not implement. */
-    private execute(def: ServiceDef, op: string, input: Record<string, any>, call: RecordedCall): unknown {
+    /**
+     * Runs an operation's handler, or answers the service's error for one it does not implement;
+     * an answer with a list pages as AWS pages it.
+     */
+    private async execute(def: ServiceDef, op: string, input: Record<string, any>, call: RecordedCall): Promise<unknown> {
         if (!Object.prototype.hasOwnProperty.call(def.handlers, op)) {
             throw def.notImplemented(op, input);
         }
-        return def.handlers[op](input, call);
+        checkReferences(this.account, def.name, op, input, { account: ACCOUNT, region: this.region });
+        const result = def.handlers[op](input, call);
+        return pageOf(def.model, op, input, result instanceof Promise ? await result : result, this.pageSize);
+    }
+
+    /**
+     * Checks an error answer against the operation's model: one AWS would not give is recorded
+     * in `violations` (and printed), for the test hook to fail the test with.
+     */
+    private checkError(def: ServiceDef, op: string, e: AwsError): void {
+        const breach = contractBreach(def.model, def.name, op, e);
+        if (breach) {
+            this.violations.push(breach);
+            console.error(`local AWS endpoint: ${breach}`);
+        }
     }
 
     get url(): string {
         return `http://127.0.0.1:${this.port}`;
     }
 
+    /** Whether the endpoint is serving (between start() and stop()). */
+    get listening(): boolean {
+        return this.server !== undefined;
+    }
+
     async start(): Promise<void> {
+        FakeAwsCore.instances.add(this);
         this.server = http.createServer((req, res) => {
             this.handle(req, res).catch((e) => {
                 res.statusCode = 500;
@@ -224,6 +251,7 @@ export class FakeAwsCore extends FakeAwsFaults {
         const fail = (e: AwsError, call?: RecordedCall): void => {
             if (call) {
                 call.error = e.code;
+                this.checkError(def!, opName, e);
             }
             send(e.status, { __type: e.code, message: e.message });
         };
@@ -253,8 +281,7 @@ export class FakeAwsCore extends FakeAwsFaults {
                 );
             }
             // ECS's Create and Update wait for the container's fate to be decided; the others answer at once.
-            const result = this.execute(def!, opName, input, call);
-            const out = result instanceof Promise ? await result : result;
+            const out = await this.execute(def!, opName, input, call);
             // An ECS answer that breaks the model is the endpoint's own bug: say so rather than let the SDK guess.
             const wrong = service === "ecs" && op.output ? validateShape(model, op.output.shape, out) : [];
             if (wrong.length > 0) {
@@ -284,6 +311,7 @@ export class FakeAwsCore extends FakeAwsFaults {
         const fail = (e: AwsError, call?: RecordedCall): void => {
             if (call) {
                 call.error = e.code;
+                this.checkError(def, action, e);
             }
             res.statusCode = e.status;
             res.end(errorXml(ec2, e.code, e.message, requestId, e.status >= 500 ? "Receiver" : "Sender", xmlns));
@@ -311,7 +339,7 @@ export class FakeAwsCore extends FakeAwsFaults {
                     `${problems.length} validation error(s) detected: ${problems.join("; ")}`,
                 );
             }
-            const out = this.execute(def, action, input, call);
+            const out = await this.execute(def, action, input, call);
             const lost = () => {
                 res.statusCode = 500;
                 res.end(errorXml(ec2, ec2 ? "InternalError" : "InternalFailure", "Service unavailable", requestId, "Receiver", xmlns));
@@ -351,6 +379,7 @@ export class FakeAwsCore extends FakeAwsFaults {
         const fail = (e: AwsError, call?: RecordedCall): void => {
             if (call) {
                 call.error = e.code;
+                this.checkError(def, call.op, e);
             }
             res.statusCode = e.status;
             res.setHeader("x-amzn-errortype", e.code);
@@ -390,7 +419,7 @@ export class FakeAwsCore extends FakeAwsFaults {
             // AWS answers a repeated client token with the first answer, without doing it again.
             const tokenKey = typeof input.clientToken === "string" ? `${op.name}:${input.clientToken}` : undefined;
             const execute = () => this.execute(def, op.name, input, call);
-            const out = tokenKey && this.answered.has(tokenKey) ? this.answered.get(tokenKey) : execute();
+            const out = tokenKey && this.answered.has(tokenKey) ? this.answered.get(tokenKey) : await execute();
             if (tokenKey) {
                 this.answered.set(tokenKey, out);
             }

@@ -8,6 +8,7 @@ import { EventEmitter } from "events";
 import type { Clock } from "../../../providers/lifecycle";
 import { ecrImageUri, REGION, secretArn, userArn } from "../../support/awsConstants";
 import { rand, seeded } from "./ids";
+import type { AccountView } from "./references";
 import {
     ACCOUNT,
     AwsError,
@@ -31,6 +32,9 @@ import {
     StreamEvent,
     WithheldPermission,
 } from "./types";
+
+/** The endpoint's page size unless a test sets another. */
+export const DEFAULT_PAGE_SIZE = 2;
 
 /** The status a failed create lands in, by kind. */
 const FAILED_STATUS: Record<string, string> = {
@@ -98,6 +102,24 @@ export class FakeAwsState {
      * group. A queued failNextDeployment goes first (the hook is then not called). A reset keeps it.
      */
     onDeployment?: (container: DeployedContainer) => Promise<ContainerOutcome>;
+    /**
+     * How many items a page of a List or Describe operation holds at most (a caller's smaller
+     * maxResults wins): small, so that every caller must follow the next token as it must on AWS.
+     */
+    pageSize: number;
+    /**
+     * Answers AWS would not give (an error the operation's model does not list, or with another
+     * HTTP status): each one is the endpoint's bug. tests/support/endpointContract.ts fails the
+     * test that caused one.
+     */
+    readonly violations: string[] = [];
+    /**
+     * The rest of the account (IAM roles, Cognito user pools), as the test aws plugin holds it:
+     * when set, requests that refer to a role or pool it does not hold, or to a role whose trust
+     * policy does not admit the calling service, are refused as AWS refuses them (core/references.ts).
+     * Unset in unit tests, which use the endpoint alone.
+     */
+    account?: AccountView;
     // What the endpoint's own parts keep (fault queues, held answers, ...): not for tests to touch.
     protected deploymentFailures: DeploymentFailure[] = [];
     protected readonly random: () => number;
@@ -115,6 +137,7 @@ export class FakeAwsState {
         this.region = opts.region ?? REGION;
         this.durations = { ...FAST_DURATIONS, ...opts.durations };
         this.random = opts.seed === undefined ? Math.random : seeded(opts.seed);
+        this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
         this.seedAccount();
     }
 

@@ -134,6 +134,8 @@ export interface FakeAwsOptions {
     durations?: Partial<Durations>;
     /** Ids (harness, service endpoint, ...) from a seeded generator, the same in every run. */
     seed?: number;
+    /** Items per page of every List and Describe operation that pages (default DEFAULT_PAGE_SIZE, in state.ts). */
+    pageSize?: number;
 }
 
 /** A container image in the endpoint's ECR: the platforms its index lists, or one for a single manifest. */

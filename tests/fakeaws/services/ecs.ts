@@ -17,7 +17,7 @@ export function ecs(host: ServiceHost): ServiceDef {
     const { handlers: deploymentHandlers, startDeployment, activeRevisions, taskDefArn } = ecsDeployments(host);
 
     function tagService(op: string, input: Record<string, any>): unknown {
-        const rec = findEcs(input.resourceArn);
+        const rec = findEcs(input.resourceArn, "ResourceNotFoundException");
         let tags = [...((rec.data.tags as { key: string; value: string }[]) ?? [])];
         if (op === "TagResource") {
             for (const t of input.tags as { key: string; value: string }[]) {
@@ -57,7 +57,7 @@ export function ecs(host: ServiceHost): ServiceDef {
             return { service: ecsView(rec) };
         },
         DescribeExpressGatewayService: (input) => {
-            const rec = findEcs(input.serviceArn);
+            const rec = findEcs(input.serviceArn, "InvalidParameterException");
             return { service: ecsView(rec) };
         },
         UpdateExpressGatewayService: async (input) => {
@@ -139,7 +139,7 @@ export function ecs(host: ServiceHost): ServiceDef {
             return { clusters, failures };
         },
         ListTagsForResource: (input) => {
-            return { tags: findEcs(input.resourceArn).data.tags ?? [] };
+            return { tags: findEcs(input.resourceArn, "InvalidParameterException").data.tags ?? [] };
         },
         TagResource: (input) => tagService("TagResource", input),
         UntagResource: (input) => tagService("UntagResource", input),
@@ -184,10 +184,20 @@ export function ecs(host: ServiceHost): ServiceDef {
         ...deploymentHandlers,
     };
 
-    function findEcs(arn: string): Rec {
+    /**
+     * An Express service by ARN, or the error the operation's model lists for one ECS does not hold:
+     * Update and Delete name it ServiceNotFoundException; Describe (and ListTagsForResource), whose
+     * models list no such error, answer InvalidParameterException "Resource not found" (what
+     * terraform-provider-aws takes for a service AWS has forgotten); the tag operations
+     * ResourceNotFoundException.
+     */
+    function findEcs(
+        arn: string,
+        code: "ServiceNotFoundException" | "InvalidParameterException" | "ResourceNotFoundException" = "ServiceNotFoundException",
+    ): Rec {
         const rec = fake.list("ecs").find((x) => x.arn === arn);
         if (!rec) {
-            throw new AwsError("ServiceNotFoundException", `Service not found: ${arn}`);
+            throw new AwsError(code, code === "ServiceNotFoundException" ? `Service not found: ${arn}` : `Resource not found: ${arn}`);
         }
         return rec;
     }

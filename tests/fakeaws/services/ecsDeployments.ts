@@ -74,17 +74,6 @@ export function ecsDeployments(host: ServiceHost) {
         return name;
     }
 
-    /** A paged answer: `maxResults` items from `nextToken` (an offset), and the token for the rest. */
-    function page<T>(items: T[], input: Record<string, any>, key: string): Record<string, unknown> {
-        const from = input.nextToken === undefined ? 0 : Number(input.nextToken);
-        if (!Number.isInteger(from) || from < 0) {
-            throw new AwsError("InvalidParameterException", "Invalid nextToken.");
-        }
-        const size = input.maxResults ?? 100;
-        const to = from + size;
-        return { [key]: items.slice(from, to), nextToken: to < items.length ? String(to) : undefined };
-    }
-
     /**
      * Starts the deployment of the service's newest configuration. Its outcome is decided here, or,
      * with onDeployment set, once the hook has answered (the deployment runs until then).
@@ -395,7 +384,7 @@ export function ecsDeployments(host: ServiceHost) {
                     status: d.status,
                     statusReason: d.statusReason,
                 }));
-            return page(briefs, input, "serviceDeployments");
+            return { serviceDeployments: briefs };
         },
         DescribeServiceDeployments: (input) => {
             const now = fake.clock.now();
@@ -436,7 +425,7 @@ export function ecsDeployments(host: ServiceHost) {
                 .filter((t) => t.desiredStatus === wanted)
                 .sort((a, b) => b.createdAt - a.createdAt)
                 .map((t) => t.taskArn);
-            return page(tasks, input, "taskArns");
+            return { taskArns: tasks };
         },
         DescribeTasks: (input) => {
             const cluster = ecsCluster(input.cluster);
