@@ -149,6 +149,8 @@ describe("npm run chat", () => {
         }
 
         const count = (s: string, part: string) => s.split(part).length - 1;
+        /** The chat waits for a line: its prompt is the last thing on the screen (keys typed before it would be echoed raw). */
+        const waiting = (s: string) => s.endsWith("you> ");
 
         it("edits lines with history, streams answers, cancels one with Ctrl-C and leaves with Ctrl-D", async function () {
             this.timeout(60_000);
@@ -157,12 +159,12 @@ describe("npm run chat", () => {
             try {
                 await t.until("the prompt", (s) => s.includes("you> "));
                 t.type("list my zpa segment groups\r");
-                await t.until("the first answer", (s) => count(s, "tokens in 1200") === 1);
+                await t.until("the first answer", (s) => count(s, "tokens in 1200") === 1 && waiting(s));
                 // Up arrow: the last line comes back; Enter sends it again.
                 t.type("\u001b[A");
                 await t.until("the recalled line", (s) => s.slice(s.lastIndexOf("tokens in")).includes("you> list my zpa segment groups"));
                 t.type("\r");
-                await t.until("the second answer", (s) => count(s, "tokens in 1200") === 2);
+                await t.until("the second answer", (s) => count(s, "tokens in 1200") === 2 && waiting(s));
 
                 ctx.fake.invokeQueue.push(heldAnswer());
                 t.type("a slow question\r");
@@ -171,9 +173,9 @@ describe("npm run chat", () => {
                 // The terminal itself echoes the key as ^C.
                 await t.until("the cancelled answer", (s) => /Let me look(\^C)?\nInterrupted\.\nyou> /.test(s));
                 t.type("/new\r");
-                await t.until("a new session", (s) => s.includes("New session "));
+                await t.until("a new session", (s) => s.includes("New session ") && waiting(s));
                 t.type("hello\r");
-                await t.until("the answer in the new session", (s) => count(s, "tokens in 1200") === 3);
+                await t.until("the answer in the new session", (s) => count(s, "tokens in 1200") === 3 && waiting(s));
                 t.type("\u0004");
                 await t.until("the end of the chat", () => t.child.exitCode !== null);
                 expect(await t.exited).to.equal(0);
