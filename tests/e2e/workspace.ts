@@ -289,12 +289,12 @@ export class Workspace {
     }
 
     /**
-     * Kills what a killed CLI leaves running: the engine starts each plugin in its own process
-     * group, and Pulumi's dynamic-provider host does not notice that the engine has gone. They are
-     * found by this workspace's cloud file in their environment.
+     * The processes running with this workspace's environment, found by its cloud file in their
+     * environment: between commands, what a killed CLI left behind (the engine starts each plugin
+     * in its own process group, which a kill of the CLI's group does not reach).
      */
-    killStrays(): number {
-        let killed = 0;
+    strays(): { pid: number; command: string }[] {
+        const found: { pid: number; command: string }[] = [];
         const marker = `ZSCALER_MCP_TEST_CLOUD=${this.cloud.file}`;
         for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
             if (Number(pid) === process.pid) {
@@ -302,14 +302,14 @@ export class Workspace {
             }
             try {
                 if (fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) {
-                    process.kill(Number(pid), "SIGKILL");
-                    killed++;
+                    const command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+                    found.push({ pid: Number(pid), command });
                 }
             } catch {
                 // gone, or not ours to read
             }
         }
-        return killed;
+        return found;
     }
 
     async dispose(): Promise<void> {
@@ -320,7 +320,14 @@ export class Workspace {
                 // already gone
             }
         }
-        this.killStrays();
+        // Whatever a killed CLI left running ends with the test.
+        for (const { pid } of this.strays()) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
         await this.hosting.stop();
         await this.fake.stop();
         fs.rmSync(this.dir, { recursive: true, force: true });
