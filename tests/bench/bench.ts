@@ -4,6 +4,9 @@
  * the sum of all waits, API calls and polling rates, and the start-up time of `npm run invoke`;
  * then, with the real Pulumi CLI, the time of a preview, the size of the state and the tool
  * check's own time against the real MCP server (./cli.ts).
+ *
+ * `npm run bench -- --part leftovers [--limit <seconds>]`, run on its own: how long the processes
+ * of a killed `pulumi up` live on (./leftovers.ts).
  */
 import { spawn } from "child_process";
 import * as os from "os";
@@ -13,6 +16,7 @@ import { registrationOptions } from "../support/mocks";
 import { Operation, Rehearsal } from "../rehearsal/engine";
 import { SCENARIOS, startBench } from "../rehearsal/scenarios";
 import { cliBench } from "./cli";
+import { leftoversBench } from "./leftovers";
 
 /** Seconds AWS typically takes, as observed on real deployments. */
 const AWS_DURATIONS: Durations = {
@@ -190,10 +194,14 @@ async function invokeStartup(
 }
 
 async function main(): Promise<void> {
-    // --part rehearsal or --part cli runs one half (default: both).
+    // --part rehearsal or --part cli runs one half (default: both); --part leftovers, only on its own.
     const part = arg("part", "all");
     if (part === "cli") {
         await cliBench(process.stdout);
+        return;
+    }
+    if (part === "leftovers") {
+        await leftoversBench(process.stdout, Number(arg("limit", "600")));
         return;
     }
     // At 1/10, the program's own CPU time (loading providers, the SDK) stays small next to AWS's

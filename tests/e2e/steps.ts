@@ -119,7 +119,7 @@ export function requireCli(ctx: Mocha.Context): Cli {
     const cli = locateCli();
     if (!cli) {
         const line =
-            "E2E SKIPPED: no Pulumi CLI found (not on PATH, not built). Run tests/cli/ensure-pulumi.sh to build it, or install the Pulumi CLI.";
+            "E2E SKIPPED: no Pulumi CLI found (not on PATH, not built with its Node.js plugins). Run tests/cli/ensure-pulumi.sh to build it, or install the Pulumi CLI.";
         if (process.env.ZSCALER_MCP_REQUIRE_CLI === "1") {
             throw new Error(line);
         }

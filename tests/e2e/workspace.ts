@@ -19,18 +19,26 @@ const AWS_VERSION: string = require("@pulumi/aws/package.json").version;
 
 export interface Cli {
     pulumi: string;
-    /** built: the CLI from tests/cli, which needs the suite's language host beside it; own: a complete install. */
+    /**
+     * built: the CLI tests/cli/ensure-pulumi.sh built, with Pulumi's Node.js language host and
+     * dynamic-provider launcher beside it; own: a Pulumi install of the user's.
+     */
     kind: "built" | "own";
 }
 
-/** The CLI the suite runs: ZSCALER_MCP_PULUMI, a `pulumi` on PATH, or the one tests/cli/ensure-pulumi.sh built. */
+/** The plugins a CLI install carries beside the `pulumi` binary to run a Node.js program. */
+export const NODEJS_PLUGINS = ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+
+/**
+ * The CLI the suite runs: ZSCALER_MCP_PULUMI, a `pulumi` on PATH, or the one
+ * tests/cli/ensure-pulumi.sh built. Undefined when there is none, or when the built one lacks the
+ * plugins the script puts beside it.
+ */
 export function locateCli(): Cli | undefined {
+    const built = builtCliPath();
     const explicit = process.env.ZSCALER_MCP_PULUMI;
     if (explicit) {
-        return {
-            pulumi: explicit,
-            kind: fs.existsSync(path.join(path.dirname(fs.realpathSync(explicit)), "pulumi-language-nodejs")) ? "own" : "built",
-        };
+        return complete({ pulumi: explicit, kind: realpath(explicit) === realpath(built) ? "built" : "own" });
     }
     for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
         const candidate = path.join(dir, "pulumi");
@@ -38,11 +46,28 @@ export function locateCli(): Cli | undefined {
             return { pulumi: candidate, kind: "own" };
         }
     }
+    return fs.existsSync(built) ? complete({ pulumi: built, kind: "built" }) : undefined;
+}
+
+/** Where tests/cli/ensure-pulumi.sh puts the CLI it builds. */
+export function builtCliPath(): string {
     const cache =
         process.env.ZSCALER_MCP_CLI_CACHE ??
         path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "zscaler-mcp-harness", "pulumi-cli");
-    const built = path.join(cache, `v${builtCliVersion()}`, "pulumi");
-    return fs.existsSync(built) ? { pulumi: built, kind: "built" } : undefined;
+    return path.join(cache, `v${builtCliVersion()}`, "pulumi");
+}
+
+function complete(cli: Cli): Cli | undefined {
+    const dir = path.dirname(realpath(cli.pulumi));
+    return cli.kind === "own" || NODEJS_PLUGINS.every((p) => fs.existsSync(path.join(dir, p))) ? cli : undefined;
+}
+
+function realpath(file: string): string {
+    try {
+        return fs.realpathSync(file);
+    } catch {
+        return path.resolve(file);
+    }
 }
 
 /** The CLI version tests/cli/go.mod builds. */
@@ -159,28 +184,14 @@ export class Workspace {
     }
 
     /**
-     * A CLI built from tests/cli has no language host or dynamic-provider launcher beside it; the
-     * suite's go next to a link of it, where the CLI looks for its bundled plugins.
+     * The CLI on the user's PATH: a link to it. The CLI finds the plugins it starts for a Node.js
+     * program beside the file the link resolves to (the built one's were put there by
+     * tests/cli/ensure-pulumi.sh).
      */
     private installCli(): void {
         const bin = path.join(this.dir, "bin");
         fs.mkdirSync(bin);
-        if (this.cli.kind === "own") {
-            fs.symlinkSync(this.cli.pulumi, path.join(bin, "pulumi"));
-            return;
-        }
-        try {
-            fs.linkSync(this.cli.pulumi, path.join(bin, "pulumi"));
-        } catch {
-            fs.copyFileSync(this.cli.pulumi, path.join(bin, "pulumi"));
-        }
-        const tsx = require.resolve("tsx/cjs", { paths: [ROOT] });
-        write(
-            path.join(bin, "pulumi-language-nodejs"),
-            `#!/bin/sh\nexec "${process.execPath}" --require "${tsx}" "${path.join(ROOT, "tests", "cli", "languageHost.ts")}" "$@"\n`,
-        );
-        fs.copyFileSync(path.join(ROOT, "tests", "cli", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
-        fs.chmodSync(path.join(bin, "pulumi-resource-pulumi-nodejs"), 0o755);
+        fs.symlinkSync(path.resolve(this.cli.pulumi), path.join(bin, "pulumi"));
     }
 
     private installAwsPlugin(): void {
@@ -300,12 +311,12 @@ export class Workspace {
     }
 
     /**
-     * Kills what a killed CLI leaves running: the engine starts each plugin in its own process
-     * group, and Pulumi's dynamic-provider host does not notice that the engine has gone. They are
-     * found by this workspace's cloud file in their environment.
+     * The processes running with this workspace's environment, found by its cloud file in their
+     * environment: between commands, what a killed CLI left behind (the engine starts each plugin
+     * in its own process group, which a kill of the CLI's group does not reach).
      */
-    killStrays(): number {
-        let killed = 0;
+    strays(): { pid: number; command: string }[] {
+        const found: { pid: number; command: string }[] = [];
         const marker = `ZSCALER_MCP_TEST_CLOUD=${this.cloud.file}`;
         for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
             if (Number(pid) === process.pid) {
@@ -313,14 +324,14 @@ export class Workspace {
             }
             try {
                 if (fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) {
-                    process.kill(Number(pid), "SIGKILL");
-                    killed++;
+                    const command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+                    found.push({ pid: Number(pid), command });
                 }
             } catch {
                 // gone, or not ours to read
             }
         }
-        return killed;
+        return found;
     }
 
     async dispose(): Promise<void> {
@@ -331,7 +342,14 @@ export class Workspace {
                 // already gone
             }
         }
-        this.killStrays();
+        // Whatever a killed CLI left running ends with the test.
+        for (const { pid } of this.strays()) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
         await this.hosting.stop();
         await this.fake.stop();
         fs.rmSync(this.dir, { recursive: true, force: true });
