@@ -455,7 +455,12 @@ describe("end to end through the real Pulumi CLI", function () {
             const doctor = await ok(ws, "npm run doctor");
             expect(doctor.stdout).to.contain("Stack dev · topology ecs · region us-east-1");
             expect(doctor.stdout).to.match(/^ok {4}credentials {5}account 123456789012 as arn:aws:iam::123456789012:user\/local-tester$/m);
-            expect(doctor.stdout).to.contain("All 7 checks passed.");
+            // The way to AWS, and IAM's answer for the roles the deploy creates, among them.
+            expect(doctor.stdout).to.match(/^ok {4}connection {6}127\.0\.0\.1:\d+ reached directly/m);
+            expect(doctor.stdout).to.match(
+                /^ok {4}iam {13}arn:aws:iam::123456789012:user\/local-tester may create, tag and pass the stack's 3 roles/m,
+            );
+            expect(doctor.stdout).to.contain("All 9 checks passed.");
             expect(ws.fake.calls.filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
             await ok(ws, up);
             const help = await ok(ws, "npm run status -- --help");
