@@ -10,20 +10,13 @@ export interface ServiceLinkedRole {
 
 /**
  * Made when the account's first agent runtime (a harness runs in one) is created or updated, since
- * 2025-10-13: it fetches the runtimes' workload access tokens. Both topologies need it.
+ * 2025-10-13: it fetches the runtimes' workload access tokens. Both topologies need it. (AgentCore's
+ * other one, for gateway targets behind a managed private endpoint, this stack never needs: its
+ * gateway reaches the runtime's public endpoint.)
  */
 export const RUNTIME_IDENTITY_ROLE: ServiceLinkedRole = {
     roleName: "AWSServiceRoleForBedrockAgentCoreRuntimeIdentity",
     servicePrincipal: "runtime-identity.bedrock-agentcore.amazonaws.com",
-};
-
-/**
- * Made for gateway targets reached through a managed private endpoint (VPC Lattice). This stack's
- * gateway reaches its runtime over the runtime's public endpoint, so it never needs this one.
- */
-export const GATEWAY_NETWORK_ROLE: ServiceLinkedRole = {
-    roleName: "AWSServiceRoleForBedrockAgentCoreGatewayNetwork",
-    servicePrincipal: "bedrock-agentcore.amazonaws.com",
 };
 
 /** The ARN IAM gives a service-linked role: under /aws-service-role/<principal>/. */

@@ -43,14 +43,14 @@ export interface HttpClient {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-interface ProxySettings {
+export interface ProxySettings {
     httpProxy?: string;
     httpsProxy?: string;
     noProxy: string;
 }
 
 /** The proxy settings as undici reads them: the lower-case variable wins, an empty one means none. */
-function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
+export function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
     const httpProxy = (env.http_proxy ?? env.HTTP_PROXY) || undefined;
     return {
         httpProxy,
@@ -60,7 +60,7 @@ function proxySettings(env: NodeJS.ProcessEnv): ProxySettings {
 }
 
 /** Whether NO_PROXY sends a request to `url` direct: the same matching as undici's EnvHttpProxyAgent. */
-function bypassesProxy(url: URL, noProxy: string): boolean {
+export function bypassesProxy(url: URL, noProxy: string): boolean {
     const entries = noProxy
         .split(/[,\s]/)
         .filter(Boolean)
@@ -85,7 +85,7 @@ export function duration(ms: number): string {
 }
 
 /** A proxy URL without its user name and password. */
-function shownProxy(proxy: string): string {
+export function shownProxy(proxy: string): string {
     try {
         const u = new URL(proxy);
         return `${u.protocol}//${u.host}`;

@@ -17,11 +17,24 @@ import { ProxyAgent } from "proxy-agent";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { getProfileName, loadSharedConfigFiles } from "@smithy/core/config";
 
-const { getProxyForUrl } = require("proxy-from-env") as { getProxyForUrl(url: string): string };
+import { bypassesProxy, proxySettings, shownProxy } from "../http";
 
-/** The proxy a request to `url` goes through ("" when it goes direct), by the standard variables. */
+/**
+ * The proxy a request to `url` goes through, or undefined when it goes direct: the standard
+ * variables read the way the tool check's client reads them (http.ts: the lower-case one first,
+ * HTTP_PROXY for https when HTTPS_PROXY is unset, NO_PROXY entries covering their subdomains), so
+ * the AWS clients and the tool check take the same way out.
+ */
 export function proxyFor(url: string): string | undefined {
-    return getProxyForUrl(url) || undefined;
+    const u = new URL(url);
+    const settings = proxySettings(process.env);
+    const proxy = u.protocol === "https:" ? settings.httpsProxy : settings.httpProxy;
+    return proxy && !bypassesProxy(u, settings.noProxy) ? proxy : undefined;
+}
+
+/** Text with any `scheme://user:password@` taken out of the URLs in it (a proxy setting may carry credentials). */
+export function withoutUrlCredentials(text: string): string {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, "$1");
 }
 
 /** Where the AWS profile's settings are read from, when the stack names them (`aws:profile`, `aws:sharedConfigFiles`). */
@@ -74,7 +87,12 @@ export function networkAgent(bundle?: string, o: { verify?: boolean } = {}): Pro
     let agent = agents.get(key);
     if (!agent) {
         const ca = trustedCertificates(bundle);
-        agent = new ProxyAgent({ keepAlive: true, ...(ca ? { ca } : {}), ...(o.verify === false ? { rejectUnauthorized: false } : {}) });
+        agent = new ProxyAgent({
+            keepAlive: true,
+            getProxyForUrl: (url: string) => proxyFor(url) ?? "",
+            ...(ca ? { ca } : {}),
+            ...(o.verify === false ? { rejectUnauthorized: false } : {}),
+        });
         agents.set(key, agent);
     }
     return agent;
@@ -127,7 +145,14 @@ class NetworkAwareHandler extends NodeHttpHandler {
             const request = args[0];
             const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}`;
             const problem = await networkProblem(e, url, this.ref);
-            throw problem ? new NetworkError(describeProblem(problem), networkCode(e)!, e) : e;
+            if (problem) {
+                throw new NetworkError(describeProblem(problem), networkCode(e)!, e);
+            }
+            if (e instanceof Error) {
+                // An agent's own error may quote the proxy setting, credentials and all.
+                e.message = withoutUrlCredentials(e.message);
+            }
+            throw e;
         }
     }
 }
@@ -148,22 +173,30 @@ const NAME_TRY_AGAIN = "EAI_AGAIN";
 const CONNECT_FAILED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
 
 /** The network error inside `e` (the SDK and undici wrap it in causes): its code, and the host it was about. */
-function networkError(e: unknown): { code: string; hostname?: string } | undefined {
+function networkError(e: unknown): { code: string; hostname?: string; port?: number } | undefined {
     for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
-        const { code, hostname, address, syscall, name } = c as {
+        const { code, hostname, address, port, syscall, name } = c as {
+            port?: unknown;
             code?: unknown;
             hostname?: unknown;
             address?: unknown;
             syscall?: unknown;
             name?: unknown;
         };
+        if ((name === "TimeoutError" || name === "RequestTimeout") && /did not establish a connection/.test(String((c as Error).message))) {
+            return { code: "ETIMEDOUT" }; // the SDK's connection timeout: nothing answered the connect
+        }
         if (name === "TimeoutError" || name === "RequestTimeout") {
             return undefined; // the answer was slow: the request timeout's own message says so
         }
         const connecting = CONNECT_FAILED.has(String(code)) && (code !== "ETIMEDOUT" || syscall === "connect");
         if (typeof code === "string" && (UNTRUSTED_CHAIN.has(code) || connecting || code === NAME_NOT_FOUND || code === NAME_TRY_AGAIN)) {
             // A failed lookup names the host; a refused connection only the address.
-            return { code, hostname: typeof hostname === "string" ? hostname : typeof address === "string" ? address : undefined };
+            return {
+                code,
+                hostname: typeof hostname === "string" ? hostname : typeof address === "string" ? address : undefined,
+                port: typeof port === "number" ? port : undefined,
+            };
         }
     }
     return undefined;
@@ -239,17 +272,9 @@ function safeHostname(url: string): string | undefined {
     }
 }
 
-/** A proxy URL without the password it may carry. */
+/** A proxy URL as a message shows it: scheme, host and port, never a user name or password. */
 export function redactProxy(proxy: string): string {
-    try {
-        const u = new URL(proxy);
-        if (u.password) {
-            u.password = "***";
-        }
-        return u.toString().replace(/\/$/, "");
-    } catch {
-        return "(a proxy setting that is not a URL)";
-    }
+    return shownProxy(proxy);
 }
 
 /** What went wrong on the way to AWS, and what to set or check. */
@@ -296,7 +321,12 @@ export async function networkProblem(e: unknown, url: string, ref: ProfileRef = 
             fix: `if your network inspects TLS, ${fix}`,
         };
     }
-    if (proxy && proxyHost !== undefined && failure.hostname === proxyHost) {
+    // The failure is the proxy's when it names the proxy's host, or its port (a refused connection names only the address).
+    const proxyPort = proxy ? Number(new URL(proxy).port || (proxy.startsWith("https:") ? 443 : 80)) : undefined;
+    if (
+        proxy &&
+        ((proxyHost !== undefined && failure.hostname === proxyHost) || (failure.port !== undefined && failure.port === proxyPort))
+    ) {
         const how = code === NAME_NOT_FOUND || code === NAME_TRY_AGAIN ? "does not resolve" : `refuses or drops the connection (${code})`;
         return {
             what: `the proxy ${redactProxy(proxy)} (from HTTPS_PROXY, HTTP_PROXY or their lower-case forms) ${how}, on the way to ${host}`,

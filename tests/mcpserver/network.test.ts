@@ -142,7 +142,7 @@ describe("AWS requests through a proxy that inspects TLS", function () {
         process.env.HTTPS_PROXY = "http://user:pass@127.0.0.1:9";
         const refused = await callerAccount().catch((e: Error) => e);
         expect((refused as Error).message).to.equal(
-            "the proxy http://user:***@127.0.0.1:9 (from HTTPS_PROXY, HTTP_PROXY or their lower-case forms) refuses or drops the " +
+            "the proxy http://127.0.0.1:9 (from HTTPS_PROXY, HTTP_PROXY or their lower-case forms) refuses or drops the " +
                 "connection (ECONNREFUSED), on the way to sts.us-east-1.amazonaws.com; check the proxy setting.",
         );
 

@@ -39,9 +39,16 @@ function reach(url: string, bundle: string | undefined, timeoutMs: number, signa
                 resolve(cert?.issuer ? describeName(cert.issuer) : undefined);
             },
         );
-        req.on("timeout", () =>
-            req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT", syscall: "connect" })),
-        );
+        req.on("timeout", () => {
+            // Before the connection is made, nothing answered the connect; after, the answer is slow.
+            const connecting = req.socket?.connecting !== false;
+            req.destroy(
+                Object.assign(
+                    new Error(`no answer within ${timeoutMs} ms`),
+                    connecting ? { code: "ETIMEDOUT", syscall: "connect" } : { name: "TimeoutError" },
+                ),
+            );
+        });
         req.on("error", reject);
         req.end();
     });
