@@ -26,7 +26,7 @@ import {
 } from "./steps";
 import { PLACEHOLDERS, Workspace, ZSCALER_ROTATED_SECRET } from "./workspace";
 
-const SCALE = 0.005;
+const SCALE = 0.01;
 // The same release, copied into the account's own ECR: a new image reference.
 const OWN_ECR_COPY = "123456789012.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4";
 const CLIENT_SECRET = PLACEHOLDERS["<client secret>"];

@@ -10,7 +10,7 @@ import { sectionCommands } from "./readme";
 import { requireCli, sh, stepsInOrder } from "./steps";
 import { Workspace } from "./workspace";
 
-const SCALE = 0.005;
+const SCALE = 0.01;
 const INSPECTED =
     /the certificate for [a-z0-9.-]+\.amazonaws\.com was issued by mitmproxy, not by Amazon: your network inspects TLS(; |\. Fix: )point NODE_EXTRA_CA_CERTS and AWS_CA_BUNDLE at your organisation's CA bundle/;
 
