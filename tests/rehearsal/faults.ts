@@ -184,13 +184,7 @@ async function runCell(bench: Bench, scenario: Scenario, t: Target, fault: Fault
         !first.ok &&
         t.label.test(first.error ?? "") &&
         /injected failure|did not reach|reached status|still failing/.test(first.error ?? "");
-    const outcome: Outcome = !second.ok
-        ? "did not converge"
-        : first.ok
-          ? "converged"
-          : clear
-            ? "failed clearly, then converged"
-            : "failed unclearly";
+    const outcome = outcomeOf(first.ok, second.ok, clear);
     return {
         topology: scenario.name,
         resource: t.name,
@@ -200,6 +194,11 @@ async function runCell(bench: Bench, scenario: Scenario, t: Target, fault: Fault
         orphans,
         leaks: leaks(r, SECRET_NEEDLES),
     };
+}
+
+/** A cell's outcome: whether the second run converged, and how the first one ended. */
+function outcomeOf(firstOk: boolean, secondOk: boolean, clear: boolean): Outcome {
+    return !secondOk ? "did not converge" : firstOk ? "converged" : clear ? "failed clearly, then converged" : "failed unclearly";
 }
 
 /** How the endpoint marks a call that met each fault. */
@@ -284,13 +283,7 @@ async function runAfterCell(bench: Bench, scenario: Scenario, t: Target, fault: 
         orphans.push(`after destroy: endpoint ${JSON.stringify(endpointIds(bench.fake))}, state ${[...r.state.keys()].join(",")}`);
     }
     const clear = !first.ok && t.label.test(first.error ?? "");
-    const outcome: Outcome = !second.ok
-        ? "did not converge"
-        : first.ok
-          ? "converged"
-          : clear
-            ? "failed clearly, then converged"
-            : "failed unclearly";
+    const outcome = outcomeOf(first.ok, second.ok, clear);
     return {
         topology: scenario.name,
         resource: t.name,
