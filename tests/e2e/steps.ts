@@ -15,13 +15,22 @@ const INTERACTIVE = /^pulumi (up|destroy|refresh|cancel|stack rm)\b/;
 /**
  * The command as the suite runs it: Pulumi asks for confirmation on a terminal, and `--yes` is
  * the answer a script gives; and `pulumi login --local` (a backend in the user's home, which the
- * CLI finds in the user database, not in HOME) logs in to the workspace's own directory instead.
+ * CLI finds in the user database, not in HOME) logs in to the workspace's own directory instead,
+ * where a command that reads that backend's files (`~/.pulumi/stacks`) reads them too.
  */
 export function asRun(ws: Workspace, command: string): string {
     if (command === "pulumi login --local") {
         return `pulumi login file://${ws.dir}/backend`;
     }
+    command = command.split(LOCAL_STACKS).join(localStacks(ws));
     return INTERACTIVE.test(command) && !/\s--yes\b/.test(command) ? `${command} --yes` : command;
+}
+
+const LOCAL_STACKS = "~/.pulumi/stacks";
+
+/** Where `pulumi login --local`, as the suite runs it, keeps the stacks' state files. */
+export function localStacks(ws: Workspace): string {
+    return `${ws.dir}/backend/.pulumi/stacks`;
 }
 
 /** The form a README command is compared in: no `--yes`. */
