@@ -1,6 +1,6 @@
 /**
- * Renders the README's configuration reference from the key table (config/keys.ts), so the two
- * cannot drift. `npm run config-table` prints it; a test checks the README holds exactly this table
+ * Renders the configuration reference (docs/configuration.md) from the key table (config/keys.ts), so the two
+ * cannot drift. `npm run config-table` prints it; a test checks the guide holds exactly this table
  * and that Pulumi.yaml declares each key with the table's type, default and description.
  */
 import { KEYS, KeySpec } from "../config/keys";

@@ -10,8 +10,8 @@ const root = path.join(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
 
 describe("documentation and stack configuration", () => {
-    it("the README's config table is exactly the one the key table generates", () => {
-        const readme = read("README.md");
+    it("the configuration guide's table is exactly the one the key table generates", () => {
+        const readme = read("docs/configuration.md");
         const start = readme.indexOf("<!-- config-table:start -->\n");
         const end = readme.indexOf("\n<!-- config-table:end -->");
         expect(start).to.be.greaterThan(-1);
@@ -29,6 +29,13 @@ describe("documentation and stack configuration", () => {
             // A declared key without a default must be set in every stack, so each has one.
             expect(entry, key).to.have.property("default");
             expect(entry.description, key).to.be.a("string").and.not.equal("");
+        }
+    });
+
+    it("the README fits on a few screens (250 lines), the details in docs/", () => {
+        expect(read("README.md").split("\n").length).to.be.at.most(250);
+        for (const doc of ["docs/configuration.md", "docs/operations.md", "docs/design.md", "docs/development.md"]) {
+            expect(read("README.md")).to.contain(`](${doc}`);
         }
     });
 

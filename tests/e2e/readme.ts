@@ -1,12 +1,19 @@
 /**
- * The commands the README shows, so the end-to-end suite can run exactly those and check that it
- * ran every one of them.
+ * The commands the README and the guides in docs/ show, so the end-to-end suite can run exactly
+ * those and check that it ran every one of them.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PLACEHOLDERS, ROOT } from "./workspace";
 
+/** The documents a user follows: the README, then the guides it links to. */
+export const USER_DOCS = ["README.md", "docs/configuration.md", "docs/operations.md", "docs/network.md"];
+/** The documents for developers of this project (their commands run in `npm test` itself, not by a user deploying). */
+export const DEVELOPER_DOCS = ["docs/development.md", "docs/performance.md", "docs/design.md"];
+
 export interface ReadmeCommand {
+    /** The document, relative to the project's root. */
+    file: string;
     /** The heading the command appears under. */
     section: string;
     command: string;
@@ -16,32 +23,39 @@ export interface ReadmeCommand {
     developer: boolean;
 }
 
-/** Sections whose commands are for developers of this project (run by `npm test` itself, not by a user deploying). */
-const DEVELOPER_SECTIONS = [
-    "Development",
-    "Testing with the real MCP server",
-    "Rehearsing a deployment without an AWS account",
-    "Running the end-to-end tests",
-    "Performance",
-];
-
 function clean(line: string): string {
     return line.replace(/\s+#\s.*$/, "").trim();
 }
 
+/** Every command the user documents and the developer documents show, in reading order. */
+export function readmeCommands(): ReadmeCommand[] {
+    const all = [...USER_DOCS, ...DEVELOPER_DOCS].flatMap((file) =>
+        documentCommands(fs.readFileSync(path.join(ROOT, file), "utf8"), file, DEVELOPER_DOCS.includes(file)),
+    );
+    // A section is found by its heading alone, so no heading with commands may appear in two documents.
+    const seen = new Map<string, string>();
+    for (const c of all) {
+        const other = seen.get(c.section);
+        if (other !== undefined && other !== c.file) {
+            throw new Error(`"${c.section}" has commands in both ${other} and ${c.file}; give one of the headings another name`);
+        }
+        seen.set(c.section, c.file);
+    }
+    return all;
+}
+
 /**
- * Every command the README shows: lines of ```bash blocks, `$ ` lines of ```text blocks, and
- * inline code that starts with `pulumi ` or `npm ` (also when the text wraps it onto a second line).
+ * The commands one document shows: lines of ```bash blocks, `$ ` lines of ```text blocks, and
+ * inline code that starts with `pulumi `, `npm ` or `npx ` (also when the text wraps it onto a second line).
  */
-export function readmeCommands(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): ReadmeCommand[] {
+export function documentCommands(markdown: string, file = "README.md", developer = false): ReadmeCommand[] {
     const out: ReadmeCommand[] = [];
     let section = "";
     let block: "bash" | "text" | "other" | undefined;
     let paragraph: string[] = [];
-    const developer = () => DEVELOPER_SECTIONS.includes(section);
     const endParagraph = () => {
-        for (const m of paragraph.join(" ").matchAll(/`((?:pulumi|npm) [^`]+)`/g)) {
-            out.push({ section, command: m[1].replace(/\s+/g, " ").trim(), kind: "inline", developer: developer() });
+        for (const m of paragraph.join(" ").matchAll(/`((?:pulumi|npm|npx) [^`]+)`/g)) {
+            out.push({ file, section, command: m[1].replace(/\s+/g, " ").trim(), kind: "inline", developer });
         }
         paragraph = [];
     };
@@ -53,9 +67,9 @@ export function readmeCommands(markdown = fs.readFileSync(path.join(ROOT, "READM
             continue;
         }
         if (block === "bash" && clean(line)) {
-            out.push({ section, command: clean(line), kind: "block", developer: developer() });
+            out.push({ file, section, command: clean(line), kind: "block", developer });
         } else if (block === "text" && line.startsWith("$ ")) {
-            out.push({ section, command: line.slice(2).trim(), kind: "transcript", developer: developer() });
+            out.push({ file, section, command: line.slice(2).trim(), kind: "transcript", developer });
         } else if (!block) {
             const heading = /^#+\s+(.*)$/.exec(line);
             if (heading || !line.trim()) {
@@ -83,7 +97,7 @@ export function fillPlaceholders(command: string, values: Record<string, string>
 export function sectionCommands(section: string, values: Record<string, string> = {}): string[] {
     const block = readmeCommands().filter((c) => c.section === section && c.kind === "block");
     if (block.length === 0) {
-        throw new Error(`README.md has no commands under "${section}"`);
+        throw new Error(`neither the README nor docs/ has commands under "${section}"`);
     }
     return block.map((c) => fillPlaceholders(c.command, values));
 }

@@ -1,8 +1,8 @@
 /**
- * The README's "Operating a deployment" section shows each command's output. This test runs every
+ * The operations guide (docs/operations.md) shows each command's output. This test runs every
  * command shown there (each ```text block that starts with `$ `) against the local endpoint, on a
  * deployment and a clock that are the same in every run, and compares what it prints, stdout and
- * stderr as a terminal shows them, with the README. In a chat transcript, the lines after `you> `
+ * stderr as a terminal shows them, with the guide. In a chat transcript, the lines after `you> `
  * are what the user types.
  */
 import { expect } from "chai";
@@ -15,7 +15,6 @@ import { FakeAws, fakeClock } from "../fakeaws/server";
 import { captureIo } from "./support";
 
 const ROOT = path.join(__dirname, "..", "..");
-const SECTION = "## Operating a deployment";
 /** 2026-11-26T07:04:25Z: the deploy's start on the endpoint's clock. */
 const T0 = Date.UTC(2026, 10, 26, 7, 4, 25);
 const PROJECT = "zscaler-mcp-harness";
@@ -28,12 +27,9 @@ interface Transcript {
     output: string;
 }
 
-/** The transcripts of the README's operating section. */
-function transcripts(markdown = fs.readFileSync(path.join(ROOT, "README.md"), "utf8")): Transcript[] {
-    const start = markdown.indexOf(`\n${SECTION}\n`);
-    const end = markdown.indexOf("\n## ", start + SECTION.length + 2);
-    const section = markdown.slice(start, end);
-    return [...section.matchAll(/```text\n\$ ([^\n]*)\n([\s\S]*?)```/g)].map((m) => {
+/** The transcripts of the operations guide. */
+function transcripts(markdown = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8")): Transcript[] {
+    return [...markdown.matchAll(/```text\n\$ ([^\n]*)\n([\s\S]*?)```/g)].map((m) => {
         const lines = m[2].split("\n").slice(0, -1);
         return {
             command: m[1],
@@ -171,7 +167,7 @@ function asOnAws(screen: string): string {
     );
 }
 
-describe("README: the operating section's transcripts", () => {
+describe("docs/operations.md: the transcripts", () => {
     const list = transcripts();
     const results = new Map<string, string>();
     // The module object itself (an import would give a read-only namespace).
@@ -221,7 +217,7 @@ describe("README: the operating section's transcripts", () => {
             const screen = await run({ command: "npm run doctor", input: [], output: "" }, {}, fake, fake, clock);
             const failed = screen.split("\n").find((l) => l.startsWith("FAIL"));
             expect(failed).to.match(/^FAIL {2}network {9}no default VPC/);
-            expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).to.contain(`\n${failed}\n`);
+            expect(fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8")).to.contain(`\n${failed}\n`);
         } finally {
             restore();
             await fake.stop();
@@ -231,7 +227,7 @@ describe("README: the operating section's transcripts", () => {
     for (const t of transcripts()) {
         it(`shows exactly what \`${t.command}\` prints`, () => {
             const actual = asOnAws(results.get(t.command + t.input.join("|")) ?? "");
-            expect(actual, `README.md shows, for ${t.command}:\n${t.output}\nthe command prints:\n${actual}`).to.equal(t.output);
+            expect(actual, `docs/operations.md shows, for ${t.command}:\n${t.output}\nthe command prints:\n${actual}`).to.equal(t.output);
         });
     }
 });
