@@ -30,7 +30,7 @@ function runtimeInput(name: string) {
 
 interface Report {
     ok: boolean;
-    checks: { name: string; status: string; detail: string; fix?: string }[];
+    checks: { name: string; status: string; detail: string; fix?: string; items?: string[] }[];
 }
 
 async function doctor(entries?: Record<string, Entry>, args: string[] = []): Promise<{ code: number; report: Report; text: string }> {
@@ -121,9 +121,70 @@ describe("npm run doctor", () => {
             const { code, report } = await doctor(stackConfig({ [key("zscalerClientSecret")]: { value: "plain", secret: false } }));
             expect(code).to.equal(1);
             expect(report.checks).to.have.length(1);
-            expect(check(report, "configuration")).to.deep.include({ status: "fail" });
-            expect(check(report, "configuration").detail).to.contain("zscalerClientSecret: stored as plaintext");
+            expect(check(report, "configuration")).to.deep.include({
+                status: "fail",
+                detail: "1 problem, each below with its fix (the other checks run once they are fixed)",
+            });
+            expect(check(report, "configuration").items).to.have.length(1);
+            expect(check(report, "configuration").items![0]).to.match(/^zscalerClientSecret: stored as plaintext/);
             expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
+        it("configuration: a fresh stack's problems, one a line, each with its own fix", async () => {
+            const fresh = stackConfig({
+                [key("zscalerClientId")]: undefined,
+                [key("zscalerClientSecret")]: undefined,
+                [key("zscalerCustomerId")]: undefined,
+                [key("zscalerVanityDomain")]: undefined,
+                [key("hostvalidation")]: { value: "auto" },
+            });
+            const problems = [
+                'hostvalidation: "auto" is not a setting of this program; did you mean hostValidation? Run: pulumi config rm hostvalidation, then pulumi config set hostValidation auto (the README\'s configuration reference lists every key).',
+                "zscalerClientId: missing. Run: pulumi config set zscalerClientId <client id>",
+                "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <client secret>",
+                "zscalerCustomerId: missing; the MCP server needs it. Run: pulumi config set zscalerCustomerId <id>",
+                "zscalerVanityDomain: missing; the MCP server needs it. Run: pulumi config set zscalerVanityDomain <domain>",
+            ];
+            const io = stackIo(fresh);
+            expect(await main(["doctor"], io)).to.equal(1);
+            expect(io.out.join("")).to.equal(
+                [
+                    "Stack dev",
+                    "FAIL  configuration   5 problems, each below with its fix (the other checks run once they are fixed)",
+                    ...problems.map((p) => `      - ${p}`),
+                    "1 of 1 checks failed.",
+                    "",
+                ].join("\n"),
+            );
+            const { report } = await doctor(fresh);
+            expect(report.checks).to.deep.equal([
+                {
+                    name: "configuration",
+                    status: "fail",
+                    detail: "5 problems, each below with its fix (the other checks run once they are fixed)",
+                    items: problems,
+                },
+            ]);
+            expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
+        it("configuration: a valid configuration's warnings, one a line below it", async () => {
+            const io = stackIo(
+                stackConfig({
+                    [key("hostValidation")]: { value: "disabled" },
+                    [key("allowedHosts")]: { value: '["a.example.com"]' },
+                    [key("zscalerSecretName")]: { value: "team/zscaler" },
+                }),
+            );
+            await main(["doctor"], io);
+            expect(io.out.join("").split("\n").slice(0, 6)).to.deep.equal([
+                "Stack dev · topology ecs · region us-east-1",
+                "ok    configuration   valid, with 3 warnings below",
+                "      - zscalerSecretName is ignored because secretsMode is managed.",
+                "      - hostValidation disabled: the MCP server answers any Host header on its public endpoint, without its DNS-rebinding guard.",
+                "      - allowedHosts is ignored because hostValidation is disabled.",
+                `ok    connection      ${new URL(ctx.fake.url).host} reached directly (an endpoint override over plain HTTP: no certificate to check)`,
+            ]);
         });
 
         it("configuration: a key stored with --secret is validated by its value, which no message quotes", async () => {
@@ -137,13 +198,14 @@ describe("npm run doctor", () => {
             expect(await main(["doctor", "--json"], io)).to.equal(1);
             const report = JSON.parse(io.out.join("")) as Report;
             expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([["configuration", "fail"]]);
-            expect(check(report, "configuration").detail).to.match(
+            expect(check(report, "configuration").items).to.have.length(1);
+            expect(check(report, "configuration").items![0]).to.match(
                 /^mcpUrl: \(secret value not shown\) carries a user name or password before "@"; /,
             );
             expect(io.out.join("") + io.err.join("")).to.not.match(/hunter2|never-read/);
             expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets"))).to.have.length(1);
             // The customer id, stored as a secret, passed: only the URL is named.
-            expect(check(report, "configuration").detail).to.not.contain("zscalerCustomerId");
+            expect(check(report, "configuration").items!.join("\n")).to.not.contain("zscalerCustomerId");
         });
 
         it("credentials: AWS no longer accepts them, and the other checks are skipped", async () => {
@@ -357,7 +419,7 @@ describe("npm run doctor", () => {
 
         it("image: for gateway, an image in another region's ECR fails the configuration with the copy commands", async () => {
             const { report } = await doctor(stackConfig({ "aws:region": { value: "eu-west-1" }, [key("topology")]: { value: "gateway" } }));
-            expect(check(report, "configuration").detail).to.contain("imageUri: the image is in ECR region us-east-1");
+            expect(check(report, "configuration").items![0]).to.contain("imageUri: the image is in ECR region us-east-1");
         });
 
         it("cognito domain: a prefix another account holds", async () => {
