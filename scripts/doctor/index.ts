@@ -21,7 +21,7 @@ import { checkModel } from "./checks/model";
 import { checkCognitoDomain, checkNames } from "./checks/names";
 import { checkNetwork, checkSecret } from "./checks/resources";
 import { checkServerTools } from "./checks/tools";
-import { checkedSecretKeys, readStackConfig, settingsOf, stackOutputs } from "./stackConfig";
+import { checkedSecretKeys, readStackConfig, readThroughPulumi, settingsOf, stackOutputs } from "./stackConfig";
 
 export type { CheckResult, CheckStatus } from "./check";
 
@@ -41,7 +41,9 @@ export const DOCTOR_SPEC: CommandSpec = {
         ...HELP_OPTION,
     },
     examples: ["npm run doctor", "npm run doctor -- --stack prod --json"],
-    notes: "Exit codes: 0 every check passed, 1 a check failed, 2 a usage error or no stack, 130 interrupted.",
+    notes:
+        "Exit codes: 0 every check passed, 1 a check failed, 2 a usage error, no stack, or the Pulumi CLI not logged in or\n" +
+        "without the stack's passphrase, 130 interrupted.",
 };
 
 interface PlannedCheck {
@@ -118,7 +120,8 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     const config = readStackConfig(io, stringOption(args, "stack"));
     // The stack's secret values, read at most once, and only when a key that needs them is secret.
     let secrets: ConfigEntries | undefined;
-    const revealed = () => (secrets ??= readConfigEntries(io, [...config.stackArgs, "--show-secrets"]) ?? {});
+    const revealed = () =>
+        (secrets ??= readThroughPulumi(() => readConfigEntries(io, [...config.stackArgs, "--show-secrets"]), "npm run doctor") ?? {});
     // A check names what it looked at (a model, an image, a secret's name): never a secret value.
     const used: string[] = [];
     const hidden = () =>

@@ -1,5 +1,9 @@
 import { expect } from "chai";
+import { spawn } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
+import * as path from "path";
 import { basicAuthHeader } from "../../server/env";
 import { main } from "../../scripts/cli";
 import { MARKETPLACE_REGISTRY } from "../fakeaws/server";
@@ -11,6 +15,7 @@ import type { Context } from "../../scripts/doctor/check";
 import { loadSettings } from "../../config/settings";
 import { FakeAws } from "../fakeaws/server";
 import { ACCOUNT, roleArn, userArn } from "../support/awsConstants";
+import { OperatorError } from "../../scripts/io";
 
 const PROJECT = "zscaler-mcp-harness";
 const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`;
@@ -671,6 +676,149 @@ function iamOf(fake: FakeAws): IamApi {
         },
     };
 }
+
+/**
+ * The Pulumi CLI's own errors (stderr and exit code), as v3.274.1 prints them without a terminal:
+ * with a fresh PULUMI_HOME before any pulumi login, and logged in to a file:// backend with a stack
+ * whose secrets a passphrase encrypts.
+ */
+const CLI_SAYS = {
+    notLoggedIn: { stderr: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 3 },
+    whoamiNotLoggedIn: { stderr: "error: this command requires logging in; try running `pulumi login` first\n", code: 3 },
+    noSuchStack: { stderr: "error: no stack named 'prod' found\n", code: 6 },
+    noStackSelected: {
+        stderr: "error: no stack selected; please use `pulumi stack select` or `pulumi stack init` to choose one\n",
+        code: 1,
+    },
+    noPassphrase: {
+        stderr: "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n",
+        code: 1,
+    },
+    wrongPassphrase: { stderr: "error: incorrect passphrase\n", code: 1 },
+    unreadablePassphraseFile: {
+        stderr: "error: unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open /home/me/.pulumi-pass: no such file or directory\n",
+        code: 1,
+    },
+};
+
+const PASSPHRASE =
+    "The passphrase encrypts the stack's secrets (the default secrets provider of a stack in a local or self-managed backend, " +
+    "chosen at pulumi stack init); give it in PULUMI_CONFIG_PASSPHRASE, or PULUMI_CONFIG_PASSPHRASE_FILE naming a file that holds it " +
+    "(pulumi up and preview ask for it at their prompt when neither is set; this command runs the Pulumi CLI without a terminal, so it cannot ask).";
+
+const NOT_LOGGED_IN =
+    "The Pulumi CLI is not logged in to a backend, so npm run doctor cannot read the stack's configuration. " +
+    "Run pulumi login --local (stacks kept on this machine) or pulumi login <your backend> (s3://<bucket>, azblob://<container>, " +
+    "gs://<bucket>, or Pulumi Cloud, which takes PULUMI_ACCESS_TOKEN where there is no terminal), then select the stack: pulumi stack select <name>.\n";
+
+describe("npm run doctor: what the Pulumi CLI refuses, explained", () => {
+    /** A stack whose customer id is stored with --secret (so doctor reads it with --show-secrets), and a CLI that refuses `refused` calls as the CLI's runner reports a failure. */
+    function refusing(said: { stderr: string }, refused: (args: string[]) => boolean) {
+        const io = stackIo(stackConfig({ [key("zscalerCustomerId")]: { secret: true } }), {}, { [key("zscalerCustomerId")]: "42" });
+        const answer = io.pulumi!;
+        io.pulumi = (args) => {
+            if (refused(args)) {
+                throw new OperatorError(`pulumi ${args.join(" ")} failed: ${said.stderr.trim()}`);
+            }
+            return answer(args);
+        };
+        return io;
+    }
+    const showSecrets = (args: string[]) => args.includes("--show-secrets");
+
+    const cases: [string, { stderr: string }, (args: string[]) => boolean, string][] = [
+        ["before pulumi login: the login to run, not Pulumi Cloud's token", CLI_SAYS.notLoggedIn, () => true, NOT_LOGGED_IN],
+        ["whoami's way of saying the same", CLI_SAYS.whoamiNotLoggedIn, () => true, NOT_LOGGED_IN],
+        [
+            "no stack selected",
+            CLI_SAYS.noStackSelected,
+            () => true,
+            "No stack is selected: run pulumi stack select <name>, or pass --stack <name>.\n",
+        ],
+        [
+            "no passphrase for the stack's secrets",
+            CLI_SAYS.noPassphrase,
+            showSecrets,
+            "The Pulumi CLI needs the stack's passphrase to read its secrets, and neither PULUMI_CONFIG_PASSPHRASE nor " +
+                `PULUMI_CONFIG_PASSPHRASE_FILE is set. ${PASSPHRASE}\n`,
+        ],
+        [
+            "a wrong passphrase fails decrypting",
+            CLI_SAYS.wrongPassphrase,
+            showSecrets,
+            "The Pulumi CLI could not decrypt the stack's secrets: the passphrase in PULUMI_CONFIG_PASSPHRASE (or the file " +
+                `PULUMI_CONFIG_PASSPHRASE_FILE names) is not the one the stack was created with. ${PASSPHRASE}\n`,
+        ],
+        [
+            "a passphrase file that cannot be read",
+            CLI_SAYS.unreadablePassphraseFile,
+            showSecrets,
+            "The Pulumi CLI cannot read the file PULUMI_CONFIG_PASSPHRASE_FILE names (open /home/me/.pulumi-pass: no such file or directory): " +
+                `point it at the file that holds the stack's passphrase, or set PULUMI_CONFIG_PASSPHRASE instead. ${PASSPHRASE}\n`,
+        ],
+    ];
+    for (const [name, said, refused, expected] of cases) {
+        it(name, async () => {
+            const io = refusing(said, refused);
+            expect(await main(["doctor"], io)).to.equal(2);
+            expect(io.err.join("")).to.equal(expected);
+            expect(io.out.join("")).to.equal("");
+        });
+    }
+
+    it("a stack the backend does not have, given with --stack", async () => {
+        const io = refusing(CLI_SAYS.noSuchStack, (args) => args.includes("prod"));
+        expect(await main(["doctor", "--stack", "prod"], io)).to.equal(2);
+        expect(io.err.join("")).to.equal(
+            "There is no stack named prod in the backend the Pulumi CLI is logged in to (pulumi whoami -v names it). " +
+                "pulumi stack ls lists this project's stacks; pulumi stack init prod creates one.\n",
+        );
+    });
+
+    it("any other failure of the CLI is shown as the CLI said it", async () => {
+        const io = refusing({ stderr: "error: failed to load checkpoint: EOF\n" }, () => true);
+        expect(await main(["doctor"], io)).to.equal(2);
+        expect(io.err.join("")).to.equal("pulumi config --json failed: error: failed to load checkpoint: EOF\n");
+    });
+
+    it("through the command's own runner of the CLI: a stand-in pulumi on PATH that answers as v3.274.1 does before login, and without the passphrase", async function () {
+        this.timeout(60_000);
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "zscaler-mcp-cli-"));
+        try {
+            const config = JSON.stringify(stackConfig({ [key("zscalerCustomerId")]: { secret: true } }));
+            const refuse = (said: { stderr: string; code: number }) => `printf '%s' '${said.stderr}' >&2; exit ${said.code}`;
+            fs.writeFileSync(
+                path.join(bin, "pulumi"),
+                [
+                    "#!/bin/sh",
+                    `if [ "$FAKE_PULUMI" = login ]; then ${refuse(CLI_SAYS.notLoggedIn)}; fi`,
+                    `case "$*" in *--show-secrets*) ${refuse(CLI_SAYS.noPassphrase)};; config*) echo '${config}';; *) echo dev;; esac`,
+                    "",
+                ].join("\n"),
+                { mode: 0o755 },
+            );
+            const run = (fake: string) =>
+                new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+                    const child = spawn(process.execPath, ["-r", "tsx/cjs", "scripts/cli.ts", "doctor"], {
+                        cwd: path.join(__dirname, "..", ".."),
+                        env: { ...process.env, FAKE_PULUMI: fake, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+                        stdio: ["ignore", "pipe", "pipe"],
+                    });
+                    let stdout = "";
+                    let stderr = "";
+                    child.stdout.on("data", (d) => (stdout += d));
+                    child.stderr.on("data", (d) => (stderr += d));
+                    child.on("close", (code) => resolve({ code, stdout, stderr }));
+                });
+            const [login, passphrase] = await Promise.all([run("login"), run("passphrase")]);
+            expect(login).to.deep.equal({ code: 2, stdout: "", stderr: NOT_LOGGED_IN });
+            expect(passphrase.code).to.equal(2);
+            expect(passphrase.stderr).to.match(/^The Pulumi CLI needs the stack's passphrase to read its secrets/);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    });
+});
 
 describe("npm run doctor: may the identity make the stack's roles (IAM's policy simulator)", () => {
     const ctx = useFakeAws();
