@@ -122,20 +122,40 @@ export class ConfigReader {
         return v;
     }
 
-    /** Keys this program does not read: most often a misspelling that would be silently ignored. */
+    /**
+     * Keys this program does not read: most often a misspelling that would be silently ignored. The
+     * fix removes the key (`pulumi config rm`), and sets the value again under the key meant.
+     */
     unknownKeys(): void {
         for (const key of this.raw.keys?.() ?? []) {
             if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
                 const guess = closest(key, CONFIG_KEYS);
-                const value = this.raw.isSecret(key) ? "(secret value not shown)" : shown(this.raw.get(key) ?? "");
+                const secret = this.raw.isSecret(key);
+                const v = this.raw.get(key) ?? "";
+                const value = secret ? "(secret value not shown)" : shown(v);
                 this.problems.push(
                     `${key}: ${value} is not a setting of this program` +
                         (guess
-                            ? `; did you mean ${guess}? Run: pulumi config rm ${key}, then set ${guess}`
+                            ? `; did you mean ${guess}? Run: pulumi config rm ${key}, then ${setAgain(guess as ConfigKey, v, secret)}`
                             : `. Run: pulumi config rm ${key}`) +
                         " (the README's configuration reference lists every key).",
                 );
             }
         }
     }
+}
+
+/**
+ * The command that sets `value` under `key`: a list entry by entry (--path), a secret with --secret
+ * and its value as a placeholder, a value a shell would read as it is spelled out (otherwise a placeholder).
+ */
+function setAgain(key: ConfigKey, value: string, secret: boolean): string {
+    const spec = KEYS[key] as KeySpec;
+    if (spec.type === "array") {
+        return `pulumi config set --path '${key}[0]' <first entry>`;
+    }
+    if (secret || spec.secret) {
+        return `pulumi config set --secret ${key} <value>`;
+    }
+    return `pulumi config set ${key} ${/^[A-Za-z0-9._:/@+=,-]{1,200}$/.test(value) ? value : "<value>"}`;
 }

@@ -14,6 +14,8 @@ export interface CheckResult {
     status: CheckStatus;
     detail: string;
     fix?: string;
+    /** What the line sums up, one item a line below it (the configuration's problems, each with its fix, or its warnings). */
+    items?: string[];
 }
 
 export class CheckFailure extends Error {

@@ -21,7 +21,7 @@ import { checkModel } from "./checks/model";
 import { checkCognitoDomain, checkNames } from "./checks/names";
 import { checkNetwork, checkSecret } from "./checks/resources";
 import { checkServerTools } from "./checks/tools";
-import { checkedSecretKeys, readStackConfig, settingsOf, stackOutputs } from "./stackConfig";
+import { checkedSecretKeys, readStackConfig, readThroughPulumi, settingsOf, stackOutputs } from "./stackConfig";
 
 export type { CheckResult, CheckStatus } from "./check";
 
@@ -41,7 +41,9 @@ export const DOCTOR_SPEC: CommandSpec = {
         ...HELP_OPTION,
     },
     examples: ["npm run doctor", "npm run doctor -- --stack prod --json"],
-    notes: "Exit codes: 0 every check passed, 1 a check failed, 2 a usage error or no stack, 130 interrupted.",
+    notes:
+        "Exit codes: 0 every check passed, 1 a check failed, 2 a usage error, no stack, or the Pulumi CLI not logged in or\n" +
+        "without the stack's passphrase, 130 interrupted.",
 };
 
 interface PlannedCheck {
@@ -98,10 +100,14 @@ function plan(ctx: Context): PlannedCheck[] {
     return checks;
 }
 
+/** Where a line's items start: under its check's name. */
+const ITEM_INDENT = 6;
+
 function line(io: Io, r: CheckResult, width: number): string {
     const mark =
         r.status === "ok" ? paint(io, "green", "ok  ") : r.status === "fail" ? paint(io, "red", "FAIL") : paint(io, "yellow", "skip");
-    return `${mark}  ${r.name.padEnd(width)}  ${r.detail}${r.fix ? `. Fix: ${r.fix}` : ""}\n`;
+    const items = (r.items ?? []).map((item) => `${" ".repeat(ITEM_INDENT)}- ${item}\n`).join("");
+    return `${mark}  ${r.name.padEnd(width)}  ${r.detail}${r.fix ? `. Fix: ${r.fix}` : ""}\n${items}`;
 }
 
 export async function runDoctor(argv: string[], io: Io): Promise<number> {
@@ -114,7 +120,8 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     const config = readStackConfig(io, stringOption(args, "stack"));
     // The stack's secret values, read at most once, and only when a key that needs them is secret.
     let secrets: ConfigEntries | undefined;
-    const revealed = () => (secrets ??= readConfigEntries(io, [...config.stackArgs, "--show-secrets"]) ?? {});
+    const revealed = () =>
+        (secrets ??= readThroughPulumi(() => readConfigEntries(io, [...config.stackArgs, "--show-secrets"]), "npm run doctor") ?? {});
     // A check names what it looked at (a model, an image, a secret's name): never a secret value.
     const used: string[] = [];
     const hidden = () =>
@@ -125,7 +132,12 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
     const results: CheckResult[] = [];
     const width = "cognito domain".length;
     const emit = (found: CheckResult) => {
-        const r = { ...found, detail: hide(found.detail), ...(found.fix !== undefined ? { fix: hide(found.fix) } : {}) };
+        const r = {
+            ...found,
+            detail: hide(found.detail),
+            ...(found.fix !== undefined ? { fix: hide(found.fix) } : {}),
+            ...(found.items !== undefined ? { items: found.items.map(hide) } : {}),
+        };
         results.push(r);
         if (!json) {
             io.stdout.write(line(io, r, width));
@@ -144,8 +156,8 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         emit({
             name: "configuration",
             status: "fail",
-            detail: e.problems.join(" "),
-            fix: "correct the keys named above with pulumi config set",
+            detail: `${e.problems.length} problem${e.problems.length === 1 ? "" : "s"}, each below with its fix (the other checks run once they are fixed)`,
+            items: e.problems,
         });
     }
     if (settings) {
@@ -155,7 +167,10 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         emit({
             name: "configuration",
             status: "ok",
-            detail: settings.warnings.length ? `valid, with warnings: ${settings.warnings.join(" ")}` : "valid",
+            detail: settings.warnings.length
+                ? `valid, with ${settings.warnings.length} warning${settings.warnings.length === 1 ? "" : "s"} below`
+                : "valid",
+            ...(settings.warnings.length ? { items: settings.warnings } : {}),
         });
         // The identity pulumi up signs with: the stack's aws:* settings (a secret one read with --show-secrets).
         const awsSettings = stackAwsSettings(config.entries, revealed);

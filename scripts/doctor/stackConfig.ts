@@ -25,15 +25,68 @@ function projectName(): string {
     }
 }
 
-export function readStackConfig(io: Io, stackFlag: string | undefined): StackConfig {
-    const stackArgs = stackFlag ? ["--stack", stackFlag] : [];
-    const entries = readConfigEntries(io, stackArgs);
-    if (entries === undefined) {
-        throw new OperatorError(
-            "npm run doctor reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.",
+/** What a stack's passphrase is, for a message that asks for it. */
+const PASSPHRASE =
+    "The passphrase encrypts the stack's secrets (the default secrets provider of a stack in a local or self-managed backend, " +
+    "chosen at pulumi stack init); give it in PULUMI_CONFIG_PASSPHRASE, or PULUMI_CONFIG_PASSPHRASE_FILE naming a file that holds it " +
+    "(pulumi up and preview ask for it at their prompt when neither is set; this command runs the Pulumi CLI without a terminal, so it cannot ask).";
+
+/**
+ * What the Pulumi CLI's refusal (`message`, its error as the CLI's runner reports it) means, and
+ * the fix, for the refusals a stack's owner meets before anything else: no backend logged in to,
+ * no such stack, no stack selected, and the passphrase of the stack's secrets. Undefined for any other.
+ */
+export function explainPulumiRefusal(message: string, command: string): string | undefined {
+    if (/PULUMI_ACCESS_TOKEN must be set|requires logging in|pulumi login/.test(message)) {
+        return (
+            `The Pulumi CLI is not logged in to a backend, so ${command} cannot read the stack's configuration. ` +
+            "Run pulumi login --local (stacks kept on this machine) or pulumi login <your backend> (s3://<bucket>, azblob://<container>, " +
+            "gs://<bucket>, or Pulumi Cloud, which takes PULUMI_ACCESS_TOKEN where there is no terminal), then select the stack: pulumi stack select <name>."
         );
     }
-    const stack = stackFlag ?? (io.pulumi?.(["stack", "--show-name"]) ?? "").trim();
+    const unknown = /no stack named '([^']*)' found/.exec(message);
+    if (unknown) {
+        return `There is no stack named ${unknown[1]} in the backend the Pulumi CLI is logged in to (pulumi whoami -v names it). pulumi stack ls lists this project's stacks; pulumi stack init ${unknown[1]} creates one.`;
+    }
+    if (/no stack selected/.test(message)) {
+        return "No stack is selected: run pulumi stack select <name>, or pass --stack <name>.";
+    }
+    if (/passphrase must be set/.test(message)) {
+        return `The Pulumi CLI needs the stack's passphrase to read its secrets, and neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set. ${PASSPHRASE}`;
+    }
+    if (/incorrect passphrase/.test(message)) {
+        return (
+            "The Pulumi CLI could not decrypt the stack's secrets: the passphrase in PULUMI_CONFIG_PASSPHRASE (or the file PULUMI_CONFIG_PASSPHRASE_FILE names) " +
+            `is not the one the stack was created with. ${PASSPHRASE}`
+        );
+    }
+    const unreadable = /unable to read PULUMI_CONFIG_PASSPHRASE_FILE: (.*)/.exec(message);
+    if (unreadable) {
+        return `The Pulumi CLI cannot read the file PULUMI_CONFIG_PASSPHRASE_FILE names (${unreadable[1].trim()}): point it at the file that holds the stack's passphrase, or set PULUMI_CONFIG_PASSPHRASE instead. ${PASSPHRASE}`;
+    }
+    return undefined;
+}
+
+/** `read()`, a call of the Pulumi CLI, with a refusal `explainPulumiRefusal` knows reworded as it explains it. */
+export function readThroughPulumi<T>(read: () => T, command: string): T {
+    try {
+        return read();
+    } catch (e) {
+        const explained =
+            e instanceof OperatorError && e.exitCode !== EXIT.interrupted ? explainPulumiRefusal(e.message, command) : undefined;
+        throw explained === undefined ? e : new OperatorError(explained, EXIT.usage);
+    }
+}
+
+export function readStackConfig(io: Io, stackFlag: string | undefined, command = "npm run doctor"): StackConfig {
+    const stackArgs = stackFlag ? ["--stack", stackFlag] : [];
+    const entries = readThroughPulumi(() => readConfigEntries(io, stackArgs), command);
+    if (entries === undefined) {
+        throw new OperatorError(
+            `${command} reads the stack's configuration with the Pulumi CLI, which was not found. Install it, then run pulumi stack select <name>.`,
+        );
+    }
+    const stack = stackFlag ?? readThroughPulumi(() => io.pulumi?.(["stack", "--show-name"]) ?? "", command).trim();
     if (!stack) {
         throw new OperatorError("No stack is selected: run pulumi stack select <name>, or pass --stack <name>.");
     }

@@ -860,7 +860,14 @@ const HOSTILE: HostileCase[] = [
         name: "a misspelled key",
         config: { modelID: "anthropic.claude-v2" },
         expected: [
-            'modelID: "anthropic.claude-v2" is not a setting of this program; did you mean modelId? Run: pulumi config rm modelID, then set modelId (the README\'s configuration reference lists every key).',
+            'modelID: "anthropic.claude-v2" is not a setting of this program; did you mean modelId? Run: pulumi config rm modelID, then pulumi config set modelId anthropic.claude-v2 (the README\'s configuration reference lists every key).',
+        ],
+    },
+    {
+        name: "a misspelled key whose value a shell would not read as spelled",
+        config: { systemprompt: "Be brief." },
+        expected: [
+            'systemprompt: "Be brief." is not a setting of this program; did you mean systemPrompt? Run: pulumi config rm systemprompt, then pulumi config set systemPrompt <value> (the README\'s configuration reference lists every key).',
         ],
     },
     {
@@ -868,7 +875,7 @@ const HOSTILE: HostileCase[] = [
         config: { zscalerClientSecrt: "hunter2" },
         secretKeys: ["zscalerClientSecret", "zscalerClientSecrt"],
         expected: [
-            "zscalerClientSecrt: (secret value not shown) is not a setting of this program; did you mean zscalerClientSecret? Run: pulumi config rm zscalerClientSecrt, then set zscalerClientSecret (the README's configuration reference lists every key).",
+            "zscalerClientSecrt: (secret value not shown) is not a setting of this program; did you mean zscalerClientSecret? Run: pulumi config rm zscalerClientSecrt, then pulumi config set --secret zscalerClientSecret <value> (the README's configuration reference lists every key).",
         ],
     },
     // iamPermissionsBoundary, iamRolePath
@@ -912,7 +919,7 @@ const HOSTILE: HostileCase[] = [
         name: "a plural key",
         config: { containerEnvs: "[]" },
         expected: [
-            'containerEnvs: "[]" is not a setting of this program; did you mean containerEnv? Run: pulumi config rm containerEnvs, then set containerEnv (the README\'s configuration reference lists every key).',
+            `containerEnvs: "[]" is not a setting of this program; did you mean containerEnv? Run: pulumi config rm containerEnvs, then pulumi config set --path 'containerEnv[0]' <first entry> (the README's configuration reference lists every key).`,
         ],
     },
     {

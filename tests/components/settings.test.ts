@@ -230,7 +230,7 @@ describe("settings: strict values", () => {
         const declared = Object.fromEntries(CONFIG_KEYS.map((k) => [k, ""]));
         expect(problems({ ...declared, ...GOOD })).to.deep.equal([]);
         expect(problems({ ...GOOD, hostvalidation: "auto" })).to.deep.equal([
-            'hostvalidation: "auto" is not a setting of this program; did you mean hostValidation? Run: pulumi config rm hostvalidation, then set hostValidation (the README\'s configuration reference lists every key).',
+            'hostvalidation: "auto" is not a setting of this program; did you mean hostValidation? Run: pulumi config rm hostvalidation, then pulumi config set hostValidation auto (the README\'s configuration reference lists every key).',
         ]);
     });
 

@@ -33,18 +33,22 @@ export interface Scenario {
     topology: "ecs" | "gateway";
     /** The stack deploys an MCP server (not a user URL). */
     deploysServer: boolean;
+    /** The config keys set with --secret (by default the client secret, when set). */
+    secretKeys?: string[];
 }
 
-const externalSecret = { "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: EXTERNAL_ARN, name: i.name }) };
+/** What AWS answers a stack that names its own secret (secretsMode external) or cluster (ecsClusterName). */
+export const externalSecret = { "aws:secretsmanager/getSecret:getSecret": (i: any) => ({ arn: EXTERNAL_ARN, name: i.name }) };
+export const existingCluster = {
+    "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: arn("ecs", `cluster/${i.clusterName}`) }),
+};
 
 export const SCENARIOS: Scenario[] = [
     { name: "ecs default", config: { ...CREDENTIALS }, topology: "ecs", deploysServer: true },
     {
         name: "ecs, existing cluster",
         config: { ...CREDENTIALS, ecsClusterName: "shared-cluster" },
-        invokes: {
-            "aws:ecs/getCluster:getCluster": (i: any) => ({ clusterName: i.clusterName, arn: arn("ecs", `cluster/${i.clusterName}`) }),
-        },
+        invokes: existingCluster,
         topology: "ecs",
         deploysServer: true,
     },
@@ -189,7 +193,13 @@ export function checkEndState(fake: FakeAws, scenario: Pick<Scenario, "topology"
 export async function rehearse(bench: Bench, scenario: Scenario): Promise<RehearsalReport> {
     bench.fake.reset();
     const r = new Rehearsal(bench.fake, bench.host, "rehearsal");
-    const secretKeys = scenario.config.zscalerClientSecret ? ["zscalerClientSecret"] : [];
+    const secretKeys = scenario.secretKeys ?? (scenario.config.zscalerClientSecret ? ["zscalerClientSecret"] : []);
+    // The Basic header and the secrets no state or output may show in plaintext: this configuration's own.
+    const { zscalerClientId: id, zscalerClientSecret: secret } = scenario.config;
+    const basic = id !== undefined && secret !== undefined ? "Basic " + Buffer.from(`${id}:${secret}`).toString("base64") : BASIC;
+    const needles = [
+        ...new Set([...SECRET_NEEDLES, basic, ...secretKeys.map((k) => scenario.config[k]).filter((v) => v && v.length >= 4)]),
+    ];
     const up = (config: Record<string, string>) => r.up({ config, secretKeys, invokes: scenario.invokes });
     const runs: RehearsalReport["runs"] = [];
     const orphans: string[] = [];
@@ -203,7 +213,7 @@ export async function rehearse(bench: Bench, scenario: Scenario): Promise<Rehear
     const first = await up(scenario.config);
     runs.push({ label: "up", result: first });
     compare("after up");
-    const endChecks = first.ok ? checkEndState(bench.fake, scenario) : [`first up failed: ${first.error}`];
+    const endChecks = first.ok ? checkEndState(bench.fake, scenario, basic) : [`first up failed: ${first.error}`];
     runs.push({ label: "up again, unchanged", result: await up(scenario.config) });
     const changed: Record<string, string> = {
         ...scenario.config,
@@ -216,7 +226,7 @@ export async function rehearse(bench: Bench, scenario: Scenario): Promise<Rehear
     compare("after changes");
     runs.push({ label: "destroy", result: await r.destroy() });
     compare("after destroy");
-    return { scenario: scenario.name, runs, endChecks, leaks: leaks(r, SECRET_NEEDLES), orphans };
+    return { scenario: scenario.name, runs, endChecks, leaks: leaks(r, needles), orphans };
 }
 
 export function describeRun(result: RunResult): string[] {

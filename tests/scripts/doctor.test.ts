@@ -1,5 +1,9 @@
 import { expect } from "chai";
+import { spawn } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
+import * as path from "path";
 import { basicAuthHeader } from "../../server/env";
 import { main } from "../../scripts/cli";
 import { MARKETPLACE_REGISTRY } from "../fakeaws/server";
@@ -11,6 +15,7 @@ import type { Context } from "../../scripts/doctor/check";
 import { loadSettings } from "../../config/settings";
 import { FakeAws } from "../fakeaws/server";
 import { ACCOUNT, roleArn, userArn } from "../support/awsConstants";
+import { OperatorError } from "../../scripts/io";
 
 const PROJECT = "zscaler-mcp-harness";
 const DEFAULT_IMAGE = `${MARKETPLACE_REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4-bedrock`;
@@ -30,7 +35,7 @@ function runtimeInput(name: string) {
 
 interface Report {
     ok: boolean;
-    checks: { name: string; status: string; detail: string; fix?: string }[];
+    checks: { name: string; status: string; detail: string; fix?: string; items?: string[] }[];
 }
 
 async function doctor(entries?: Record<string, Entry>, args: string[] = []): Promise<{ code: number; report: Report; text: string }> {
@@ -121,9 +126,70 @@ describe("npm run doctor", () => {
             const { code, report } = await doctor(stackConfig({ [key("zscalerClientSecret")]: { value: "plain", secret: false } }));
             expect(code).to.equal(1);
             expect(report.checks).to.have.length(1);
-            expect(check(report, "configuration")).to.deep.include({ status: "fail" });
-            expect(check(report, "configuration").detail).to.contain("zscalerClientSecret: stored as plaintext");
+            expect(check(report, "configuration")).to.deep.include({
+                status: "fail",
+                detail: "1 problem, each below with its fix (the other checks run once they are fixed)",
+            });
+            expect(check(report, "configuration").items).to.have.length(1);
+            expect(check(report, "configuration").items![0]).to.match(/^zscalerClientSecret: stored as plaintext/);
             expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
+        it("configuration: a fresh stack's problems, one a line, each with its own fix", async () => {
+            const fresh = stackConfig({
+                [key("zscalerClientId")]: undefined,
+                [key("zscalerClientSecret")]: undefined,
+                [key("zscalerCustomerId")]: undefined,
+                [key("zscalerVanityDomain")]: undefined,
+                [key("hostvalidation")]: { value: "auto" },
+            });
+            const problems = [
+                'hostvalidation: "auto" is not a setting of this program; did you mean hostValidation? Run: pulumi config rm hostvalidation, then pulumi config set hostValidation auto (the README\'s configuration reference lists every key).',
+                "zscalerClientId: missing. Run: pulumi config set zscalerClientId <client id>",
+                "zscalerClientSecret: missing. Run: pulumi config set --secret zscalerClientSecret <client secret>",
+                "zscalerCustomerId: missing; the MCP server needs it. Run: pulumi config set zscalerCustomerId <id>",
+                "zscalerVanityDomain: missing; the MCP server needs it. Run: pulumi config set zscalerVanityDomain <domain>",
+            ];
+            const io = stackIo(fresh);
+            expect(await main(["doctor"], io)).to.equal(1);
+            expect(io.out.join("")).to.equal(
+                [
+                    "Stack dev",
+                    "FAIL  configuration   5 problems, each below with its fix (the other checks run once they are fixed)",
+                    ...problems.map((p) => `      - ${p}`),
+                    "1 of 1 checks failed.",
+                    "",
+                ].join("\n"),
+            );
+            const { report } = await doctor(fresh);
+            expect(report.checks).to.deep.equal([
+                {
+                    name: "configuration",
+                    status: "fail",
+                    detail: "5 problems, each below with its fix (the other checks run once they are fixed)",
+                    items: problems,
+                },
+            ]);
+            expect(ctx.fake.calls).to.deep.equal([]);
+        });
+
+        it("configuration: a valid configuration's warnings, one a line below it", async () => {
+            const io = stackIo(
+                stackConfig({
+                    [key("hostValidation")]: { value: "disabled" },
+                    [key("allowedHosts")]: { value: '["a.example.com"]' },
+                    [key("zscalerSecretName")]: { value: "team/zscaler" },
+                }),
+            );
+            await main(["doctor"], io);
+            expect(io.out.join("").split("\n").slice(0, 6)).to.deep.equal([
+                "Stack dev · topology ecs · region us-east-1",
+                "ok    configuration   valid, with 3 warnings below",
+                "      - zscalerSecretName is ignored because secretsMode is managed.",
+                "      - hostValidation disabled: the MCP server answers any Host header on its public endpoint, without its DNS-rebinding guard.",
+                "      - allowedHosts is ignored because hostValidation is disabled.",
+                `ok    connection      ${new URL(ctx.fake.url).host} reached directly (an endpoint override over plain HTTP: no certificate to check)`,
+            ]);
         });
 
         it("configuration: a key stored with --secret is validated by its value, which no message quotes", async () => {
@@ -137,13 +203,14 @@ describe("npm run doctor", () => {
             expect(await main(["doctor", "--json"], io)).to.equal(1);
             const report = JSON.parse(io.out.join("")) as Report;
             expect(report.checks.map((c) => [c.name, c.status])).to.deep.equal([["configuration", "fail"]]);
-            expect(check(report, "configuration").detail).to.match(
+            expect(check(report, "configuration").items).to.have.length(1);
+            expect(check(report, "configuration").items![0]).to.match(
                 /^mcpUrl: \(secret value not shown\) carries a user name or password before "@"; /,
             );
             expect(io.out.join("") + io.err.join("")).to.not.match(/hunter2|never-read/);
             expect(io.pulumiCalls.filter((a) => a.includes("--show-secrets"))).to.have.length(1);
             // The customer id, stored as a secret, passed: only the URL is named.
-            expect(check(report, "configuration").detail).to.not.contain("zscalerCustomerId");
+            expect(check(report, "configuration").items!.join("\n")).to.not.contain("zscalerCustomerId");
         });
 
         it("credentials: AWS no longer accepts them, and the other checks are skipped", async () => {
@@ -357,7 +424,7 @@ describe("npm run doctor", () => {
 
         it("image: for gateway, an image in another region's ECR fails the configuration with the copy commands", async () => {
             const { report } = await doctor(stackConfig({ "aws:region": { value: "eu-west-1" }, [key("topology")]: { value: "gateway" } }));
-            expect(check(report, "configuration").detail).to.contain("imageUri: the image is in ECR region us-east-1");
+            expect(check(report, "configuration").items![0]).to.contain("imageUri: the image is in ECR region us-east-1");
         });
 
         it("cognito domain: a prefix another account holds", async () => {
@@ -609,6 +676,149 @@ function iamOf(fake: FakeAws): IamApi {
         },
     };
 }
+
+/**
+ * The Pulumi CLI's own errors (stderr and exit code), as v3.274.1 prints them without a terminal:
+ * with a fresh PULUMI_HOME before any pulumi login, and logged in to a file:// backend with a stack
+ * whose secrets a passphrase encrypts.
+ */
+const CLI_SAYS = {
+    notLoggedIn: { stderr: "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n", code: 3 },
+    whoamiNotLoggedIn: { stderr: "error: this command requires logging in; try running `pulumi login` first\n", code: 3 },
+    noSuchStack: { stderr: "error: no stack named 'prod' found\n", code: 6 },
+    noStackSelected: {
+        stderr: "error: no stack selected; please use `pulumi stack select` or `pulumi stack init` to choose one\n",
+        code: 1,
+    },
+    noPassphrase: {
+        stderr: "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n",
+        code: 1,
+    },
+    wrongPassphrase: { stderr: "error: incorrect passphrase\n", code: 1 },
+    unreadablePassphraseFile: {
+        stderr: "error: unable to read PULUMI_CONFIG_PASSPHRASE_FILE: open /home/me/.pulumi-pass: no such file or directory\n",
+        code: 1,
+    },
+};
+
+const PASSPHRASE =
+    "The passphrase encrypts the stack's secrets (the default secrets provider of a stack in a local or self-managed backend, " +
+    "chosen at pulumi stack init); give it in PULUMI_CONFIG_PASSPHRASE, or PULUMI_CONFIG_PASSPHRASE_FILE naming a file that holds it " +
+    "(pulumi up and preview ask for it at their prompt when neither is set; this command runs the Pulumi CLI without a terminal, so it cannot ask).";
+
+const NOT_LOGGED_IN =
+    "The Pulumi CLI is not logged in to a backend, so npm run doctor cannot read the stack's configuration. " +
+    "Run pulumi login --local (stacks kept on this machine) or pulumi login <your backend> (s3://<bucket>, azblob://<container>, " +
+    "gs://<bucket>, or Pulumi Cloud, which takes PULUMI_ACCESS_TOKEN where there is no terminal), then select the stack: pulumi stack select <name>.\n";
+
+describe("npm run doctor: what the Pulumi CLI refuses, explained", () => {
+    /** A stack whose customer id is stored with --secret (so doctor reads it with --show-secrets), and a CLI that refuses `refused` calls as the CLI's runner reports a failure. */
+    function refusing(said: { stderr: string }, refused: (args: string[]) => boolean) {
+        const io = stackIo(stackConfig({ [key("zscalerCustomerId")]: { secret: true } }), {}, { [key("zscalerCustomerId")]: "42" });
+        const answer = io.pulumi!;
+        io.pulumi = (args) => {
+            if (refused(args)) {
+                throw new OperatorError(`pulumi ${args.join(" ")} failed: ${said.stderr.trim()}`);
+            }
+            return answer(args);
+        };
+        return io;
+    }
+    const showSecrets = (args: string[]) => args.includes("--show-secrets");
+
+    const cases: [string, { stderr: string }, (args: string[]) => boolean, string][] = [
+        ["before pulumi login: the login to run, not Pulumi Cloud's token", CLI_SAYS.notLoggedIn, () => true, NOT_LOGGED_IN],
+        ["whoami's way of saying the same", CLI_SAYS.whoamiNotLoggedIn, () => true, NOT_LOGGED_IN],
+        [
+            "no stack selected",
+            CLI_SAYS.noStackSelected,
+            () => true,
+            "No stack is selected: run pulumi stack select <name>, or pass --stack <name>.\n",
+        ],
+        [
+            "no passphrase for the stack's secrets",
+            CLI_SAYS.noPassphrase,
+            showSecrets,
+            "The Pulumi CLI needs the stack's passphrase to read its secrets, and neither PULUMI_CONFIG_PASSPHRASE nor " +
+                `PULUMI_CONFIG_PASSPHRASE_FILE is set. ${PASSPHRASE}\n`,
+        ],
+        [
+            "a wrong passphrase fails decrypting",
+            CLI_SAYS.wrongPassphrase,
+            showSecrets,
+            "The Pulumi CLI could not decrypt the stack's secrets: the passphrase in PULUMI_CONFIG_PASSPHRASE (or the file " +
+                `PULUMI_CONFIG_PASSPHRASE_FILE names) is not the one the stack was created with. ${PASSPHRASE}\n`,
+        ],
+        [
+            "a passphrase file that cannot be read",
+            CLI_SAYS.unreadablePassphraseFile,
+            showSecrets,
+            "The Pulumi CLI cannot read the file PULUMI_CONFIG_PASSPHRASE_FILE names (open /home/me/.pulumi-pass: no such file or directory): " +
+                `point it at the file that holds the stack's passphrase, or set PULUMI_CONFIG_PASSPHRASE instead. ${PASSPHRASE}\n`,
+        ],
+    ];
+    for (const [name, said, refused, expected] of cases) {
+        it(name, async () => {
+            const io = refusing(said, refused);
+            expect(await main(["doctor"], io)).to.equal(2);
+            expect(io.err.join("")).to.equal(expected);
+            expect(io.out.join("")).to.equal("");
+        });
+    }
+
+    it("a stack the backend does not have, given with --stack", async () => {
+        const io = refusing(CLI_SAYS.noSuchStack, (args) => args.includes("prod"));
+        expect(await main(["doctor", "--stack", "prod"], io)).to.equal(2);
+        expect(io.err.join("")).to.equal(
+            "There is no stack named prod in the backend the Pulumi CLI is logged in to (pulumi whoami -v names it). " +
+                "pulumi stack ls lists this project's stacks; pulumi stack init prod creates one.\n",
+        );
+    });
+
+    it("any other failure of the CLI is shown as the CLI said it", async () => {
+        const io = refusing({ stderr: "error: failed to load checkpoint: EOF\n" }, () => true);
+        expect(await main(["doctor"], io)).to.equal(2);
+        expect(io.err.join("")).to.equal("pulumi config --json failed: error: failed to load checkpoint: EOF\n");
+    });
+
+    it("through the command's own runner of the CLI: a stand-in pulumi on PATH that answers as v3.274.1 does before login, and without the passphrase", async function () {
+        this.timeout(60_000);
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "zscaler-mcp-cli-"));
+        try {
+            const config = JSON.stringify(stackConfig({ [key("zscalerCustomerId")]: { secret: true } }));
+            const refuse = (said: { stderr: string; code: number }) => `printf '%s' '${said.stderr}' >&2; exit ${said.code}`;
+            fs.writeFileSync(
+                path.join(bin, "pulumi"),
+                [
+                    "#!/bin/sh",
+                    `if [ "$FAKE_PULUMI" = login ]; then ${refuse(CLI_SAYS.notLoggedIn)}; fi`,
+                    `case "$*" in *--show-secrets*) ${refuse(CLI_SAYS.noPassphrase)};; config*) echo '${config}';; *) echo dev;; esac`,
+                    "",
+                ].join("\n"),
+                { mode: 0o755 },
+            );
+            const run = (fake: string) =>
+                new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+                    const child = spawn(process.execPath, ["-r", "tsx/cjs", "scripts/cli.ts", "doctor"], {
+                        cwd: path.join(__dirname, "..", ".."),
+                        env: { ...process.env, FAKE_PULUMI: fake, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+                        stdio: ["ignore", "pipe", "pipe"],
+                    });
+                    let stdout = "";
+                    let stderr = "";
+                    child.stdout.on("data", (d) => (stdout += d));
+                    child.stderr.on("data", (d) => (stderr += d));
+                    child.on("close", (code) => resolve({ code, stdout, stderr }));
+                });
+            const [login, passphrase] = await Promise.all([run("login"), run("passphrase")]);
+            expect(login).to.deep.equal({ code: 2, stdout: "", stderr: NOT_LOGGED_IN });
+            expect(passphrase.code).to.equal(2);
+            expect(passphrase.stderr).to.match(/^The Pulumi CLI needs the stack's passphrase to read its secrets/);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    });
+});
 
 describe("npm run doctor: may the identity make the stack's roles (IAM's policy simulator)", () => {
     const ctx = useFakeAws();
