@@ -1,10 +1,10 @@
 /**
  * The harness section: its model, prompt and limits.
  */
-import { FORMATS } from "../aws/names";
 import { INFERENCE_GEOGRAPHIES, parseModelId } from "../aws/models";
 import { DEFAULTS } from "./keys";
 import { hasControl, hidable, shown } from "./messages";
+import { inAwsPartition } from "./partition";
 import type { ConfigReader } from "./reader";
 
 export const MAX_SYSTEM_PROMPT_LENGTH = 16_000;
@@ -45,7 +45,7 @@ export function readHarness(r: ConfigReader, region: string): HarnessSettings {
         );
     } else if (
         model.kind === "inference-profile" &&
-        FORMATS.region.test(region) &&
+        inAwsPartition(region) &&
         !INFERENCE_GEOGRAPHIES[model.geography].sources(region)
     ) {
         r.problems.push(

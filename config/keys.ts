@@ -82,13 +82,8 @@ export const KEYS = {
         section: "credentials",
         type: "string",
         default: "",
-        rule: {
-            re: /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/,
-            text: "a Zscaler cloud name: letters, digits, dots and hyphens, at most 64",
-        },
-        fix: "production",
         description:
-            "Zscaler cloud name, when not the default production cloud: letters, digits, dots and hyphens, at most 64, starting and ending with a letter or digit.",
+            "Zscaler cloud of the OneAPI client, when not production: one of production, beta, alpha, zscalertwo, exactly so written (the server puts it into the host name of its token URL, <vanity>.zslogin<cloud>.net). Unset: production.",
     },
     secretsMode: {
         section: "credentials",

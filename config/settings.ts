@@ -7,13 +7,13 @@
  * the value (never a secret's) and the fix, so a user never fixes one error only to meet the next
  * on the following `pulumi up`.
  */
-import { FORMATS, Names } from "../aws/names";
+import { Names } from "../aws/names";
 import { CredentialSettings, readCredentials, SecretsMode } from "./credentials";
 import { HarnessSettings, readHarness } from "./harness";
 import { IamSettings, readIam } from "./iam";
-import { DEFAULTS } from "./keys";
 import { SettingsError, shown, withoutSecretValues } from "./messages";
 import { readNames } from "./names";
+import { readRegion } from "./partition";
 import { ConfigReader, RawConfig } from "./reader";
 import { readEcsSize, readImage, readMcpUrl, Topology } from "./server";
 import { HostValidation, readServerGuards, Risk } from "./serverGuards";
@@ -134,10 +134,7 @@ function stackTags(ctx: SettingsContext, topology: Topology): Record<string, str
 export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     const r = new ConfigReader(raw);
     r.unknownKeys();
-    const region = ctx.region?.trim() || DEFAULTS.region;
-    if (!FORMATS.region.test(region)) {
-        r.problems.push(`aws:region: ${shown(region)} is not an AWS region. Run: pulumi config set aws:region us-east-1`);
-    }
+    const region = readRegion(r, ctx.region);
     const topology = r.oneOf<Topology>("topology", ["ecs", "gateway"]);
     const names = readNames(r, ctx.stack);
     const { mcpUrl, deploysServer } = readMcpUrl(r, topology);
