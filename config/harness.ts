@@ -43,11 +43,7 @@ export function readHarness(r: ConfigReader, region: string): HarnessSettings {
                 `anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (${Object.keys(INFERENCE_GEOGRAPHIES).join(", ")} ` +
                 `and a dot before a model id, at most 64 characters). Run: pulumi config set modelId ${DEFAULTS.modelId}`,
         );
-    } else if (
-        model.kind === "inference-profile" &&
-        inAwsPartition(region) &&
-        !INFERENCE_GEOGRAPHIES[model.geography].sources(region)
-    ) {
+    } else if (model.kind === "inference-profile" && inAwsPartition(region) && !INFERENCE_GEOGRAPHIES[model.geography].sources(region)) {
         r.problems.push(
             `modelId: ${shown(modelId)} is an inference profile of geography ${model.geography}, which cannot be called from ${region}. ` +
                 `Use a profile of the deploy region's geography, or ${hidable(`global.${model.modelId}`)}: pulumi config set modelId ${hidable(`global.${model.modelId}`)}`,

@@ -17,9 +17,7 @@ export const MAX_MCP_URL_LENGTH = 2048;
 export type Topology = "ecs" | "gateway";
 
 /** Why an MCP URL cannot be used, or its normalised form. */
-function checkMcpUrl(
-    raw: string,
-): { url: string; sigV4: boolean; idn?: { unicode: string; punycode: string } } | { problem: string } {
+function checkMcpUrl(raw: string): { url: string; sigV4: boolean; idn?: { unicode: string; punycode: string } } | { problem: string } {
     const fix = "Run: pulumi config set mcpUrl https://<host>/mcp";
     if (raw.length > MAX_MCP_URL_LENGTH) {
         return { problem: `mcpUrl: ${shown(raw)} is longer than ${MAX_MCP_URL_LENGTH} characters. ${fix}` };

@@ -11,6 +11,7 @@ import { Names } from "../aws/names";
 import { CredentialSettings, readCredentials, SecretsMode } from "./credentials";
 import { HarnessSettings, readHarness } from "./harness";
 import { IamSettings, readIam } from "./iam";
+import { CONFIG_KEYS, ConfigKey } from "./keys";
 import { SettingsError, shown, withoutSecretValues } from "./messages";
 import { readNames } from "./names";
 import { readRegion } from "./partition";
@@ -67,6 +68,8 @@ export interface Settings extends HarnessSettings {
     tags: Record<string, string>;
     /** Soft problems the program reports with `pulumi.log.warn`. */
     warnings: string[];
+    /** The keys set with `pulumi config set --secret`: their values stay secret wherever they go (state, outputs, messages). */
+    secretKeys: ConfigKey[];
 }
 
 export interface KeepOnDestroy {
@@ -170,5 +173,6 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         keep: keepOnDestroy(lifecycle.retain, topology),
         tags: stackTags(ctx, topology),
         warnings: r.warnings.map((m) => withoutSecretValues(m, isSecret)),
+        secretKeys: CONFIG_KEYS.filter((k) => raw.isSecret(k) && raw.get(k) !== undefined),
     };
 }
