@@ -379,7 +379,9 @@ describe("MCP URL rules", () => {
         ]);
         expect(err.join("\n")).to.not.match(/hunter2|tok-9f2/);
         expect(err[0]).to.match(/^mcpUrl: \(secret value not shown\) carries a user name or password before "@"/);
-        expect(err.some((m) => m.startsWith("containerEnv: ZSCALER_MCP_LOG_LEVEL=(secret value not shown) must be one line"))).to.equal(true);
+        expect(err.some((m) => m.startsWith("containerEnv: ZSCALER_MCP_LOG_LEVEL=(secret value not shown) must be one line"))).to.equal(
+            true,
+        );
         // The same values, not secret, are quoted as they are.
         const plain = problems({ ...GOOD, mcpUrl: url });
         expect(plain[0]).to.match(/^mcpUrl: "https:\/\/user:hunter2@mcp.example.com" carries/);
