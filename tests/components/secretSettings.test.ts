@@ -60,7 +60,8 @@ async function run(config: Record<string, string>, secretKeys: string[]): Promis
     const exported = await deployStack(readSettings());
     const outputs: SecretRun["outputs"] = {};
     for (const [k, v] of Object.entries(exported)) {
-        const out = pulumi.output(v) as pulumi.Output<unknown> & { isSecret: Promise<boolean> };
+        // Both are internal to an Output, and the only way to see what an exported value resolves to.
+        const out = pulumi.output(v) as unknown as { promise(): Promise<unknown>; isSecret: Promise<boolean> };
         outputs[k] = { value: await out.promise(), secret: await out.isSecret };
     }
     await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
