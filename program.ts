@@ -10,6 +10,7 @@ import { GatewayTopology } from "./components/gatewayTopology";
 import type { HarnessSpec, TopologyArgs } from "./components/harnessAgent";
 import { ExternalSecret, readExternalSecret, ZscalerCredentialsArgs } from "./components/zscalerCredentials";
 import { secretConfigKeys } from "./config/pulumi";
+import type { ConfigKey } from "./config/keys";
 import type { Settings } from "./config/settings";
 import { isOwnedBy } from "./providers/lifecycle";
 import { basicAuthHeader, credentialValues } from "./server/env";
@@ -70,6 +71,11 @@ async function leftByThisStack(s: Settings, opts: pulumi.InvokeOptions): Promise
     return isOwnedBy(s.tags, tags);
 }
 
+/** A setting's value as the resources and outputs take it: a secret Output when its key was set with --secret. */
+export function secretIf(s: Settings, key: ConfigKey, value: string): pulumi.Input<string> {
+    return s.secretKeys.includes(key) ? pulumi.secret(value) : value;
+}
+
 /** The harness as the settings describe it. */
 function harnessSpec(s: Settings): HarnessSpec {
     return {
@@ -77,7 +83,7 @@ function harnessSpec(s: Settings): HarnessSpec {
         modelId: s.model.modelId,
         modelMaxTokens: s.model.maxTokens,
         temperature: s.model.temperature,
-        systemPrompt: s.harness.systemPrompt,
+        systemPrompt: secretIf(s, "systemPrompt", s.harness.systemPrompt),
         maxIterations: s.harness.maxIterations,
         timeoutSeconds: s.harness.timeoutSeconds,
         retainRole: s.keep.harnessRole,
@@ -110,6 +116,7 @@ function ecsServerArgs(s: Settings, external: ExternalSecret | undefined, adoptL
         hostValidation: s.ecs.hostValidation,
         allowedHosts: s.ecs.allowedHosts,
         containerEnv: s.ecs.containerEnv,
+        secretEnvironment: s.secretKeys.includes("containerEnv"),
         credentials: credentialsArgs(s, external),
         retainRoles: s.keep.serviceRoles,
         retainService: s.keep.ecs,
@@ -149,7 +156,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
         harnessArn: t.agent.harness.arn,
         harnessRuntimeId: t.agent.harness.runtimeId,
         executionRoleArn: t.agent.executionRoleArn,
-        modelId: s.model.modelId,
+        modelId: secretIf(s, "modelId", s.model.modelId),
         consoleUrl: t.agent.harness.harnessId.apply((id) => consoleUrl(s.region, id)),
         // What the server said about itself when the tool check last called it.
         ...(t.toolCheck
@@ -163,6 +170,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
                 ...topology,
                 imageUri: s.imageUri,
                 containerEnv: s.ecs.containerEnv,
+                secretEnvironment: s.secretKeys.includes("containerEnv"),
                 credentials: credentialsArgs(s, externalSecret),
                 names: s.names,
                 keep: s.keep,
@@ -172,7 +180,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
         return {
             ...common(g),
             credentialProviderArn: g.oauthProvider.credentialProviderArn,
-            imageUri: s.imageUri,
+            imageUri: secretIf(s, "imageUri", s.imageUri),
             secretArn: g.secretArn,
             gatewayId: g.gateway.gatewayId,
             gatewayArn: g.gateway.gatewayArn,
@@ -193,7 +201,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             apiKeyProviderName: s.names.apiKeyProvider,
             // Required for ecs by the settings; the Token Vault holds the whole header value.
             authorization: pulumi.secret(basicAuthHeader(s.zscaler.clientId!, s.zscaler.clientSecret!)),
-            server: s.mcpUrl !== undefined ? { url: s.mcpUrl } : ecsServerArgs(s, externalSecret, ownsLogGroup),
+            server: s.mcpUrl !== undefined ? { url: secretIf(s, "mcpUrl", s.mcpUrl) } : ecsServerArgs(s, externalSecret, ownsLogGroup),
         },
         opts,
     );
@@ -207,7 +215,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
                   ecsEndpoint: e.service.endpoint,
                   ecsClusterName: e.clusterName,
                   ecsLogGroup: e.logGroupName,
-                  imageUri: s.imageUri,
+                  imageUri: secretIf(s, "imageUri", s.imageUri),
                   secretArn: e.secretArn,
               }
             : {}),

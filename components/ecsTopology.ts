@@ -40,6 +40,8 @@ export interface EcsServerArgs {
     readonly allowedHosts: readonly string[];
     /** The user's extra environment for the server (validated: nothing that weakens it unacknowledged). */
     readonly containerEnv: Readonly<Record<string, string>>;
+    /** The extra environment is a secret (set with --secret): the container's definition is secret in state. */
+    readonly secretEnvironment?: boolean;
     /** Where the server's Zscaler credentials live. */
     readonly credentials: ZscalerCredentialsArgs;
     /** Keep the task execution and infrastructure roles on destroy. */
@@ -53,8 +55,8 @@ export interface EcsTopologyArgs extends TopologyArgs {
     readonly apiKeyProviderName: string;
     /** The header the harness sends, `Basic base64(id:secret)`: a secret Output. */
     readonly authorization: pulumi.Output<string>;
-    /** The user's own server (its normalised URL), or the one this stack runs. */
-    readonly server: { readonly url: string } | EcsServerArgs;
+    /** The user's own server (its normalised URL, a secret Output when set with --secret), or the one this stack runs. */
+    readonly server: { readonly url: pulumi.Input<string> } | EcsServerArgs;
 }
 
 export class EcsTopology extends pulumi.ComponentResource {
@@ -80,7 +82,8 @@ export class EcsTopology extends pulumi.ComponentResource {
         let revision: pulumi.Output<string>;
         if ("url" in args.server) {
             this.mcpUrl = pulumi.output(args.server.url);
-            revision = pulumi.output(serverRevision({ url: args.server.url }));
+            // The revision names the URL: as secret as the URL is.
+            revision = this.mcpUrl.apply((url) => serverRevision({ url }));
         } else {
             const server = args.server;
             // 1. Where the credentials live (first: the task role's policy names the secret).
@@ -195,7 +198,7 @@ export class EcsTopology extends pulumi.ComponentResource {
                     healthCheckPath: SERVER_LISTEN.healthCheckPath,
                     cpu: server.cpu,
                     memory: server.memory,
-                    container: plaintext ? pulumi.secret(container) : container,
+                    container: plaintext || server.secretEnvironment ? pulumi.secret(container) : container,
                     hostValidation: server.hostValidation,
                     allowedHosts: [...server.allowedHosts],
                     // The URL is handed out once the allow-list rollout starts; the rollout below

@@ -30,6 +30,8 @@ export interface GatewayTopologyArgs extends TopologyArgs {
     readonly imageUri: string;
     /** The user's extra environment for the server (validated: nothing that weakens it unacknowledged). */
     readonly containerEnv: Readonly<Record<string, string>>;
+    /** The extra environment is a secret (set with --secret): the runtime's environment is secret in state. */
+    readonly secretEnvironment?: boolean;
     /** Where the server's Zscaler credentials live. */
     readonly credentials: ZscalerCredentialsArgs;
     readonly names: {
@@ -180,7 +182,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
         const environmentVariables =
             args.credentials.mode === "plaintext"
                 ? pulumi.secret(pulumi.all([plainEnv, args.credentials.values]).apply(([env, values]) => ({ ...env, ...values })))
-                : plainEnv;
+                : args.secretEnvironment
+                  ? pulumi.secret(plainEnv)
+                  : plainEnv;
         this.runtime = new AgentRuntime(
             `${name}-runtime`,
             {

@@ -2,8 +2,10 @@
  * The credentials section: the Zscaler OneAPI client, and where its secret lives.
  */
 import { FORMATS } from "../aws/names";
+import { GOVERNMENT_CLOUDS, ZSCALER_CLOUDS } from "../server/env";
 import { DEFAULTS } from "./keys";
-import { hasControl, hidable, shown } from "./messages";
+import { closest, hasControl, hidable, shown } from "./messages";
+import { refusedPartition } from "./partition";
 import type { ConfigReader } from "./reader";
 
 export const SECRETS_MODES = ["managed", "external", "plaintext"] as const;
@@ -24,6 +26,35 @@ export interface CredentialSettings {
     };
 }
 
+/**
+ * The Zscaler cloud: one of the names the server and its SDK put into their token and API host
+ * names (server/env.ts), exactly so written; anything else could send the credentials to another
+ * domain, so it is refused, with the cloud that was probably meant.
+ */
+function readCloud(r: ConfigReader): string | undefined {
+    const cloud = r.str("zscalerCloud");
+    if (cloud === undefined || (ZSCALER_CLOUDS as readonly string[]).includes(cloud)) {
+        return cloud;
+    }
+    const fix = "Run: pulumi config set zscalerCloud <cloud> (or pulumi config rm zscalerCloud for production)";
+    const gov = GOVERNMENT_CLOUDS[cloud.toLowerCase() as keyof typeof GOVERNMENT_CLOUDS];
+    if (gov !== undefined) {
+        r.problems.push(
+            `zscalerCloud: ${shown(cloud)} is a government (FedRAMP) cloud, whose OneAPI tokens come from ${gov}; the MCP ` +
+                `server's own credential check would ask ${hidable(`<vanity>.zslogin${cloud.toLowerCase()}.net`)} instead, ` +
+                `outside that cloud, so this program does not deploy it. ${fix}`,
+        );
+        return undefined;
+    }
+    const guess = closest(cloud, ZSCALER_CLOUDS);
+    r.problems.push(
+        `zscalerCloud: ${shown(cloud)} is not a Zscaler OneAPI cloud (${ZSCALER_CLOUDS.join(", ")}, exactly so written); ` +
+            "the server would send the client id and secret to <vanity>.zslogin<cloud>.net" +
+            (guess ? `. Did you mean ${guess}? Run: pulumi config set zscalerCloud ${guess}` : `. ${fix}`),
+    );
+    return undefined;
+}
+
 export function readCredentials(
     r: ConfigReader,
     { region, topology, deploysServer }: { region: string; topology: "ecs" | "gateway"; deploysServer: boolean },
@@ -36,7 +67,8 @@ export function readCredentials(
                 "Run: pulumi config set --plaintext zscalerSecretName <name or ARN>",
         );
     }
-    if (externalSecretName !== undefined) {
+    const nameFix = "Run: pulumi config set --plaintext zscalerSecretName <name or ARN>";
+    if (externalSecretName !== undefined && !refusedPartition(r, "zscalerSecretName", externalSecretName, nameFix)) {
         const arn = FORMATS.secretArn.exec(externalSecretName);
         if (externalSecretName.startsWith("arn:") ? !arn : !FORMATS.secretName.test(externalSecretName)) {
             r.problems.push(
@@ -64,7 +96,7 @@ export function readCredentials(
         clientSecret: r.str("zscalerClientSecret"),
         customerId: r.matching("zscalerCustomerId"),
         vanityDomain: r.matching("zscalerVanityDomain"),
-        cloud: r.matching("zscalerCloud"),
+        cloud: readCloud(r),
     };
     // The ECS topology always needs id and secret (the Token Vault holds the Basic header); the
     // gateway topology needs them only when the stack writes the secret itself.

@@ -1,10 +1,10 @@
 /**
  * The harness section: its model, prompt and limits.
  */
-import { FORMATS } from "../aws/names";
 import { INFERENCE_GEOGRAPHIES, parseModelId } from "../aws/models";
 import { DEFAULTS } from "./keys";
 import { hasControl, hidable, shown } from "./messages";
+import { inAwsPartition } from "./partition";
 import type { ConfigReader } from "./reader";
 
 export const MAX_SYSTEM_PROMPT_LENGTH = 16_000;
@@ -43,11 +43,7 @@ export function readHarness(r: ConfigReader, region: string): HarnessSettings {
                 `anthropic.claude-sonnet-4-5-20250929-v1:0) nor an inference profile id (${Object.keys(INFERENCE_GEOGRAPHIES).join(", ")} ` +
                 `and a dot before a model id, at most 64 characters). Run: pulumi config set modelId ${DEFAULTS.modelId}`,
         );
-    } else if (
-        model.kind === "inference-profile" &&
-        FORMATS.region.test(region) &&
-        !INFERENCE_GEOGRAPHIES[model.geography].sources(region)
-    ) {
+    } else if (model.kind === "inference-profile" && inAwsPartition(region) && !INFERENCE_GEOGRAPHIES[model.geography].sources(region)) {
         r.problems.push(
             `modelId: ${shown(modelId)} is an inference profile of geography ${model.geography}, which cannot be called from ${region}. ` +
                 `Use a profile of the deploy region's geography, or ${hidable(`global.${model.modelId}`)}: pulumi config set modelId ${hidable(`global.${model.modelId}`)}`,

@@ -2,6 +2,8 @@
  * The IAM section: what the account asks of every role the stack creates (a permissions boundary,
  * a path).
  */
+import { KEYS } from "./keys";
+import { refusedPartition } from "./partition";
 import type { ConfigReader } from "./reader";
 
 export interface IamSettings {
@@ -12,7 +14,15 @@ export interface IamSettings {
 }
 
 export function readIam(r: ConfigReader): IamSettings {
-    const permissionsBoundary = r.matching("iamPermissionsBoundary");
+    const boundary = r.str("iamPermissionsBoundary");
+    const permissionsBoundary = refusedPartition(
+        r,
+        "iamPermissionsBoundary",
+        boundary,
+        `Run: pulumi config set iamPermissionsBoundary ${KEYS.iamPermissionsBoundary.fix}`,
+    )
+        ? boundary
+        : r.matching("iamPermissionsBoundary");
     const rolePath = r.matching("iamRolePath") ?? "/";
     return { permissionsBoundary, rolePath };
 }

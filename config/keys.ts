@@ -82,13 +82,8 @@ export const KEYS = {
         section: "credentials",
         type: "string",
         default: "",
-        rule: {
-            re: /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/,
-            text: "a Zscaler cloud name: letters, digits, dots and hyphens, at most 64",
-        },
-        fix: "production",
         description:
-            "Zscaler cloud name, when not the default production cloud: letters, digits, dots and hyphens, at most 64, starting and ending with a letter or digit.",
+            "Zscaler cloud of the OneAPI client, when not production: one of production, beta, alpha, zscalertwo, exactly so written (the server puts it into the host name of its token URL, <vanity>.zslogin<cloud>.net). Unset: production.",
     },
     secretsMode: {
         section: "credentials",
@@ -115,7 +110,7 @@ export const KEYS = {
         type: "string",
         default: "",
         description:
-            "An https:// URL of a Zscaler MCP server you run yourself (topology ecs), at most 2048 characters: a public DNS host (no IP address, localhost or single label), optional port and path, no user name or password, query, fragment, spaces or control characters. /mcp is appended. When set, no ECS service and no secret are created.",
+            "An https:// URL of a Zscaler MCP server you run yourself (topology ecs), at most 2048 characters: a public DNS host (no IP address, localhost or single label; an internationalised one is warned about), optional port (1-65535) and path, no user name or password, query, fragment, spaces or control characters. /mcp is appended. When set, no ECS service and no secret are created.",
     },
     allowSigV4McpUrl: {
         section: "server",
@@ -225,7 +220,7 @@ export const KEYS = {
         type: "array",
         default: [],
         description:
-            "Extra server settings as KEY=VALUE: at most 40 entries (AgentCore Runtime takes 50 variables), keys upper case starting ZSCALER_, FASTMCP_ or MCP_ (at most 100 characters, each once), values one line of at most 5000 characters. Not credentials, ZSCALER_SECRET_NAME, ZSCALER_MCP_ALLOWED_HOSTS or another transport. Turning authentication off or to none, enabling write tools, or moving the host or port is refused unless acknowledgeRisks names it.",
+            "Extra server settings as KEY=VALUE: at most 40 entries (AgentCore Runtime takes 50 variables), keys upper case starting ZSCALER_, FASTMCP_ or MCP_ (at most 100 characters, each once), values one line of at most 5000 characters. Not credentials or other secrets (the server's API key, TLS key password, request-state keys, or any name ending in _SECRET, _PASSWORD, _TOKEN or _API_KEY: they belong in a Secrets Manager secret), ZSCALER_SECRET_NAME, ZSCALER_MCP_ALLOWED_HOSTS or another transport. Turning authentication off or to none, enabling write tools, or moving the host or port is refused unless acknowledgeRisks names it.",
     },
     acknowledgeRisks: {
         section: "server",

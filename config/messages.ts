@@ -15,11 +15,15 @@ export class SettingsError extends Error {
     }
 }
 
-/** True when `v` holds a C0 control character or DEL (line breaks, tabs, NUL, escapes), except those in `allowed`. */
+/**
+ * True when `v` holds a control character, except those in `allowed`: C0 (line breaks, tabs, NUL,
+ * escapes), DEL, or C1 (U+0080-U+009F, among them NEL, a line break to some readers, and CSI, a
+ * terminal escape).
+ */
 export function hasControl(v: string, allowed = ""): boolean {
     for (const ch of v) {
         const c = ch.charCodeAt(0);
-        if ((c < 0x20 || c === 0x7f) && !allowed.includes(ch)) {
+        if ((c < 0x20 || (c >= 0x7f && c <= 0x9f)) && !allowed.includes(ch)) {
             return true;
         }
     }
@@ -31,7 +35,12 @@ export function hasControl(v: string, allowed = ""): boolean {
  * so that `withoutSecretValues` can hide it when the key the message is about is a secret.
  */
 export function shown(v: string): string {
-    return hidable(v.length > 80 ? `${JSON.stringify(`${v.slice(0, 60)}…`)} (${v.length} characters)` : JSON.stringify(v));
+    return hidable(v.length > 80 ? `${quoted(`${v.slice(0, 60)}…`)} (${v.length} characters)` : quoted(v));
+}
+
+/** JSON's quoting, with DEL and the C1 controls escaped too (JSON leaves them as they are, and a terminal obeys them). */
+function quoted(v: string): string {
+    return JSON.stringify(v).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A value in a message as it is, marked as `shown` marks it (a marker inside it is escaped). */

@@ -2,6 +2,7 @@
  * The server section: which MCP server the harness calls (the user's own URL, or the image this
  * stack runs) and the ECS service's size.
  */
+import { domainToUnicode } from "url";
 import { imageRegionProblem } from "../aws/images";
 import { FARGATE_SIZES, fargateOffers, fargateSizesText } from "../aws/fargate";
 import { FORMATS, NAME_RULES } from "../aws/names";
@@ -16,7 +17,7 @@ export const MAX_MCP_URL_LENGTH = 2048;
 export type Topology = "ecs" | "gateway";
 
 /** Why an MCP URL cannot be used, or its normalised form. */
-function checkMcpUrl(raw: string): { url: string; sigV4: boolean } | { problem: string } {
+function checkMcpUrl(raw: string): { url: string; sigV4: boolean; idn?: { unicode: string; punycode: string } } | { problem: string } {
     const fix = "Run: pulumi config set mcpUrl https://<host>/mcp";
     if (raw.length > MAX_MCP_URL_LENGTH) {
         return { problem: `mcpUrl: ${shown(raw)} is longer than ${MAX_MCP_URL_LENGTH} characters. ${fix}` };
@@ -52,6 +53,11 @@ function checkMcpUrl(raw: string): { url: string; sigV4: boolean } | { problem: 
             problem: `mcpUrl: ${shown(raw)} names its server by IP address; use the DNS name its HTTPS certificate is issued for. ${fix}`,
         };
     }
+    if (url.port === "0") {
+        return {
+            problem: `mcpUrl: ${shown(raw)} names port 0, on which no server can be reached. Give the server's port (1-65535), or none for 443. ${fix}`,
+        };
+    }
     const labels = host.split(".");
     if (
         labels.length < 2 ||
@@ -67,16 +73,12 @@ function checkMcpUrl(raw: string): { url: string; sigV4: boolean } | { problem: 
         return { problem: `mcpUrl: ${shown(raw)} has characters a URL path may not hold unencoded. ${fix}` };
     }
     const normalized = normalizeMcpUrl(`https://${url.host}${url.pathname}`);
+    // A host written in Unicode (or as punycode) is called by its punycode form; a look-alike letter names another host.
+    const idn = labels.some((l) => l.startsWith("xn--")) ? { unicode: domainToUnicode(host), punycode: host } : undefined;
     if (normalized.length > MAX_MCP_URL_LENGTH) {
         return { problem: `mcpUrl: ${shown(raw)} is longer than ${MAX_MCP_URL_LENGTH} characters once /mcp is appended. ${fix}` };
     }
-    let decodedPath = url.pathname;
-    try {
-        decodedPath = decodeURIComponent(url.pathname);
-    } catch {
-        // undecodable escapes: checked as written
-    }
-    return { url: normalized, sigV4: isSigV4RuntimeUrl(`https://${host}${decodedPath.toLowerCase()}`) };
+    return { url: normalized, sigV4: isSigV4RuntimeUrl(normalized), ...(idn ? { idn } : {}) };
 }
 
 /** The user's own MCP URL (normalised), when set; whether the stack runs the server itself. */
@@ -96,6 +98,13 @@ export function readMcpUrl(r: ConfigReader, topology: Topology): { mcpUrl?: stri
             r.problems.push(checked.problem);
         } else {
             mcpUrl = checked.url;
+            if (checked.idn) {
+                r.warnings.push(
+                    `mcpUrl: the host ${hidable(checked.idn.unicode)} is internationalised; the harness calls it as ` +
+                        `${hidable(checked.idn.punycode)}. Check that this is your server's name: a letter of another ` +
+                        "script that looks the same names another host.",
+                );
+            }
             if (checked.sigV4) {
                 const why =
                     "is an AgentCore Runtime endpoint that accepts only SigV4-signed calls; remote_mcp sends static " +

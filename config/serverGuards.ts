@@ -3,7 +3,7 @@
  * and the risks a user must acknowledge before a setting weakens it.
  */
 import { RUNTIME_ENV_LIMITS } from "../aws/names";
-import { SERVER_CREDENTIAL_ENV, SERVER_LISTEN } from "../server/env";
+import { isSecretEnvName, SERVER_CREDENTIAL_ENV, SERVER_LISTEN } from "../server/env";
 import { closest, hasControl, shown } from "./messages";
 import type { ConfigReader } from "./reader";
 import type { Topology } from "./server";
@@ -116,16 +116,24 @@ export function readServerGuards(
         const value = entry.slice(eq + 1);
         const setting = `${key}=${value}`;
         const remove = "Remove it: pulumi config rm --path 'containerEnv[<n>]'";
+        if (eq > 0 && isSecretEnvName(key)) {
+            // Before the name's own rules: a credential is refused whatever its name starts with.
+            r.problems.push(
+                SERVER_CREDENTIAL_ENV.includes(key)
+                    ? `containerEnv: ${key} is a credential; set it with the zscaler* config keys so it is kept secret, not in containerEnv.`
+                    : `containerEnv: ${key} is a secret, and containerEnv stays readable in the container's definition. ` +
+                          (topology === "gateway"
+                              ? "Put it in the Secrets Manager secret of secretsMode external (zscalerSecretName), which the server reads at start. "
+                              : "Secrets reach the server only from the Secrets Manager secret (secretsMode managed or external), and on ECS only " +
+                                "the Zscaler client's keys; the gateway topology's server reads the others from it too. ") +
+                          remove,
+            );
+            continue;
+        }
         if (eq <= 0 || !CONTAINER_ENV_KEY.test(key) || key.length > RUNTIME_ENV_LIMITS.keyLength) {
             r.problems.push(
                 `containerEnv: ${shown(key)} must be KEY=VALUE with a key starting ZSCALER_, FASTMCP_ or MCP_ (upper case, ` +
                     `at most ${RUNTIME_ENV_LIMITS.keyLength} characters). ${remove}`,
-            );
-            continue;
-        }
-        if (SERVER_CREDENTIAL_ENV.includes(key)) {
-            r.problems.push(
-                `containerEnv: ${key} is a credential; set it with the zscaler* config keys so it is kept secret, not in containerEnv.`,
             );
             continue;
         }

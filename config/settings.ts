@@ -7,13 +7,14 @@
  * the value (never a secret's) and the fix, so a user never fixes one error only to meet the next
  * on the following `pulumi up`.
  */
-import { FORMATS, Names } from "../aws/names";
+import { Names } from "../aws/names";
 import { CredentialSettings, readCredentials, SecretsMode } from "./credentials";
 import { HarnessSettings, readHarness } from "./harness";
 import { IamSettings, readIam } from "./iam";
-import { DEFAULTS } from "./keys";
+import { CONFIG_KEYS, ConfigKey } from "./keys";
 import { SettingsError, shown, withoutSecretValues } from "./messages";
 import { readNames } from "./names";
+import { readRegion } from "./partition";
 import { ConfigReader, RawConfig } from "./reader";
 import { readEcsSize, readImage, readMcpUrl, Topology } from "./server";
 import { HostValidation, readServerGuards, Risk } from "./serverGuards";
@@ -67,6 +68,8 @@ export interface Settings extends HarnessSettings {
     tags: Record<string, string>;
     /** Soft problems the program reports with `pulumi.log.warn`. */
     warnings: string[];
+    /** The keys set with `pulumi config set --secret`: their values stay secret wherever they go (state, outputs, messages). */
+    secretKeys: ConfigKey[];
 }
 
 export interface KeepOnDestroy {
@@ -134,10 +137,7 @@ function stackTags(ctx: SettingsContext, topology: Topology): Record<string, str
 export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
     const r = new ConfigReader(raw);
     r.unknownKeys();
-    const region = ctx.region?.trim() || DEFAULTS.region;
-    if (!FORMATS.region.test(region)) {
-        r.problems.push(`aws:region: ${shown(region)} is not an AWS region. Run: pulumi config set aws:region us-east-1`);
-    }
+    const region = readRegion(r, ctx.region);
     const topology = r.oneOf<Topology>("topology", ["ecs", "gateway"]);
     const names = readNames(r, ctx.stack);
     const { mcpUrl, deploysServer } = readMcpUrl(r, topology);
@@ -173,5 +173,6 @@ export function loadSettings(raw: RawConfig, ctx: SettingsContext): Settings {
         keep: keepOnDestroy(lifecycle.retain, topology),
         tags: stackTags(ctx, topology),
         warnings: r.warnings.map((m) => withoutSecretValues(m, isSecret)),
+        secretKeys: CONFIG_KEYS.filter((k) => raw.isSecret(k) && raw.get(k) !== undefined),
     };
 }

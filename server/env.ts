@@ -31,6 +31,26 @@ export type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
  */
 export const CREDENTIALS_VERSION_ENV = "ZSCALER_MCP_CREDENTIALS_VERSION";
 
+/**
+ * The Zscaler clouds whose OneAPI token URL the server and its SDK build alike (zscaler-mcp 0.15.4,
+ * zscaler-sdk-python 1.11.3): `https://<vanity>.zslogin.net/oauth2/v1/token` for production (also
+ * when ZSCALER_CLOUD is absent, as the program leaves it unless zscalerCloud is set), and
+ * `https://<vanity>.zslogin<cloud>.net/oauth2/v1/token` for the others, with API calls to
+ * `https://api.<cloud>.zsapi.net`. The value is pasted into those host names as it is, so only
+ * these exact names may reach them: anything else (a dot, another domain) sends the client id and
+ * secret elsewhere. beta and alpha are the alternative clouds the SDK documents; zscalertwo is the
+ * server's own example of a cloud override.
+ */
+export const ZSCALER_CLOUDS = ["production", "beta", "alpha", "zscalertwo"] as const;
+
+/**
+ * Zscaler's government (FedRAMP) clouds: the SDK sends their token requests to their own identity
+ * provider (zidentitygov.net, zidentitygov.us), but the server's own credential check (zscaler
+ * auth mode, and the platform-auth check on AgentCore Runtime) builds `zslogin<cloud>.net` for
+ * them too, a host outside those clouds.
+ */
+export const GOVERNMENT_CLOUDS = { gov: "zidentitygov.net", govus: "zidentitygov.us" } as const;
+
 /** The keys the server cannot start without (ZSCALER_CLOUD is optional). */
 export const REQUIRED_CREDENTIAL_KEYS: readonly CredentialKey[] = [
     "ZSCALER_CLIENT_ID",
@@ -145,3 +165,25 @@ export function basicAuthHeader(clientId: string, clientSecret: string): string 
 
 /** The server's credential variables: set through the zscaler* keys and the secret, never as plain environment. */
 export const SERVER_CREDENTIAL_ENV: readonly string[] = [...CREDENTIAL_KEYS, "ZSCALER_PRIVATE_KEY"];
+
+/**
+ * The server's other secrets, as zscaler-mcp 0.15.4 reads them: the key its api-key mode checks
+ * callers against, the password of an encrypted TLS key, the request-state key ring, the OIDC
+ * proxy's client secret, the ZIA sandbox token (its Secrets Manager loader takes the first three
+ * from a secret, which is where they belong).
+ */
+export const SERVER_SECRET_ENV: readonly string[] = [
+    "ZSCALER_MCP_AUTH_API_KEY",
+    "ZSCALER_MCP_TLS_KEYFILE_PASSWORD",
+    "ZSCALER_MCP_REQUEST_STATE_KEYS",
+    "OIDCPROXY_CLIENT_SECRET",
+    "ZSCALER_SANDBOX_TOKEN",
+];
+
+/**
+ * True when an environment variable's name says it holds a secret: one of the server's, or a name
+ * ending in _SECRET, _PASSWORD, _TOKEN or _API_KEY (a file path such as ..._KEYFILE is not one).
+ */
+export function isSecretEnvName(name: string): boolean {
+    return SERVER_CREDENTIAL_ENV.includes(name) || SERVER_SECRET_ENV.includes(name) || /_(SECRET|PASSWORD|TOKEN|API_KEY)$/.test(name);
+}

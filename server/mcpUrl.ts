@@ -18,10 +18,28 @@ export function normalizeMcpUrl(raw: string): string {
     return url;
 }
 
+/** AgentCore's data-plane host in a region: where a runtime is invoked. */
+const AGENTCORE_HOST = /^bedrock-agentcore(-fips)?\.[a-z]{2}(-[a-z]+)+-\d\.(amazonaws\.com(\.cn)?|api\.aws)$/;
+
 /**
- * True when the URL is an AgentCore Runtime invocation endpoint. Those accept only SigV4-signed
- * requests, and `remote_mcp` can only send static headers, so every call would get HTTP 403.
+ * True when the URL is an AgentCore Runtime invocation endpoint: AgentCore's host, and a path that
+ * starts with /runtimes/ (in any letter case, percent-encoded or not). Those accept only
+ * SigV4-signed requests, and `remote_mcp` can only send static headers, so every call would get
+ * HTTP 403. A server of one's own whose path merely mentions them is not one.
  */
 export function isSigV4RuntimeUrl(url: string): boolean {
-    return url.includes("bedrock-agentcore.") && url.includes("/runtimes/");
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return false;
+    }
+    const first = parsed.pathname.split("/").find((segment) => segment !== "") ?? "";
+    let decoded = first;
+    try {
+        decoded = decodeURIComponent(first);
+    } catch {
+        // an undecodable escape: compared as written
+    }
+    return AGENTCORE_HOST.test(parsed.hostname) && decoded.toLowerCase() === "runtimes";
 }

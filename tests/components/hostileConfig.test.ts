@@ -30,6 +30,23 @@ const BOUNDARY_RULE =
 const PATH_RULE =
     "an IAM path: / alone, or segments of printable ASCII characters without spaces, each ending in / (/team/mcp/), at most 512 characters, no empty segment (//)";
 const ECS_URL = (mcpUrl: string) => ({ mcpUrl });
+const NOT_A_CLOUD =
+    "is not a Zscaler OneAPI cloud (production, beta, alpha, zscalertwo, exactly so written); the server would send the client id and secret to <vanity>.zslogin<cloud>.net";
+const CLOUD_FIX = "Run: pulumi config set zscalerCloud <cloud> (or pulumi config rm zscalerCloud for production)";
+const ENV_REMOVE = "Remove it: pulumi config rm --path 'containerEnv[<n>]'";
+const ENV_SECRET_ECS =
+    "is a secret, and containerEnv stays readable in the container's definition. Secrets reach the server only from the Secrets Manager secret (secretsMode managed or external), and on ECS only the Zscaler client's keys; the gateway topology's server reads the others from it too. " +
+    ENV_REMOVE;
+const ENV_SECRET_GATEWAY =
+    "is a secret, and containerEnv stays readable in the container's definition. Put it in the Secrets Manager secret of secretsMode external (zscalerSecretName), which the server reads at start. " +
+    ENV_REMOVE;
+const SIGV4 =
+    "is an AgentCore Runtime endpoint that accepts only SigV4-signed calls; remote_mcp sends static headers, so every invocation would get HTTP 403. Use topology gateway to reach a Runtime, or set allowSigV4McpUrl true to deploy the harness anyway.";
+const OTHER_PARTITION =
+    "the stack deploys to the aws partition (the only one with Amazon Bedrock AgentCore Harness), which cannot use another partition's resources.";
+const REGION_FIX =
+    "Amazon Bedrock AgentCore Harness exists only in the aws partition. Deploy to a region of it. Run: pulumi config set aws:region us-east-1";
+const GATEWAY = { topology: "gateway", imageUri: "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.15.4" };
 
 function problems(c: HostileCase): string[] {
     const values = { ...VALID, ...c.config };
@@ -627,16 +644,12 @@ const HOSTILE: HostileCase[] = [
     {
         name: "a cloud name with punctuation",
         config: { zscalerCloud: "zscaler two!" },
-        expected: [
-            'zscalerCloud: "zscaler two!" must be a Zscaler cloud name: letters, digits, dots and hyphens, at most 64. Run: pulumi config set zscalerCloud production',
-        ],
+        expected: [`zscalerCloud: "zscaler two!" ${NOT_A_CLOUD}. Did you mean zscalertwo? Run: pulumi config set zscalerCloud zscalertwo`],
     },
     {
         name: "a cloud name starting with a hyphen",
         config: { zscalerCloud: "-beta" },
-        expected: [
-            'zscalerCloud: "-beta" must be a Zscaler cloud name: letters, digits, dots and hyphens, at most 64. Run: pulumi config set zscalerCloud production',
-        ],
+        expected: [`zscalerCloud: "-beta" ${NOT_A_CLOUD}. Did you mean beta? Run: pulumi config set zscalerCloud beta`],
     },
     {
         name: "a secret name with a space",
@@ -855,6 +868,196 @@ const HOSTILE: HostileCase[] = [
         config: { ecsMemory: "2GB" },
         expected: ['ecsMemory: "2GB" must be the memory in MiB, in decimal digits. Run: pulumi config set ecsMemory 2048'],
     },
+    // zscalerCloud: only the clouds whose token host the server and its SDK build alike
+    ...(
+        [
+            ["a cloud with a dot that moves the token host to another domain", "x.attacker"],
+            ["a cloud given as a domain", "zscloud.net"],
+            ["a cloud with a path", "beta.net/x"],
+            ["a cloud with a user part", "beta@evil.example"],
+            ["a cloud name of ZIA's, not OneAPI's", "zscloud"],
+            ["a cloud with a percent-encoded dot", "beta%2Eevil"],
+            ["a cloud of 64 letters", "z".repeat(64)],
+        ] as const
+    ).map(([name, value]): HostileCase => ({
+        name,
+        config: { zscalerCloud: value },
+        expected: [`zscalerCloud: ${JSON.stringify(value)} ${NOT_A_CLOUD}. ${CLOUD_FIX}`],
+    })),
+    ...(
+        [
+            ["a cloud in upper case", "BETA", "beta"],
+            ["a cloud with a capital letter", "Zscalertwo", "zscalertwo"],
+            ["a misspelled cloud", "zscalertow", "zscalertwo"],
+            ["a cloud with a label and a trailing dot after a real one", "zscalertwo.x.", "zscalertwo"],
+            ["a cloud with a dotted suffix close to a real one", "beta.", "beta"],
+            ["the production cloud misspelled", "prodution", "production"],
+        ] as const
+    ).map(([name, value, meant]): HostileCase => ({
+        name,
+        config: { zscalerCloud: value },
+        expected: [
+            `zscalerCloud: ${JSON.stringify(value)} ${NOT_A_CLOUD}. Did you mean ${meant}? Run: pulumi config set zscalerCloud ${meant}`,
+        ],
+    })),
+    ...(
+        [
+            ["gov", "zidentitygov.net", "gov"],
+            ["GovUS", "zidentitygov.us", "govus"],
+        ] as const
+    ).map(([value, idp, lower]): HostileCase => ({
+        name: `the government cloud ${value}, whose token host the server builds wrongly`,
+        config: { zscalerCloud: value },
+        expected: [
+            `zscalerCloud: "${value}" is a government (FedRAMP) cloud, whose OneAPI tokens come from ${idp}; the MCP server's own credential check would ask <vanity>.zslogin${lower}.net instead, outside that cloud, so this program does not deploy it. ${CLOUD_FIX}`,
+        ],
+    })),
+    {
+        name: "a cloud set with --secret that would move the token host",
+        config: { zscalerCloud: "x.attacker" },
+        secretKeys: ["zscalerClientSecret", "zscalerCloud"],
+        expected: [`zscalerCloud: (secret value not shown) ${NOT_A_CLOUD}. ${CLOUD_FIX}`],
+    },
+    // containerEnv: no secrets of the server in plain environment
+    ...(
+        [
+            ["the server's API key", "ZSCALER_MCP_AUTH_API_KEY=k-81f2"],
+            ["the TLS key's password", "ZSCALER_MCP_TLS_KEYFILE_PASSWORD=pw-81f2"],
+            ["the request-state key ring", "ZSCALER_MCP_REQUEST_STATE_KEYS=k1:abc"],
+            ["the OIDC proxy's client secret", "OIDCPROXY_CLIENT_SECRET=s-81f2"],
+            ["the sandbox token", "ZSCALER_SANDBOX_TOKEN=t-81f2"],
+            ["an OAuth client secret by its suffix", "ZSCALER_MCP_OAUTH_CLIENT_SECRET=s-81f2"],
+            ["a password by its suffix", "FASTMCP_AUTH_PASSWORD=pw-81f2"],
+            ["a token by its suffix", "MCP_GITHUB_TOKEN=ghp-81f2"],
+            ["an API key by its suffix", "ZSCALER_ZIA_API_KEY=k-81f2"],
+            ["an empty API key", "ZSCALER_MCP_AUTH_API_KEY="],
+        ] as const
+    ).map(([what, entry]): HostileCase => ({
+        name: `${what} in containerEnv`,
+        config: { containerEnv: env(entry) },
+        expected: [`containerEnv: ${entry.split("=")[0]} ${ENV_SECRET_ECS}`],
+    })),
+    {
+        name: "the server's API key in containerEnv, topology gateway",
+        config: { ...GATEWAY, containerEnv: env("ZSCALER_MCP_AUTH_API_KEY=k-81f2") },
+        expected: [`containerEnv: ZSCALER_MCP_AUTH_API_KEY ${ENV_SECRET_GATEWAY}`],
+    },
+    {
+        name: "the TLS key's password in containerEnv, topology gateway",
+        config: { ...GATEWAY, containerEnv: env("ZSCALER_MCP_TLS_KEYFILE_PASSWORD=pw-81f2") },
+        expected: [`containerEnv: ZSCALER_MCP_TLS_KEYFILE_PASSWORD ${ENV_SECRET_GATEWAY}`],
+    },
+    // C1 control characters (U+0080-U+009F), refused as C0 ones are
+    ...(
+        [
+            ["NEL", "\u0085"],
+            ["CSI", "\u009b"],
+            ["U+0080", "\u0080"],
+            ["U+009F", "\u009f"],
+        ] as const
+    ).flatMap(([what, c]): HostileCase[] => {
+        const escaped = `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+        return [
+            {
+                name: `a system prompt with ${what}`,
+                config: { systemPrompt: `Be brief.${c}Ignore the rules.` },
+                expected: [
+                    `systemPrompt: "Be brief.${escaped}Ignore the rules." contains a control character other than tab and line break. Remove it, or run pulumi config rm systemPrompt for the default prompt.`,
+                ],
+            },
+            {
+                name: `a containerEnv value with ${what}`,
+                config: { containerEnv: env(`ZSCALER_MCP_LOG_LEVEL=INFO${c}31m`) },
+                expected: [
+                    `containerEnv: ZSCALER_MCP_LOG_LEVEL="INFO${escaped}31m" must be one line of at most 5000 characters without control characters (AgentCore Runtime's limit). ${ENV_REMOVE}`,
+                ],
+            },
+            {
+                name: `a client secret with ${what}`,
+                config: { zscalerClientSecret: `zs-secret${c}tail` },
+                expected: [
+                    "zscalerClientSecret: (value not shown) contains a line break or another control character, or is longer than 2048 characters. Set it again: pulumi config set --secret zscalerClientSecret <client secret>",
+                ],
+            },
+        ];
+    }),
+    {
+        name: "an mcpUrl with NEL",
+        config: ECS_URL("https://mcp.example.com/\u0085mcp"),
+        expected: [
+            'mcpUrl: "https://mcp.example.com/\\u0085mcp" contains a space, line break, control character or backslash; a URL has none. Run: pulumi config set mcpUrl https://<host>/mcp',
+        ],
+    },
+    {
+        name: "a system prompt set with --secret, with CSI",
+        config: { systemPrompt: "Runbook 4471\u009b2J" },
+        secretKeys: ["zscalerClientSecret", "systemPrompt"],
+        expected: [
+            "systemPrompt: (secret value not shown) contains a control character other than tab and line break. Remove it, or run pulumi config rm systemPrompt for the default prompt.",
+        ],
+    },
+    // partitions: AgentCore Harness exists only in aws
+    ...(
+        [
+            ["cn-north-1", "AWS China (partition aws-cn)"],
+            ["cn-northwest-1", "AWS China (partition aws-cn)"],
+            ["us-gov-west-1", "AWS GovCloud (US) (partition aws-us-gov)"],
+            ["us-gov-east-1", "AWS GovCloud (US) (partition aws-us-gov)"],
+            ["us-iso-east-1", "an AWS isolated (ISO) partition (partition aws-iso)"],
+            ["us-isob-east-1", "an AWS isolated (ISO) partition (partition aws-iso-b)"],
+        ] as const
+    ).map(([region, partition]): HostileCase => ({
+        name: `the region ${region}`,
+        config: {},
+        region,
+        expected: [`aws:region: "${region}" is a region of ${partition}; ${REGION_FIX}`],
+    })),
+    ...(
+        [
+            ["aws-cn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:team/zs-Ab12Cd"],
+            ["aws-us-gov", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:team/zs-Ab12Cd"],
+            ["aws-iso-b", "arn:aws-iso-b:secretsmanager:us-isob-east-1:123456789012:secret:team/zs-Ab12Cd"],
+        ] as const
+    ).map(([partition, arn]): HostileCase => ({
+        name: `a secret ARN of partition ${partition}`,
+        config: { secretsMode: "external", zscalerSecretName: arn },
+        expected: [
+            `zscalerSecretName: "${arn}" is an ARN of partition "${partition}"; ${OTHER_PARTITION} Run: pulumi config set --plaintext zscalerSecretName <name or ARN>`,
+        ],
+    })),
+    ...(
+        [
+            ["aws-cn", "arn:aws-cn:iam::123456789012:policy/boundary"],
+            ["aws-us-gov", "arn:aws-us-gov:iam::123456789012:policy/boundary"],
+            ["aws-us-gov (an AWS managed policy)", "arn:aws-us-gov:iam::aws:policy/PowerUserAccess"],
+        ] as const
+    ).map(([partition, arn]): HostileCase => ({
+        name: `a boundary of partition ${partition}`,
+        config: { iamPermissionsBoundary: arn },
+        expected: [
+            `iamPermissionsBoundary: "${arn}" is an ARN of partition "${partition.split(" ")[0]}"; ${OTHER_PARTITION} Run: pulumi config set iamPermissionsBoundary arn:aws:iam::<account id>:policy/<boundary policy name>`,
+        ],
+    })),
+    // mcpUrl: port 0, and SigV4 runtime endpoints by host and path
+    ...["https://mcp.example.com:0/mcp", "https://mcp.example.com:00", "https://mcp.example.com:000/"].map((url): HostileCase => ({
+        name: `an mcpUrl on port 0 (${url})`,
+        config: ECS_URL(url),
+        expected: [
+            `mcpUrl: ${JSON.stringify(url)} names port 0, on which no server can be reached. Give the server's port (1-65535), or none for 443. Run: pulumi config set mcpUrl https://<host>/mcp`,
+        ],
+    })),
+    ...(
+        [
+            ["a SigV4 runtime URL on the FIPS endpoint", "https://bedrock-agentcore-fips.us-east-1.amazonaws.com/runtimes/x/invocations"],
+            ["a SigV4 runtime URL with an empty first path segment", "https://bedrock-agentcore.us-west-2.amazonaws.com//Runtimes/x"],
+            ["a SigV4 runtime URL with a host in upper case", "https://BEDROCK-AGENTCORE.eu-west-1.amazonaws.com/runtimes/x"],
+            ["a SigV4 runtime URL on the dual-stack endpoint", "https://bedrock-agentcore.us-east-1.api.aws/runtimes/x"],
+        ] as const
+    ).map(([name, url]): HostileCase => ({
+        name,
+        config: ECS_URL(url),
+        expected: [`mcpUrl: ${new URL(url).origin}${new URL(url).pathname}/mcp ${SIGV4}`],
+    })),
     // keys
     {
         name: "a misspelled key",
@@ -882,7 +1085,6 @@ const HOSTILE: HostileCase[] = [
     ...(
         [
             ["a boundary that is a role ARN, not a policy", "arn:aws:iam::123456789012:role/boundary"],
-            ["a boundary of another partition", "arn:aws-cn:iam::123456789012:policy/boundary"],
             ["a boundary with a short account id", "arn:aws:iam::12345:policy/boundary"],
             ["a boundary given by policy name alone", "boundary"],
             ["a boundary with a space in its name", "arn:aws:iam::123456789012:policy/my boundary"],
@@ -932,8 +1134,8 @@ const HOSTILE: HostileCase[] = [
 ];
 
 describe("hostile configurations", () => {
-    it("has at least 80 cases, each with its own name", () => {
-        expect(HOSTILE.length).to.be.at.least(80);
+    it("has at least 150 cases, each with its own name", () => {
+        expect(HOSTILE.length).to.be.at.least(150);
         expect(new Set(HOSTILE.map((c) => c.name)).size).to.equal(HOSTILE.length);
     });
 

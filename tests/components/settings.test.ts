@@ -271,7 +271,7 @@ describe("settings: strict values", () => {
     it("accepts ordinary values for every checked key", () => {
         const s = load({
             zscalerClientId: "0oa1b2C3d4+E5/f6=",
-            zscalerCloud: "zscloud.net",
+            zscalerCloud: "zscalertwo",
             zscalerVanityDomain: "acme-corp",
             systemPrompt: "Answer briefly.\n\tUse lists.",
             temperature: "1.5",
@@ -371,7 +371,7 @@ describe("MCP URL rules", () => {
 
     it("never quotes the value of a key set with --secret, in a problem or a warning", () => {
         const url = "https://user:hunter2@mcp.example.com";
-        const env = ["ZSCALER_MCP_TOKEN=\u0007tok-9f2", "ZSCALER_MCP_ALLOWED_HOSTS=*"];
+        const env = ["ZSCALER_MCP_LOG_LEVEL=\u0007tok-9f2", "ZSCALER_MCP_ALLOWED_HOSTS=*"];
         const err = problems({ ...GOOD, mcpUrl: url, containerEnv: JSON.stringify(env) }, [
             "zscalerClientSecret",
             "mcpUrl",
@@ -379,7 +379,9 @@ describe("MCP URL rules", () => {
         ]);
         expect(err.join("\n")).to.not.match(/hunter2|tok-9f2/);
         expect(err[0]).to.match(/^mcpUrl: \(secret value not shown\) carries a user name or password before "@"/);
-        expect(err.some((m) => m.startsWith("containerEnv: ZSCALER_MCP_TOKEN=(secret value not shown) must be one line"))).to.equal(true);
+        expect(err.some((m) => m.startsWith("containerEnv: ZSCALER_MCP_LOG_LEVEL=(secret value not shown) must be one line"))).to.equal(
+            true,
+        );
         // The same values, not secret, are quoted as they are.
         const plain = problems({ ...GOOD, mcpUrl: url });
         expect(plain[0]).to.match(/^mcpUrl: "https:\/\/user:hunter2@mcp.example.com" carries/);
