@@ -537,6 +537,19 @@ describe("npm run doctor", () => {
             expect(server.seen.every((x) => x.authorization === BASIC)).to.equal(true);
         });
 
+        it("ecs: an mcpUrl set with --secret (an output shown as [secret]) is called from the configuration, and never shown", async () => {
+            const io = stackIo(
+                stackConfig({ [key("mcpUrl")]: { secret: true } }),
+                { harnessArn: HARNESS_ARN, topology: "ecs", region: "us-east-1", mcpUrl: "[secret]" },
+                { [key("zscalerClientSecret")]: SECRET, [key("mcpUrl")]: "https://mcp.invalid" },
+            );
+            expect(await main(["doctor"], io)).to.equal(1);
+            const screen = io.screen.join("");
+            // The configuration's URL was called (.invalid never resolves), not "[secret]", and the line hides it.
+            expect(toolsLine(screen), screen).to.match(/^FAIL {2}tools {11}.*does not resolve/);
+            expect(screen, screen).to.not.contain("mcp.invalid").and.not.contain("[secret]");
+        });
+
         it("ecs: fails the line with the server's 401, the cause and the fix", async () => {
             const server = await mcpServer({ accepts: () => false, unauthorizedText: "invalid client credentials" });
             const io = stackIo(

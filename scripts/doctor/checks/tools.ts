@@ -59,7 +59,14 @@ export async function checkServerTools(ctx: Context): Promise<CheckResult> {
         ctx.hide(clientSecret!);
         target = { kind: "agentcore_gateway", url, tokenEndpoint, clientId, clientSecret: clientSecret!, scope: OAUTH_SCOPE.full };
     } else {
-        const url = str("mcpUrl");
+        // An mcpUrl set with --secret is an output Pulumi shows as [secret]: the configuration holds it.
+        const shown = str("mcpUrl");
+        const url = shown === "[secret]" ? s.mcpUrl : shown;
+        if (shown === "[secret]" && url) {
+            // The URL and its host: messages about a name that does not resolve quote the host alone.
+            ctx.hide(url);
+            ctx.hide(new URL(url).hostname);
+        }
         if (!url) {
             return skip("the stack's outputs name no MCP URL yet: run pulumi up");
         }
