@@ -161,6 +161,9 @@ describe("the Node.js rule", () => {
     it("the program refuses it before anything loads: a RunError, which Pulumi prints without a stack trace", () => {
         const saved = Object.getOwnPropertyDescriptor(process, "versions")!;
         const index = require.resolve("../../index");
+        const program = require.resolve("../../program");
+        const loaded = require.cache[program];
+        delete require.cache[program];
         Object.defineProperty(process, "versions", { value: { ...process.versions, node: "20.20.2" }, configurable: true });
         try {
             delete require.cache[index];
@@ -172,10 +175,13 @@ describe("the Node.js rule", () => {
             }
             expect(RunError.isInstance(thrown)).to.equal(true);
             expect((thrown as Error).message).to.equal(unsupportedNode("20.20.2"));
-            expect(require.cache[require.resolve("../../program")]).to.equal(undefined);
+            expect(require.cache[program]).to.equal(undefined);
         } finally {
             Object.defineProperty(process, "versions", saved);
             delete require.cache[index];
+            if (loaded) {
+                require.cache[program] = loaded;
+            }
         }
     });
 });
