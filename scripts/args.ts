@@ -11,6 +11,8 @@ export interface OptionSpec {
     short?: string;
     /** The value's placeholder in the usage, for string options: `<id>`. */
     value?: string;
+    /** A string option that may be given more than once (its values in order, as an array). */
+    multiple?: boolean;
     description: string;
 }
 
@@ -46,7 +48,16 @@ export const HELP_OPTION: Record<string, OptionSpec> = {
 
 /** The usage text `--help` prints (and an argument error prints after its message). */
 export function usage(spec: CommandSpec): string {
-    const lines = [`usage: npm run ${spec.name}${spec.synopsis ? ` ${spec.synopsis}` : ""}`, "", spec.summary, "", "options:"];
+    // The executable takes the same arguments without npm's `--`.
+    const direct = spec.synopsis.replace(/^\[-- options\]/, "[options]").replace(/^-- /, "");
+    const lines = [
+        `usage: npm run ${spec.name}${spec.synopsis ? ` ${spec.synopsis}` : ""}`,
+        `   or: npx zscaler-mcp-harness ${spec.name}${direct ? ` ${direct}` : ""}`,
+        "",
+        spec.summary,
+        "",
+        "options:",
+    ];
     const flag = (name: string, o: OptionSpec) => `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`;
     const width = Math.max(...Object.entries(spec.options).map(([n, o]) => flag(n, o).length));
     for (const [name, o] of Object.entries(spec.options)) {
@@ -60,7 +71,7 @@ export function usage(spec: CommandSpec): string {
 }
 
 export interface ParsedCommand {
-    values: Record<string, string | boolean | undefined>;
+    values: Record<string, string | string[] | boolean | undefined>;
     positionals: string[];
 }
 
@@ -111,7 +122,10 @@ function describe(spec: CommandSpec, tokens: Token[], error: Error & { code?: st
  */
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand | "help" {
     const options = Object.fromEntries(
-        Object.entries(spec.options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+        Object.entries(spec.options).map(([name, o]) => [
+            name,
+            { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
     );
     const lenient = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
     if (lenient.tokens.some((t) => t.kind === "option" && t.name === "help")) {
@@ -129,4 +143,39 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand |
 export function stringOption(parsed: ParsedCommand, name: string): string | undefined {
     const v = parsed.values[name];
     return typeof v === "string" ? v : undefined;
+}
+
+/** The values of an option given any number of times (`multiple`), in order. */
+export function listOption(parsed: ParsedCommand, name: string): string[] {
+    const v = parsed.values[name];
+    return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+}
+
+/**
+ * An integer option's value within [min, max], or undefined when absent; anything else (a
+ * fraction, an exponent, a sign, a number out of range) is a UsageError naming the range.
+ */
+export function intOption(parsed: ParsedCommand, spec: CommandSpec, name: string, min: number, max: number): number | undefined {
+    const text = stringOption(parsed, name);
+    if (text === undefined) {
+        return undefined;
+    }
+    const n = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+    if (!(n >= min && n <= max)) {
+        throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${text}")`, spec);
+    }
+    return n;
+}
+
+/** A decimal option's value within [min, max] (0.7, 1, .5), or undefined when absent. */
+export function decimalOption(parsed: ParsedCommand, spec: CommandSpec, name: string, min: number, max: number): number | undefined {
+    const text = stringOption(parsed, name);
+    if (text === undefined) {
+        return undefined;
+    }
+    const n = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN;
+    if (!(n >= min && n <= max)) {
+        throw new UsageError(`--${name} must be a number from ${min} to ${max} in decimal notation (got "${text}")`, spec);
+    }
+    return n;
 }

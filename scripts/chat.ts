@@ -6,10 +6,12 @@
  */
 import * as readline from "readline";
 import type { Writable } from "stream";
+import type * as AgentCore from "@aws-sdk/client-bedrock-agentcore";
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
-import { deploymentAccess, findDeployment } from "./deployment";
-import { dataPlane, newSessionId, sessionOption, streamAnswer } from "./invoke";
-import { EXIT, Io, paint } from "./io";
+import { Deployment, deploymentAccess, findDeployment } from "./deployment";
+import { AwsAccess, controlPlane } from "./identity";
+import { dataPlane, newSessionId, OVERRIDE_OPTIONS, overridesFrom, promptFile, sessionOption, streamAnswer } from "./invoke";
+import { EXIT, exitCodesText, Io, isAccessDenied, isNotFound, OperatorError, paint, sanitize } from "./io";
 
 export const CHAT_SPEC: CommandSpec = {
     name: "chat",
@@ -24,14 +26,57 @@ export const CHAT_SPEC: CommandSpec = {
             value: "<id>",
             description: "continue an earlier conversation (a session id printed by chat or invoke)",
         },
+        raw: { type: "boolean", description: "print each answer's events as AWS sends them, one JSON object per line" },
+        "prompt-file": { type: "string", value: "<path>", description: "send this file's text as the first message" },
+        ...OVERRIDE_OPTIONS,
         ...DEPLOYMENT_OPTIONS,
         ...HELP_OPTION,
     },
-    examples: ["npm run chat", "npm run chat -- --stack prod", "npm run chat -- --session <id from an earlier answer>"],
+    examples: [
+        "npm run chat",
+        "npm run chat -- --stack prod",
+        "npm run chat -- --session <id from an earlier answer>",
+        "npx zscaler-mcp-harness chat --prompt-file brief.txt --max-iterations 50 --actor-id alice",
+    ],
     notes:
         "In the conversation: /new starts a new session, /exit or Ctrl-D leaves, Ctrl-C cancels the answer in\n" +
-        "progress, the up and down arrows recall earlier lines.",
+        "progress, the up and down arrows recall earlier lines. The options from --model to --skill apply to\n" +
+        "every message. Chat checks the stack, the AWS credentials and the harness before it starts, and at\n" +
+        "the end of the conversation exits 1 when an answer failed.\n\n" +
+        exitCodesText(),
 };
+
+/**
+ * Everything the conversation needs, checked before it starts: credentials that resolve, and a
+ * harness that exists and has not failed or begun to be deleted. An identity that may invoke the harness but not read it
+ * (bedrock-agentcore:GetHarness) goes on: the first answer tells.
+ */
+async function checkBeforeChat(d: Deployment, access: AwsAccess, client: AgentCore.BedrockAgentCoreClient, signal?: AbortSignal) {
+    await client.config.credentials();
+    const { control, client: controlClient } = await controlPlane(access);
+    let status: string | undefined;
+    try {
+        status = (await controlClient.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal })).harness
+            ?.status;
+    } catch (e) {
+        if (isNotFound(e)) {
+            throw new OperatorError(
+                `The harness ${d.harnessId} does not exist: it was deleted outside this stack. Run pulumi refresh, then pulumi up.`,
+                EXIT.failed,
+            );
+        }
+        if (isAccessDenied(e)) {
+            return;
+        }
+        throw e;
+    }
+    if (status !== undefined && (status.endsWith("FAILED") || status === "DELETING")) {
+        throw new OperatorError(
+            `The harness ${d.harnessId} is ${sanitize(status)}: npm run status shows why, and pulumi up repairs it.`,
+            EXIT.failed,
+        );
+    }
+}
 
 const HELP_LINE = "/new starts a new session, /exit or Ctrl-D leaves, Ctrl-C cancels an answer.";
 
@@ -42,11 +87,18 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
         return EXIT.ok;
     }
     let sessionId = sessionOption(args);
+    const overrides = overridesFrom(args, CHAT_SPEC);
+    const raw = args.values.raw === true;
+    const firstMessage = promptFile(args, CHAT_SPEC);
     const deployment = findDeployment(args, io);
     const input = io.stdin ?? process.stdin;
     // Line editing and history need a terminal on both sides.
     const terminal = Boolean(input.isTTY) && io.isTTY;
-    const { sdk, client } = await dataPlane(await deploymentAccess(deployment, io));
+    const access = await deploymentAccess(deployment, io);
+    const { sdk, client } = await dataPlane(access);
+    await checkBeforeChat(deployment, access, client, io.signal);
+    // With --raw, stdout carries only the events: what chat says itself goes to stderr.
+    const say = raw ? io.stderr : io.stdout;
 
     const rl = readline.createInterface({
         input,
@@ -103,36 +155,46 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
     const fallback = () => answer?.abort();
     io.signal?.addEventListener("abort", fallback);
 
-    const name = deployment.harnessName ?? deployment.harnessId;
-    io.stdout.write(`Chat with ${name} (session ${sessionId})\n${paint(io, "dim", HELP_LINE)}\n`);
+    const name = sanitize(deployment.harnessName ?? deployment.harnessId);
+    say.write(`Chat with ${name} (session ${sessionId})\n${paint(io, "dim", HELP_LINE)}\n`);
+    // An answer that failed makes the whole conversation end with EXIT.failed.
+    let failed = false;
+    const end = () => (failed ? EXIT.failed : EXIT.ok);
+    let pending = firstMessage;
     try {
         for (;;) {
-            prompt();
-            const line = await nextLine();
+            let line: string | undefined;
+            if (pending !== undefined) {
+                line = pending;
+                pending = undefined;
+            } else {
+                prompt();
+                line = await nextLine();
+            }
             if (line === undefined) {
                 if (terminal) {
                     io.stdout.write("\n");
                 }
-                return EXIT.ok;
+                return end();
             }
             const text = line.trim();
             if (!text) {
                 continue;
             }
             if (text === "/exit" || text === "/quit") {
-                return EXIT.ok;
+                return end();
             }
             if (text === "/new") {
                 sessionId = newSessionId();
-                io.stdout.write(`New session ${sessionId}\n`);
+                say.write(`New session ${sessionId}\n`);
                 continue;
             }
             if (text === "/help") {
-                io.stdout.write(`${HELP_LINE}\n`);
+                say.write(`${HELP_LINE}\n`);
                 continue;
             }
             if (/^\/\w+$/.test(text)) {
-                io.stdout.write(`Unknown command ${text}. ${HELP_LINE}\n`);
+                say.write(`Unknown command ${text}. ${HELP_LINE}\n`);
                 continue;
             }
             // While the answer streams the terminal is in its normal mode: Ctrl-C is a signal
@@ -153,11 +215,14 @@ export async function runChat(argv: string[], io: Io): Promise<number> {
                     message: text,
                     io,
                     json: false,
+                    raw,
+                    overrides,
                     signal: answer.signal,
                 });
-                if (outcome === "answered") {
+                if (outcome === "answered" && !raw) {
                     io.stdout.write(paint(io, "dim", summary) + "\n");
                 }
+                failed ||= outcome === "failed";
             } finally {
                 answer = undefined;
                 if (terminal && !closed) {

@@ -1,27 +1,63 @@
 /**
  * Operator commands for a stack: invoke, chat, status, logs (on a deployed harness) and doctor
- * (before a deploy). Run through npm: `npm run invoke -- "message"`, `npm run chat`,
- * `npm run status`, `npm run logs`, `npm run doctor`; `-- --help` on any of them explains it.
+ * (before a deploy). One executable, `npx zscaler-mcp-harness <command> [options]`
+ * (scripts/zscaler-mcp-harness.cjs), and the npm scripts as aliases: `npm run invoke -- "message"`,
+ * `npm run chat`, `npm run status`, `npm run logs`, `npm run doctor`; `--help` on any of them
+ * explains it.
  */
 import { spawnSync } from "child_process";
 import { EventEmitter } from "events";
 import { loadPackagesNatively } from "./fastLoad";
-import { EXIT, Io, OperatorError } from "./io";
+import { describeFailure, EXIT, exitCodesText, failureText, Io, OperatorError, sanitize } from "./io";
+import { unsupportedNode } from "./nodeVersion";
 
-const COMMANDS = ["invoke", "chat", "status", "logs", "doctor"] as const;
-type Command = (typeof COMMANDS)[number];
+/** A command: its line in the usage, and its module's entry point (loaded only when it runs). */
+interface CommandEntry {
+    summary: string;
+    run(): (argv: string[], io: Io) => Promise<number>;
+}
 
-const USAGE = `usage: npm run <command> [-- options]
+// Each command's module (and the AWS SDK clients it needs) loads only when used.
+const COMMANDS: Record<string, CommandEntry> = {
+    invoke: {
+        summary: "send one message to the harness and print the answer",
+        run: () => (require("./invoke") as typeof import("./invoke")).runInvoke,
+    },
+    chat: {
+        summary: "a conversation with the harness in the terminal",
+        run: () => (require("./chat") as typeof import("./chat")).runChat,
+    },
+    status: {
+        summary: "the harness and what it depends on, with their statuses",
+        run: () => (require("./status") as typeof import("./status")).runStatus,
+    },
+    logs: {
+        summary: "the harness runtime's logs, or with --server the MCP server's",
+        run: () => (require("./logs") as typeof import("./logs")).runLogs,
+    },
+    doctor: {
+        summary: "check the prerequisites of the current stack's configuration before a deploy",
+        run: () => (require("./doctor") as typeof import("./doctor")).runDoctor,
+    },
+    // The place to register `traces` (scripts/traces.ts): one entry like those above, e.g.
+    // traces: { summary: "...", run: () => (require("./traces") as typeof import("./traces")).runTraces },
+};
 
-commands:
-  invoke   send one message to the harness and print the answer
-  chat     a conversation with the harness in the terminal
-  status   the harness and what it depends on, with their statuses
-  logs     the harness runtime's logs, or with --server the MCP server's
-  doctor   check the prerequisites of the current stack's configuration before a deploy
-
-npm run <command> -- --help explains each one.
-`;
+function usageText(): string {
+    const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+    return [
+        "usage: npm run <command> [-- options]",
+        "   or: npx zscaler-mcp-harness <command> [options]",
+        "",
+        "commands:",
+        ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}   ${c.summary}`),
+        "",
+        "npm run <command> -- --help (or npx zscaler-mcp-harness <command> --help) explains each one.",
+        "",
+        exitCodesText(),
+        "",
+    ].join("\n");
+}
 
 function runPulumi(args: string[]): string | undefined {
     const r = spawnSync("pulumi", args, { encoding: "utf8" });
@@ -38,56 +74,30 @@ function runPulumi(args: string[]): string | undefined {
     return r.stdout;
 }
 
-async function dispatch(command: Command, rest: string[], io: Io): Promise<number> {
-    // Each command's module (and the AWS SDK clients it needs) loads only when used.
-    switch (command) {
-        case "invoke":
-            return (require("./invoke") as typeof import("./invoke")).runInvoke(rest, io);
-        case "chat":
-            return (require("./chat") as typeof import("./chat")).runChat(rest, io);
-        case "status":
-            return (require("./status") as typeof import("./status")).runStatus(rest, io);
-        case "logs":
-            return (require("./logs") as typeof import("./logs")).runLogs(rest, io);
-        case "doctor":
-            return (require("./doctor") as typeof import("./doctor")).runDoctor(rest, io);
-    }
-}
-
 export async function main(argv: string[], io: Io): Promise<number> {
     const [command, ...rest] = argv;
     if (command === "--help" || command === "-h" || command === "help") {
-        io.stdout.write(USAGE);
+        io.stdout.write(usageText());
         return EXIT.ok;
     }
-    if (!(COMMANDS as readonly string[]).includes(command)) {
-        io.stderr.write(`${command ? `Unknown command "${command}".\n\n` : ""}${USAGE}`);
+    if (!command || !Object.hasOwn(COMMANDS, command)) {
+        io.stderr.write(`${command ? `Unknown command "${sanitize(command)}".\n\n` : ""}${usageText()}`);
         return EXIT.usage;
     }
     try {
-        return await dispatch(command as Command, rest, io);
+        return await COMMANDS[command].run()(rest, io);
     } catch (e) {
         if (io.signal?.aborted || (e instanceof OperatorError && e.exitCode === EXIT.interrupted)) {
             io.stderr.write("Interrupted.\n");
             return EXIT.interrupted;
         }
         if (e instanceof OperatorError) {
-            io.stderr.write(e.message.endsWith("\n") ? e.message : `${e.message}\n`);
+            // Its message may quote AWS or the Pulumi CLI: printed without their control sequences.
+            const message = sanitize(e.message);
+            io.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
             return e.exitCode;
         }
-        const err = e as { name?: string; message?: string };
-        io.stderr.write(`${err.name ?? "Error"}: ${err.message ?? String(e)}\n`);
-        if (err.name === "CredentialsProviderError") {
-            io.stderr.write(
-                "Hint: these commands use the same AWS credentials as pulumi up (the stack's aws:profile or aws:assumeRoles; " +
-                    "otherwise AWS_PROFILE, aws sso login, environment variables).\n",
-            );
-        }
-        if (err.name === "TimeoutError") {
-            io.stderr.write(
-                "Hint: AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.\n",
-            );
-        }
+        io.stderr.write(failureText(io, describeFailure(e)));
         return EXIT.failed;
     } finally {
         // A command installs the stack's aws:* settings for the process; the caller gets its own back.
@@ -95,7 +105,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
 }
 
-if (require.main === module) {
+/**
+ * Runs a command as a process (the executable and the npm scripts): refuses an unsupported
+ * Node.js first, then runs `argv` and exits with the command's code.
+ */
+export function run(argv: string[]): void {
+    const refusal = unsupportedNode();
+    if (refusal) {
+        process.stderr.write(`${refusal}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+    }
     // Node keeps the compiled code of what it loads in a cache (in the temporary directory), so
     // the AWS SDK compiles once, not on every start.
     (require("module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
@@ -132,7 +152,7 @@ if (require.main === module) {
         }
         controller.abort();
     });
-    main(process.argv.slice(2), {
+    main(argv, {
         stdout: process.stdout,
         stderr: process.stderr,
         stdin: process.stdin,
@@ -148,4 +168,8 @@ if (require.main === module) {
         // streams have handed everything written before to the reader.
         process.stdout.write("", () => process.stderr.write("", () => process.exit(exitCode)));
     });
+}
+
+if (require.main === module) {
+    run(process.argv.slice(2));
 }

@@ -39,12 +39,40 @@ export function serverKind(d: Deployment): "ecs" | "runtime" | "own" | "unknown"
     return d.topology === "ecs" ? "own" : "unknown";
 }
 
+/** A harness ARN as AgentCore's API model defines it (HarnessArn), whole. */
+const HARNESS_ARN = /^arn:[^:]*:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:harness\/([a-zA-Z][a-zA-Z0-9_]{0,39}-[a-zA-Z0-9]{10})$/;
+
 function harnessIdFromArn(arn: string): string {
-    const m = /:harness\/([^/]+)$/.exec(arn);
+    const m = HARNESS_ARN.exec(arn);
     if (!m) {
-        throw new OperatorError(`"${arn}" is not a harness ARN (arn:aws:bedrock-agentcore:<region>:<account>:harness/<id>).`);
+        throw new OperatorError(
+            `"${arn}" is not a harness ARN: it looks like arn:aws:bedrock-agentcore:<region>:<account>:harness/<name>-<10 characters> ` +
+                "(npm run status prints the stack's, and pulumi stack output harnessArn too).",
+        );
     }
     return m[1];
+}
+
+/**
+ * Why a stack has no harness output: pulumi destroy emptied it (its last update was a destroy), or
+ * it never had one.
+ */
+function noHarnessMessage(io: Io, stack: string | undefined, stackArgs: string[]): string {
+    const named = stack ? ` "${stack}"` : "";
+    let lastKind: unknown;
+    try {
+        const history: unknown = JSON.parse(io.pulumi?.(["stack", "history", "--json", "--page-size", "1", ...stackArgs]) || "[]");
+        lastKind = Array.isArray(history) ? (history[0] as { kind?: unknown } | undefined)?.kind : undefined;
+    } catch {
+        // Without its history the stack is told apart no further.
+    }
+    if (lastKind === "destroy") {
+        return (
+            `The stack${named} is empty: it has no deployed harness since pulumi destroy. ` +
+            "Run pulumi up to deploy it again (or choose another stack with --stack <name>)."
+        );
+    }
+    return `The stack${named} has no harness yet: run pulumi up first (or choose the stack with --stack <name>).`;
 }
 
 function regionFromArn(arn: string): string | undefined {
@@ -73,9 +101,7 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
             throw new OperatorError("Could not read the stack's outputs from `pulumi stack output --json`.");
         }
         if (typeof outputs.harnessArn !== "string") {
-            throw new OperatorError(
-                `The stack${stack ? ` "${stack}"` : ""} has no harness yet: run pulumi up first (or choose the stack with --stack <name>).`,
-            );
+            throw new OperatorError(noHarnessMessage(io, stack, stackArgs));
         }
         // The commands act as the stack does (aws:profile, aws:assumeRoles, ...), in the same account.
         awsSettings = stackAwsSettings(
@@ -84,6 +110,8 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
         );
     }
     const harnessArn = explicitArn ?? (outputs.harnessArn as string);
+    // The ARN first: a malformed one is the mistake to name, not the region it does not tell.
+    const harnessId = harnessIdFromArn(harnessArn);
     const str = (k: string): string | undefined => (typeof outputs[k] === "string" && outputs[k] ? (outputs[k] as string) : undefined);
     const region = flag("region") ?? str("region") ?? regionFromArn(harnessArn) ?? io.env.AWS_REGION;
     if (!region) {
@@ -92,7 +120,7 @@ export function findDeployment(args: ParsedCommand, io: Io): Deployment {
     return {
         region,
         harnessArn,
-        harnessId: harnessIdFromArn(harnessArn),
+        harnessId,
         topology: str("topology"),
         harnessName: str("harnessName"),
         ecsServiceArn: str("ecsServiceArn"),

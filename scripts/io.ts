@@ -20,8 +20,36 @@ export interface Io {
     interrupts?: import("events").EventEmitter;
 }
 
-/** Exit codes: 0 ok, 1 a failure AWS reported (or a failed check), 2 bad usage or no deployment, 130 interrupted. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/**
+ * The exit codes of every command, in one table: the same cause ends every command with the same
+ * code. The help texts and the top-level usage print it from here.
+ */
+export const EXIT_CODES = [
+    { code: 0, name: "ok", meaning: "done: answered, everything ready, the logs printed, every check passed" },
+    {
+        code: 1,
+        name: "failed",
+        meaning: "AWS or the harness reported an error, something is failed or missing, a check failed, or no AWS credentials",
+    },
+    {
+        code: 2,
+        name: "usage",
+        meaning: "a usage error, nothing to act on (no stack outputs, an empty stack, a malformed harness ARN), or an unsupported Node.js",
+    },
+    { code: 130, name: "interrupted", meaning: "stopped with Ctrl-C" },
+] as const;
+
+type ExitName = (typeof EXIT_CODES)[number]["name"];
+
+/** The exit codes by name: EXIT.ok, EXIT.failed, EXIT.usage, EXIT.interrupted. */
+export const EXIT = Object.fromEntries(EXIT_CODES.map((e) => [e.name, e.code])) as {
+    readonly [N in ExitName]: Extract<(typeof EXIT_CODES)[number], { name: N }>["code"];
+};
+
+/** The table as a help text prints it. */
+export function exitCodesText(): string {
+    return ["Exit codes:", ...EXIT_CODES.map((e) => `  ${String(e.code).padStart(3)}  ${e.meaning}`)].join("\n");
+}
 
 /** An error for the operator: printed as is, with a hint, never as a stack trace. */
 export class OperatorError extends Error {
@@ -64,9 +92,11 @@ export function parseDuration(text: string): number {
 
 /**
  * Removes terminal control sequences from text that comes from outside (the model, a tool, a
- * log line): escape sequences (CSI, OSC and the rest, 7- and 8-bit), other control characters
- * but tab and newline, and carriage returns. Text arrives in pieces and a sequence may be split
- * between two of them, so the state carries over from one `push` to the next.
+ * log line, an AWS error message): escape sequences (CSI, OSC and the rest, 7- and 8-bit), other
+ * control characters but tab and newline, and carriage returns. Text arrives in pieces and a
+ * sequence may be split between two of them, so the state carries over from one `push` to the
+ * next. A sequence never spans a line break: one left unterminated (an OSC without its BEL or ST)
+ * ends at the next newline, and the text after it is kept.
  */
 export class TerminalSanitizer {
     private state: "text" | "esc" | "escIntermediate" | "csi" | "string" | "stringEsc" = "text";
@@ -75,6 +105,11 @@ export class TerminalSanitizer {
         let out = "";
         for (const ch of text) {
             const c = ch.codePointAt(0)!;
+            if (c === 0x0a) {
+                this.state = "text";
+                out += ch;
+                continue;
+            }
             switch (this.state) {
                 case "text":
                     if (c === 0x1b) {
@@ -83,7 +118,7 @@ export class TerminalSanitizer {
                         this.state = "csi";
                     } else if (c === 0x90 || c === 0x9d || c === 0x98 || c === 0x9e || c === 0x9f) {
                         this.state = "string";
-                    } else if (c === 0x09 || c === 0x0a || (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c <= 0x9f))) {
+                    } else if (c === 0x09 || (c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c <= 0x9f))) {
                         out += ch;
                     }
                     break;
@@ -129,6 +164,48 @@ export class TerminalSanitizer {
 /** `text` without terminal control sequences (for text that arrives whole). */
 export function sanitize(text: string): string {
     return new TerminalSanitizer().push(text);
+}
+
+/**
+ * JSON for `--json` and `--raw` output: JSON.stringify, with the C1 controls (U+0080 to U+009F)
+ * and DEL escaped as \u sequences too, so that no byte of it acts on a terminal it is shown on.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+    return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** How the commands show a failure that is not their own judgement (an AWS error, a timeout). */
+export interface Failure {
+    name: string;
+    message: string;
+    hint?: string;
+}
+
+/** The hint for a failure any command can meet; the same cause gives the same hint in every command. */
+export function commonHint(name: string): string | undefined {
+    if (name === "CredentialsProviderError") {
+        return (
+            "these commands use the same AWS credentials as pulumi up (the stack's aws:profile or aws:assumeRoles; " +
+            "otherwise AWS_PROFILE, aws sso login, environment variables)."
+        );
+    }
+    if (name === "TimeoutError") {
+        return "AWS did not answer in time. Check the network (proxy, VPN) and any endpoint set in aws:endpoints or AWS_ENDPOINT_URL, then try again.";
+    }
+    return undefined;
+}
+
+/** An error as the commands print it: its name and message without control sequences, and the common hint. */
+export function describeFailure(e: unknown): Failure {
+    const err = e as { name?: string; message?: string } | undefined;
+    const name = sanitize(String(err?.name ?? "Error"));
+    const message = sanitize(String(err?.message ?? e));
+    return { name, message, hint: commonHint(name) };
+}
+
+/** The lines a failure prints on stderr: `Name: message`, then `Hint: ...` when there is one. */
+export function failureText(io: Io, f: Failure): string {
+    return `${paint(io, "red", `${f.name}: ${f.message}`)}\n${f.hint ? `Hint: ${f.hint}\n` : ""}`;
 }
 
 /** The IAM action an AccessDenied message names (`... not authorized to perform: logs:FilterLogEvents on ...`). */

@@ -5,7 +5,20 @@
 import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, parseCommand, usage } from "./args";
 import { Deployment, deploymentAccess, findDeployment } from "./deployment";
 import { AwsAccess, clientConfig, controlPlane } from "./identity";
-import { deniedAction, EXIT, firstItem, Io, isAccessDenied, isEcsServiceGone, isNotFound, paint, sanitize, statusColor } from "./io";
+import {
+    deniedAction,
+    EXIT,
+    exitCodesText,
+    firstItem,
+    Io,
+    isAccessDenied,
+    isEcsServiceGone,
+    isNotFound,
+    jsonText,
+    paint,
+    sanitize,
+    statusColor,
+} from "./io";
 
 export const STATUS_SPEC: CommandSpec = {
     name: "status",
@@ -24,7 +37,7 @@ export const STATUS_SPEC: CommandSpec = {
         "npm run status -- --json --stack prod",
         "npm run status -- --harness-arn arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/<id>",
     ],
-    notes: "Exit codes: 0 everything ready, 1 something failed, missing or unreadable, 2 a usage error or no deployment, 130 interrupted.",
+    notes: exitCodesText(),
 };
 
 interface Row {
@@ -107,7 +120,7 @@ async function collectStatus(
     rows.push({ label: "Id", value: harness.harnessId ?? d.harnessId });
     status("Status", harness.status ?? "UNKNOWN");
     if (harness.failureReason) {
-        rows.push({ label: "Failure", value: sanitize(harness.failureReason) });
+        rows.push({ label: "Failure", value: harness.failureReason });
     }
     rows.push({ label: "Model", value: model });
     rows.push({ label: "Tools", value: tools || "(none)" });
@@ -243,11 +256,13 @@ export async function runStatus(argv: string[], io: Io): Promise<number> {
     const d = findDeployment(args, io);
     const { rows, report, healthy } = await collectStatus(d, await deploymentAccess(d, io), io.signal);
     if (args.values.json === true) {
-        io.stdout.write(JSON.stringify({ ...report, healthy }, null, 2) + "\n");
+        io.stdout.write(jsonText({ ...report, healthy }, 2) + "\n");
     } else {
         const width = Math.max(...rows.map((r) => r.label.length));
         for (const r of rows) {
-            const value = r.status ? paint(io, statusColor(r.value), r.value) : r.value;
+            // Every value but the labels comes from AWS or the stack: shown without control sequences.
+            const text = sanitize(r.value);
+            const value = r.status ? paint(io, statusColor(text), text) : text;
             io.stdout.write(`${r.label.padEnd(width)}  ${value}\n`);
         }
     }

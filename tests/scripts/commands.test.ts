@@ -64,7 +64,11 @@ describe("operator command lines", () => {
             ],
             ["a value for a flag that takes none", ["status", "--json=yes"], '--json takes no value (got "yes")'],
             ["an argument a command does not take", ["status", "now"], 'unexpected argument "now" (npm run status takes options only)'],
-            ["no message for invoke", ["invoke", "--harness-arn", ARN], 'a message is needed: npm run invoke -- "your question"'],
+            [
+                "no message for invoke",
+                ["invoke", "--harness-arn", ARN],
+                'a message is needed: npm run invoke -- "your question", --prompt-file <path>, or the message on standard input',
+            ],
         ];
         for (const [what, argv, problem] of cases) {
             it(what, async () => {

@@ -368,7 +368,7 @@ describe("operator commands", () => {
 });
 
 describe("operator commands without AWS credentials", () => {
-    it("name the missing credentials and how to provide them", async () => {
+    it("every command names the missing credentials and how to provide them, in the same words, exit 1", async () => {
         const saved = { ...process.env };
         for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"]) {
             delete process.env[k];
@@ -377,14 +377,92 @@ describe("operator commands without AWS credentials", () => {
         process.env.AWS_CONFIG_FILE = "/nonexistent/config";
         process.env.AWS_EC2_METADATA_DISABLED = "true";
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+        const arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/h-0123456789";
         try {
-            const c = io();
-            expect(
-                await main(["status", "--harness-arn", "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/h-0123456789"], c),
-            ).to.equal(1);
-            expect(c.err.join("")).to.contain("Hint: these commands use the same AWS credentials as pulumi up");
+            const seen: string[] = [];
+            for (const argv of [["status"], ["logs"], ["invoke", "hi"], ["chat"]]) {
+                const { PassThrough } = await import("stream");
+                const stdin = new PassThrough();
+                stdin.end("hello\n");
+                const c = io({ stdin });
+                expect(await main([...argv, "--harness-arn", arn], c), argv[0]).to.equal(1);
+                // chat checks the credentials before its banner: nothing on stdout.
+                expect(c.out.join(""), argv[0]).to.equal("");
+                seen.push(c.err.join("").replace(/^CredentialsProviderError: [^\n]*\n/, "CredentialsProviderError: <message>\n"));
+            }
+            expect(seen[0]).to.equal(
+                "CredentialsProviderError: <message>\n" +
+                    "Hint: these commands use the same AWS credentials as pulumi up (the stack's aws:profile or aws:assumeRoles; " +
+                    "otherwise AWS_PROFILE, aws sso login, environment variables).\n",
+            );
+            expect(new Set(seen).size).to.equal(1);
         } finally {
             process.env = saved;
         }
+    });
+});
+
+describe("chat checks before it starts, and reports a failed answer in its exit code", () => {
+    const ctx = useFakeAws();
+
+    it("a harness deleted outside the stack: no banner, the cause and the fix, exit 1", async () => {
+        const { arn, id } = await createHarness();
+        ctx.fake.resources.delete([...ctx.fake.resources.entries()].find(([, r]) => r.id === id)![0]);
+        const { PassThrough } = await import("stream");
+        const stdin = new PassThrough();
+        const c = io({ stdin });
+        const done = main(["chat", "--harness-arn", arn], c);
+        stdin.end("hello\n");
+        expect(await done).to.equal(1);
+        expect(c.out).to.deep.equal([]);
+        expect(c.err.join("")).to.equal(
+            `The harness ${id} does not exist: it was deleted outside this stack. Run pulumi refresh, then pulumi up.\n`,
+        );
+        expect(ctx.fake.callsTo("InvokeHarness")).to.deep.equal([]);
+    });
+
+    it("an answer that failed: the conversation goes on, and the end of input exits 1", async () => {
+        const { arn } = await createHarness();
+        ctx.fake.invokeQueue.push([{ validationException: { message: "model refused" } }]);
+        const { PassThrough } = await import("stream");
+        const stdin = new PassThrough();
+        const c = io({ stdin });
+        const done = main(["chat", "--harness-arn", arn], c);
+        stdin.end("first\nsecond\n");
+        expect(await done).to.equal(1);
+        expect(c.err.join("")).to.equal("ValidationException: model refused\n");
+        expect(c.out.join("")).to.contain("You have 2 segment groups: Finance and Engineering.\n");
+        expect(ctx.fake.callsTo("InvokeHarness")).to.have.length(2);
+    });
+});
+
+describe("the deployment's own mistakes come first", () => {
+    it("a malformed --harness-arn is named, not the region it does not tell", async () => {
+        const c = io();
+        expect(await main(["invoke", "hi", "--harness-arn", "foo"], c)).to.equal(2);
+        expect(c.err.join("")).to.equal(
+            '"foo" is not a harness ARN: it looks like arn:aws:bedrock-agentcore:<region>:<account>:harness/<name>-<10 characters> ' +
+                "(npm run status prints the stack's, and pulumi stack output harnessArn too).\n",
+        );
+    });
+
+    it("after pulumi destroy the stack is empty, which is not the same as never deployed", async () => {
+        const calls: string[][] = [];
+        const history = (kind: string) => (args: string[]) => {
+            calls.push(args);
+            return args[1] === "history" ? JSON.stringify([{ kind, result: "succeeded", version: 3 }]) : "{}";
+        };
+        const destroyed = io({ pulumi: history("destroy") });
+        expect(await main(["status", "--stack", "dev"], destroyed)).to.equal(2);
+        expect(destroyed.err.join("")).to.equal(
+            'The stack "dev" is empty: it has no deployed harness since pulumi destroy. ' +
+                "Run pulumi up to deploy it again (or choose another stack with --stack <name>).\n",
+        );
+        expect(calls[1]).to.deep.equal(["stack", "history", "--json", "--page-size", "1", "--stack", "dev"]);
+        const failedUp = io({ pulumi: history("update") });
+        expect(await main(["status"], failedUp)).to.equal(2);
+        expect(failedUp.err.join("")).to.equal(
+            "The stack has no harness yet: run pulumi up first (or choose the stack with --stack <name>).\n",
+        );
     });
 });

@@ -1,7 +1,10 @@
 /**
  * The AgentCore data plane (rest-json): InvokeHarness answers with AWS's event stream, scripted by
  * the test (FakeAws.invokeScript and invokeQueue) or a default conversation, and can stop part-way
- * at a `{ $hold: true }` event until the test releases it.
+ * at a `{ $hold: true }` event until the test releases it. A call's overrides (model, system
+ * prompt, limits, actor, tools, skills) are checked against the model's shapes by the endpoint,
+ * and here against the ranges AWS enforces beyond them; maxIterations cuts the conversation short
+ * as the agent loop does.
  */
 import type * as http from "http";
 import * as zlib from "zlib";
@@ -18,7 +21,13 @@ export function agentcoreData(host: ServiceHost): ServiceDef {
         if (!harness) {
             throw new AwsError("ResourceNotFoundException", `Harness ${input.harnessArn} not found`, 404);
         }
-        const events = fake.invokeQueue.shift() ?? fake.invokeScript ?? defaultConversation();
+        const problems = overrideProblems(input);
+        if (problems.length > 0) {
+            const n = problems.length;
+            throw new AwsError("ValidationException", `${n} validation error${n > 1 ? "s" : ""} detected: ${problems.join("; ")}`);
+        }
+        const scripted = fake.invokeQueue.shift() ?? fake.invokeScript ?? defaultConversation();
+        const events = typeof input.maxIterations === "number" ? withinIterations(scripted, input.maxIterations) : scripted;
         res.statusCode = 200;
         res.setHeader("content-type", "application/vnd.amazon.eventstream");
         res.setHeader("x-amzn-bedrock-agentcore-runtime-session-id", String(input.runtimeSessionId));
@@ -55,6 +64,46 @@ export function agentcoreData(host: ServiceHost): ServiceDef {
         notImplemented,
         streams: { InvokeHarness: invokeHarness },
     };
+}
+
+/**
+ * The ranges of InvokeHarness's per-call limits that the API model leaves open (plain Integer) and
+ * AWS enforces, the same as CreateHarness's: at least one token, 1-1000 iterations, 1-28800 seconds.
+ */
+function overrideProblems(input: Record<string, any>): string[] {
+    const problems: string[] = [];
+    const range = (field: string, min: number, max: number) => {
+        const v = input[field];
+        if (typeof v === "number" && (v < min || v > max)) {
+            const bound = v < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`;
+            problems.push(`Value '${v}' at '${field}' failed to satisfy constraint: Member must have value ${bound}`);
+        }
+    };
+    range("maxTokens", 1, 1_000_000);
+    range("maxIterations", 1, 1000);
+    range("timeoutSeconds", 1, 28_800);
+    if (typeof input.actorId === "string" && input.actorId.length === 0) {
+        problems.push("Value '' at 'actorId' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    }
+    return problems;
+}
+
+/**
+ * The conversation as an agent loop of `max` iterations plays it: each tool call takes one model
+ * turn, so the answer stops after the max-th tool call with stopReason max_iterations_exceeded.
+ */
+export function withinIterations(events: StreamEvent[], max: number): StreamEvent[] {
+    let toolCalls = 0;
+    const ev = events as Record<string, any>[];
+    for (let i = 0; i < ev.length; i++) {
+        if (ev[i].contentBlockStart?.start?.toolUse && ++toolCalls === max) {
+            const stop = ev.findIndex((e, j) => j > i && e.contentBlockStop !== undefined);
+            const cut = stop === -1 ? i + 1 : stop + 1;
+            const metadata = events.filter((e) => e.metadata !== undefined);
+            return [...events.slice(0, cut), { messageStop: { stopReason: "max_iterations_exceeded" } }, ...metadata];
+        }
+    }
+    return events;
 }
 
 /** A conversation with a tool call, text, a non-default stop reason and usage. */
