@@ -8,7 +8,7 @@ import { EventEmitter } from "events";
 import { loadPackagesNatively } from "./fastLoad";
 import { EXIT, Io, OperatorError } from "./io";
 
-const COMMANDS = ["invoke", "chat", "status", "logs", "doctor"] as const;
+const COMMANDS = ["invoke", "chat", "status", "logs", "doctor", "traces"] as const;
 type Command = (typeof COMMANDS)[number];
 
 const USAGE = `usage: npm run <command> [-- options]
@@ -18,6 +18,7 @@ commands:
   chat     a conversation with the harness in the terminal
   status   the harness and what it depends on, with their statuses
   logs     the harness runtime's logs, or with --server the MCP server's
+  traces   a harness session's spans: model calls, tool calls, latency, tokens
   doctor   check the prerequisites of the current stack's configuration before a deploy
 
 npm run <command> -- --help explains each one.
@@ -51,6 +52,8 @@ async function dispatch(command: Command, rest: string[], io: Io): Promise<numbe
             return (require("./logs") as typeof import("./logs")).runLogs(rest, io);
         case "doctor":
             return (require("./doctor") as typeof import("./doctor")).runDoctor(rest, io);
+        case "traces":
+            return (require("./traces") as typeof import("./traces")).runTraces(rest, io);
     }
 }
 

@@ -177,7 +177,7 @@ function parseLevel(text: string | undefined): Level | undefined {
     return level;
 }
 
-function refused(e: unknown, permission: string, what: string): OperatorError {
+export function refused(e: unknown, permission: string, what: string): OperatorError {
     return new OperatorError(
         `AWS refused to read ${what}: your AWS identity needs ${deniedAction(e) ?? permission} (${(e as Error).message}).`,
         EXIT.failed,
@@ -185,7 +185,7 @@ function refused(e: unknown, permission: string, what: string): OperatorError {
 }
 
 /** The runtime id AWS manages for the harness, from GetHarness. */
-async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
+export async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
     const { control, client } = await controlPlane(aws);
     try {
         const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal });
