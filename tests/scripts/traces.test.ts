@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { main } from "../../scripts/cli";
 import { useFakeAws } from "../support/fakeAwsHooks";
-import { captureIo, createHarness, MODEL } from "./support";
+import { captureIo, createHarness, MODEL, stackConfig, stackIo } from "./support";
 
 const SESSION = "zscaler-mcp-5f0c9a7e-3b1d-4d8e-9a51-0e6c2f4b7d13";
 const OLDER = "zscaler-mcp-00000000-1111-2222-3333-444444444444";
@@ -264,5 +264,99 @@ describe("npm run traces: a harness session's spans from aws/spans", () => {
         expect(help.out.join("")).to.match(/^usage: npm run traces \[-- options\]\n/);
         expect(help.out.join("")).to.contain("\nexamples:\n  npm run traces\n");
         expect(ctx.fake.calls).to.deep.equal([]);
+    });
+});
+
+describe("npm run doctor: CloudWatch Transaction Search on a deployed stack", () => {
+    const ctx = useFakeAws();
+    const HARNESS_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:harness/zscaler_mcp_harness_dev-AbCdEfGhIj";
+
+    async function tracesCheck(): Promise<{ code: number; check: { name: string; status: string; detail: string; fix?: string } }> {
+        const io = stackIo(stackConfig(), { harnessArn: HARNESS_ARN, topology: "ecs", region: "us-east-1" });
+        const code = await main(["doctor", "--json"], io);
+        const report = JSON.parse(io.out.join("")) as { checks: { name: string; status: string; detail: string; fix?: string }[] };
+        return { code, check: report.checks.find((c) => c.name === "traces")! };
+    }
+
+    async function setDestination(destination: "XRay" | "CloudWatchLogs") {
+        const xray = await import("@aws-sdk/client-xray");
+        return new xray.XRayClient({}).send(new xray.UpdateTraceSegmentDestinationCommand({ Destination: destination }));
+    }
+
+    it("ok when X-Ray's destination is CloudWatchLogs and ACTIVE", async () => {
+        const { check } = await tracesCheck();
+        expect(check).to.deep.equal({
+            name: "traces",
+            status: "ok",
+            detail: "CloudWatch Transaction Search is on in us-east-1: the harness's spans go to the log group aws/spans (npm run traces)",
+        });
+        expect(ctx.fake.callsTo("GetTraceSegmentDestination")).to.have.length(1);
+    });
+
+    it("off: fails with how to turn it on (resource policy, destination, 1% indexing) and what it costs", async () => {
+        await setDestination("XRay");
+        ctx.clock.advance(11 * 60_000);
+        const { code, check } = await tracesCheck();
+        expect(code).to.equal(1);
+        expect(check.status).to.equal("fail");
+        expect(check.detail).to.equal(
+            "CloudWatch Transaction Search is off in us-east-1: X-Ray sends spans to XRay (status ACTIVE), not to the log group aws/spans, " +
+                "so npm run traces has no spans to show (the deploy does not need it)",
+        );
+        const policy =
+            '{"Version":"2012-10-17","Statement":[{"Sid":"TransactionSearchXRayAccess","Effect":"Allow","Principal":{"Service":"xray.amazonaws.com"},' +
+            '"Action":"logs:PutLogEvents","Resource":["arn:aws:logs:us-east-1:123456789012:log-group:aws/spans:*",' +
+            '"arn:aws:logs:us-east-1:123456789012:log-group:/aws/application-signals/data:*"],' +
+            '"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:xray:us-east-1:123456789012:*"},"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}';
+        expect(check.fix).to.equal(
+            "let X-Ray write spans to CloudWatch Logs (aws logs put-resource-policy --region us-east-1 --policy-name TransactionSearchXRayAccess " +
+                `--policy-document '${policy}'), then send them there (aws xray update-trace-segment-destination --region us-east-1 ` +
+                "--destination CloudWatchLogs), keeping X-Ray's trace summaries at the 1% that is free " +
+                `(aws xray update-indexing-rule --region us-east-1 --name Default --rule '{"Probabilistic":{"DesiredSamplingPercentage":1}}'); ` +
+                "the CloudWatch console's Transaction Search page does the same. Spans are then billed as CloudWatch span ingestion, by the GB " +
+                "(https://aws.amazon.com/cloudwatch/pricing/), and spans reach aws/spans within about ten minutes",
+        );
+        // The line a terminal shows carries the fix after the detail.
+        const io = stackIo(stackConfig(), { harnessArn: HARNESS_ARN, topology: "ecs", region: "us-east-1" });
+        await main(["doctor"], io);
+        expect(io.out.join("")).to.match(
+            /\nFAIL {2}traces {10}CloudWatch Transaction Search is off in us-east-1: .+\. Fix: let X-Ray write spans to CloudWatch Logs .+ within about ten minutes\n/,
+        );
+    });
+
+    it("being turned on: fails until X-Ray reports the destination ACTIVE", async () => {
+        await setDestination("XRay");
+        ctx.clock.advance(11 * 60_000);
+        await setDestination("CloudWatchLogs");
+        const pending = await tracesCheck();
+        expect(pending.check).to.deep.equal({
+            name: "traces",
+            status: "fail",
+            detail: "CloudWatch Transaction Search is being turned on in us-east-1 (X-Ray's destination CloudWatchLogs is PENDING)",
+            fix: "wait a few minutes (up to ten), then run npm run doctor again",
+        });
+        ctx.clock.advance(10 * 60_000);
+        expect((await tracesCheck()).check.status).to.equal("ok");
+    });
+
+    it("names the permission when AWS refuses to tell", async () => {
+        ctx.fake.denyNext(
+            "GetTraceSegmentDestination",
+            "User: arn:aws:iam::123456789012:user/u is not authorized to perform: xray:GetTraceSegmentDestination",
+        );
+        const { check } = await tracesCheck();
+        expect(check).to.deep.equal({
+            name: "traces",
+            status: "fail",
+            detail: "AWS refused xray:GetTraceSegmentDestination (AccessDeniedException)",
+            fix: "grant your AWS identity xray:GetTraceSegmentDestination to check it (npm run traces needs Transaction Search; the deploy does not)",
+        });
+    });
+
+    it("is not among the checks before the first deploy", async () => {
+        const io = stackIo(stackConfig());
+        await main(["doctor", "--json"], io);
+        expect((JSON.parse(io.out.join("")) as { checks: { name: string }[] }).checks.map((c) => c.name)).to.not.include("traces");
+        expect(ctx.fake.callsTo("GetTraceSegmentDestination")).to.deep.equal([]);
     });
 });
