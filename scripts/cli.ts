@@ -39,8 +39,10 @@ const COMMANDS: Record<string, CommandEntry> = {
         summary: "check the prerequisites of the current stack's configuration before a deploy",
         run: () => (require("./doctor") as typeof import("./doctor")).runDoctor,
     },
-    // The place to register `traces` (scripts/traces.ts): one entry like those above, e.g.
-    // traces: { summary: "...", run: () => (require("./traces") as typeof import("./traces")).runTraces },
+    traces: {
+        summary: "a harness session's spans: model calls, tool calls, latency, tokens",
+        run: () => (require("./traces") as typeof import("./traces")).runTraces,
+    },
 };
 
 function usageText(): string {

@@ -49,7 +49,8 @@ export const TIMEOUTS = {
 } as const;
 
 /** The `aws:endpoints` keys of the services the commands call, as the AWS provider names them. */
-export type EndpointKey = "bedrockagentcore" | "ecs" | "logs" | "sts" | "ec2" | "ecr" | "cognitoidp" | "secretsmanager" | "bedrock" | "iam";
+export type EndpointKey =
+    "bedrockagentcore" | "ecs" | "logs" | "sts" | "ec2" | "ecr" | "cognitoidp" | "secretsmanager" | "bedrock" | "iam" | "xray";
 
 export interface AwsAccess {
     region: string;

@@ -1,13 +1,14 @@
 /**
  * `npm run logs`: the harness runtime's logs, or with --server the MCP server's own (the ECS
- * container's log group, or the AgentCore Runtime's for topology gateway), for the last --since
- * (default 10m), and with --follow until Ctrl-C. Each line starts with its UTC time.
+ * container's log group, or the AgentCore Runtime's for topology gateway), from --since (default
+ * 10m ago) to --until (default now), and with --follow until Ctrl-C. Each line starts with its UTC
+ * time; --level keeps the lines of a severity and above, --json prints one JSON object a line.
  */
 import { currentClock } from "../providers/lifecycle";
-import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage } from "./args";
+import { CommandSpec, DEPLOYMENT_OPTIONS, HELP_OPTION, ParsedCommand, parseCommand, stringOption, usage, UsageError } from "./args";
 import { Deployment, deploymentAccess, findDeployment, serverKind } from "./deployment";
 import { AwsAccess, clientConfig, controlPlane } from "./identity";
-import { aborted, allItems, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, parseDuration, sanitize } from "./io";
+import { aborted, allItems, deniedAction, EXIT, Io, isAccessDenied, isNotFound, OperatorError, sanitize } from "./io";
 
 export const LOGS_SPEC: CommandSpec = {
     name: "logs",
@@ -17,7 +18,18 @@ export const LOGS_SPEC: CommandSpec = {
         "the MCP server itself, and with --follow keeps printing new ones until Ctrl-C.",
     positionals: false,
     options: {
-        since: { type: "string", value: "<duration>", description: "how far back to start: 30s, 10m (the default), 2h, 1d" },
+        since: {
+            type: "string",
+            value: "<when>",
+            description: "where to start: a duration back (30s, 10m the default, 2h, 1d) or a UTC time (2026-11-26T07:00:00Z)",
+        },
+        until: { type: "string", value: "<when>", description: "where to stop, in the same forms as --since (default: now)" },
+        level: {
+            type: "string",
+            value: "<level>",
+            description: "only lines of this severity and above: ERROR, WARN, INFO or DEBUG",
+        },
+        json: { type: "boolean", description: "one JSON object a line: time, timestamp, level, stream, message" },
         follow: { type: "boolean", description: "keep printing new lines until Ctrl-C" },
         server: { type: "boolean", description: "the MCP server's logs: the ECS container's (ecs) or the AgentCore Runtime's (gateway)" },
         container: { type: "boolean", description: "the same as --server (its name from when only ECS had one)" },
@@ -29,6 +41,8 @@ export const LOGS_SPEC: CommandSpec = {
         "npm run logs",
         "npm run logs -- --since 30m --follow",
         "npm run logs -- --server --since 1h",
+        "npm run logs -- --since 2026-11-26T07:00:00Z --until 2026-11-26T08:00:00Z --level WARN",
+        "npm run logs -- --server --level ERROR --json",
         "npm run logs -- --log-group /ecs/zscaler-mcp-dev",
     ],
     notes: "Exit codes: 0 done, 1 AWS refused, 2 a usage error or no deployment, 130 stopped with Ctrl-C (also while following).",
@@ -41,7 +55,129 @@ function utc(ms: number): string {
     return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function refused(e: unknown, permission: string, what: string): OperatorError {
+/**
+ * A point in time from --since or --until: a duration back from `now` (30s, 10m, 2h, 1d) or a
+ * date and time with its zone (2026-11-26T07:00:00Z, 2026-11-26T09:00:00+02:00). A time without a
+ * zone is refused: the same text would mean another moment on another machine.
+ */
+export function parseWhen(flag: string, text: string, now: number): number {
+    const t = text.trim();
+    const duration = /^(\d+)\s*([smhd])$/.exec(t);
+    if (duration) {
+        return now - Number(duration[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as "s" | "m" | "h" | "d"];
+    }
+    const time = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.exec(t);
+    const ms = time ? Date.parse(t.toUpperCase()) : NaN;
+    // Date.parse rolls 2026-02-30 over to March: the fields must survive the round trip.
+    const valid =
+        time &&
+        !Number.isNaN(ms) &&
+        Number(time[2]) >= 1 &&
+        Number(time[2]) <= 12 &&
+        Number(time[3]) >= 1 &&
+        Number(time[3]) <= new Date(Date.UTC(Number(time[1]), Number(time[2]), 0)).getUTCDate() &&
+        Number(time[4]) <= 23 &&
+        Number(time[5]) <= 59 &&
+        Number(time[6] ?? 0) <= 59;
+    if (!valid) {
+        throw new OperatorError(
+            `${flag} "${text}" is neither a duration nor a time: use a number and s, m, h or d (10m: ten minutes ago), ` +
+                "or a UTC time such as 2026-11-26T07:00:00Z.",
+        );
+    }
+    return ms;
+}
+
+/** The start and end (undefined: now) of the lines to read, from --since and --until, checked against each other and the clock. */
+export function timeRange(args: ParsedCommand, now: number, defaultSince: string): { start: number; end?: number } {
+    const start = parseWhen("--since", stringOption(args, "since") ?? defaultSince, now);
+    const untilText = stringOption(args, "until");
+    if (untilText === undefined) {
+        return { start };
+    }
+    const end = parseWhen("--until", untilText, now);
+    if (end > now) {
+        throw new OperatorError(`--until ${untilText} is in the future (now is ${utc(now)}): leave it out to read up to now.`);
+    }
+    if (end <= start) {
+        throw new OperatorError(
+            `--until ${untilText} (${utc(end)}) is not after --since (${utc(start)}): choose an --until later than --since.`,
+        );
+    }
+    return { start, end };
+}
+
+/** Severities as --level names them, from the least to the most severe. */
+export const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type Level = (typeof LEVELS)[number];
+
+const LEVEL_WORDS: Record<string, Level> = {
+    TRACE: "DEBUG",
+    DEBUG: "DEBUG",
+    INFO: "INFO",
+    NOTICE: "INFO",
+    WARN: "WARN",
+    WARNING: "WARN",
+    ERROR: "ERROR",
+    ERR: "ERROR",
+    CRITICAL: "ERROR",
+    FATAL: "ERROR",
+};
+
+/** OpenTelemetry's severity numbers: 1-8 trace and debug, 9-12 info, 13-16 warn, 17-24 error and fatal. */
+function levelOfNumber(n: number): Level | undefined {
+    if (!Number.isInteger(n) || n < 1 || n > 24) {
+        return undefined;
+    }
+    return n <= 8 ? "DEBUG" : n <= 12 ? "INFO" : n <= 16 ? "WARN" : "ERROR";
+}
+
+/**
+ * The severity a log line states, as the harness and the MCP server write them: an OpenTelemetry
+ * log record (severityText, severityNumber) or a JSON line with level or levelname; Python's
+ * logging format (`2026-11-26 07:08:35,123 - zscaler_mcp - WARNING - ...`); uvicorn's
+ * (`INFO:     Started server process`); `[ERROR] ...`, `ERROR ...` or `level=error`. Undefined when
+ * the line states none (a traceback's continuation, a plain print).
+ */
+export function levelOf(message: string): Level | undefined {
+    const text = message.trim();
+    if (text.startsWith("{")) {
+        try {
+            const o = JSON.parse(text) as Record<string, unknown>;
+            for (const key of ["severityText", "level", "levelname", "severity", "log.level"]) {
+                const v = o[key];
+                if (typeof v === "string" && LEVEL_WORDS[v.toUpperCase()]) {
+                    return LEVEL_WORDS[v.toUpperCase()];
+                }
+            }
+            if (typeof o.severityNumber === "number") {
+                return levelOfNumber(o.severityNumber);
+            }
+        } catch {
+            // Not JSON after all: read it as text.
+        }
+    }
+    const words = Object.keys(LEVEL_WORDS).join("|");
+    const m =
+        new RegExp(`^\\[?(${words})\\]?(?::|\\s|$)`).exec(text) ??
+        new RegExp(`\\s-\\s(${words})\\s-\\s`).exec(text) ??
+        new RegExp(`\\b(?:level|severity)=["']?(${words})\\b`, "i").exec(text) ??
+        new RegExp(`^\\S+[ T]\\S+\\s+\\[?(${words})\\]?\\s`).exec(text);
+    return m ? LEVEL_WORDS[m[1].toUpperCase()] : undefined;
+}
+
+function parseLevel(text: string | undefined): Level | undefined {
+    if (text === undefined) {
+        return undefined;
+    }
+    const level = LEVEL_WORDS[text.trim().toUpperCase()];
+    if (!level) {
+        throw new UsageError(`--level "${text}" is not a level: use ERROR, WARN, INFO or DEBUG`, LOGS_SPEC);
+    }
+    return level;
+}
+
+export function refused(e: unknown, permission: string, what: string): OperatorError {
     return new OperatorError(
         `AWS refused to read ${what}: your AWS identity needs ${deniedAction(e) ?? permission} (${(e as Error).message}).`,
         EXIT.failed,
@@ -49,7 +185,7 @@ function refused(e: unknown, permission: string, what: string): OperatorError {
 }
 
 /** The runtime id AWS manages for the harness, from GetHarness. */
-async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
+export async function runtimeIdOf(d: Deployment, aws: AwsAccess, signal?: AbortSignal): Promise<string | undefined> {
     const { control, client } = await controlPlane(aws);
     try {
         const h = await client.send(new control.GetHarnessCommand({ harnessId: d.harnessId }), { abortSignal: signal });
@@ -157,19 +293,30 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
         io.stdout.write(usage(LOGS_SPEC));
         return EXIT.ok;
     }
-    const sinceMs = parseDuration(stringOption(args, "since") ?? "10m");
     const follow = args.values.follow === true;
+    const json = args.values.json === true;
+    const minimum = parseLevel(stringOption(args, "level"));
+    if (follow && stringOption(args, "until") !== undefined) {
+        throw new UsageError(
+            "--until and --follow exclude each other: --follow keeps reading new lines, --until stops at a time",
+            LOGS_SPEC,
+        );
+    }
+    const clock = currentClock();
+    const range = timeRange(args, clock.now(), "10m");
     const d = findDeployment(args, io);
     const aws = await deploymentAccess(d, io);
-    const group = await chooseGroup(args, d, aws, io);
+    // With --json, stdout holds JSON lines only: a note (no log group yet) goes to stderr.
+    const group = await chooseGroup(args, d, aws, json ? { ...io, stdout: io.stderr } : io);
     if (!group) {
         return EXIT.ok;
     }
     const logs = await import("@aws-sdk/client-cloudwatch-logs");
     const client = new logs.CloudWatchLogsClient(clientConfig(aws, "logs"));
-    const clock = currentClock();
     const seen = new Set<string>();
-    let startTime = clock.now() - sinceMs;
+    // A line that states no severity (a traceback's next line) has its stream's last one; INFO before any.
+    const lastLevel = new Map<string, Level>();
+    let startTime = range.start;
     io.stderr.write(`${group}${follow ? " (following; Ctrl-C to stop)" : ""}\n`);
     while (true) {
         let nextToken: string | undefined;
@@ -177,7 +324,9 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
         let newest = startTime;
         do {
             const page = await client
-                .send(new logs.FilterLogEventsCommand({ logGroupName: group, startTime, nextToken }), { abortSignal: io.signal })
+                .send(new logs.FilterLogEventsCommand({ logGroupName: group, startTime, endTime: range.end, nextToken }), {
+                    abortSignal: io.signal,
+                })
                 .catch((e: unknown) => {
                     if (io.signal?.aborted) {
                         return undefined;
@@ -199,8 +348,26 @@ export async function runLogs(argv: string[], io: Io): Promise<number> {
                     continue;
                 }
                 seen.add(key);
-                io.stdout.write(`${utc(ev.timestamp ?? 0)} ${sanitize((ev.message ?? "").replace(/\n$/, ""))}\n`);
                 newest = Math.max(newest, ev.timestamp ?? 0);
+                const message = sanitize((ev.message ?? "").replace(/\n$/, ""));
+                const stream = ev.logStreamName ?? "";
+                const stated = levelOf(message);
+                const level = stated ?? lastLevel.get(stream) ?? "INFO";
+                lastLevel.set(stream, level);
+                if (minimum && LEVELS.indexOf(level) < LEVELS.indexOf(minimum)) {
+                    continue;
+                }
+                io.stdout.write(
+                    json
+                        ? JSON.stringify({
+                              time: new Date(ev.timestamp ?? 0).toISOString(),
+                              timestamp: ev.timestamp ?? 0,
+                              level,
+                              stream: sanitize(stream),
+                              message,
+                          }) + "\n"
+                        : `${utc(ev.timestamp ?? 0)} ${message}\n`,
+                );
             }
             nextToken = page.nextToken;
         } while (nextToken);

@@ -21,6 +21,7 @@ import { checkModel } from "./checks/model";
 import { checkCognitoDomain, checkNames } from "./checks/names";
 import { checkNetwork, checkSecret } from "./checks/resources";
 import { checkServerTools } from "./checks/tools";
+import { checkTransactionSearch } from "./checks/traces";
 import { checkedSecretKeys, readStackConfig, readThroughPulumi, settingsOf, stackOutputs } from "./stackConfig";
 
 export type { CheckResult, CheckStatus } from "./check";
@@ -96,6 +97,7 @@ function plan(ctx: Context): PlannedCheck[] {
     checks.push({ name: "names", run: () => checkNames(ctx) });
     if (typeof ctx.outputs?.harnessArn === "string") {
         checks.push({ name: "tools", run: () => checkServerTools(ctx) });
+        checks.push({ name: "traces", run: () => checkTransactionSearch(ctx) });
     }
     return checks;
 }

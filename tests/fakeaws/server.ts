@@ -2,7 +2,7 @@
  * A local AWS endpoint for tests: the real SDK clients talk to it over HTTP on 127.0.0.1.
  *
  * It speaks rest-json (AgentCore control and data planes, including InvokeHarness's event stream;
- * Bedrock), awsJson1_1 (ECS, CloudWatch Logs, ECR, Cognito, Secrets Manager) and the query
+ * Bedrock; X-Ray), awsJson1_1 (ECS, CloudWatch Logs, ECR, Cognito, Secrets Manager) and the query
  * protocols (STS, IAM; EC2), tells services apart by the SigV4 credential scope as AWS tells them apart
  * by host, validates every request against AWS's models, moves resources through their real
  * statuses on a clock the test controls, and injects the faults a test asks for. Each recorded
@@ -26,6 +26,7 @@ import { iam } from "./services/iam";
 import { logs } from "./services/logs";
 import { secretsManager } from "./services/secretsManager";
 import { sts } from "./services/sts";
+import { SessionSpansInput, sessionSpans, SPANS_LOG_GROUP, xray } from "./services/xray";
 
 export { fakeClock } from "./core/clock";
 export { ACCOUNT, AwsError, DEFAULT_ACCESS_KEY_ID, FAST_DURATIONS, MARKETPLACE_REGISTRY } from "./core/types";
@@ -44,14 +45,39 @@ export type {
     StreamEvent,
 } from "./core/types";
 export { defaultConversation, encodeEventStreamMessage } from "./services/agentcoreData";
+export { sessionSpans, SPANS_LOG_GROUP } from "./services/xray";
+export type { OtelSpan, SessionSpansInput, SessionTool } from "./services/xray";
 export type { AccountView } from "./core/references";
 
 /** The local endpoint with every service the tests use. */
 export class FakeAws extends FakeAwsCore {
     constructor(opts: FakeAwsOptions) {
         super(opts);
-        for (const service of [agentcoreControl, agentcoreData, bedrock, ecs, logs, ecr, cognito, secretsManager, sts, iam, ec2]) {
+        for (const service of [agentcoreControl, agentcoreData, bedrock, ecs, logs, ecr, cognito, secretsManager, sts, iam, ec2, xray]) {
             this.register(service);
         }
+    }
+
+    /**
+     * Records the spans one invocation of a harness session leaves (see sessionSpans), as AWS does:
+     * in the CloudWatch Logs group `aws/spans` when Transaction Search is on (X-Ray's destination
+     * CloudWatchLogs, ACTIVE), each span one event at its start time; nowhere the commands can
+     * read otherwise. Returns the spans written.
+     */
+    recordSessionSpans(o: Omit<SessionSpansInput, "start" | "region"> & { start?: number }) {
+        const d = this.traceSegmentDestination;
+        if (d.destination !== "CloudWatchLogs" || this.clock.now() < d.activeFrom) {
+            return [];
+        }
+        const spans = sessionSpans({ ...o, start: o.start ?? this.clock.now(), region: this.region });
+        this.putLogEvents(
+            SPANS_LOG_GROUP,
+            spans.map((s) => ({
+                timestamp: Math.floor(s.startTimeUnixNano / 1_000_000),
+                message: JSON.stringify(s),
+                logStreamName: "default",
+            })),
+        );
+        return spans;
     }
 }

@@ -525,7 +525,7 @@ describe("npm run doctor", () => {
             expect(await main(["doctor"], io)).to.equal(0);
             const screen = io.screen.join("");
             expect(toolsLine(screen)).to.equal("ok    tools           zscaler-mcp 0.15.4: 5 tools over MCP 2025-11-25");
-            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 10 checks passed.");
+            expect(screen.trimEnd().split("\n").at(-1)).to.equal("All 11 checks passed.");
             // The client secret is read once, for the header, and never shown.
             expect(io.pulumiCalls).to.deep.equal([
                 ["config", "--json"],

@@ -172,7 +172,7 @@ describe("the operator commands act as the stack's AWS identity", () => {
             "FAIL  credentials     account 123456789012 is not one the stack allows (aws:allowedAccountIds). " +
                 "Fix: use credentials for the stack's account (pulumi config set aws:profile <profile>, or aws:assumeRoles), or change aws:allowedAccountIds",
         );
-        // agentcore, model, network, image, iam, names, and the deployed stack's tools.
+        // agentcore, model, network, image, iam, names, and the deployed stack's tools and traces.
         expect(lines.filter((l) => l.startsWith("skip")).map((l) => l.split(/\s+/)[1])).to.deep.equal([
             "agentcore",
             "model",
@@ -181,6 +181,7 @@ describe("the operator commands act as the stack's AWS identity", () => {
             "iam",
             "names",
             "tools",
+            "traces",
         ]);
         expect(ctx.fake.calls.map((c) => c.op)).to.deep.equal(["GetCallerIdentity"]);
 
@@ -208,7 +209,7 @@ describe("the operator commands act as the stack's AWS identity", () => {
     });
 
     it("sends each service's calls to the stack's aws:endpoints, and retries as aws:maxRetries says", async () => {
-        const keys = ["bedrockagentcore", "ecs", "logs", "sts", "ec2", "ecr", "cognitoidp", "secretsmanager", "bedrock", "iam"];
+        const keys = ["bedrockagentcore", "ecs", "logs", "sts", "ec2", "ecr", "cognitoidp", "secretsmanager", "bedrock", "iam", "xray"];
         const endpoints = JSON.stringify(keys.map((k) => ({ [k]: ctx.fake.url })));
         // Nothing answers at the environment's endpoint: only the stack's endpoints lead to AWS.
         const saved = process.env.AWS_ENDPOINT_URL;

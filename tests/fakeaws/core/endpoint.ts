@@ -362,11 +362,11 @@ export class FakeAwsCore extends FakeAwsFaults {
     private async handleRest(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
         const url = new URL(req.url ?? "/", "http://localhost");
         const method = req.method ?? "GET";
-        // Bedrock by its signature; otherwise the AgentCore data plane's paths, then the control plane's.
+        // Bedrock and X-Ray by their signatures; otherwise the AgentCore data plane's paths, then the control plane's.
         let def = this.service("bedrock-agentcore");
         let route;
-        if (this.signer.service === "bedrock") {
-            def = this.service("bedrock");
+        if (this.signer.service === "bedrock" || this.signer.service === "xray") {
+            def = this.service(this.signer.service);
             route = this.routers.get(def.name)!.match(method, url.pathname, url.searchParams);
         } else {
             route = this.routers.get(def.name)!.match(method, url.pathname, url.searchParams);

@@ -91,6 +91,14 @@ export class FakeAwsState {
     readonly cognitoDomains = new Map<string, { userPoolId: string; account: string; tags?: Record<string, string> }>();
     /** Secrets Manager secrets by name. */
     readonly secrets = new Map<string, { arn: string; deletedAt?: number; tags?: Record<string, string>; value?: string }>();
+    /**
+     * X-Ray's trace segment destination: CloudWatch Logs (Transaction Search on, spans in
+     * `aws/spans`) unless a test switches it with UpdateTraceSegmentDestination.
+     */
+    traceSegmentDestination: { destination: "XRay" | "CloudWatchLogs"; activeFrom: number } = {
+        destination: "CloudWatchLogs",
+        activeFrom: 0,
+    };
     /** ECS clusters by name. */
     readonly clusters = new Map<string, { tags?: Record<string, string>; status: string }>();
     /**
@@ -197,6 +205,7 @@ export class FakeAwsState {
         this.deleteFailures.clear();
         this.deploymentFailures = [];
         this.withheld = [];
+        this.traceSegmentDestination = { destination: "CloudWatchLogs", activeFrom: 0 };
     }
 
     // -----------------------------------------------------------------------------------------

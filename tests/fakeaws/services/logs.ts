@@ -1,6 +1,6 @@
 /**
  * CloudWatch Logs (awsJson): the log groups tests seed with FakeAws.putLogEvents and failed ECS
- * deployments write their container's output to.
+ * deployments write their container's output to, and `aws/spans` (FakeAws.recordSessionSpans).
  */
 import { arn } from "../../support/awsConstants";
 import { Handler, ServiceDef, ServiceHost } from "../core/endpoint";
@@ -32,11 +32,13 @@ export function logs(host: ServiceHost): ServiceDef {
             if (!g) {
                 throw new AwsError("ResourceNotFoundException", "The specified log group does not exist.");
             }
+            const matches = termMatcher(input.filterPattern);
             const events = g.events
                 .filter(
                     (e) =>
                         (input.startTime === undefined || e.timestamp >= input.startTime) &&
-                        (input.endTime === undefined || e.timestamp <= input.endTime),
+                        (input.endTime === undefined || e.timestamp <= input.endTime) &&
+                        matches(e.message),
                 )
                 .sort((a, b) => a.timestamp - b.timestamp)
                 .map((e, i) => ({ ...e, eventId: `${e.timestamp}-${i}`, ingestionTime: e.timestamp }));
@@ -51,4 +53,31 @@ export function logs(host: ServiceHost): ServiceDef {
         handlers,
         notImplemented: (op) => new AwsError("InvalidOperationException", `The local endpoint does not implement Logs ${op}`),
     };
+}
+
+/**
+ * The terms of a filter pattern as CloudWatch Logs matches unstructured events: every plain or
+ * quoted term must occur, case-sensitively; `?term`s match when any one of them occurs; `-term`
+ * excludes. JSON (`{ ... }`), space-delimited (`[ ... ]`) and regular-expression (`%...%`)
+ * patterns are not implemented: the endpoint fails loudly rather than answer wrongly.
+ */
+export function termMatcher(pattern: string | undefined): (message: string) => boolean {
+    const text = (pattern ?? "").trim();
+    if (text === "") {
+        return () => true;
+    }
+    if (/^[{[%]/.test(text)) {
+        throw new Error(`the local endpoint does not implement the filter pattern ${text}`);
+    }
+    const all: string[] = [];
+    const any: string[] = [];
+    const none: string[] = [];
+    for (const m of text.matchAll(/([?-]?)(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)) {
+        const term = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3];
+        (m[1] === "?" ? any : m[1] === "-" ? none : all).push(term);
+    }
+    return (message) =>
+        all.every((t) => message.includes(t)) &&
+        (any.length === 0 || any.some((t) => message.includes(t))) &&
+        !none.some((t) => message.includes(t));
 }
