@@ -86,32 +86,50 @@ describe("end to end through the real Pulumi CLI", function () {
             harnessId = ws.fake.list("harness")[0].id;
         });
 
-        it("feeds the stack's outputs to npm run status, npm run invoke and npm run logs", async () => {
+        it("operates the deployment with the README's commands: invoke (argument and stdin), chat, status piped to jq, logs, traces", async () => {
             const outputs = JSON.parse((await ok(ws, "pulumi stack output --json")).stdout);
             expect(outputs.harnessId).to.equal(harnessId);
             expect(outputs.mcpUrl).to.equal(`https://${ws.fake.list("ecs")[0].data.endpoint}/mcp`);
-            const status = await ok(ws, "npm run status");
-            expect(status.stdout).to.match(/Status\s+READY/);
-            expect(status.stdout).to.match(/ECS service\s+ACTIVE/);
-            const invoke = await ok(ws, 'npm run invoke -- "list my zpa segment groups"');
-            expect(invoke.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
+            const [invoke, piped, chat, status, errors, server, traces] = sectionCommands("Operate");
+            const asked = await ok(ws, invoke);
+            expect(asked.stdout).to.contain("You have 2 segment groups: Finance and Engineering.");
             expect(ws.fake.callsTo("InvokeHarness")[0].input.harnessArn).to.equal(outputs.harnessArn);
-            const noMessage = await ok(ws, "npm run invoke", { exitCode: 2 });
-            expect(noMessage.stderr).to.contain('usage: npm run invoke -- "message"');
+            const session = /· session (\S+)$/m.exec(asked.stdout)![1];
+            // The message from stdin reaches the harness as it was typed.
+            const before = ws.fake.callsTo("InvokeHarness").length;
+            await ok(ws, piped);
+            const sent = ws.fake.callsTo("InvokeHarness").slice(before);
+            expect(JSON.stringify(sent.map((c) => c.input.messages))).to.contain("which zia url categories are custom?");
+            const talk = await ok(ws, `printf 'list my zpa segment groups\\n/exit\\n' | ${chat}`, { shownAs: chat });
+            expect(talk.stdout).to.match(/^Chat with zscaler_mcp_harness_dev \(session zscaler-mcp-[0-9a-f-]{36}\)$/m);
+            // jq parses and prints what status wrote: JSON and nothing else on stdout.
+            const state = JSON.parse((await ok(ws, status)).stdout);
+            expect(JSON.stringify(state)).to.contain("READY").and.contain(outputs.harnessArn);
             const now = ws.fake.clock.now();
             ws.fake.putLogEvents(`/aws/bedrock-agentcore/runtimes/${outputs.harnessRuntimeId}-DEFAULT`, [
-                { timestamp: now, message: "Starting MCP client for tool zscaler" },
+                { timestamp: now, message: "INFO Starting MCP client for tool zscaler" },
+                { timestamp: now + 1, message: "ERROR tool zpa_list_segment_groups failed: upstream 503" },
             ]);
-            ws.fake.putLogEvents(outputs.ecsLogGroup, [{ timestamp: now, message: "Uvicorn running on http://0.0.0.0:8000" }]);
-            const recent = await ok(ws, "npm run logs");
-            expect(recent.stdout).to.contain("Starting MCP client for tool zscaler");
-            const container = await ok(ws, "npm run logs -- --server");
-            expect(container.stdout).to.contain("Uvicorn running on http://0.0.0.0:8000");
+            ws.fake.putLogEvents(outputs.ecsLogGroup, [{ timestamp: now, message: "INFO:     Uvicorn running on http://0.0.0.0:8000" }]);
+            const failures = await ok(ws, errors);
+            expect(failures.stdout).to.contain("tool zpa_list_segment_groups failed: upstream 503");
+            expect(failures.stdout).to.not.contain("Starting MCP client");
+            expect((await ok(ws, server)).stdout).to.contain("Uvicorn running on http://0.0.0.0:8000");
+            // What AgentCore writes to aws/spans for the first invocation, with Transaction Search on.
+            ws.fake.recordSessionSpans({
+                sessionId: session,
+                runtimeId: outputs.harnessRuntimeId,
+                tools: [{ name: "zpa_list_segment_groups" }],
+            });
+            const spans = await ok(ws, traces);
+            expect(spans.stdout).to.contain(session).and.contain("zpa_list_segment_groups");
             const follow = await ok(ws, "npm run logs -- --since 30m --follow", {
                 interrupt: { signal: "SIGINT", when: (output) => output.includes("Starting MCP client") },
                 exitCode: 130,
             });
             expect(follow.stdout).to.contain("Starting MCP client for tool zscaler");
+            const noMessage = await ok(ws, "npm run invoke < /dev/null", { exitCode: 2 });
+            expect(noMessage.stderr).to.contain("usage: npm run invoke");
         });
 
         it("changes nothing on a second preview and up", async () => {
