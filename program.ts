@@ -135,7 +135,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     // An external secret is read, and its keys checked, before any resource is registered.
     const externalSecret =
         s.secrets.mode === "external" && s.deploysServer
-            ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider })
+            ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }, s.secretKeys.includes("zscalerSecretName"))
             : undefined;
     const ownsLogGroup = s.topology === "ecs" && s.deploysServer ? await leftByThisStack(s, { provider }) : false;
     const topology: TopologyArgs = {

@@ -85,9 +85,11 @@ export interface ExternalSecret {
 /**
  * Looks up the external secret and reads its current value for its keys alone (the values never
  * leave this function): the server needs each required key and receives every credential key
- * there is. A missing secret or key stops the program before any resource is registered.
+ * there is. A missing secret or key stops the program before any resource is registered. `hidden`:
+ * the name was set with --secret, so no message quotes it (nor AWS's words, which may).
  */
-export async function readExternalSecret(ref: string, region: string, opts: pulumi.InvokeOptions): Promise<ExternalSecret> {
+export async function readExternalSecret(ref: string, region: string, opts: pulumi.InvokeOptions, hidden = false): Promise<ExternalSecret> {
+    const named = hidden ? "(secret value not shown)" : ref;
     let found: { arn: string; name: string };
     let current: { secretString: string; versionId: string };
     try {
@@ -95,14 +97,15 @@ export async function readExternalSecret(ref: string, region: string, opts: pulu
         current = await aws.secretsmanager.getSecretVersion({ secretId: found.arn }, opts);
     } catch (e) {
         throw new pulumi.RunError(
-            `zscalerSecretName: the secret ${ref} could not be read in ${region} (${String((e as Error).message).split("\n")[0]}). ` +
-                "Create it, or name an existing secret with pulumi config set --plaintext zscalerSecretName <name or ARN>.",
+            `zscalerSecretName: the secret ${named} could not be read in ${region} (${
+                hidden ? "AWS's answer not shown: it may name the secret" : String((e as Error).message).split("\n")[0]
+            }). ` + "Create it, or name an existing secret with pulumi config set --plaintext zscalerSecretName <name or ARN>.",
         );
     }
     const { keys, missing, problem } = credentialKeysIn(current.secretString);
     if (problem || missing.length > 0) {
         throw new pulumi.RunError(
-            `zscalerSecretName: the secret ${ref} ${problem ?? `holds no ${missing.join(", ")}`}; the MCP server needs ` +
+            `zscalerSecretName: the secret ${named} ${problem ?? `holds no ${missing.join(", ")}`}; the MCP server needs ` +
                 `${REQUIRED_CREDENTIAL_KEYS.join(", ")} (and reads ZSCALER_CLOUD when present). Add them to the secret, then run pulumi up again.`,
         );
     }

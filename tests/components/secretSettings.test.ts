@@ -153,3 +153,44 @@ describe("keys set with --secret stay secret", () => {
         });
     });
 });
+
+describe("an external secret's name set with --secret", () => {
+    async function failure(hidden: boolean, answer: "missing" | "lacking"): Promise<string> {
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => ({ id: args.name, state: args.inputs }),
+                call: (args) => {
+                    if (answer === "missing") {
+                        throw new Error("ResourceNotFoundException: Secrets Manager can't find team/zscaler-private");
+                    }
+                    return args.token === "aws:secretsmanager/getSecret:getSecret"
+                        ? {
+                              arn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:team/zscaler-private-Ab12Cd`,
+                              name: args.inputs.name,
+                          }
+                        : { secretString: JSON.stringify({ ZSCALER_CLIENT_ID: "a" }), versionId: "v1" };
+                },
+            },
+            PROJECT,
+            "dev",
+            false,
+        );
+        const { readExternalSecret } = await import("../../components/zscalerCredentials");
+        return readExternalSecret("team/zscaler-private", "us-east-1", {}, hidden).then(
+            () => "no error",
+            (e: Error) => e.message,
+        );
+    }
+
+    for (const answer of ["missing", "lacking"] as const) {
+        it(`is not quoted when the secret is ${answer}, nor are AWS's words that name it`, async () => {
+            const message = await failure(true, answer);
+            expect(message).to.match(/^zscalerSecretName: the secret \(secret value not shown\) /);
+            expect(message).to.not.contain("zscaler-private");
+        });
+    }
+
+    it("is quoted when it was set in plain text", async () => {
+        expect(await failure(false, "lacking")).to.match(/^zscalerSecretName: the secret team\/zscaler-private holds no /);
+    });
+});
