@@ -41,13 +41,44 @@ export function trustPolicy(service: string, condition?: Statement["Condition"])
 }
 
 /**
- * Harness, runtime and gateway roles. AgentCore documents both confused-deputy keys for its
- * principal: the calling account, and an ARN of one of its resources in this account and region.
+ * AgentCore's resource ids are the resource's name, a hyphen and ten characters AgentCore chooses
+ * at creation (HarnessId, AgentRuntimeId, GatewayId in its service model); Secrets Manager appends
+ * a hyphen and six characters to a secret's name. Patterns end in exactly that many `?`, never
+ * `*`: a `*` after `dev-` would also match the resources of a stack named `dev-prod`.
  */
-export function agentCoreTrustPolicy(p: { region: string; account: string }): PolicyDocument {
+const AGENTCORE_ID_SUFFIX = `-${"?".repeat(10)}`;
+const SECRET_SUFFIX = `-${"?".repeat(6)}`;
+
+/** The id of an AgentCore resource with this name, its suffix left open (a gateway's id is its lower-cased name). */
+export function agentCoreIdPattern(name: string): string {
+    return `${name}${AGENTCORE_ID_SUFFIX}`;
+}
+
+/** The ARN of this stack's harness, runtime or gateway of that name, before AgentCore has chosen its id. */
+export function agentCoreArnPattern(p: { region: string; account: string }, kind: "harness" | "runtime" | "gateway", name: string): string {
+    return `arn:aws:bedrock-agentcore:${p.region}:${p.account}:${kind}/${agentCoreIdPattern(kind === "gateway" ? name.toLowerCase() : name)}`;
+}
+
+/**
+ * The resources AgentCore assumes a harness's role for: the harness, and the runtime AgentCore
+ * manages for it (named `harness_<name>`).
+ */
+export function harnessSourceArns(p: { region: string; account: string }, harnessName: string): string[] {
+    return [agentCoreArnPattern(p, "harness", harnessName), agentCoreArnPattern(p, "runtime", `harness_${harnessName}`)];
+}
+
+/**
+ * Harness, runtime and gateway roles. AgentCore documents both confused-deputy keys for its
+ * principal: the calling account, and the ARN of the resource the role is assumed for, which names
+ * only this stack's own resources (the role exists before them, so their ids are patterns).
+ */
+export function agentCoreTrustPolicy(p: { account: string; sourceArns: readonly string[] }): PolicyDocument {
+    if (p.sourceArns.length === 0) {
+        throw new Error("an AgentCore trust policy needs the ARNs of the resources it is assumed for");
+    }
     return trustPolicy(SERVICE_PRINCIPALS.agentCore, {
         StringEquals: { "aws:SourceAccount": p.account },
-        ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:${p.region}:${p.account}:*` },
+        ArnLike: { "aws:SourceArn": p.sourceArns.length === 1 ? p.sourceArns[0] : [...p.sourceArns] },
     });
 }
 
@@ -84,15 +115,23 @@ export const MANAGED_POLICIES = {
     ecsInfrastructureExpress: "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRoleforExpressGatewayServices",
 };
 
-function kmsViaSecretsManager(region: string): Statement {
+/**
+ * Decrypting the secrets' values: their key is the secret's (AWS-managed unless its owner chose
+ * one), not known to the stack, so the resource is `*`; the conditions allow it only for Secrets
+ * Manager calls in this region, for these secrets (Secrets Manager sends the secret's ARN as the
+ * KMS encryption context SecretARN).
+ */
+function kmsViaSecretsManager(region: string, secretArns: readonly string[]): Statement {
     return {
-        // The key is the secret's (AWS-managed unless its owner chose one), not known to the stack;
-        // the condition allows it only for Secrets Manager calls in this region.
         Sid: "DecryptSecretsViaSecretsManager",
         Effect: "Allow",
         Action: "kms:Decrypt",
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } },
+        Condition: {
+            StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` },
+            // StringLike: an ARN Secrets Manager has not reported yet is a pattern (secret names have no `*` or `?`).
+            StringLike: { "kms:EncryptionContext:SecretARN": secretArns.length === 1 ? secretArns[0] : [...secretArns] },
+        },
     };
 }
 
@@ -100,7 +139,7 @@ function kmsViaSecretsManager(region: string): Statement {
 function readSecret(region: string, secretArn: string): Statement[] {
     return [
         { Sid: "ReadZscalerSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
-        kmsViaSecretsManager(region),
+        kmsViaSecretsManager(region, [secretArn]),
     ];
 }
 
@@ -177,9 +216,8 @@ function tokenVaultSecret(region: string, account: string, c: TokenVaultCredenti
     if (c.secretArn) {
         return c.secretArn;
     }
-    // Secrets Manager appends six random characters to the name at creation.
     const name = c.providerArn.split("/").pop();
-    return `arn:aws:secretsmanager:${region}:${account}:secret:bedrock-agentcore-identity!default/${c.kind === "apiKey" ? "apikey" : "oauth2"}/${name}-*`;
+    return `arn:aws:secretsmanager:${region}:${account}:secret:bedrock-agentcore-identity!default/${c.kind === "apiKey" ? "apikey" : "oauth2"}/${name}${SECRET_SUFFIX}`;
 }
 
 /**
@@ -196,10 +234,12 @@ export function harnessExecutionPolicy(p: {
     const { region: r, account: a, harnessName } = p;
     const ac = `arn:aws:bedrock-agentcore:${r}:${a}`;
     const directory = `${ac}:workload-identity-directory/default`;
-    // AgentCore names the harness's workload identity and managed runtime `harness_<name>-<id>`,
-    // the id chosen at creation.
-    const workload = `${directory}/workload-identity/harness_${harnessName}-*`;
-    const runtimeLogs = `arn:aws:logs:${r}:${a}:log-group:/aws/bedrock-agentcore/runtimes/harness_${harnessName}-*`;
+    // AgentCore names the harness's workload identity after its managed runtime, `harness_<name>-<id>`,
+    // the id chosen at creation; the runtime's log groups are `<runtime id>-<endpoint>`.
+    const runtimeId = agentCoreIdPattern(`harness_${harnessName}`);
+    const workload = `${directory}/workload-identity/${runtimeId}`;
+    const runtimeLogs = `arn:aws:logs:${r}:${a}:log-group:/aws/bedrock-agentcore/runtimes/${runtimeId}-*`;
+    const vaultSecrets = p.credentials.map((c) => tokenVaultSecret(r, a, c));
     const tokenActions = [
         ...(p.credentials.some((c) => c.kind === "apiKey") ? ["bedrock-agentcore:GetResourceApiKey"] : []),
         ...(p.credentials.some((c) => c.kind === "oauth2") ? ["bedrock-agentcore:GetResourceOauth2Token"] : []),
@@ -258,9 +298,9 @@ export function harnessExecutionPolicy(p: {
                 Sid: "TokenVaultSecrets",
                 Effect: "Allow",
                 Action: "secretsmanager:GetSecretValue",
-                Resource: p.credentials.map((c) => tokenVaultSecret(r, a, c)),
+                Resource: vaultSecrets,
             },
-            kmsViaSecretsManager(r),
+            kmsViaSecretsManager(r, vaultSecrets),
         ],
     };
 }
@@ -302,8 +342,8 @@ export function runtimePolicy(p: {
     imageUri: string;
     secretArn?: string;
 }): PolicyDocument {
-    // The runtime's id (`<name>-<suffix>`) and so its log group names are chosen at creation.
-    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/runtimes/${p.runtimeName}-*`;
+    // The runtime's id (`<name>-<suffix>`), and so its log groups (`<id>-<endpoint>`), are chosen at creation.
+    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/runtimes/${agentCoreIdPattern(p.runtimeName)}-*`;
     const statements: Statement[] = [
         ...pullImage(p.imageUri),
         // Images in ECR Public: neither token call has a resource.
@@ -336,8 +376,8 @@ export function runtimePolicy(p: {
 
 /** The gateway role: invoke this runtime (and its versions and endpoints) and write the gateway's own logs. */
 export function gatewayPolicy(p: { region: string; account: string; gatewayName: string; runtimeArn: string }): PolicyDocument {
-    // The gateway's id is its lower-cased name and a suffix chosen at creation.
-    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/gateways/${p.gatewayName.toLowerCase()}-*`;
+    // The gateway's log group is named after its id: its lower-cased name and a suffix chosen at creation.
+    const logs = `arn:aws:logs:${p.region}:${p.account}:log-group:/aws/bedrock-agentcore/gateways/${agentCoreIdPattern(p.gatewayName.toLowerCase())}`;
     return {
         Version: "2012-10-17",
         Statement: [

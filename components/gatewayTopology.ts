@@ -20,7 +20,7 @@ import { Oauth2CredentialProvider } from "../providers/oauth2CredentialProvider"
 import { serverRevision, ToolCheck } from "../providers/toolCheck";
 import { imageRegionProblem } from "../aws/images";
 import { HARNESS_TOOL_NAME, OAUTH_SCOPE } from "../aws/names";
-import { agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "../aws/policies";
+import { agentCoreArnPattern, agentCoreTrustPolicy, gatewayPolicy, INLINE_POLICY_NAMES, runtimePolicy } from "../aws/policies";
 import { CREDENTIALS_VERSION_ENV, RUNTIME_HEADER_ALLOWLIST, runtimeServerEnvironment } from "../server/env";
 import { HarnessAgent, topologyAgent, TopologyArgs, TOPOLOGY_TYPES } from "./harnessAgent";
 import { ServiceRole } from "./role";
@@ -143,16 +143,22 @@ export class GatewayTopology extends pulumi.ComponentResource {
             { parent: this, dependsOn: [domain] },
         );
 
-        // 4. The runtime role and the runtime. AgentCore assumes each role only for this account.
-        const agentCoreTrust = pulumi
-            .output(args.accountId)
-            .apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: region, account })));
+        // 4. The runtime role and the runtime. AgentCore assumes each role only for this stack's own
+        // runtime or gateway (by name: the role comes before the resource's id).
+        const agentCoreTrust = (kind: "runtime" | "gateway", resourceName: string) =>
+            pulumi
+                .output(args.accountId)
+                .apply((account) =>
+                    JSON.stringify(
+                        agentCoreTrustPolicy({ account, sourceArns: [agentCoreArnPattern({ region, account }, kind, resourceName)] }),
+                    ),
+                );
         const runtimeRole = new ServiceRole(
             `${name}-runtime-role`,
             `${name}-runtime`,
             {
                 description: "AgentCore Runtime role of the Zscaler MCP server",
-                assumeRolePolicy: agentCoreTrust,
+                assumeRolePolicy: agentCoreTrust("runtime", names.runtime),
                 inlinePolicies: [
                     {
                         suffix: "policy",
@@ -220,7 +226,7 @@ export class GatewayTopology extends pulumi.ComponentResource {
             `${name}-gateway`,
             {
                 description: "AgentCore Gateway role of the Zscaler MCP server",
-                assumeRolePolicy: agentCoreTrust,
+                assumeRolePolicy: agentCoreTrust("gateway", names.gateway),
                 inlinePolicies: [
                     {
                         suffix: "policy",

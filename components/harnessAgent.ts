@@ -6,7 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { HarnessTool } from "@aws-sdk/client-bedrock-agentcore-control";
 import { Harness } from "../providers/harness";
-import { agentCoreTrustPolicy, harnessExecutionPolicy, INLINE_POLICY_NAMES, TokenVaultCredential } from "../aws/policies";
+import {
+    agentCoreTrustPolicy,
+    harnessExecutionPolicy,
+    harnessSourceArns,
+    INLINE_POLICY_NAMES,
+    TokenVaultCredential,
+} from "../aws/policies";
 import { RoleGuardrails, ServiceRole } from "./role";
 
 /** The topology components' type tokens. */
@@ -78,9 +84,14 @@ export class HarnessAgent extends pulumi.ComponentResource {
             `${name}-exec`,
             {
                 description: `Execution role of AgentCore harness ${args.harnessName}`,
-                assumeRolePolicy: pulumi
-                    .output(args.accountId)
-                    .apply((account) => JSON.stringify(agentCoreTrustPolicy({ region: args.region, account }))),
+                assumeRolePolicy: pulumi.output(args.accountId).apply((account) =>
+                    JSON.stringify(
+                        agentCoreTrustPolicy({
+                            account,
+                            sourceArns: harnessSourceArns({ region: args.region, account }, args.harnessName),
+                        }),
+                    ),
+                ),
                 inlinePolicies: [
                     {
                         suffix: "policy",

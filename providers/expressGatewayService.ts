@@ -40,7 +40,7 @@ import {
 import { describeService, ecsClient, ecsTags, label, publicEndpoint, syncEcsTags, tagMap } from "./ecs/client";
 import { allowedHostsValue, primaryContainer } from "./ecs/container";
 import { DeploymentRef, deploymentFailed, newestDeployment, waitActive, waitForDeployment } from "./ecs/deployments";
-import { deleteTaskDefinitions, waitUntilDrained } from "./ecs/teardown";
+import { deleteTaskDefinitions, serviceTaskDefinitions, waitUntilDrained } from "./ecs/teardown";
 import { NAME_RULES } from "../aws/names";
 
 // The module's own names before the split into ecs/: the rollout resource, the tests and the MCP
@@ -426,6 +426,8 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
 
     async delete(id, props) {
         const { sdk, client } = await ecsClient(props.region);
+        // Read while ECS still reports the service's deployments.
+        const taskDefinitions = await serviceTaskDefinitions(props, id);
         try {
             await withRetries(() => client.send(new sdk.DeleteExpressGatewayServiceCommand({ serviceArn: id })), {
                 what: `delete ${label(props)}`,
@@ -444,7 +446,7 @@ export const expressGatewayServiceProvider: pulumi.dynamic.ResourceProvider<Expr
             goneIsTarget: true,
             timeoutMs: DELETE_TIMEOUT_MS,
         });
-        await deleteTaskDefinitions(props);
+        await deleteTaskDefinitions(props, taskDefinitions);
         await waitUntilDrained(props);
     },
 };

@@ -283,7 +283,10 @@ describe("ECS topology (strict mocks)", () => {
                     Effect: "Allow",
                     Action: "kms:Decrypt",
                     Resource: "*",
-                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" } },
+                    Condition: {
+                        StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" },
+                        StringLike: { "kms:EncryptionContext:SecretARN": secretArn },
+                    },
                 },
             ],
         });
@@ -312,7 +315,12 @@ describe("ECS topology (strict mocks)", () => {
             Action: "sts:AssumeRole",
             Condition: {
                 StringEquals: { "aws:SourceAccount": ACCOUNT },
-                ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:*` },
+                ArnLike: {
+                    "aws:SourceArn": [
+                        `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:harness/zscaler_mcp_harness_dev-??????????`,
+                        `arn:aws:bedrock-agentcore:us-west-2:${ACCOUNT}:runtime/harness_zscaler_mcp_harness_dev-??????????`,
+                    ],
+                },
             },
         });
     });
@@ -327,7 +335,7 @@ describe("ECS topology (strict mocks)", () => {
             Action: ["bedrock-agentcore:GetResourceApiKey"],
             Resource: [
                 `${ac}:workload-identity-directory/default`,
-                `${ac}:workload-identity-directory/default/workload-identity/harness_zscaler_mcp_harness_dev-*`,
+                `${ac}:workload-identity-directory/default/workload-identity/harness_zscaler_mcp_harness_dev-??????????`,
                 `${ac}:token-vault/default`,
                 PROVIDER_ARN,
             ],

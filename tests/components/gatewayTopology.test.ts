@@ -240,7 +240,7 @@ describe("Gateway topology (strict mocks)", () => {
         const r = await run();
         const policy = (name: string) => JSON.parse(unwrap(one(r, "aws:iam/rolePolicy:RolePolicy", name).inputs.policy));
         const secretArn = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
-        const runtimeLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-*`;
+        const runtimeLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/zscaler_mcp_runtime_dev-??????????-*`;
         expect(policy("runtime-policy").Statement).to.deep.equal([
             { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             {
@@ -274,10 +274,13 @@ describe("Gateway topology (strict mocks)", () => {
                 Effect: "Allow",
                 Action: "kms:Decrypt",
                 Resource: "*",
-                Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
+                Condition: {
+                    StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+                    StringLike: { "kms:EncryptionContext:SecretARN": secretArn },
+                },
             },
         ]);
-        const gatewayLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/zscaler-mcp-gateway-dev-*`;
+        const gatewayLogs = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/bedrock-agentcore/gateways/zscaler-mcp-gateway-dev-??????????`;
         expect(policy("gateway-policy").Statement).to.deep.equal([
             {
                 Sid: "InvokeRuntime",
@@ -298,23 +301,28 @@ describe("Gateway topology (strict mocks)", () => {
         expect(harness.TokenVaultSecrets.Resource).to.deep.equal([
             `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:bedrock-agentcore-identity!default/oauth2/zscaler-mcp-cognito-oauth-dev-Gh5Jk7`,
         ]);
-        const agentCoreTrust = {
+        // AgentCore may assume each role only for this stack's own resource (its id's ten-character suffix chosen at creation).
+        const ac = `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}`;
+        const agentCoreTrust = (sourceArn: string | string[]) => ({
             Version: "2012-10-17",
             Statement: [
                 {
                     Effect: "Allow",
                     Principal: { Service: "bedrock-agentcore.amazonaws.com" },
                     Action: "sts:AssumeRole",
-                    Condition: {
-                        StringEquals: { "aws:SourceAccount": ACCOUNT },
-                        ArnLike: { "aws:SourceArn": `arn:aws:bedrock-agentcore:us-east-1:${ACCOUNT}:*` },
-                    },
+                    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": sourceArn } },
                 },
             ],
-        };
-        for (const role of ["runtime-role", "gateway-role", "agent-exec-role"]) {
-            expect(JSON.parse(unwrap(one(r, "aws:iam/role:Role", role).inputs).assumeRolePolicy), role).to.deep.equal(agentCoreTrust);
-        }
+        });
+        const trust = (role: string) => JSON.parse(unwrap(one(r, "aws:iam/role:Role", role).inputs).assumeRolePolicy);
+        expect(trust("runtime-role")).to.deep.equal(agentCoreTrust(`${ac}:runtime/zscaler_mcp_runtime_dev-??????????`));
+        expect(trust("gateway-role")).to.deep.equal(agentCoreTrust(`${ac}:gateway/zscaler-mcp-gateway-dev-??????????`));
+        expect(trust("agent-exec-role")).to.deep.equal(
+            agentCoreTrust([
+                `${ac}:harness/zscaler_mcp_harness_dev-??????????`,
+                `${ac}:runtime/harness_zscaler_mcp_harness_dev-??????????`,
+            ]),
+        );
     });
 
     it("keeps the runtime on destroy with its role, its secret and the Cognito pool its authorizer trusts", async () => {

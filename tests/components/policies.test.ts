@@ -1,11 +1,14 @@
 import { expect } from "chai";
+import { defaultNames } from "../../aws/names";
 import {
+    agentCoreArnPattern,
     agentCoreTrustPolicy,
     ecsInfrastructureTrustPolicy,
     ecsTaskExecutionTrustPolicy,
     gatewayPolicy,
     INLINE_POLICY_NAMES,
     harnessExecutionPolicy,
+    harnessSourceArns,
     PolicyDocument,
     runtimePolicy,
     taskExecutionPolicy,
@@ -13,7 +16,7 @@ import {
     TokenVaultCredential,
 } from "../../aws/policies";
 import { ACCOUNT, allowed, assumable, OTHER_ACCOUNT } from "../support/iam";
-import { runProgram } from "../support/mocks";
+import { byType, runProgram, unwrap } from "../support/mocks";
 
 const R = "us-east-1";
 const AC = `arn:aws:bedrock-agentcore:${R}:${ACCOUNT}`;
@@ -21,6 +24,8 @@ const SM = `arn:aws:secretsmanager:${R}:${ACCOUNT}:secret`;
 const SECRET = `${SM}:zscaler-mcp-harness/dev/credentials-a1b2c3d4e5-AbCdEf`;
 const OTHER_SECRET = `${SM}:payroll/db-Zz99Yy`;
 const VIA_SM = { "kms:ViaService": `secretsmanager.${R}.amazonaws.com` };
+/** What Secrets Manager's call to KMS carries when it decrypts `secretArn`. */
+const decrypting = (secretArn: string) => ({ ...VIA_SM, "kms:EncryptionContext:SecretARN": secretArn });
 const KEY = `arn:aws:kms:${R}:${ACCOUNT}:key/0a1b2c3d-0000-1111-2222-333344445555`;
 const IMAGE = "709825985650.dkr.ecr.us-east-1.amazonaws.com/zscaler/zscaler-mcp-server:0.10.4-bedrock";
 const SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -49,7 +54,7 @@ const THEIR_VAULT_SECRETS = [
 
 const HARNESS = "zscaler_mcp_harness_dev";
 const WORKLOAD = `${AC}:workload-identity-directory/default/workload-identity/harness_${HARNESS}-AbCdE12345`;
-const HARNESS_LOGS = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/harness_${HARNESS}-r1-DEFAULT`;
+const HARNESS_LOGS = `arn:aws:logs:${R}:${ACCOUNT}:log-group:/aws/bedrock-agentcore/runtimes/harness_${HARNESS}-Zx12Cv34Bn-DEFAULT`;
 const RUNTIME_ARN = `${AC}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5`;
 const INVOKE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"];
 
@@ -101,7 +106,7 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
                 ),
             ).to.deep.equal([]);
             expect(await allowed(policy, "secretsmanager:GetSecretValue", API_KEY.secretArn!)).to.equal(true);
-            expect(await allowed(policy, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
+            expect(await allowed(policy, "kms:Decrypt", KEY, decrypting(API_KEY.secretArn!))).to.equal(true);
         });
 
         it("may not read another team's API key, OAuth token or Token Vault secret, nor another harness's identity", async () => {
@@ -125,7 +130,13 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
                     await every(policy, ["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetResourceApiKey"], [other]),
                 ),
             ).to.deep.equal([]);
-            expect(await allowed(policy, "kms:Decrypt", KEY, { "kms:ViaService": `s3.${R}.amazonaws.com` })).to.equal(false);
+            expect(
+                await allowed(policy, "kms:Decrypt", KEY, { ...decrypting(API_KEY.secretArn!), "kms:ViaService": `s3.${R}.amazonaws.com` }),
+            ).to.equal(false);
+            // The key of another team's secret, or of the Zscaler secret, or a call without the encryption context.
+            expect(noneAllowed(await every(policy, ["kms:Decrypt"], [KEY], decrypting(THEIR_VAULT_SECRETS[0])))).to.deep.equal([]);
+            expect(await allowed(policy, "kms:Decrypt", KEY, decrypting(SECRET))).to.equal(false);
+            expect(await allowed(policy, "kms:Decrypt", KEY, VIA_SM)).to.equal(false);
         });
 
         it("may call the configured inference profile and the model behind it in the profile's US regions", async () => {
@@ -186,7 +197,20 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
                     `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Ab12Cd`,
                 ),
             ).to.equal(true);
-            expect(noneAllowed(await every(p, ["secretsmanager:GetSecretValue"], THEIR_VAULT_SECRETS))).to.deep.equal([]);
+            expect(
+                await allowed(
+                    p,
+                    "kms:Decrypt",
+                    KEY,
+                    decrypting(`${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Ab12Cd`),
+                ),
+            ).to.equal(true);
+            // Secrets Manager's suffix is six characters: a name that goes on is another secret.
+            const longer = [
+                `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-Ab12Cd7`,
+                `${SM}:bedrock-agentcore-identity!default/apikey/zscaler-mcp-creds-dev-x-Ab12Cd`,
+            ];
+            expect(noneAllowed(await every(p, ["secretsmanager:GetSecretValue"], [...THEIR_VAULT_SECRETS, ...longer]))).to.deep.equal([]);
         });
     });
 
@@ -284,7 +308,8 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
 
         it("may read exactly the Zscaler secret", async () => {
             expect(await allowed(secret, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
-            expect(await allowed(secret, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
+            expect(await allowed(secret, "kms:Decrypt", KEY, decrypting(SECRET))).to.equal(true);
+            expect(await allowed(secret, "kms:Decrypt", KEY, decrypting(OTHER_SECRET))).to.equal(false);
             expect(
                 noneAllowed(
                     await every(secret, ["secretsmanager:GetSecretValue"], [OTHER_SECRET, `${SECRET}-Q1w2E3`, ...THEIR_VAULT_SECRETS]),
@@ -336,7 +361,8 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
             ).to.equal(true);
             expect(await allowed(runtime, "logs:PutLogEvents", `${runtimeLogs}:log-stream:x`)).to.equal(true);
             expect(await allowed(runtime, "secretsmanager:GetSecretValue", SECRET)).to.equal(true);
-            expect(await allowed(runtime, "kms:Decrypt", KEY, VIA_SM)).to.equal(true);
+            expect(await allowed(runtime, "kms:Decrypt", KEY, decrypting(SECRET))).to.equal(true);
+            expect(await allowed(runtime, "kms:Decrypt", KEY, decrypting(THEIR_VAULT_SECRETS[0]))).to.equal(false);
         });
 
         it("denies the runtime any model, other repositories, other runtimes' logs and other secrets", async () => {
@@ -389,28 +415,85 @@ describe("IAM policies, evaluated by an IAM simulator, both ways", () => {
     });
 
     describe("trust policies", () => {
-        const ours = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": `${AC}:runtime/zscaler_mcp_runtime_dev-k9j8h7g6f5` };
-        const theirs = {
-            "aws:SourceAccount": OTHER_ACCOUNT,
-            "aws:SourceArn": `arn:aws:bedrock-agentcore:${R}:${OTHER_ACCOUNT}:runtime/x-a1b2c3d4e5`,
+        const at = { region: R, account: ACCOUNT };
+        const dev = defaultNames("dev");
+        const devProd = defaultNames("dev-prod");
+        const AGENTCORE = "bedrock-agentcore.amazonaws.com";
+        const source = (arn: string, account = ACCOUNT) => ({ "aws:SourceAccount": account, "aws:SourceArn": arn });
+        /** Whether AgentCore may assume the role for each of these resources. */
+        const assumedFor = async (trust: PolicyDocument, arns: string[]) =>
+            Promise.all(arns.map(async (a) => `${(await assumable(trust, AGENTCORE, source(a))) ? "allow" : "deny"} ${a}`));
+        /** Every AgentCore resource of this stack's neighbour `dev-prod`, and of no stack at all. */
+        const neighbours = [
+            `${AC}:harness/${devProd.harness}-AbCdE12345`,
+            `${AC}:runtime/harness_${devProd.harness}-AbCdE12345`,
+            `${AC}:runtime/${devProd.runtime}-k9j8h7g6f5`,
+            `${AC}:gateway/${devProd.gateway}-q1w2e3r4t5`,
+            `${AC}:runtime/payroll_runtime-a1b2c3d4e5`,
+        ];
+        const own = {
+            harness: `${AC}:harness/${dev.harness}-AbCdE12345`,
+            harnessRuntime: `${AC}:runtime/harness_${dev.harness}-AbCdE12345`,
+            runtime: `${AC}:runtime/${dev.runtime}-k9j8h7g6f5`,
+            gateway: `${AC}:gateway/${dev.gateway}-q1w2e3r4t5`,
         };
+        const harnessTrust = agentCoreTrustPolicy({ account: ACCOUNT, sourceArns: harnessSourceArns(at, dev.harness) });
+        const runtimeTrust = agentCoreTrustPolicy({ account: ACCOUNT, sourceArns: [agentCoreArnPattern(at, "runtime", dev.runtime)] });
+        const gatewayTrust = agentCoreTrustPolicy({ account: ACCOUNT, sourceArns: [agentCoreArnPattern(at, "gateway", dev.gateway)] });
 
-        it("lets AgentCore assume the harness, runtime and gateway roles for this account and region only", async () => {
-            const trust = agentCoreTrustPolicy({ region: R, account: ACCOUNT });
-            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", ours)).to.equal(true);
-            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", theirs)).to.equal(false);
-            // Another account's resource naming this account, or this account's resource in another region.
-            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", { ...ours, "aws:SourceAccount": OTHER_ACCOUNT })).to.equal(
-                false,
-            );
+        it("names the stack's own resources, their ids' suffixes ten characters long", () => {
+            expect(harnessTrust.Statement[0].Condition).to.deep.equal({
+                StringEquals: { "aws:SourceAccount": ACCOUNT },
+                ArnLike: {
+                    "aws:SourceArn": [
+                        `${AC}:harness/zscaler_mcp_harness_dev-??????????`,
+                        `${AC}:runtime/harness_zscaler_mcp_harness_dev-??????????`,
+                    ],
+                },
+            });
+            expect(runtimeTrust.Statement[0].Condition!.ArnLike).to.deep.equal({
+                "aws:SourceArn": `${AC}:runtime/zscaler_mcp_runtime_dev-??????????`,
+            });
+            expect(gatewayTrust.Statement[0].Condition!.ArnLike).to.deep.equal({
+                "aws:SourceArn": `${AC}:gateway/zscaler-mcp-gateway-dev-??????????`,
+            });
+            expect(agentCoreArnPattern(at, "gateway", "Zscaler-GW")).to.equal(`${AC}:gateway/zscaler-gw-??????????`);
+            expect(() => agentCoreTrustPolicy({ account: ACCOUNT, sourceArns: [] })).to.throw(/needs the ARNs/);
+        });
+
+        it("lets AgentCore assume the harness role for this stack's harness and its managed runtime only", async () => {
+            expect(allAllowed(await assumedFor(harnessTrust, [own.harness, own.harnessRuntime]))).to.deep.equal([]);
+            expect(noneAllowed(await assumedFor(harnessTrust, [own.runtime, own.gateway, ...neighbours]))).to.deep.equal([]);
+        });
+
+        it("lets AgentCore assume the runtime role for this stack's runtime only", async () => {
+            expect(await assumable(runtimeTrust, AGENTCORE, source(own.runtime))).to.equal(true);
             expect(
-                await assumable(trust, "bedrock-agentcore.amazonaws.com", {
-                    ...ours,
-                    "aws:SourceArn": `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:runtime/x`,
-                }),
-            ).to.equal(false);
-            expect(await assumable(trust, "bedrock-agentcore.amazonaws.com", {})).to.equal(false);
-            expect(await assumable(trust, "lambda.amazonaws.com", ours)).to.equal(false);
+                noneAllowed(await assumedFor(runtimeTrust, [own.harness, own.harnessRuntime, own.gateway, ...neighbours])),
+            ).to.deep.equal([]);
+        });
+
+        it("lets AgentCore assume the gateway role for this stack's gateway only", async () => {
+            expect(await assumable(gatewayTrust, AGENTCORE, source(own.gateway))).to.equal(true);
+            expect(
+                noneAllowed(await assumedFor(gatewayTrust, [own.harness, own.harnessRuntime, own.runtime, ...neighbours])),
+            ).to.deep.equal([]);
+        });
+
+        it("refuses the own resource's name with a longer or shorter suffix, in another region or account, or without the source keys", async () => {
+            const variants = [
+                `${AC}:gateway/${dev.gateway}-q1w2e3r4t5x`,
+                `${AC}:gateway/${dev.gateway}-q1w2e3r4`,
+                `${AC}:gateway/${dev.gateway}-x-q1w2e3r4t5`,
+                `arn:aws:bedrock-agentcore:eu-west-1:${ACCOUNT}:gateway/${dev.gateway}-q1w2e3r4t5`,
+                `arn:aws:bedrock-agentcore:${R}:${OTHER_ACCOUNT}:gateway/${dev.gateway}-q1w2e3r4t5`,
+            ];
+            expect(noneAllowed(await assumedFor(gatewayTrust, variants))).to.deep.equal([]);
+            // The right resource, said to act for another account.
+            expect(await assumable(gatewayTrust, AGENTCORE, source(own.gateway, OTHER_ACCOUNT))).to.equal(false);
+            expect(await assumable(gatewayTrust, AGENTCORE, { "aws:SourceAccount": ACCOUNT })).to.equal(false);
+            expect(await assumable(gatewayTrust, AGENTCORE, {})).to.equal(false);
+            expect(await assumable(gatewayTrust, "lambda.amazonaws.com", source(own.gateway))).to.equal(false);
         });
 
         it("lets ECS tasks of this account assume the task execution role, and no other account's", async () => {
@@ -539,4 +622,179 @@ describe("inline policy names", () => {
             expect(Object.values(INLINE_POLICY_NAMES)).to.include.members(policies.map((p) => p.inputs.name));
         });
     }
+});
+
+describe("a stack's roles and the resources of a stack whose name extends its own (dev and dev-prod)", () => {
+    const CONFIG = {
+        "aws:region": R,
+        zscalerClientId: "client",
+        zscalerClientSecret: "secret-value",
+        zscalerCustomerId: "cust",
+        zscalerVanityDomain: "acme",
+    };
+    const dev = defaultNames("dev");
+    const devProd = defaultNames("dev-prod");
+    const LOGS = `arn:aws:logs:${R}:${ACCOUNT}:log-group:`;
+    // AWS chooses these suffixes; both stacks' resources get the same ones here, so only the names differ.
+    const ID = "AbCdE12345";
+    const RUNTIME_ID = "k9j8h7g6f5";
+
+    /** Each role the program creates: its trust policy and its inline policies, by the role's resource name. */
+    async function rolesOf(topology: "ecs" | "gateway") {
+        const run = await runProgram({ config: { ...CONFIG, topology }, secretKeys: ["zscalerClientSecret"] });
+        const parse = (v: unknown) => JSON.parse(unwrap(v) as string) as PolicyDocument;
+        return Object.fromEntries(
+            byType(run, "aws:iam/role:Role").map((role) => [
+                role.name,
+                {
+                    trust: parse(role.inputs.assumeRolePolicy),
+                    policies: byType(run, "aws:iam/rolePolicy:RolePolicy")
+                        .filter((p) => unwrap(p.inputs.role) === `${role.name}-a1b2c3d4e5`)
+                        .map((p) => parse(p.inputs.policy)),
+                },
+            ]),
+        );
+    }
+
+    interface Request {
+        action: string;
+        resource: string;
+        context?: Record<string, string>;
+    }
+
+    /** A stack's AgentCore, log and secret resources, with the actions the roles of either topology take on each. */
+    function resourcesOf(n: ReturnType<typeof defaultNames>, stack: string): Record<string, Request[]> {
+        const workload = `${AC}:workload-identity-directory/default/workload-identity/harness_${n.harness}-${ID}`;
+        const harnessLogs = `${LOGS}/aws/bedrock-agentcore/runtimes/harness_${n.harness}-${ID}-DEFAULT`;
+        const runtime = `${AC}:runtime/${n.runtime}-${RUNTIME_ID}`;
+        const runtimeLogs = `${LOGS}/aws/bedrock-agentcore/runtimes/${n.runtime}-${RUNTIME_ID}-DEFAULT`;
+        const gatewayLogs = `${LOGS}/aws/bedrock-agentcore/gateways/${n.gateway}-${ID.toLowerCase()}`;
+        const apiKeySecret = `${SM}:bedrock-agentcore-identity!default/apikey/${n.apiKeyProvider}`;
+        const oauthSecret = `${SM}:bedrock-agentcore-identity!default/oauth2/${n.oauthProvider}-Gh5Jk7`;
+        const zscalerSecret = `${SM}:zscaler-mcp-harness/${stack}/credentials-a1b2c3d4e5-AbCdEf`;
+        // Runtime roles also list their streams; the gateway role only writes.
+        const logs = (group: string, list = true): Request[] => [
+            { action: "logs:CreateLogGroup", resource: group },
+            ...(list ? [{ action: "logs:DescribeLogStreams", resource: group }] : []),
+            { action: "logs:CreateLogStream", resource: `${group}:log-stream:s` },
+            { action: "logs:PutLogEvents", resource: `${group}:log-stream:s` },
+        ];
+        const secret = (arn: string): Request[] => [
+            { action: "secretsmanager:GetSecretValue", resource: arn },
+            { action: "kms:Decrypt", resource: KEY, context: decrypting(arn) },
+        ];
+        const token = (action: string, provider: string): Request[] => [workload, provider].map((resource) => ({ action, resource }));
+        return {
+            harness: [
+                ...["bedrock-agentcore:GetWorkloadAccessToken", "bedrock-agentcore:GetWorkloadAccessTokenForJWT"].map((action) => ({
+                    action,
+                    resource: workload,
+                })),
+                ...logs(harnessLogs),
+            ],
+            apiKey: [
+                ...token("bedrock-agentcore:GetResourceApiKey", `${AC}:token-vault/default/apikeycredentialprovider/${n.apiKeyProvider}`),
+                ...secret(apiKeySecret),
+            ],
+            oauth: [
+                ...token(
+                    "bedrock-agentcore:GetResourceOauth2Token",
+                    `${AC}:token-vault/default/oauth2credentialprovider/${n.oauthProvider}`,
+                ),
+                ...secret(oauthSecret),
+            ],
+            ecsTask: [
+                { action: "logs:CreateLogStream", resource: `${LOGS}${n.logGroup}:log-stream:mcp/Main/abc` },
+                { action: "logs:PutLogEvents", resource: `${LOGS}${n.logGroup}:log-stream:mcp/Main/abc` },
+            ],
+            zscalerSecret: secret(zscalerSecret),
+            runtime: logs(runtimeLogs),
+            gateway: [
+                { action: "bedrock-agentcore:InvokeAgentRuntime", resource: runtime },
+                { action: "bedrock-agentcore:InvokeAgentRuntime", resource: `${runtime}/runtime-endpoint/DEFAULT` },
+                ...logs(gatewayLogs, false),
+            ],
+        };
+    }
+    const own = resourcesOf(dev, "dev");
+    const theirs = resourcesOf(devProd, "dev-prod");
+
+    /** Each request as one line: what the role's policies (any of them) decide. */
+    async function decisions(policies: PolicyDocument[], requests: Request[]): Promise<string[]> {
+        const lines: string[] = [];
+        for (const r of requests) {
+            let allowedByAny = false;
+            for (const p of policies) {
+                allowedByAny ||= await allowed(p, r.action, r.resource, r.context);
+            }
+            lines.push(`${allowedByAny ? "allow" : "deny"} ${r.action} ${r.context?.["kms:EncryptionContext:SecretARN"] ?? r.resource}`);
+        }
+        return lines;
+    }
+    const everyRequest = (set: Record<string, Request[]>) => Object.values(set).flat();
+
+    const ROLES: Record<"ecs" | "gateway", Record<string, Request[]>> = {
+        ecs: {
+            "zscaler-mcp-agent-exec-role": [...own.harness, ...own.apiKey],
+            "zscaler-mcp-task-exec-role": [...own.ecsTask, ...own.zscalerSecret],
+        },
+        gateway: {
+            "zscaler-mcp-agent-exec-role": [...own.harness, ...own.oauth],
+            "zscaler-mcp-runtime-role": [...own.runtime, ...own.zscalerSecret],
+            "zscaler-mcp-gateway-role": own.gateway,
+        },
+    };
+
+    for (const topology of ["ecs", "gateway"] as const) {
+        it(`${topology} topology: each role may take its actions on every resource of its own stack`, async () => {
+            const roles = await rolesOf(topology);
+            const denied: Record<string, string[]> = {};
+            for (const [role, requests] of Object.entries(ROLES[topology])) {
+                denied[role] = allAllowed(await decisions(roles[role]?.policies ?? [], requests));
+            }
+            expect(denied).to.deep.equal(Object.fromEntries(Object.keys(ROLES[topology]).map((role) => [role, []])));
+        });
+
+        it(`${topology} topology: no role may take any action on a resource of dev-prod`, async () => {
+            const roles = await rolesOf(topology);
+            const granted: Record<string, string[]> = {};
+            for (const [role, { policies }] of Object.entries(roles)) {
+                granted[role] = noneAllowed(await decisions(policies, everyRequest(theirs)));
+            }
+            expect(Object.keys(granted)).to.include.members(Object.keys(ROLES[topology]));
+            expect(granted).to.deep.equal(Object.fromEntries(Object.keys(roles).map((role) => [role, []])));
+        });
+    }
+
+    it("trust: AgentCore may assume each role for the stack's own harness, runtime or gateway, never for dev-prod's", async () => {
+        const source = (resource: string) => ({ "aws:SourceAccount": ACCOUNT, "aws:SourceArn": resource });
+        const arns = (n: ReturnType<typeof defaultNames>) => ({
+            harness: [`${AC}:harness/${n.harness}-${ID}`, `${AC}:runtime/harness_${n.harness}-${ID}`],
+            runtime: [`${AC}:runtime/${n.runtime}-${ID}`],
+            gateway: [`${AC}:gateway/${n.gateway}-${ID.toLowerCase()}`],
+        });
+        const ours = arns(dev);
+        const neighbour = Object.values(arns(devProd)).flat();
+        const gateway = await rolesOf("gateway");
+        const ecs = await rolesOf("ecs");
+        const cases = [
+            { trust: ecs["zscaler-mcp-agent-exec-role"].trust, ownArns: ours.harness },
+            { trust: gateway["zscaler-mcp-agent-exec-role"].trust, ownArns: ours.harness },
+            { trust: gateway["zscaler-mcp-runtime-role"].trust, ownArns: ours.runtime },
+            { trust: gateway["zscaler-mcp-gateway-role"].trust, ownArns: ours.gateway },
+        ];
+        for (const c of cases) {
+            const lines = async (resources: string[]) =>
+                Promise.all(
+                    resources.map(
+                        async (r) => `${(await assumable(c.trust, "bedrock-agentcore.amazonaws.com", source(r))) ? "allow" : "deny"} ${r}`,
+                    ),
+                );
+            const others = Object.values(ours)
+                .flat()
+                .filter((a) => !c.ownArns.includes(a));
+            expect(allAllowed(await lines(c.ownArns))).to.deep.equal([]);
+            expect(noneAllowed(await lines([...others, ...neighbour]))).to.deep.equal([]);
+        }
+    });
 });

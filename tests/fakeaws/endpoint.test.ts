@@ -582,6 +582,31 @@ describe("local AWS endpoint", () => {
             expect([tasks.tasks, tasks.failures]).to.deep.equal([[], [{ arn: "0123456789abcdef0123456789abcdef", reason: "MISSING" }]]);
         });
 
+        it("describes each service revision with the task definition ECS registered for it; an unknown revision is a failure", async () => {
+            const { sdk, client, created, update } = await ecs();
+            const first = created.service!.activeConfigurations![0].serviceRevisionArn!;
+            const second = await update("public.ecr.aws/zscaler/zscaler-mcp-server:2");
+            const unknown = "arn:aws:ecs:us-east-1:123456789012:service-revision/zscaler-mcp-dev/svc/1234567890123456789";
+            const res = await client.send(new sdk.DescribeServiceRevisionsCommand({ serviceRevisionArns: [first, second, unknown] }));
+            expect(res.serviceRevisions!.map((r) => [r.serviceRevisionArn, r.taskDefinition, r.containerImages![0].image])).to.deep.equal([
+                [first, "arn:aws:ecs:us-east-1:123456789012:task-definition/zscaler-mcp-dev-svc:1", CONTAINER.image],
+                [
+                    second,
+                    "arn:aws:ecs:us-east-1:123456789012:task-definition/zscaler-mcp-dev-svc:2",
+                    "public.ecr.aws/zscaler/zscaler-mcp-server:2",
+                ],
+            ]);
+            expect(res.failures).to.deep.equal([{ arn: unknown, reason: "MISSING" }]);
+            // At most 20 ARNs a call, as AWS documents.
+            const tooMany = await rejection(
+                client.send(new sdk.DescribeServiceRevisionsCommand({ serviceRevisionArns: Array.from({ length: 21 }, () => first) })),
+            );
+            expect([tooMany.name, errorsOf("DescribeServiceRevisions").includes(tooMany.name)]).to.deep.equal([
+                "InvalidParameterException",
+                true,
+            ]);
+        });
+
         it("pages ListTasks by maxResults and nextToken", async () => {
             ctx.fake.failNextDeployment({ exitCode: 1 });
             const { sdk, client } = await ecs();

@@ -355,38 +355,90 @@ describe("ExpressGatewayService provider", () => {
         });
     });
 
-    it("deletes the service, its task definitions in batches of ten, and waits out the drain", async () => {
+    /** The fake's task definitions of a family, as `<revision> <status>`. */
+    const revisionsOf = (family: string) =>
+        ctx.fake.taskDefinitions.filter((t) => t.family === family).map((t) => `${t.revision} ${t.status}`);
+    const FAMILY = "zscaler-mcp-dev-zscaler-mcp-server-dev";
+
+    it("deletes the task definitions of every revision the service ran, in batches, and waits out the drain", async () => {
         const { id, outs } = (await provider.create!(inputs())) as Created;
-        // Eleven more revisions from earlier rollouts.
-        for (let n = 0; n < 11; n++) {
-            ctx.fake.taskDefinitions.push({ family: "zscaler-mcp-dev-zscaler-mcp-server-dev", revision: 10 + n, status: "ACTIVE" });
+        // Twenty more rollouts: 22 revisions, each with its task definition.
+        const { ECSClient, DescribeServicesCommand, UpdateExpressGatewayServiceCommand } = await import("@aws-sdk/client-ecs");
+        const ecs = new ECSClient({ maxAttempts: 1 });
+        for (let n = 0; n < 20; n++) {
+            await ecs.send(new UpdateExpressGatewayServiceCommand({ serviceArn: id, cpu: n % 2 ? "1024" : "2048" }));
         }
-        ctx.fake.taskDefinitions.push({ family: "zscaler-mcp-dev-zscaler-mcp-server-dev-other", revision: 1, status: "ACTIVE" });
+        // Another family that begins with the service's.
+        ctx.fake.taskDefinitions.push({ family: `${FAMILY}-other`, revision: 1, status: "ACTIVE" });
+        const listedBefore = ctx.fake.callsTo("ListServiceDeployments").length;
         await provider.delete!(id, outs);
-        const deletes = ctx.fake.callsTo("DeleteTaskDefinitions");
-        expect(deletes.map((c) => (c.input.taskDefinitions as string[]).length)).to.deep.equal([10, 3]);
-        expect(ctx.fake.taskDefinitions.filter((t) => t.status === "ACTIVE").map((t) => t.family)).to.deep.equal([
-            "zscaler-mcp-dev-zscaler-mcp-server-dev-other",
+        // Every deployment, page by page (two a page here), then the revisions, twenty a call.
+        expect(ctx.fake.callsTo("ListServiceDeployments").slice(listedBefore)).to.have.length(11);
+        expect(ctx.fake.callsTo("DescribeServiceRevisions").map((c) => (c.input.serviceRevisionArns as string[]).length)).to.deep.equal([
+            20, 2,
         ]);
+        expect(ctx.fake.callsTo("DeregisterTaskDefinition")).to.have.length(22);
+        const deletes = ctx.fake.callsTo("DeleteTaskDefinitions");
+        expect(deletes.map((c) => (c.input.taskDefinitions as string[]).length)).to.deep.equal([10, 10, 2]);
+        expect(revisionsOf(FAMILY)).to.deep.equal(Array.from({ length: 22 }, (_, n) => `${n + 1} DELETE_IN_PROGRESS`));
+        expect(revisionsOf(`${FAMILY}-other`)).to.deep.equal(["1 ACTIVE"]);
         const describe = ctx.fake.callsTo("DescribeServices").slice(-1)[0];
         expect(describe.input.services).to.deep.equal(["zscaler-mcp-server-dev"]);
         // By the time delete returns, the classic service has finished draining.
-        const { ECSClient, DescribeServicesCommand } = await import("@aws-sdk/client-ecs");
-        const after = await new ECSClient({ maxAttempts: 1 }).send(
-            new DescribeServicesCommand({ cluster: "zscaler-mcp-dev", services: ["zscaler-mcp-server-dev"] }),
-        );
+        const after = await ecs.send(new DescribeServicesCommand({ cluster: "zscaler-mcp-dev", services: ["zscaler-mcp-server-dev"] }));
         expect(after.services?.[0]?.status).to.equal("INACTIVE");
+    });
+
+    it("leaves the task definitions of another service whose cluster and name compose the same family", async () => {
+        // Cluster "zscaler-mcp" and service "dev-zscaler-mcp-server-dev": ECS Express names its family as ours.
+        const ours = (await provider.create!(inputs())) as Created;
+        const theirs = (await provider.create!(inputs({ cluster: "zscaler-mcp", serviceName: "dev-zscaler-mcp-server-dev" }))) as Created;
+        // Each service rolled out two revisions (its create and its allow-list), one after the other.
+        expect(revisionsOf(FAMILY)).to.deep.equal(["1 ACTIVE", "2 ACTIVE", "3 ACTIVE", "4 ACTIVE"]);
+        await provider.delete!(ours.id, ours.outs);
+        expect(revisionsOf(FAMILY)).to.deep.equal(["1 DELETE_IN_PROGRESS", "2 DELETE_IN_PROGRESS", "3 ACTIVE", "4 ACTIVE"]);
+        expect(ctx.fake.callsTo("DeregisterTaskDefinition").map((c) => c.input.taskDefinition)).to.deep.equal([
+            `arn:aws:ecs:us-east-1:123456789012:task-definition/${FAMILY}:1`,
+            `arn:aws:ecs:us-east-1:123456789012:task-definition/${FAMILY}:2`,
+        ]);
+        // The other service still runs its own revision, and then deletes only its own.
+        expect(ctx.fake.find("ecs", theirs.id)!.status).to.equal("ACTIVE");
+        await provider.delete!(theirs.id, theirs.outs);
+        expect(revisionsOf(FAMILY)).to.deep.equal(Array.from({ length: 4 }, (_, n) => `${n + 1} DELETE_IN_PROGRESS`));
+    });
+
+    it("deletes the task definitions a stopped destroy had only deregistered", async () => {
+        const { id, outs } = (await provider.create!(inputs())) as Created;
+        // A destroy killed between the deregistrations and the delete.
+        ctx.fake.taskDefinitions.filter((t) => t.family === FAMILY).forEach((t) => (t.status = "INACTIVE"));
+        await provider.delete!(id, outs);
+        expect(ctx.fake.callsTo("DeregisterTaskDefinition")).to.have.length(0);
+        expect(ctx.fake.callsTo("DeleteTaskDefinitions").map((c) => c.input.taskDefinitions)).to.deep.equal([
+            [1, 2].map((n) => `arn:aws:ecs:us-east-1:123456789012:task-definition/${FAMILY}:${n}`),
+        ]);
+        expect(revisionsOf(FAMILY)).to.deep.equal(["1 DELETE_IN_PROGRESS", "2 DELETE_IN_PROGRESS"]);
     });
 
     it("treats a service deleted behind our back as gone on read and on delete", async () => {
         const { id, outs } = (await provider.create!(inputs())) as Created;
         ctx.fake.deleteBehindBack("ecs", id);
+        const listedBefore = ctx.fake.callsTo("ListServiceDeployments").length;
         expect(await provider.read!(id, outs)).to.deep.equal({});
         // DescribeExpressGatewayService lists no not-found error: ECS answers InvalidParameterException "Resource not found".
         const [describe] = ctx.fake.callsTo("DescribeExpressGatewayService").slice(-1);
         expect(describe.error).to.equal("InvalidParameterException");
         await provider.delete!(id, outs);
         expect(ctx.fake.callsTo("DeleteExpressGatewayService").map((c) => c.error)).to.deep.equal(["ServiceNotFoundException"]);
+        // Nothing tells which task definitions the forgotten service ran: none is touched.
+        // (its cluster held only this service, so ECS no longer knows the cluster either).
+        expect(
+            ctx.fake
+                .callsTo("ListServiceDeployments")
+                .slice(listedBefore)
+                .map((c) => c.error),
+        ).to.deep.equal(["ClusterNotFoundException"]);
+        expect(ctx.fake.callsTo("DeregisterTaskDefinition")).to.have.length(0);
+        expect(revisionsOf(FAMILY)).to.deep.equal(["1 ACTIVE", "2 ACTIVE"]);
     });
 
     it("reads the service back without drift", async () => {

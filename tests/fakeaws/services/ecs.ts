@@ -40,10 +40,10 @@ export function ecs(host: ServiceHost): ServiceDef {
             }
             const arn = ecsArn(`service/${cluster}/${name}`);
             const rec = host.add("ecs", arn, name, arn, { ...input, cluster, endpoint: undefined, drainingUntil: undefined });
-            registerTaskDefinition(cluster, name);
             const outcome = host.takeOutcome("ecs");
             rec.status = "ACTIVE";
             rec.data.readyAt = outcome?.kind === "never" ? Number.POSITIVE_INFINITY : fake.clock.now() + fake.durations.ecsCreate;
+            rec.data.revisionTaskDefinitions = {};
             rec.data.configs = [ecsConfig(rec, input)];
             rec.data.deployments = [];
             rec.data.tasks = [];
@@ -67,7 +67,6 @@ export function ecs(host: ServiceHost): ServiceDef {
             }
             const { serviceArn: _s, ...rest } = input;
             Object.assign(rec.data, rest);
-            registerTaskDefinition(rec.data.cluster, rec.name);
             const config = ecsConfig(rec, rec.data);
             rec.data.configs.push(config);
             rec.data.rolloutUntil = fake.clock.now() + fake.durations.ecsUpdate;
@@ -151,6 +150,34 @@ export function ecs(host: ServiceHost): ServiceDef {
                 .map((t) => taskDefArn(t.family, t.revision));
             return { taskDefinitionArns: arns };
         },
+        DescribeServiceRevisions: (input) => {
+            const arns = input.serviceRevisionArns as string[];
+            if (arns.length === 0 || arns.length > 20) {
+                throw new AwsError("InvalidParameterException", "serviceRevisionArns must hold between 1 and 20 ARNs.");
+            }
+            const serviceRevisions: unknown[] = [];
+            const failures: unknown[] = [];
+            for (const revisionArn of arns) {
+                const rec = fake.list("ecs").find((r) => r.data.revisionTaskDefinitions?.[revisionArn] !== undefined);
+                const config = rec && (rec.data.configs as Record<string, any>[]).find((c) => c.serviceRevisionArn === revisionArn);
+                if (!rec || !config) {
+                    failures.push({ arn: revisionArn, reason: "MISSING" });
+                    continue;
+                }
+                serviceRevisions.push({
+                    serviceRevisionArn: revisionArn,
+                    serviceArn: rec.arn,
+                    clusterArn: ecsArn(`cluster/${rec.data.cluster}`),
+                    taskDefinition: rec.data.revisionTaskDefinitions[revisionArn],
+                    launchType: "FARGATE",
+                    platformVersion: "1.4.0",
+                    platformFamily: "Linux",
+                    containerImages: [{ containerName: "Main", image: config.primaryContainer?.image }],
+                    createdAt: ts(config.createdAt),
+                });
+            }
+            return { serviceRevisions, failures };
+        },
         DeregisterTaskDefinition: (input) => {
             const t = findTaskDef(input.taskDefinition);
             t.status = "INACTIVE";
@@ -202,9 +229,15 @@ export function ecs(host: ServiceHost): ServiceDef {
         return rec;
     }
 
+    /**
+     * A new service revision of the service's configuration, with the task definition ECS Express
+     * registers for it (kept apart: the configuration's model has no task definition).
+     */
     function ecsConfig(rec: Rec, input: Record<string, any>): Record<string, unknown> {
+        const serviceRevisionArn = ecsArn(`service-revision/${rec.data.cluster}/${rec.name}/${rand(19, "0123456789")}`);
+        rec.data.revisionTaskDefinitions[serviceRevisionArn] = registerTaskDefinition(rec.data.cluster, rec.name);
         return {
-            serviceRevisionArn: ecsArn(`service-revision/${rec.data.cluster}/${rec.name}/${rand(19, "0123456789")}`),
+            serviceRevisionArn,
             executionRoleArn: input.executionRoleArn,
             taskRoleArn: input.taskRoleArn,
             cpu: input.cpu,
@@ -249,10 +282,15 @@ export function ecs(host: ServiceHost): ServiceDef {
         };
     }
 
-    function registerTaskDefinition(cluster: string, service: string): void {
+    /**
+     * Registers the next revision of the family ECS Express writes for a service, `<cluster>-<service>`
+     * (which another cluster and service can compose too), and returns its ARN.
+     */
+    function registerTaskDefinition(cluster: string, service: string): string {
         const family = `${cluster}-${service}`;
         const revision = fake.taskDefinitions.filter((t) => t.family === family).length + 1;
         fake.taskDefinitions.push({ family, revision, status: "ACTIVE" });
+        return taskDefArn(family, revision);
     }
 
     function findTaskDef(ref: string): { family: string; revision: number; status: "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS" } {

@@ -135,10 +135,8 @@ export function ecsDeployments(host: ServiceHost) {
         failure: DeploymentFailure | undefined,
     ): void {
         const tasks = rec.data.tasks as FakeTask[];
-        const taskDefinitionArn = taskDefArn(
-            `${rec.data.cluster}-${rec.name}`,
-            fake.taskDefinitions.filter((t) => t.family === `${rec.data.cluster}-${rec.name}`).length,
-        );
+        // The task definition ECS Express registered for the revision deployed.
+        const taskDefinitionArn: string = rec.data.revisionTaskDefinitions[config.serviceRevisionArn];
         const task = (createdAt: number, runningAt: number): FakeTask => ({
             arn: ecsArn(`task/${rec.data.cluster}/${rand(32, "0123456789abcdef")}`),
             deploymentArn: d.arn,
