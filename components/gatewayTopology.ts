@@ -245,6 +245,8 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 authorizerType: "CUSTOM_JWT",
                 authorizerConfiguration: authorizer,
                 tags,
+                // A gateway taken over keeps only this target.
+                targetNames: [names.target],
             },
             { parent: this },
         );
