@@ -45,7 +45,8 @@ export function isSameNameOtherDeployment(
 /** What to tell the user about a resource of another deployment of the same project and stack name. */
 export const OTHER_DEPLOYMENT_WAY_OUT =
     "If that deployment is still in use, give this one another stack name (pulumi stack init <other name>) or other " +
-    "resource names (the name config keys); if it is not, delete the resource (or destroy that deployment) and run pulumi up again.";
+    "resource names (the name config keys); if it is not, delete the resource (or destroy that deployment) and run pulumi up again. " +
+    "If it is this stack's own from before a destroy that retained it, tag it with this stack's identity and run pulumi up again.";
 
 type Warn = (message: string) => void;
 

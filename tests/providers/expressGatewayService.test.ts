@@ -124,7 +124,9 @@ describe("ExpressGatewayService provider", () => {
                 "deployment of the same project and stack name (another backend or Pulumi organization: it has " +
                 "pulumi-stack-id=an0ther, this stack is pulumi-stack-id=5tack1d), so it is left alone. If that deployment is " +
                 "still in use, give this one another stack name (pulumi stack init <other name>) or other resource names (the name " +
-                "config keys); if it is not, delete the resource (or destroy that deployment) and run pulumi up again. Choose " +
+                "config keys); if it is not, delete the resource (or destroy that deployment) and run pulumi up again. If it is " +
+                "this stack's own from before a destroy that retained it, tag it with this stack's identity and run pulumi up " +
+                "again. Choose " +
                 "another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
         );
         // Looked at, not touched.

@@ -430,7 +430,8 @@ describe("createOrAdopt", () => {
         const wayOut =
             "If that deployment is still in use, give this one another stack name (pulumi stack init <other name>) or other " +
             "resource names (the name config keys); if it is not, delete the resource (or destroy that deployment) and run " +
-            "pulumi up again. Choose another name.";
+            "pulumi up again. If it is this stack's own from before a destroy that retained it, tag it with this stack's " +
+            "identity and run pulumi up again. Choose another name.";
         expect((await rejection(createOrAdopt(anotherBackend.s))).message).to.equal(
             'thing "t" already exists and belongs to another deployment of the same project and stack name (another backend or ' +
                 "Pulumi organization: it has pulumi-stack-id=id-of-another, this stack is pulumi-stack-id=id-of-this-stack), so it " +
