@@ -11,7 +11,7 @@ import type { HarnessSpec, TopologyArgs } from "./components/harnessAgent";
 import { ExternalSecret, readExternalSecret, ZscalerCredentialsArgs } from "./components/zscalerCredentials";
 import { secretConfigKeys } from "./config/pulumi";
 import type { Settings } from "./config/settings";
-import { isOwnedBy } from "./providers/lifecycle";
+import { isOwnedBy, isSameNameOtherDeployment, OTHER_DEPLOYMENT_WAY_OUT } from "./providers/lifecycle";
 import { STACK_ID_TAG, StackIdentity } from "./providers/stackIdentity";
 import { basicAuthHeader, credentialValues } from "./server/env";
 
@@ -71,8 +71,10 @@ function knownValue<T>(o: pulumi.Output<T>): Promise<T | undefined> {
  * Whether the ECS log group (a fixed name) is already in the account with this stack's tags, its
  * identity among them: created by a run that was killed before Pulumi recorded it. The stack then
  * takes it over (Pulumi's import) instead of failing on "already exists"; when the state already
- * holds it, Pulumi ignores the import. Another deployment's of the same project and stack name
- * (another identity, or none) is not taken: its create fails on the name.
+ * holds it, Pulumi ignores the import. One with the stack's project and stack names but another
+ * identity is refused before anything is registered: another deployment's of the same project and
+ * stack name, or this stack's own from before a destroy that retained it. One with no identity is
+ * left to Pulumi: it may be in the state of a stack deployed before stacks had an identity.
  */
 async function leftByThisStack(s: Settings, stackId: pulumi.Output<string>, opts: pulumi.InvokeOptions): Promise<boolean> {
     const id = await knownValue(stackId);
@@ -85,7 +87,15 @@ async function leftByThisStack(s: Settings, stackId: pulumi.Output<string>, opts
     } catch {
         return false; // not there (or not readable): created as usual
     }
-    return isOwnedBy({ ...s.tags, [STACK_ID_TAG]: id }, tags);
+    const ours = { ...s.tags, [STACK_ID_TAG]: id };
+    if (isSameNameOtherDeployment(ours, tags) && tags?.[STACK_ID_TAG] !== undefined) {
+        throw new pulumi.RunError(
+            `log group "${s.names.logGroup}" already exists and belongs to another deployment of the same project and stack ` +
+                `name (another backend or Pulumi organization: it has ${STACK_ID_TAG}=${tags[STACK_ID_TAG]}, this stack is ` +
+                `${STACK_ID_TAG}=${id}), so it is left alone. ${OTHER_DEPLOYMENT_WAY_OUT}`,
+        );
+    }
+    return isOwnedBy(ours, tags);
 }
 
 /** The harness as the settings describe it. */

@@ -482,9 +482,21 @@ describe("ECS topology (strict mocks)", () => {
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("/ecs/zscaler-mcp-dev");
         await run({}, logGroup({ ...ours, "pulumi-stack": "prod" }));
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
-        // Another deployment of the same project and stack name (another backend): another identity, or none.
-        await run({}, logGroup({ ...ours, "pulumi-stack-id": "fedcba9876543210fedcba9876543210" }));
-        expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
+        // Another deployment of the same project and stack name (another backend), or this stack's
+        // own from before a destroy that retained it: refused before anything is registered.
+        const refused = await run({}, logGroup({ ...ours, "pulumi-stack-id": "fedcba9876543210fedcba9876543210" })).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(refused?.message).to.equal(
+            'log group "/ecs/zscaler-mcp-dev" already exists and belongs to another deployment of the same project and stack name ' +
+                "(another backend or Pulumi organization: it has pulumi-stack-id=fedcba9876543210fedcba9876543210, this stack is " +
+                `pulumi-stack-id=${MOCK_STACK_ID}), so it is left alone. If that deployment is still in use, give this one another ` +
+                "stack name (pulumi stack init <other name>) or other resource names (the name config keys); if it is not, delete the " +
+                "resource (or destroy that deployment) and run pulumi up again. If it is this stack's own from before a destroy that " +
+                "retained it, tag it with this stack's identity and run pulumi up again.",
+        );
+        // With no identity it is left to Pulumi (a stack deployed before stacks had one holds it in its state).
         const { "pulumi-stack-id": _id, ...withoutIdentity } = ours;
         await run({}, logGroup(withoutIdentity));
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");

@@ -671,7 +671,33 @@ describe("end to end through the real Pulumi CLI", function () {
                 "aws:iam/rolePolicy:RolePolicy",
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             ]);
-            // The same stack again: the service and its log group are taken over, not refused.
+            // The same stack again: a destroy empties its state, so this up gives it a new identity,
+            // and what it retained carries the old one, as another deployment's would: refused.
+            const refused = await sh(ws, "pulumi up --yes");
+            expect(refused.code).to.not.equal(0);
+            expect(refused.output).to.not.match(STACK_FRAME);
+            const identity = (await ws.exported()).deployment.resources.find(
+                (r: any) => r.type === "pulumi-nodejs:dynamic/stack:StackIdentity",
+            );
+            const stackId: string = identity.outputs.stackId;
+            expect(stackId).to.match(/^[0-9a-f]{32}$/);
+            expect(refused.output).to.contain(
+                `log group "/ecs/zscaler-mcp-dev" already exists and belongs to another deployment of the same project and stack name`,
+            );
+            expect(refused.output).to.contain(`this stack is pulumi-stack-id=${stackId}`);
+            expect(ws.fake.list("ecs").map((x) => x.id)).to.deep.equal([service.id]);
+            // Tagged with the new identity (aws ecs tag-resource, aws logs tag-resource), they are
+            // this stack's again: the service and its log group are taken over.
+            const svc = ws.fake.find("ecs", service.id)!;
+            svc.data.tags = (svc.data.tags as { key: string; value: string }[]).map((t) =>
+                t.key === "pulumi-stack-id" ? { key: t.key, value: stackId } : t,
+            );
+            ws.cloud.transact((state) => {
+                for (const r of state.resources.filter((x) => x.type === "aws:cloudwatch/logGroup:LogGroup" && !x.deletionDate)) {
+                    r.props.tags = { ...r.props.tags, "pulumi-stack-id": stackId };
+                    r.props.tagsAll = { ...r.props.tagsAll, "pulumi-stack-id": stackId };
+                }
+            });
             const up = await ok(ws, "pulumi up");
             expect(up.output).to.match(/aws:cloudwatch:LogGroup zscaler-mcp-logs imported/);
             expect(
