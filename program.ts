@@ -12,7 +12,8 @@ import { ExternalSecret, readExternalSecret, ZscalerCredentialsArgs } from "./co
 import { secretConfigKeys } from "./config/pulumi";
 import type { ConfigKey } from "./config/keys";
 import type { Settings } from "./config/settings";
-import { isOwnedBy } from "./providers/lifecycle";
+import { isOwnedBy, isSameNameOtherDeployment, OTHER_DEPLOYMENT_WAY_OUT } from "./providers/lifecycle";
+import { STACK_ID_TAG, StackIdentity } from "./providers/stackIdentity";
 import { basicAuthHeader, credentialValues } from "./server/env";
 
 export type StackOutputs = Record<string, pulumi.Input<string | number | undefined>>;
@@ -56,19 +57,46 @@ function awsProviderArgs(region: string): aws.ProviderArgs {
 }
 
 /**
- * Whether the ECS log group (a fixed name) is already in the account with this stack's tags: left
- * by a destroy that retained `ecs`, or created by a run that was killed before Pulumi recorded it.
- * The stack then takes it over (Pulumi's import) instead of failing on "already exists"; when the
- * state already holds it, Pulumi ignores the import.
+ * The value of `o` once it is known; undefined when it is not (a new stack's identity during its
+ * first preview). The SDK's own `isKnown` says which, so a preview never waits for a value that
+ * will not come.
  */
-async function leftByThisStack(s: Settings, opts: pulumi.InvokeOptions): Promise<boolean> {
+function knownValue<T>(o: pulumi.Output<T>): Promise<T | undefined> {
+    const isKnown = (o as unknown as { isKnown: Promise<boolean> }).isKnown;
+    return new Promise((resolve) => {
+        void isKnown.then((known) => (known ? o.apply((v) => resolve(v)) : resolve(undefined)));
+    });
+}
+
+/**
+ * Whether the ECS log group (a fixed name) is already in the account with this stack's tags, its
+ * identity among them: created by a run that was killed before Pulumi recorded it. The stack then
+ * takes it over (Pulumi's import) instead of failing on "already exists"; when the state already
+ * holds it, Pulumi ignores the import. One with the stack's project and stack names but another
+ * identity is refused before anything is registered: another deployment's of the same project and
+ * stack name, or this stack's own from before a destroy that retained it. One with no identity is
+ * left to Pulumi: it may be in the state of a stack deployed before stacks had an identity.
+ */
+async function leftByThisStack(s: Settings, stackId: pulumi.Output<string>, opts: pulumi.InvokeOptions): Promise<boolean> {
+    const id = await knownValue(stackId);
+    if (id === undefined) {
+        return false; // a new stack's preview: nothing in the account can be its own yet
+    }
     let tags: Record<string, string> | undefined;
     try {
         tags = (await aws.cloudwatch.getLogGroup({ name: s.names.logGroup }, opts)).tags;
     } catch {
         return false; // not there (or not readable): created as usual
     }
-    return isOwnedBy(s.tags, tags);
+    const ours = { ...s.tags, [STACK_ID_TAG]: id };
+    if (isSameNameOtherDeployment(ours, tags) && tags?.[STACK_ID_TAG] !== undefined) {
+        throw new pulumi.RunError(
+            `log group "${s.names.logGroup}" already exists and belongs to another deployment of the same project and stack ` +
+                `name (another backend or Pulumi organization: it has ${STACK_ID_TAG}=${tags[STACK_ID_TAG]}, this stack is ` +
+                `${STACK_ID_TAG}=${id}), so it is left alone. ${OTHER_DEPLOYMENT_WAY_OUT}`,
+        );
+    }
+    return isOwnedBy(ours, tags);
 }
 
 /** A setting's value as the resources and outputs take it: a secret Output when its key was set with --secret. */
@@ -91,7 +119,7 @@ function harnessSpec(s: Settings): HarnessSpec {
 }
 
 /** Where the settings put the server's credentials (`external`: the secret readExternalSecret found). */
-function credentialsArgs(s: Settings, external?: ExternalSecret): ZscalerCredentialsArgs {
+function credentialsArgs(s: Settings, tags: ZscalerCredentialsArgs["tags"], external?: ExternalSecret): ZscalerCredentialsArgs {
     return {
         mode: s.secrets.mode,
         values: pulumi.secret(credentialValues(s.zscaler) as Record<string, string>),
@@ -99,12 +127,17 @@ function credentialsArgs(s: Settings, external?: ExternalSecret): ZscalerCredent
         external,
         recoveryWindowDays: s.secrets.recoveryWindowDays,
         retainOnDelete: s.keep.secret,
-        tags: s.tags,
+        tags,
     };
 }
 
 /** The ECS service as the settings describe it. */
-function ecsServerArgs(s: Settings, external: ExternalSecret | undefined, adoptLogGroup: boolean): EcsServerArgs {
+function ecsServerArgs(
+    s: Settings,
+    tags: ZscalerCredentialsArgs["tags"],
+    external: ExternalSecret | undefined,
+    adoptLogGroup: boolean,
+): EcsServerArgs {
     return {
         imageUri: s.imageUri,
         serviceName: s.names.service,
@@ -117,7 +150,7 @@ function ecsServerArgs(s: Settings, external: ExternalSecret | undefined, adoptL
         allowedHosts: s.ecs.allowedHosts,
         containerEnv: s.ecs.containerEnv,
         secretEnvironment: s.secretKeys.includes("containerEnv"),
-        credentials: credentialsArgs(s, external),
+        credentials: credentialsArgs(s, tags, external),
         retainRoles: s.keep.serviceRoles,
         retainService: s.keep.ecs,
     };
@@ -130,6 +163,10 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     // One explicit provider with all the stack's aws:* settings, in the region the dynamic resources use.
     const provider = new aws.Provider("aws", awsProviderArgs(s.region));
     const accountId = aws.getCallerIdentityOutput({}, { provider }).accountId;
+    // The stack's identity, made on its first up and kept in its state: the ownership tag only this
+    // deployment's resources carry (another backend's stack of the same name has another).
+    const identity = new StackIdentity("stack-identity");
+    const tags = { ...s.tags, [STACK_ID_TAG]: identity.stackId };
     const name = `zscaler-mcp`;
     const opts = { providers: { aws: provider } };
     // An external secret is read, and its keys checked, before any resource is registered.
@@ -137,11 +174,11 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
         s.secrets.mode === "external" && s.deploysServer
             ? await readExternalSecret(s.secrets.externalSecretName!, s.region, { provider }, s.secretKeys.includes("zscalerSecretName"))
             : undefined;
-    const ownsLogGroup = s.topology === "ecs" && s.deploysServer ? await leftByThisStack(s, { provider }) : false;
+    const ownsLogGroup = s.topology === "ecs" && s.deploysServer ? await leftByThisStack(s, identity.stackId, { provider }) : false;
     const topology: TopologyArgs = {
         region: s.region,
         accountId,
-        tags: s.tags,
+        tags,
         harness: harnessSpec(s),
         verifyTools: s.verifyTools,
         tokenVaultRevision: s.secrets.tokenVaultRevision,
@@ -151,6 +188,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
     const common = (t: EcsTopology | GatewayTopology): StackOutputs => ({
         topology: s.topology,
         region: s.region,
+        stackId: identity.stackId,
         harnessName: t.agent.harness.harnessName,
         harnessId: t.agent.harness.harnessId,
         harnessArn: t.agent.harness.arn,
@@ -171,7 +209,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
                 imageUri: s.imageUri,
                 containerEnv: s.ecs.containerEnv,
                 secretEnvironment: s.secretKeys.includes("containerEnv"),
-                credentials: credentialsArgs(s, externalSecret),
+                credentials: credentialsArgs(s, tags, externalSecret),
                 names: s.names,
                 keep: s.keep,
             },
@@ -201,7 +239,7 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             apiKeyProviderName: s.names.apiKeyProvider,
             // Required for ecs by the settings; the Token Vault holds the whole header value.
             authorization: pulumi.secret(basicAuthHeader(s.zscaler.clientId!, s.zscaler.clientSecret!)),
-            server: s.mcpUrl !== undefined ? { url: secretIf(s, "mcpUrl", s.mcpUrl) } : ecsServerArgs(s, externalSecret, ownsLogGroup),
+            server: s.mcpUrl !== undefined ? { url: secretIf(s, "mcpUrl", s.mcpUrl) } : ecsServerArgs(s, tags, externalSecret, ownsLogGroup),
         },
         opts,
     );

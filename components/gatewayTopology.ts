@@ -255,6 +255,8 @@ export class GatewayTopology extends pulumi.ComponentResource {
                 authorizerType: "CUSTOM_JWT",
                 authorizerConfiguration: authorizer,
                 tags,
+                // A gateway taken over keeps only this target.
+                targetNames: [names.target],
             },
             { parent: this },
         );
@@ -270,7 +272,9 @@ export class GatewayTopology extends pulumi.ComponentResource {
             `${name}-target`,
             {
                 region: region,
-                gatewayId: this.gateway.gatewayId,
+                // The gateway's resource id (its gatewayId): known in a preview that updates the
+                // gateway in place, so such a preview plans no replacement of the target.
+                gatewayId: this.gateway.id,
                 name: names.target,
                 description: "Zscaler MCP server",
                 // The ready runtime's URL: the target calls the runtime as soon as it exists.

@@ -50,7 +50,7 @@ export interface TopologyArgs {
     readonly region: string;
     readonly accountId: pulumi.Input<string>;
     /** Tags of every resource that takes them (the stack's default tags and its ownership tags). */
-    readonly tags: Readonly<Record<string, string>>;
+    readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
     readonly harness: HarnessSpec;
     /** End each change of the server with a call to it as the harness makes it (the tool check). */
     readonly verifyTools: boolean;
@@ -66,7 +66,7 @@ export interface HarnessAgentArgs extends HarnessSpec {
     readonly tool: pulumi.Input<HarnessTool>;
     /** The Token Vault credential providers the tool reads: the only ones the role may read. */
     readonly credentials: pulumi.Input<TokenVaultCredential[]>;
-    readonly tags: Readonly<Record<string, string>>;
+    readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
     /** The permissions boundary and path of the harness role. */
     readonly roleGuardrails: RoleGuardrails;
 }

@@ -26,7 +26,7 @@ export interface ServiceRoleArgs {
     readonly path?: string;
     /** Keep the role and its policies in the account on destroy. */
     readonly retain: boolean;
-    readonly tags: Readonly<Record<string, string>>;
+    readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** What an account may ask of every role a stack creates: a permissions boundary, a path. */

@@ -18,7 +18,7 @@ export interface ZscalerCredentialsArgs {
     /** 0 deletes at once on destroy; otherwise the recovery window in days. */
     readonly recoveryWindowDays: number;
     readonly retainOnDelete: boolean;
-    readonly tags: Readonly<Record<string, string>>;
+    readonly tags: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 export class ZscalerCredentials extends pulumi.ComponentResource {

@@ -125,8 +125,9 @@ function stackTags(ctx: SettingsContext, topology: Topology): Record<string, str
         ...ctx.defaultTags,
         "managed-by": "zscaler-mcp-harness",
         integration: "harness",
-        // Ownership: a resource carrying both is this stack's own (the providers adopt it after an
-        // interrupted deploy; anything else of the same name is refused).
+        // Ownership: a resource carrying both, and the stack's identity (pulumi-stack-id, added by the
+        // program: it is known only once the stack's state holds it), is this stack's own (the
+        // providers adopt it after an interrupted deploy; anything else of the same name is refused).
         "pulumi-project": ctx.project,
         "pulumi-stack": ctx.stack,
         ...(topology === "gateway" ? { topology: "gateway" } : {}),

@@ -174,7 +174,8 @@ async function findService(i: ExpressGatewayServiceInputs): Promise<ECSExpressGa
 
 /**
  * How a create meets this stack's own service of the same name (a create whose answer was lost, or
- * one a killed deploy never recorded: its tags carry this stack's ownership tags): it is taken over.
+ * one a killed deploy never recorded: its tags carry this stack's ownership tags): it is taken over,
+ * or replaced when it was made with another infrastructure role.
  * The service is looked for before creating one, since this API takes no client token; anyone
  * else's is refused.
  */
@@ -187,6 +188,16 @@ function adoption(
         find: () => findService(inputs),
         lookFirst: true,
         owner: { tagsOf: async (svc) => tagMap(svc.tags), desiredTags: inputs.tags },
+        // The infrastructure role is fixed at create (as in EXPRESS_DIFF): one made with another is
+        // deleted and created again, as a change of it would replace the service.
+        replacement: {
+            differs: (svc) =>
+                svc.infrastructureRoleArn !== undefined && svc.infrastructureRoleArn !== inputs.infrastructureRoleArn
+                    ? `infrastructure role ${svc.infrastructureRoleArn}, not ${inputs.infrastructureRoleArn}`
+                    : undefined,
+            remove: (svc) => expressGatewayServiceProvider.delete!(svc.serviceArn!, { ...withoutEndpoint(inputs, svc.serviceArn!) }),
+            recreate: () => expressGatewayServiceProvider.create(inputs),
+        },
         takeOver: (found) => takeOver(inputs, found.serviceArn!),
     };
 }

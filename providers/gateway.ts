@@ -8,6 +8,7 @@ import type { ArgsOf, Defaulted } from "./args";
 import type { AuthorizerConfiguration, GetGatewayResponse } from "@aws-sdk/client-bedrock-agentcore-control";
 import {
     Adoption,
+    adoptionWarning,
     checkFields,
     createOrAdopt,
     compact,
@@ -27,6 +28,7 @@ import {
     withRetries,
 } from "./lifecycle";
 import { controlClient, listTags, syncTags } from "./controlPlane";
+import { gatewayTargetProvider } from "./gatewayTarget";
 import { NAME_RULES } from "../aws/names";
 
 export interface GatewayInputs {
@@ -38,6 +40,12 @@ export interface GatewayInputs {
     authorizerType: "CUSTOM_JWT" | "AWS_IAM" | "NONE";
     authorizerConfiguration?: AuthorizerConfiguration;
     tags?: Record<string, string>;
+    /**
+     * The names of the targets the program declares for it. A gateway taken over (a create that met
+     * this stack's own) loses every other target; unset, its targets are left as they are. Only
+     * adoption reads it, so a change of it is no change of the gateway.
+     */
+    targetNames?: string[];
 }
 
 export interface GatewayOutputs extends GatewayInputs {
@@ -133,9 +141,39 @@ async function applyInputs(
 }
 
 /**
+ * Deletes the targets of a gateway taken over that the program does not declare (`targetNames`),
+ * each reported: a stack's gateway holds only its own targets. Unset, none is deleted.
+ */
+async function removeStrayTargets(inputs: GatewayInputs, gatewayId: string): Promise<void> {
+    if (!inputs.targetNames) {
+        return;
+    }
+    const { sdk, client } = await controlClient(inputs.region);
+    const strays: { targetId: string; name: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+        const page = await withRetries(() => client.send(new sdk.ListGatewayTargetsCommand({ gatewayIdentifier: gatewayId, nextToken })), {
+            what: `list the targets of ${label(inputs, gatewayId)}`,
+        });
+        for (const t of page.items ?? []) {
+            if (!inputs.targetNames.includes(t.name!)) {
+                strays.push({ targetId: t.targetId!, name: t.name! });
+            }
+        }
+        nextToken = page.nextToken;
+    } while (nextToken);
+    for (const t of strays) {
+        adoptionWarning(
+            `${label(inputs, gatewayId)} was taken over with target "${t.name}" (${t.targetId}), which this stack does not declare: it is deleted.`,
+        );
+        await gatewayTargetProvider.delete!(`${gatewayId}/${t.targetId}`, { region: inputs.region, gatewayId, name: t.name } as any);
+    }
+}
+
+/**
  * How a create meets this stack's own gateway of the same name (a lost answer, a killed deploy): it
- * is taken over and brought to the inputs, or deleted and created again when it was left FAILED;
- * anyone else's is refused.
+ * is taken over and brought to the inputs, targets included (those the program does not declare are
+ * deleted), or deleted and created again when it was left FAILED; anyone else's is refused.
  */
 function adoption(inputs: GatewayInputs): Adoption<GetGatewayResponse, { id: string; outs: GatewayOutputs }> {
     return {
@@ -157,10 +195,13 @@ function adoption(inputs: GatewayInputs): Adoption<GetGatewayResponse, { id: str
             remove: (g) => gatewayProvider.delete!(g.gatewayId!, { ...inputs, ...outputsOf(g) }),
             recreate: () => gatewayProvider.create!(inputs),
         },
-        takeOver: async (found, tags) => ({
-            id: found.gatewayId!,
-            outs: await applyInputs(found.gatewayId!, found.gatewayArn!, tags, inputs, outputsOf(found)),
-        }),
+        takeOver: async (found, tags) => {
+            await removeStrayTargets(inputs, found.gatewayId!);
+            return {
+                id: found.gatewayId!,
+                outs: await applyInputs(found.gatewayId!, found.gatewayArn!, tags, inputs, outputsOf(found)),
+            };
+        },
     };
 }
 

@@ -4,19 +4,71 @@
  * A create whose answer was lost (a dropped connection, a retry the service calls a duplicate), or
  * one a killed deploy never recorded, leaves a resource that Pulumi's state does not know. The next
  * create of the same name meets it. When it carries this stack's ownership it is this stack's own,
- * and is brought to the inputs; anyone else's is refused, naming it and the way out.
+ * and is brought fully to the inputs: what cannot be changed in place (a create-only setting that
+ * differs) is deleted and created again, and what the inputs do not declare is removed, each
+ * reported with a warning. Anyone else's is refused, naming it and the way out.
+ *
+ * Ownership is the project and stack names and the stack's identity (providers/stackIdentity.ts):
+ * the names alone are shared by every deployment of the same project and stack name (two backends,
+ * two Pulumi organizations), the identity is this stack's state's alone. A resource with the names
+ * but another identity, or none, is another deployment's.
  *
  * Every provider that creates something in AWS goes through `createOrAdopt`; whether a resource is
  * this stack's own is decided in one place, `ownership`.
  */
 import { errorMessage, errorName } from "./errors";
 
-/** The tags that make a resource a stack's own: both present, both equal. */
-const OWNER_TAGS = ["pulumi-project", "pulumi-stack"] as const;
+/** The tags naming a resource's project and stack: shared by every deployment of that project and stack name. */
+const NAME_TAGS = ["pulumi-project", "pulumi-stack"] as const;
+/** The tag of the stack's identity, which only one deployment has (see providers/stackIdentity.ts). */
+export const IDENTITY_TAG = "pulumi-stack-id";
+/** The tags that make a resource a stack's own: all present, all equal. */
+export const OWNER_TAGS = [...NAME_TAGS, IDENTITY_TAG] as const;
 
-/** True when `actual` carries the ownership tags that `desired` asks for (and `desired` asks for them). */
+/** True when `actual` carries the ownership tags that `desired` asks for (and `desired` asks for them all). */
 export function isOwnedBy(desired: Record<string, string> | undefined, actual: Record<string, string> | undefined): boolean {
     return OWNER_TAGS.every((k) => desired?.[k] !== undefined && actual?.[k] === desired[k]);
+}
+
+/**
+ * True when `actual` names the project and stack that `desired` does but is not owned by it: a
+ * resource of another deployment of the same project and stack name (another backend or Pulumi
+ * organization), or one made before stacks had an identity and never recorded in this stack's state.
+ */
+export function isSameNameOtherDeployment(
+    desired: Record<string, string> | undefined,
+    actual: Record<string, string> | undefined,
+): boolean {
+    return NAME_TAGS.every((k) => desired?.[k] !== undefined && actual?.[k] === desired[k]) && !isOwnedBy(desired, actual);
+}
+
+/** What to tell the user about a resource of another deployment of the same project and stack name. */
+export const OTHER_DEPLOYMENT_WAY_OUT =
+    "If that deployment is still in use, give this one another stack name (pulumi stack init <other name>) or other " +
+    "resource names (the name config keys); if it is not, delete the resource (or destroy that deployment) and run pulumi up again. " +
+    "If it is this stack's own from before a destroy that retained it, tag it with this stack's identity and run pulumi up again.";
+
+type Warn = (message: string) => void;
+
+/** Reports with Pulumi's log warning (in the dynamic-provider host, on its output to the engine). */
+const pulumiWarn: Warn = (message) => {
+    // Loaded only when there is something to report: the kit imports nothing of Pulumi otherwise.
+    void (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).log.warn(message);
+};
+let warnSink: Warn = pulumiWarn;
+
+/** What adoption did beyond the inputs' own changes (a replacement, a removal): reported as a warning. */
+export function adoptionWarning(message: string): void {
+    warnSink(message);
+}
+
+/** Sends adoption's warnings to `sink` until the returned function is called (tests read them). */
+export function captureAdoptionWarnings(sink: Warn): () => void {
+    const before = warnSink;
+    warnSink = sink;
+    return () => {
+        warnSink = before;
+    };
 }
 
 /** AWS's answers to a create whose name is already taken (ECS words it "not idempotent"). */
@@ -58,6 +110,16 @@ export interface Settling<F> {
     recreate: () => Promise<unknown>;
 }
 
+/** A found resource's create-only settings, which no update can change: one that differs is replaced. */
+export interface Replacement<F> {
+    /** What differs from the inputs ("infrastructure role x, not y"); undefined when nothing does. */
+    differs: (found: F) => string | undefined;
+    /** Deletes it (and waits until it has gone). */
+    remove: (found: F) => Promise<void>;
+    /** Creates it afresh (the provider's whole create again). */
+    recreate: () => Promise<unknown>;
+}
+
 /** What a provider tells adoption about its resource: how to find it, prove it its own, and take it over. */
 export interface Adoption<F, R> {
     /** The resource as a person names it: `harness "zscaler_mcp_harness_dev"`. */
@@ -75,6 +137,8 @@ export interface Adoption<F, R> {
     owner: Ownership<F>;
     /** For a resource with a status: how to wait for it, and what to do with one whose create failed. */
     settling?: Settling<F>;
+    /** For a resource with create-only settings AWS reports: how to tell they differ, and replace it. */
+    replacement?: Replacement<F>;
     /** Brings this stack's own resource to the inputs; returns what create returns. */
     takeOver: (found: F, tags: Record<string, string>) => Promise<R>;
 }
@@ -127,6 +191,12 @@ async function adopt<F, R>(spec: Adoption<F, R>, found: F): Promise<R> {
             return spec.settling.recreate() as Promise<R>;
         }
     }
+    const differs = spec.replacement?.differs(found);
+    if (spec.replacement && differs !== undefined) {
+        adoptionWarning(`${spec.what} was this stack's own but was created with ${differs}, which cannot change in place: it is replaced.`);
+        await spec.replacement.remove(found);
+        return spec.replacement.recreate() as Promise<R>;
+    }
     return spec.takeOver(found, tags);
 }
 
@@ -145,9 +215,17 @@ async function ownership<F>(spec: Pick<Adoption<F, unknown>, "what" | "wayOut" |
         return {};
     }
     const tags = (await owner.tagsOf(found)) ?? {};
+    if (isSameNameOtherDeployment(owner.desiredTags, tags)) {
+        const theirs = tags[IDENTITY_TAG] === undefined ? "no stack identity" : `${IDENTITY_TAG}=${tags[IDENTITY_TAG]}`;
+        throw new Error(
+            `${spec.what} already exists and belongs to another deployment of the same project and stack name ` +
+                `(another backend or Pulumi organization: it has ${theirs}, this stack is ${IDENTITY_TAG}=${owner.desiredTags?.[IDENTITY_TAG] ?? "(none)"}), ` +
+                `so it is left alone. ${OTHER_DEPLOYMENT_WAY_OUT} ${spec.wayOut}`,
+        );
+    }
     if (!isOwnedBy(owner.desiredTags, tags)) {
-        const theirs = OWNER_TAGS.map((k) => `${k}=${tags[k] ?? "(none)"}`).join(", ");
-        const ours = OWNER_TAGS.map((k) => `${k}=${owner.desiredTags?.[k] ?? "(none)"}`).join(", ");
+        const theirs = NAME_TAGS.map((k) => `${k}=${tags[k] ?? "(none)"}`).join(", ");
+        const ours = NAME_TAGS.map((k) => `${k}=${owner.desiredTags?.[k] ?? "(none)"}`).join(", ");
         throw new Error(
             `${spec.what} already exists and is not this stack's (it has ${theirs}; this stack is ${ours}), so it is left alone. ${spec.wayOut}`,
         );

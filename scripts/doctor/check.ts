@@ -45,6 +45,8 @@ export interface Context {
     callerArn?: string;
     /** The deployed stack's outputs (`pulumi stack output --json`); undefined before the first deploy. */
     outputs?: Record<string, unknown>;
+    /** The stack's identity as its state holds it (read once, when a check needs it); undefined before the first up. */
+    stackIdentity?: () => string | undefined;
     /** The value of a project key stored with --secret (read with --show-secrets, at most once). */
     secretValue: (key: string) => string | undefined;
     /** A value no line may show (a credential a check used). */

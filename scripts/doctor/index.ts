@@ -22,7 +22,7 @@ import { checkCognitoDomain, checkNames } from "./checks/names";
 import { checkNetwork, checkSecret } from "./checks/resources";
 import { checkServerTools } from "./checks/tools";
 import { checkTransactionSearch } from "./checks/traces";
-import { checkedSecretKeys, readStackConfig, readThroughPulumi, settingsOf, stackOutputs } from "./stackConfig";
+import { checkedSecretKeys, readStackConfig, readThroughPulumi, settingsOf, stackIdentity, stackOutputs } from "./stackConfig";
 
 export type { CheckResult, CheckStatus } from "./check";
 
@@ -177,12 +177,15 @@ export async function runDoctor(argv: string[], io: Io): Promise<number> {
         // The identity pulumi up signs with: the stack's aws:* settings (a secret one read with --show-secrets).
         const awsSettings = stackAwsSettings(config.entries, revealed);
         const aws = await useStackIdentity(awsSettings, settings.region, { signal: io.signal, attempts: 2 });
+        const outputs = stackOutputs(io, config);
+        let stackId: { id: string | undefined } | undefined;
         const ctx: Context = {
             settings,
             config,
             aws,
             signal: io.signal,
-            outputs: stackOutputs(io, config),
+            outputs,
+            stackIdentity: () => (stackId ??= { id: stackIdentity(io, config, outputs) }).id,
             secretValue: (k) => revealed()[`${config.project}:${k}`]?.value,
             hide: (v) => used.push(v),
         };

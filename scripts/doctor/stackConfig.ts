@@ -146,3 +146,28 @@ export function stackOutputs(io: Io, c: StackConfig): Record<string, unknown> | 
         return undefined;
     }
 }
+
+/**
+ * The stack's identity (providers/stackIdentity.ts) as its state holds it: the `stackId` output of a
+ * deployed stack, else the StackIdentity resource in `pulumi stack export` (an up that was stopped
+ * before it wrote the outputs). Undefined before the first up, and for a stack deployed before
+ * stacks had an identity.
+ */
+export function stackIdentity(io: Io, c: StackConfig, outputs: Record<string, unknown> | undefined): string | undefined {
+    if (typeof outputs?.stackId === "string") {
+        return outputs.stackId;
+    }
+    try {
+        const state = JSON.parse(io.pulumi?.(["stack", "export", ...c.stackArgs]) || "{}") as {
+            deployment?: { resources?: { type?: string; outputs?: { stackId?: unknown } }[] };
+        };
+        const found = state.deployment?.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/stack:StackIdentity");
+        return typeof found?.outputs?.stackId === "string" ? found.outputs.stackId : undefined;
+    } catch (e) {
+        if (e instanceof OperatorError && e.exitCode === EXIT.interrupted) {
+            throw e;
+        }
+        // A stack whose state cannot be read has no identity to go by.
+        return undefined;
+    }
+}

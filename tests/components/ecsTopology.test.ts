@@ -11,6 +11,7 @@ import {
     ACCOUNT,
     EXTERNAL_SECRET_VALUE,
     EXTERNAL_SECRET_VERSION,
+    MOCK_STACK_ID,
 } from "../support/mocks";
 
 const CLIENT_SECRET = "zs-client-secret-Very-Private-42";
@@ -72,6 +73,7 @@ describe("ECS topology (strict mocks)", () => {
             "pulumi-nodejs:dynamic/ecs:ExpressGatewayService zscaler-mcp-service",
             "pulumi-nodejs:dynamic/ecs:ExpressGatewayServiceRollout zscaler-mcp-allow-list",
             "pulumi-nodejs:dynamic/mcp:ToolCheck zscaler-mcp-tool-check",
+            "pulumi-nodejs:dynamic/stack:StackIdentity stack-identity",
             "pulumi:providers:aws aws",
             "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
@@ -414,6 +416,7 @@ describe("ECS topology (strict mocks)", () => {
             "pulumi-nodejs:dynamic/agentcore:ApiKeyCredentialProvider zscaler-mcp-api-key",
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
             "pulumi-nodejs:dynamic/mcp:ToolCheck zscaler-mcp-tool-check",
+            "pulumi-nodejs:dynamic/stack:StackIdentity stack-identity",
             "pulumi:providers:aws aws",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",
             "zscaler-mcp:topology:Ecs zscaler-mcp",
@@ -467,7 +470,7 @@ describe("ECS topology (strict mocks)", () => {
         ]);
     });
 
-    it("takes over a log group this stack left behind (retain, or a killed run), and never another stack's", async () => {
+    it("takes over a log group this stack left behind (a killed run), and never another stack's or another deployment's", async () => {
         const logGroup = (tags: Record<string, string>) => ({
             "aws:cloudwatch/getLogGroup:getLogGroup": (i: any) => ({
                 id: i.name,
@@ -477,10 +480,33 @@ describe("ECS topology (strict mocks)", () => {
                 tags,
             }),
         });
-        const ours = { "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev", "managed-by": "zscaler-mcp-harness" };
+        const ours = {
+            "pulumi-project": "zscaler-mcp-harness",
+            "pulumi-stack": "dev",
+            "pulumi-stack-id": MOCK_STACK_ID,
+            "managed-by": "zscaler-mcp-harness",
+        };
         await run({}, logGroup(ours));
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("/ecs/zscaler-mcp-dev");
         await run({}, logGroup({ ...ours, "pulumi-stack": "prod" }));
+        expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
+        // Another deployment of the same project and stack name (another backend), or this stack's
+        // own from before a destroy that retained it: refused before anything is registered.
+        const refused = await run({}, logGroup({ ...ours, "pulumi-stack-id": "fedcba9876543210fedcba9876543210" })).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(refused?.message).to.equal(
+            'log group "/ecs/zscaler-mcp-dev" already exists and belongs to another deployment of the same project and stack name ' +
+                "(another backend or Pulumi organization: it has pulumi-stack-id=fedcba9876543210fedcba9876543210, this stack is " +
+                `pulumi-stack-id=${MOCK_STACK_ID}), so it is left alone. If that deployment is still in use, give this one another ` +
+                "stack name (pulumi stack init <other name>) or other resource names (the name config keys); if it is not, delete the " +
+                "resource (or destroy that deployment) and run pulumi up again. If it is this stack's own from before a destroy that " +
+                "retained it, tag it with this stack's identity and run pulumi up again.",
+        );
+        // With no identity it is left to Pulumi (a stack deployed before stacks had one holds it in its state).
+        const { "pulumi-stack-id": _id, ...withoutIdentity } = ours;
+        await run({}, logGroup(withoutIdentity));
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");
         await run({}, logGroup({}));
         expect(registrationOptions("aws:cloudwatch/logGroup:LogGroup", "zscaler-mcp-logs").importId).to.equal("");

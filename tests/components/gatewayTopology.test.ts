@@ -62,6 +62,7 @@ describe("Gateway topology (strict mocks)", () => {
             "pulumi-nodejs:dynamic/agentcore:Harness zscaler-mcp-agent-harness",
             "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider zscaler-mcp-oauth",
             "pulumi-nodejs:dynamic/mcp:ToolCheck zscaler-mcp-tool-check",
+            "pulumi-nodejs:dynamic/stack:StackIdentity stack-identity",
             "pulumi:providers:aws aws",
             "zscaler-mcp:credentials:ZscalerCredentials zscaler-mcp-credentials",
             "zscaler-mcp:harness:HarnessAgent zscaler-mcp-agent",

@@ -689,7 +689,33 @@ describe("end to end through the real Pulumi CLI", function () {
                 "aws:iam/rolePolicy:RolePolicy",
                 "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
             ]);
-            // The same stack again: the service and its log group are taken over, not refused.
+            // The same stack again: a destroy empties its state, so this up gives it a new identity,
+            // and what it retained carries the old one, as another deployment's would: refused.
+            const refused = await sh(ws, "pulumi up --yes");
+            expect(refused.code).to.not.equal(0);
+            expect(refused.output).to.not.match(STACK_FRAME);
+            const identity = (await ws.exported()).deployment.resources.find(
+                (r: any) => r.type === "pulumi-nodejs:dynamic/stack:StackIdentity",
+            );
+            const stackId: string = identity.outputs.stackId;
+            expect(stackId).to.match(/^[0-9a-f]{32}$/);
+            expect(refused.output).to.contain(
+                `log group "/ecs/zscaler-mcp-dev" already exists and belongs to another deployment of the same project and stack name`,
+            );
+            expect(refused.output).to.contain(`this stack is pulumi-stack-id=${stackId}`);
+            expect(ws.fake.list("ecs").map((x) => x.id)).to.deep.equal([service.id]);
+            // Tagged with the new identity (aws ecs tag-resource, aws logs tag-resource), they are
+            // this stack's again: the service and its log group are taken over.
+            const svc = ws.fake.find("ecs", service.id)!;
+            svc.data.tags = (svc.data.tags as { key: string; value: string }[]).map((t) =>
+                t.key === "pulumi-stack-id" ? { key: t.key, value: stackId } : t,
+            );
+            ws.cloud.transact((state) => {
+                for (const r of state.resources.filter((x) => x.type === "aws:cloudwatch/logGroup:LogGroup" && !x.deletionDate)) {
+                    r.props.tags = { ...r.props.tags, "pulumi-stack-id": stackId };
+                    r.props.tagsAll = { ...r.props.tagsAll, "pulumi-stack-id": stackId };
+                }
+            });
             const up = await ok(ws, "pulumi up");
             expect(up.output).to.match(/aws:cloudwatch:LogGroup zscaler-mcp-logs imported/);
             expect(
@@ -863,6 +889,78 @@ describe("end to end through the real Pulumi CLI", function () {
                 expect(ws.cloud.live().map((r) => `${r.type} ${r.id}`)).to.deep.equal([]);
             });
         }
+    });
+
+    describe("two deployments of one stack name, on two backends, in one account", function () {
+        stepsInOrder();
+        let ws: Workspace;
+        /** The first deployment as the account holds it: the endpoint's resources and the plugin's. */
+        let firstInAccount: string;
+        const inAccount = () =>
+            JSON.stringify({
+                endpoint: ws.fake.list().map((r) => [r.kind, r.id, r.data]),
+                plugin: ws.cloud.live().map((r) => [r.type, r.id, r.props]),
+            });
+        before(async function () {
+            ws = await Workspace.create(requireCli(this), SCALE);
+            await ws.hosting.serveOwnServer("mcp.example.com", {
+                ZSCALER_MCP_TRANSPORT: "streamable-http",
+                ZSCALER_MCP_HOST: "0.0.0.0",
+                ZSCALER_MCP_AUTH_MODE: "zscaler",
+                ZSCALER_MCP_ALLOW_HTTP: "true",
+                ZSCALER_CLIENT_ID: PLACEHOLDERS["<client id>"],
+                ZSCALER_CLIENT_SECRET: CLIENT_SECRET,
+                ZSCALER_CUSTOMER_ID: PLACEHOLDERS["<customer id>"],
+                ZSCALER_VANITY_DOMAIN: PLACEHOLDERS["<vanity domain>"],
+            });
+        });
+        after(async () => {
+            await ws?.dispose();
+        });
+
+        it("refuses the second stack's up before it touches anything of the first", async () => {
+            const commands = sectionCommands("Your own MCP server");
+            await ok(ws, "pulumi login --local");
+            for (const c of commands) {
+                await ok(ws, c);
+            }
+            const first = await ws.outputs();
+            firstInAccount = inAccount();
+            // Another backend (another Pulumi organization, CI beside a laptop): the same project,
+            // stack name and configuration file, so the same names and project and stack tags.
+            fs.mkdirSync(path.join(ws.dir, "backend-2"));
+            await ok(ws, `pulumi login file://${path.join(ws.dir, "backend-2")}`);
+            for (const c of commands.filter((c) => !c.startsWith("pulumi up"))) {
+                await ok(ws, c);
+            }
+            const calls = ws.fake.calls.length;
+            const refused = await sh(ws, "pulumi up --yes");
+            expect(refused.code).to.not.equal(0);
+            expect(refused.output).to.match(
+                /API-key credential provider "[^"]+" already exists and belongs to another deployment of the same project and stack name \(another backend or Pulumi organization: it has pulumi-stack-id=[0-9a-f]{32}, this stack is pulumi-stack-id=[0-9a-f]{32}\)/,
+            );
+            expect(refused.output).to.contain(first.stackId);
+            expect(refused.output).to.not.match(STACK_FRAME);
+            // Looked at, never changed: the one change the endpoint saw is the refused create of the name.
+            const changes = ws.fake.calls.slice(calls).filter((c) => MUTATING.test(c.op));
+            expect(changes.map((c) => `${c.op} ${c.error ?? "ok"}`)).to.deep.equal(["CreateApiKeyCredentialProvider ConflictException"]);
+            expect(JSON.stringify(ws.fake.list().map((r) => [r.kind, r.id, r.data]))).to.equal(
+                JSON.stringify(JSON.parse(firstInAccount).endpoint),
+            );
+        });
+
+        it("destroys the second without touching the first, which still has no changes to make", async () => {
+            await ok(ws, "pulumi destroy");
+            expect(inAccount()).to.equal(firstInAccount);
+            await ok(ws, "pulumi login --local");
+            await ok(ws, "pulumi preview --expect-no-changes");
+        });
+
+        it("destroys the first, and leaves the account empty", async () => {
+            await ok(ws, "pulumi destroy");
+            expect(endpointIds(ws.fake)).to.deep.equal([]);
+            expect(ws.cloud.live()).to.deep.equal([]);
+        });
     });
 
     describe("the README", () => {

@@ -67,7 +67,12 @@ describe("ApiKeyCredentialProvider provider", () => {
     });
 
     it("takes over this stack's own provider left by a lost answer, and gives it the new key", async () => {
-        const own = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+        const own = {
+            "managed-by": "zscaler-mcp-harness",
+            "pulumi-project": "zscaler-mcp-harness",
+            "pulumi-stack": "dev",
+            "pulumi-stack-id": "5tack1d",
+        };
         const first = (await provider.create!(inputs({ tags: own, apiKey: "Basic b2xkOm9sZA==" }))) as Created;
         const again = (await provider.create!(inputs({ tags: own }))) as Created;
         expect(again.id).to.equal(first.id);

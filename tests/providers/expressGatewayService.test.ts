@@ -6,6 +6,7 @@ import {
     ExpressGatewayServiceOutputs,
 } from "../../providers/expressGatewayService";
 import { expressGatewayServiceRolloutProvider as rolloutProvider } from "../../providers/expressGatewayServiceRollout";
+import { captureAdoptionWarnings } from "../../providers/lifecycle";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 
 type Created = { id: string; outs: ExpressGatewayServiceOutputs };
@@ -36,7 +37,12 @@ function inputs(over: Partial<ExpressGatewayServiceInputs> = {}): ExpressGateway
     };
 }
 
-const OWN = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+const OWN = {
+    "managed-by": "zscaler-mcp-harness",
+    "pulumi-project": "zscaler-mcp-harness",
+    "pulumi-stack": "dev",
+    "pulumi-stack-id": "5tack1d",
+};
 
 function envOf(call: { input: Record<string, any> }): Record<string, string> {
     return Object.fromEntries((call.input.primaryContainer.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]));
@@ -107,6 +113,52 @@ describe("ExpressGatewayService provider", () => {
                 "so it is left alone. Choose another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
         );
         expect(ctx.fake.callsTo("CreateExpressGatewayService")).to.have.length(1);
+    });
+
+    it("refuses a service of another deployment of the same project and stack name, and changes nothing of it", async () => {
+        const theirs = (await provider.create!(inputs({ tags: { ...OWN, "pulumi-stack-id": "an0ther" } }))) as Created;
+        const before = ctx.fake.calls.length;
+        const err = await rejection(provider.create!(inputs({ tags: OWN })));
+        expect(err.message).to.equal(
+            'ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" already exists and belongs to another ' +
+                "deployment of the same project and stack name (another backend or Pulumi organization: it has " +
+                "pulumi-stack-id=an0ther, this stack is pulumi-stack-id=5tack1d), so it is left alone. If that deployment is " +
+                "still in use, give this one another stack name (pulumi stack init <other name>) or other resource names (the name " +
+                "config keys); if it is not, delete the resource (or destroy that deployment) and run pulumi up again. If it is " +
+                "this stack's own from before a destroy that retained it, tag it with this stack's identity and run pulumi up " +
+                "again. Choose " +
+                "another name with pulumi config set ecsServiceName <name>, or delete the existing service first.",
+        );
+        // Looked at, not touched.
+        expect(ctx.fake.calls.slice(before).filter((c) => /^(Create|Update|Delete|Tag|Untag)/.test(c.op))).to.deep.equal([]);
+        expect(ctx.fake.find("ecs", theirs.id)!.data.tags).to.deep.include({ key: "pulumi-stack-id", value: "an0ther" });
+    });
+
+    it("replaces this stack's own service made with another infrastructure role, with a warning", async () => {
+        const warnings: string[] = [];
+        const restore = captureAdoptionWarnings((m) => warnings.push(m));
+        try {
+            const first = (await provider.create!(inputs({ tags: OWN }))) as Created;
+            const role = "arn:aws:iam::123456789012:role/infra-2";
+            const again = (await provider.create!(inputs({ tags: OWN, infrastructureRoleArn: role }))) as Created;
+            expect(warnings).to.deep.equal([
+                'ECS Express service "zscaler-mcp-server-dev" in cluster "zscaler-mcp-dev" was this stack\'s own but was created ' +
+                    "with infrastructure role arn:aws:iam::123456789012:role/infra, not arn:aws:iam::123456789012:role/infra-2, " +
+                    "which cannot change in place: it is replaced.",
+            ]);
+            expect(ctx.fake.callsTo("DeleteExpressGatewayService").map((c) => c.input.serviceArn)).to.deep.equal([first.id]);
+            const creates = ctx.fake.callsTo("CreateExpressGatewayService").filter((c) => !c.error);
+            expect(creates.map((c) => c.input.infrastructureRoleArn)).to.deep.equal([inputs().infrastructureRoleArn, role]);
+            expect(again.outs.status).to.equal("ACTIVE");
+            expect(again.outs.infrastructureRoleArn).to.equal(role);
+            // The same role: taken over, no replacement.
+            const third = (await provider.create!(inputs({ tags: OWN, infrastructureRoleArn: role }))) as Created;
+            expect(third.id).to.equal(again.id);
+            expect(ctx.fake.callsTo("DeleteExpressGatewayService")).to.have.length(1);
+            expect(warnings).to.have.length(1);
+        } finally {
+            restore();
+        }
     });
 
     it("takes over this stack's own service (a create recorded nowhere) and brings it to the inputs", async () => {

@@ -7,6 +7,7 @@ import {
     Oauth2CredentialProviderInputs,
     Oauth2CredentialProviderOutputs,
 } from "../../providers/oauth2CredentialProvider";
+import { captureAdoptionWarnings } from "../../providers/lifecycle";
 import { rejection, useFakeAws } from "../support/fakeAwsHooks";
 
 const DISCOVERY = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/openid-configuration";
@@ -266,7 +267,12 @@ describe("Oauth2CredentialProvider provider", () => {
 
 describe("gateway path: a create that finds its own resource already there", () => {
     const ctx = useFakeAws();
-    const OWN = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+    const OWN = {
+        "managed-by": "zscaler-mcp-harness",
+        "pulumi-project": "zscaler-mcp-harness",
+        "pulumi-stack": "dev",
+        "pulumi-stack-id": "5tack1d",
+    };
     const FOREIGN = { ...OWN, "pulumi-stack": "prod" };
 
     it("gets the same runtime back when the create's answer is lost: one client token for every retry", async () => {
@@ -328,6 +334,68 @@ describe("gateway path: a create that finds its own resource already there", () 
             'OAuth2 credential provider "zscaler-mcp-cognito-oauth-dev" already exists for another OAuth client (client123), so it is left alone. ' +
                 "Choose another name with pulumi config set oauthProviderName <name>, or delete that credential provider.",
         );
+    });
+});
+
+describe("gateway path: adoption requires this stack's identity, and brings the gateway fully to its inputs", () => {
+    const ctx = useFakeAws();
+    const OWN = {
+        "managed-by": "zscaler-mcp-harness",
+        "pulumi-project": "zscaler-mcp-harness",
+        "pulumi-stack": "dev",
+        "pulumi-stack-id": "5tack1d",
+    };
+    const ANOTHER_DEPLOYMENT = { ...OWN, "pulumi-stack-id": "an0ther" };
+    const { "pulumi-stack-id": _id, ...WITHOUT_IDENTITY } = OWN;
+    const MUTATING = /^(Create|Update|Delete|Tag|Untag)/;
+
+    it("refuses a runtime and a gateway of another deployment of the same project and stack name, or of none, touching neither", async () => {
+        const runtime = (await agentRuntimeProvider.create!(runtimeInputs({ tags: ANOTHER_DEPLOYMENT }))) as { id: string };
+        const gateway = (await gatewayProvider.create!(gatewayInputs({ tags: WITHOUT_IDENTITY }))) as { id: string };
+        const before = ctx.fake.calls.length;
+        const runtimeErr = await rejection(agentRuntimeProvider.create!(runtimeInputs({ tags: OWN, description: "mine" })));
+        expect(runtimeErr.message).to.contain(
+            'agent runtime "zscaler_mcp_runtime_dev" already exists and belongs to another deployment of the same project and ' +
+                "stack name (another backend or Pulumi organization: it has pulumi-stack-id=an0ther, this stack is pulumi-stack-id=5tack1d)",
+        );
+        expect(runtimeErr.message).to.contain("pulumi config set runtimeName <name>");
+        const gatewayErr = await rejection(gatewayProvider.create!(gatewayInputs({ tags: OWN, targetNames: [] })));
+        expect(gatewayErr.message).to.contain(
+            'gateway "zscaler-mcp-gateway-dev" already exists and belongs to another deployment of the same project and stack ' +
+                "name (another backend or Pulumi organization: it has no stack identity, this stack is pulumi-stack-id=5tack1d)",
+        );
+        expect(ctx.fake.calls.slice(before).filter((c) => MUTATING.test(c.op) && !c.error)).to.deep.equal([]);
+        expect(ctx.fake.list("runtime").map((r) => r.id)).to.deep.equal([runtime.id]);
+        expect(ctx.fake.list("gateway").map((g) => g.id)).to.deep.equal([gateway.id]);
+    });
+
+    it("deletes the targets of a gateway it takes over that the program does not declare, with a warning", async () => {
+        const warnings: string[] = [];
+        const restore = captureAdoptionWarnings((m) => warnings.push(m));
+        try {
+            const { id: gatewayId } = (await gatewayProvider.create!(gatewayInputs({ tags: OWN }))) as { id: string };
+            const declared = (await gatewayTargetProvider.create!(targetInputs(gatewayId))) as { outs: GatewayTargetOutputs };
+            const stray = (await gatewayTargetProvider.create!(targetInputs(gatewayId, { name: "left-over" }))) as {
+                outs: GatewayTargetOutputs;
+            };
+            const again = (await gatewayProvider.create!(gatewayInputs({ tags: OWN, targetNames: ["zscaler-mcp-runtime"] }))) as {
+                id: string;
+            };
+            expect(again.id).to.equal(gatewayId);
+            expect(ctx.fake.list("target").map((t) => t.id)).to.deep.equal([declared.outs.targetId]);
+            expect(ctx.fake.callsTo("DeleteGatewayTarget").map((c) => c.input.targetId)).to.deep.equal([stray.outs.targetId]);
+            expect(warnings).to.deep.equal([
+                `gateway "zscaler-mcp-gateway-dev" (${gatewayId}) was taken over with target "left-over" (${stray.outs.targetId}), ` +
+                    "which this stack does not declare: it is deleted.",
+            ]);
+            // Without the list of declared targets, a gateway taken over keeps them all.
+            await gatewayTargetProvider.create!(targetInputs(gatewayId, { name: "another" }));
+            await gatewayProvider.create!(gatewayInputs({ tags: OWN }));
+            expect(ctx.fake.list("target")).to.have.length(2);
+            expect(warnings).to.have.length(1);
+        } finally {
+            restore();
+        }
     });
 });
 

@@ -231,7 +231,12 @@ describe("Harness provider", () => {
     });
 
     describe("a create that finds the name taken", () => {
-        const OWN = { "managed-by": "zscaler-mcp-harness", "pulumi-project": "zscaler-mcp-harness", "pulumi-stack": "dev" };
+        const OWN = {
+            "managed-by": "zscaler-mcp-harness",
+            "pulumi-project": "zscaler-mcp-harness",
+            "pulumi-stack": "dev",
+            "pulumi-stack-id": "5tack1d",
+        };
 
         it("takes over this stack's own harness (a create recorded nowhere) and brings it to the inputs", async () => {
             const orphan = (await harnessProvider.create!(inputs({ tags: OWN, systemPrompt: [{ text: "old prompt" }] }))) as Created;

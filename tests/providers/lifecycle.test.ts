@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { commandRequestMs, realMs, scaledClock } from "../../providers/clock";
 import {
     AdoptSpec,
+    captureAdoptionWarnings,
     createOrAdopt,
     diffInputs,
     installClock,
@@ -335,7 +336,7 @@ describe("lifecycle kit", () => {
 });
 
 describe("createOrAdopt", () => {
-    const OURS = { "pulumi-project": "p", "pulumi-stack": "dev" };
+    const OURS = { "pulumi-project": "p", "pulumi-stack": "dev", "pulumi-stack-id": "id-of-this-stack" };
     type Found = { name: string; tags: Record<string, string>; status?: string };
 
     /** A spec whose every call is recorded; `over` changes any part. */
@@ -388,7 +389,10 @@ describe("createOrAdopt", () => {
     });
 
     it("refuses anyone else's, by its tags or by what only this stack's own holds, naming it and the way out", async () => {
-        const a = spec({ createError: taken, existing: { name: "t", tags: { "pulumi-project": "p", "pulumi-stack": "prod" } } });
+        const a = spec({
+            createError: taken,
+            existing: { name: "t", tags: { "pulumi-project": "p", "pulumi-stack": "prod", "pulumi-stack-id": "id-of-this-stack" } },
+        });
         expect((await rejection(createOrAdopt(a.s))).message).to.equal(
             'thing "t" already exists and is not this stack\'s (it has pulumi-project=p, pulumi-stack=prod; this stack is pulumi-project=p, pulumi-stack=dev), ' +
                 "so it is left alone. Choose another name.",
@@ -419,6 +423,68 @@ describe("createOrAdopt", () => {
         const ready = spec({ createError: taken, existing: { name: "t", tags: OURS }, settling: settling("READY") });
         expect(await createOrAdopt(ready.s)).to.equal("adopted:t:dev");
         expect(removed).to.deep.equal(["t"]);
+    });
+
+    it("refuses one of another deployment of the same project and stack name: another identity, or none", async () => {
+        const anotherBackend = spec({ createError: taken, existing: { name: "t", tags: { ...OURS, "pulumi-stack-id": "id-of-another" } } });
+        const wayOut =
+            "If that deployment is still in use, give this one another stack name (pulumi stack init <other name>) or other " +
+            "resource names (the name config keys); if it is not, delete the resource (or destroy that deployment) and run " +
+            "pulumi up again. If it is this stack's own from before a destroy that retained it, tag it with this stack's " +
+            "identity and run pulumi up again. Choose another name.";
+        expect((await rejection(createOrAdopt(anotherBackend.s))).message).to.equal(
+            'thing "t" already exists and belongs to another deployment of the same project and stack name (another backend or ' +
+                "Pulumi organization: it has pulumi-stack-id=id-of-another, this stack is pulumi-stack-id=id-of-this-stack), so it " +
+                `is left alone. ${wayOut}`,
+        );
+        expect(anotherBackend.calls).to.deep.equal(["create", "find"]);
+        const { "pulumi-stack-id": _id, ...withoutIdentity } = OURS;
+        const noIdentity = spec({ lookFirst: true, existing: { name: "t", tags: withoutIdentity } });
+        expect((await rejection(createOrAdopt(noIdentity.s))).message).to.equal(
+            'thing "t" already exists and belongs to another deployment of the same project and stack name (another backend or ' +
+                "Pulumi organization: it has no stack identity, this stack is pulumi-stack-id=id-of-this-stack), so it is left " +
+                `alone. ${wayOut}`,
+        );
+        // Nothing was taken over, created or removed.
+        expect(noIdentity.calls).to.deep.equal(["find"]);
+    });
+
+    it("replaces its own whose create-only settings differ, with a warning, and takes over one whose do not", async () => {
+        const warnings: string[] = [];
+        const restore = captureAdoptionWarnings((m) => warnings.push(m));
+        try {
+            const steps: string[] = [];
+            const replacement = (differs: string | undefined) => ({
+                differs: () => differs,
+                remove: async (f: Found) => {
+                    steps.push(`remove ${f.name}`);
+                },
+                recreate: async () => {
+                    steps.push("recreate");
+                    return "recreated";
+                },
+            });
+            const other = spec({ createError: taken, existing: { name: "t", tags: OURS }, replacement: replacement("role r1, not r2") });
+            expect(await createOrAdopt(other.s)).to.equal("recreated");
+            expect(steps).to.deep.equal(["remove t", "recreate"]);
+            expect(warnings).to.deep.equal([
+                'thing "t" was this stack\'s own but was created with role r1, not r2, which cannot change in place: it is replaced.',
+            ]);
+            const same = spec({ createError: taken, existing: { name: "t", tags: OURS }, replacement: replacement(undefined) });
+            expect(await createOrAdopt(same.s)).to.equal("adopted:t:dev");
+            expect(steps).to.have.length(2);
+            expect(warnings).to.have.length(1);
+            // Another deployment's is refused before anything is compared or removed.
+            const foreign = spec({
+                createError: taken,
+                existing: { name: "t", tags: { ...OURS, "pulumi-stack-id": "x" } },
+                replacement: replacement("role r1, not r2"),
+            });
+            expect((await rejection(createOrAdopt(foreign.s))).message).to.contain("belongs to another deployment");
+            expect(steps).to.have.length(2);
+        } finally {
+            restore();
+        }
     });
 });
 

@@ -31,6 +31,7 @@ const FILES: Record<string, string> = {
     gatewayTargetProvider: "gatewayTarget",
     oauth2CredentialProviderProvider: "oauth2CredentialProvider",
     toolCheckProvider: "toolCheck",
+    stackIdentityProvider: "stackIdentity",
 };
 /** The provider each dynamic resource type is served by. */
 const TYPES: Record<string, string> = {
@@ -44,6 +45,7 @@ const TYPES: Record<string, string> = {
     "pulumi-nodejs:dynamic/agentcore:GatewayTarget": "gatewayTargetProvider",
     "pulumi-nodejs:dynamic/agentcore:Oauth2CredentialProvider": "oauth2CredentialProviderProvider",
     "pulumi-nodejs:dynamic/mcp:ToolCheck": "toolCheckProvider",
+    "pulumi-nodejs:dynamic/stack:StackIdentity": "stackIdentityProvider",
 };
 const PROGRAM_CONFIG = {
     "aws:region": "us-east-1",

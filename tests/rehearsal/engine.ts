@@ -47,8 +47,11 @@ export interface StateEntry {
     initErrors?: string[];
 }
 
-/** Dynamic resources that only wait for another one: nothing of theirs exists in AWS. */
-export const WAIT_ONLY_TYPES = [":ExpressGatewayServiceRollout", ":AgentRuntimeReady"];
+/**
+ * Dynamic resources with nothing of theirs in AWS: those that only wait for another one, and the
+ * stack's identity (kept in the state alone).
+ */
+export const WAIT_ONLY_TYPES = [":ExpressGatewayServiceRollout", ":AgentRuntimeReady", ":StackIdentity"];
 
 export type OpKind = "create" | "update" | "replace" | "delete" | "same" | "refresh" | "gone";
 

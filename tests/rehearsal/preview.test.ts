@@ -36,23 +36,26 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
             expect(plan.ok, plan.error).to.equal(true);
             const ops = dynamicOps(plan);
             const expected =
-                scenario.topology === "gateway"
-                    ? [
-                          "zscaler-mcp-oauth",
-                          "zscaler-mcp-runtime",
-                          "zscaler-mcp-runtime-ready",
-                          "zscaler-mcp-gateway",
-                          "zscaler-mcp-target",
-                          "zscaler-mcp-agent-harness",
-                      ]
-                    : [
-                          ...(scenario.deploysServer ? ["zscaler-mcp-service", "zscaler-mcp-allow-list"] : []),
-                          "zscaler-mcp-api-key",
-                          "zscaler-mcp-agent-harness",
-                      ];
+                // The stack's identity is made on its first up: unknown until then.
+                ["stack-identity"].concat(
+                    scenario.topology === "gateway"
+                        ? [
+                              "zscaler-mcp-oauth",
+                              "zscaler-mcp-runtime",
+                              "zscaler-mcp-runtime-ready",
+                              "zscaler-mcp-gateway",
+                              "zscaler-mcp-target",
+                              "zscaler-mcp-agent-harness",
+                          ]
+                        : [
+                              ...(scenario.deploysServer ? ["zscaler-mcp-service", "zscaler-mcp-allow-list"] : []),
+                              "zscaler-mcp-api-key",
+                              "zscaler-mcp-agent-harness",
+                          ],
+                );
             expect(ops.sort()).to.deep.equal(expected.map((n) => `create ${n}`).sort());
             // The case that used to fail: the one tool is an unknown element of the list.
-            expect(unknownsOf(plan, "zscaler-mcp-agent-harness")).to.include.members(["tools", "executionRoleArn"]);
+            expect(unknownsOf(plan, "zscaler-mcp-agent-harness")).to.include.members(["tools", "executionRoleArn", "tags"]);
             expect(bench.fake.list()).to.deep.equal([]);
             expect(r.state.size).to.equal(0);
         });
@@ -85,7 +88,7 @@ describe("preview: the program as `pulumi preview` runs it, every dynamic Check 
         expect((await r.up({ config, secretKeys: ["zscalerClientSecret"] })).ok).to.equal(true);
         const unchanged = await r.up({ config, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(unchanged.ok, unchanged.error).to.equal(true);
-        expect(unchanged.operations.filter((o) => o.op !== "same")).to.deep.equal([]);
+        expect(unchanged.operations.filter((o) => o.op !== "same").map((o) => o.name)).to.deep.equal([]);
         const plan = await r.up({ config: { ...config, imageUri: OWN_ECR_COPY }, secretKeys: ["zscalerClientSecret"], preview: true });
         expect(plan.ok, plan.error).to.equal(true);
         expect(

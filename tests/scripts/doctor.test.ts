@@ -472,20 +472,62 @@ describe("npm run doctor", () => {
 
         it("names: a harness of the stack's name that the stack does not own; its own one passes", async () => {
             await createHarness("zscaler_mcp_harness_dev", { tags: { owner: "someone-else" } });
-            let { report } = await doctor();
+            const { report } = await doctor();
             expect(check(report, "names")).to.deep.include({
                 status: "fail",
                 detail: "the harness zscaler_mcp_harness_dev already exists and is not this stack's",
                 fix: "pulumi config set harnessName <name>, or delete it",
             });
             ctx.fake.reset();
-            await createHarness("zscaler_mcp_harness_dev", { tags: { "pulumi-project": PROJECT, "pulumi-stack": "dev" } });
-            ctx.fake.clusters.set("zscaler-mcp-dev", { status: "ACTIVE", tags: { "pulumi-project": PROJECT, "pulumi-stack": "dev" } });
-            ({ report } = await doctor());
-            expect(check(report, "names")).to.deep.include({
+            const own = { "pulumi-project": PROJECT, "pulumi-stack": "dev", "pulumi-stack-id": "5tack1d" };
+            await createHarness("zscaler_mcp_harness_dev", { tags: own });
+            ctx.fake.clusters.set("zscaler-mcp-dev", { status: "ACTIVE", tags: own });
+            const deployed = stackIo(stackConfig(), { harnessArn: "arn:x", stackId: "5tack1d" });
+            expect(await main(["doctor", "--json"], deployed)).to.equal(0);
+            expect(check(JSON.parse(deployed.out.join("")) as Report, "names")).to.deep.include({
                 status: "ok",
                 detail: "3 of 5 names free (harness, API-key credential provider, ECS cluster, ECS service, log group); harness, ECS cluster already this stack's",
             });
+            // The identity came from the outputs: the state was not read.
+            expect(deployed.pulumiCalls.filter((c) => c[1] === "export")).to.deep.equal([]);
+        });
+
+        it("names: a resource with the stack's project and stack names but another identity, or none, is another deployment's", async () => {
+            const names = { "pulumi-project": PROJECT, "pulumi-stack": "dev" };
+            await createHarness("zscaler_mcp_harness_dev", { tags: { ...names, "pulumi-stack-id": "an0ther" } });
+            ctx.fake.clusters.set("zscaler-mcp-dev", { status: "ACTIVE", tags: names });
+            const namesCheck = async (outputs: Record<string, string>, state?: unknown) => {
+                const io = stackIo(stackConfig(), outputs);
+                const answer = io.pulumi!;
+                const stateReads: string[][] = [];
+                io.pulumi = (args) => (args[1] === "export" ? (stateReads.push(args), JSON.stringify(state ?? {})) : answer(args));
+                await main(["doctor", "--json"], io);
+                return {
+                    line: check(JSON.parse(io.out.join("")) as Report, "names"),
+                    exports: stateReads,
+                };
+            };
+            const otherDeployment =
+                "belongs to another deployment of the same project and stack name (another backend or Pulumi organization)";
+            // Before the first up (no outputs, no state): neither is this stack's; the state was read once.
+            const before = await namesCheck({});
+            expect(before.line).to.deep.include({
+                status: "fail",
+                detail: `the harness zscaler_mcp_harness_dev already exists and ${otherDeployment}; the ECS cluster zscaler-mcp-dev already exists and ${otherDeployment}`,
+                fix:
+                    "pulumi config set harnessName <name>, deploy this one under another stack name (pulumi stack init <other name>), or delete it; " +
+                    "pulumi config set ecsClusterName <existing cluster> to use it, deploy this one under another stack name (pulumi stack init <other name>), or delete it",
+            });
+            expect(before.exports).to.deep.equal([["stack", "export"]]);
+            // An up stopped before it wrote the outputs: the identity is the StackIdentity in the state.
+            const stopped = await namesCheck(
+                {},
+                { deployment: { resources: [{ type: "pulumi-nodejs:dynamic/stack:StackIdentity", outputs: { stackId: "an0ther" } }] } },
+            );
+            expect(stopped.line.detail).to.equal(`the ECS cluster zscaler-mcp-dev already exists and ${otherDeployment}`);
+            // A stack deployed before stacks had an identity owns what carries none.
+            const legacy = await namesCheck({ harnessArn: "arn:x" });
+            expect(legacy.line.detail).to.equal(`the harness zscaler_mcp_harness_dev already exists and ${otherDeployment}`);
         });
 
         it("names: an existing cluster named in ecsClusterName must exist", async () => {

@@ -261,6 +261,8 @@ export function mockState(
                 },
             };
         }
+        case "pulumi-nodejs:dynamic/stack:StackIdentity":
+            return { id: MOCK_STACK_ID, state: { ...inputs, stackId: MOCK_STACK_ID } };
         case "pulumi-nodejs:dynamic/agentcore:GatewayTarget":
             return { id: `${i.gatewayId}/TGT1234567`, state: { ...inputs, targetId: "TGT1234567", status: "READY" } };
         default:
@@ -270,6 +272,9 @@ export function mockState(
             throw new Error(`unexpected resource type ${type} (${name})`);
     }
 }
+
+/** The identity the mocked stack's StackIdentity is given. */
+export const MOCK_STACK_ID = "0123456789abcdef0123456789abcdef";
 
 export const COGNITO_CLIENT_SECRET = "cognito-generated-client-secret-0123456789";
 

@@ -1,15 +1,38 @@
 /**
  * The names the deploy gives what it creates (harness, credential providers, runtime, gateway, ECS
- * cluster and service, log group, Cognito domain prefix): free, or already this stack's (tagged
- * with its project and stack), never something else's.
+ * cluster and service, log group, Cognito domain prefix): free, or already this stack's, never
+ * something else's. A resource is this stack's by the rule adoption uses (providers/kit/adoption.ts):
+ * its project and stack tags, and the stack's identity (`pulumi-stack-id`) as the stack's state
+ * holds it (its `stackId` output, else its StackIdentity in `pulumi stack export`). Before the first
+ * up the stack has no identity, so a resource with its project and stack names is another
+ * deployment's of the same name; a stack deployed before stacks had an identity owns its resources
+ * without one (its next up tags them).
  */
 import { clientConfig, controlPlane } from "../../identity";
 import { awsErrorName, firstItem, isAccessDenied, isNotFound } from "../../io";
 import { CheckFailure, CheckResult, Context, describeDenied, fail, failIfDenied, ok } from "../check";
 
-function ownedBy(tags: Record<string, string> | undefined, ctx: Context): boolean {
-    return tags?.["pulumi-project"] === ctx.settings.project && tags?.["pulumi-stack"] === ctx.settings.stack;
+const IDENTITY_TAG = "pulumi-stack-id";
+
+/** Whose a resource of one of the stack's names is. */
+type Owner = "this stack" | "another stack" | "another deployment";
+
+function ownerOf(tags: Record<string, string> | undefined, ctx: Context): Owner {
+    if (tags?.["pulumi-project"] !== ctx.settings.project || tags?.["pulumi-stack"] !== ctx.settings.stack) {
+        return "another stack";
+    }
+    const id = ctx.stackIdentity?.();
+    if (tags[IDENTITY_TAG] !== undefined) {
+        return tags[IDENTITY_TAG] === id ? "this stack" : "another deployment";
+    }
+    const deployedBeforeIdentity = id === undefined && ctx.outputs !== undefined && Object.keys(ctx.outputs).length > 0;
+    return deployedBeforeIdentity ? "this stack" : "another deployment";
 }
+
+/** How a resource of another deployment of the same project and stack name is described. */
+const OTHER_DEPLOYMENT = "belongs to another deployment of the same project and stack name (another backend or Pulumi organization)";
+/** The way out besides another resource name. */
+const OTHER_DEPLOYMENT_FIX = "deploy this one under another stack name (pulumi stack init <other name>)";
 
 export async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
     const s = ctx.settings;
@@ -35,7 +58,14 @@ export async function checkCognitoDomain(ctx: Context): Promise<CheckResult> {
         }),
         opts,
     );
-    if (!ownedBy(tags.Tags, ctx)) {
+    const owner = ownerOf(tags.Tags, ctx);
+    if (owner === "another deployment") {
+        fail(
+            `domain prefix ${prefix} belongs to user pool ${taken.UserPoolId}, which ${OTHER_DEPLOYMENT}`,
+            `${fix}, or ${OTHER_DEPLOYMENT_FIX}`,
+        );
+    }
+    if (owner !== "this stack") {
         fail(`domain prefix ${prefix} belongs to user pool ${taken.UserPoolId} in this account, not to this stack`, fix);
     }
     return ok(`domain prefix ${prefix} is already this stack's (user pool ${taken.UserPoolId})`);
@@ -160,8 +190,12 @@ export async function checkNames(ctx: Context): Promise<CheckResult> {
         if (tags === null) {
             continue;
         }
-        if (ownedBy(tags, ctx)) {
+        const owner = ownerOf(tags, ctx);
+        if (owner === "this stack") {
             own.push(p.what);
+        } else if (owner === "another deployment") {
+            problems.push(`the ${p.what} ${p.name} already exists and ${OTHER_DEPLOYMENT}`);
+            fixes.push(`${p.fix}, ${OTHER_DEPLOYMENT_FIX}, or delete it`);
         } else {
             problems.push(`the ${p.what} ${p.name} already exists and is not this stack's`);
             fixes.push(`${p.fix}, or delete it`);
