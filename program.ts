@@ -239,7 +239,8 @@ export async function deployStack(s: Settings): Promise<StackOutputs> {
             apiKeyProviderName: s.names.apiKeyProvider,
             // Required for ecs by the settings; the Token Vault holds the whole header value.
             authorization: pulumi.secret(basicAuthHeader(s.zscaler.clientId!, s.zscaler.clientSecret!)),
-            server: s.mcpUrl !== undefined ? { url: secretIf(s, "mcpUrl", s.mcpUrl) } : ecsServerArgs(s, tags, externalSecret, ownsLogGroup),
+            server:
+                s.mcpUrl !== undefined ? { url: secretIf(s, "mcpUrl", s.mcpUrl) } : ecsServerArgs(s, tags, externalSecret, ownsLogGroup),
         },
         opts,
     );
