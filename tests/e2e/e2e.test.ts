@@ -72,12 +72,12 @@ describe("end to end through the real Pulumi CLI", function () {
                 await ok(ws, c);
             }
             const plan = await ok(ws, preview);
-            expect(summary(plan.output)).to.deep.equal({ create: 21 });
+            expect(summary(plan.output)).to.deep.equal({ create: 22 });
             expect(plan.output).to.match(/\+ {2}pulumi-nodejs:dynamic\/agentcore:Harness zscaler-mcp-agent-harness create/);
             expect(ws.fake.calls.filter((c) => MUTATING.test(c.op))).to.deep.equal([]);
             const deployed = await ok(ws, up);
             expect(deployed.output).to.contain("Previewing update (dev)");
-            expect(summary(deployed.output)).to.deep.equal({ create: 21 });
+            expect(summary(deployed.output)).to.deep.equal({ create: 22 });
             // The deploy ended by listing the real server's tools as the harness will.
             const outputs = await ws.outputs();
             expect([outputs.serverName, outputs.serverVersion]).to.deep.equal(["zscaler-mcp", "0.15.4"]);
@@ -135,7 +135,7 @@ describe("end to end through the real Pulumi CLI", function () {
         it("changes nothing on a second preview and up", async () => {
             await ok(ws, "pulumi preview --expect-no-changes");
             const again = await ok(ws, "pulumi up --expect-no-changes");
-            expect(summary(again.output)).to.deep.equal({ same: 21 });
+            expect(summary(again.output)).to.deep.equal({ same: 22 });
         });
 
         it("updates the harness in place for a new system prompt", async () => {
@@ -164,7 +164,7 @@ describe("end to end through the real Pulumi CLI", function () {
             const before = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
             // The policy, the service, and the check of the server it now runs.
-            expect(summary(up.output)).to.deep.equal({ update: 3, same: 18 });
+            expect(summary(up.output)).to.deep.equal({ update: 3, same: 19 });
             expect(
                 ws.fake.calls
                     .slice(before)
@@ -582,7 +582,7 @@ describe("end to end through the real Pulumi CLI", function () {
             mark = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
             // They did not: only the entry was written.
-            expect(summary(up.output)).to.deep.equal({ update: 1, same: 20 });
+            expect(summary(up.output)).to.deep.equal({ update: 1, same: 21 });
             expect(
                 since()
                     .filter((c) => MUTATING.test(c.op))
@@ -626,7 +626,7 @@ describe("end to end through the real Pulumi CLI", function () {
             });
             mark = ws.fake.calls.length;
             const up = await ok(ws, "pulumi up");
-            expect(summary(up.output)).to.deep.equal({ update: 2, same: 17 });
+            expect(summary(up.output)).to.deep.equal({ update: 2, same: 18 });
             expect(
                 since()
                     .filter((c) => MUTATING.test(c.op))
