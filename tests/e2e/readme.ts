@@ -13,6 +13,8 @@ export const USER_DOCS = ["README.md", "docs/configuration.md", "docs/operations
  * the network guide, whose variables the proxy tests set as its examples show, not by its lines.
  */
 export const DEVELOPER_DOCS = ["docs/development.md", "docs/performance.md", "docs/design.md", "docs/network.md"];
+/** Sections of the user documents for developers of this project (their commands run in `npm test` itself). */
+const DEVELOPER_SECTIONS = ["Development"];
 
 export interface ReadmeCommand {
     /** The document, relative to the project's root. */
@@ -54,11 +56,12 @@ export function readmeCommands(): ReadmeCommand[] {
 export function documentCommands(markdown: string, file = "README.md", developer = false): ReadmeCommand[] {
     const out: ReadmeCommand[] = [];
     let section = "";
+    const forDevelopers = () => developer || DEVELOPER_SECTIONS.includes(section);
     let block: "bash" | "text" | "other" | undefined;
     let paragraph: string[] = [];
     const endParagraph = () => {
         for (const m of paragraph.join(" ").matchAll(/`((?:pulumi|npm|npx) [^`]+)`/g)) {
-            out.push({ file, section, command: m[1].replace(/\s+/g, " ").trim(), kind: "inline", developer });
+            out.push({ file, section, command: m[1].replace(/\s+/g, " ").trim(), kind: "inline", developer: forDevelopers() });
         }
         paragraph = [];
     };
@@ -70,9 +73,9 @@ export function documentCommands(markdown: string, file = "README.md", developer
             continue;
         }
         if (block === "bash" && clean(line)) {
-            out.push({ file, section, command: clean(line), kind: "block", developer });
+            out.push({ file, section, command: clean(line), kind: "block", developer: forDevelopers() });
         } else if (block === "text" && line.startsWith("$ ")) {
-            out.push({ file, section, command: line.slice(2).trim(), kind: "transcript", developer });
+            out.push({ file, section, command: line.slice(2).trim(), kind: "transcript", developer: forDevelopers() });
         } else if (!block) {
             const heading = /^#+\s+(.*)$/.exec(line);
             if (heading || !line.trim()) {
