@@ -38,6 +38,20 @@ const COGNITO_DOMAIN_TAKEN = `zscaler-mcp-gateway-${ACCOUNT}`;
 /** AWS calls that change something, for "nothing was touched" checks. */
 const MUTATING = /^(Create|Update|Delete|Tag|Untag|Put)/;
 
+/** The user's own Zscaler MCP server, at the URL the README's "Your own MCP server" commands name. */
+function serveOwnServer(ws: Workspace): Promise<void> {
+    return ws.hosting.serveOwnServer("mcp.example.com", {
+        ZSCALER_MCP_TRANSPORT: "streamable-http",
+        ZSCALER_MCP_HOST: "0.0.0.0",
+        ZSCALER_MCP_AUTH_MODE: "zscaler",
+        ZSCALER_MCP_ALLOW_HTTP: "true",
+        ZSCALER_CLIENT_ID: PLACEHOLDERS["<client id>"],
+        ZSCALER_CLIENT_SECRET: CLIENT_SECRET,
+        ZSCALER_CUSTOMER_ID: PLACEHOLDERS["<customer id>"],
+        ZSCALER_VANITY_DOMAIN: PLACEHOLDERS["<vanity domain>"],
+    });
+}
+
 /** The command lines of the processes a killed CLI left running, besides those running before it (`running`). */
 function leftBehind(ws: Workspace, running: number[]): string {
     return ws
@@ -335,17 +349,7 @@ describe("end to end through the real Pulumi CLI", function () {
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);
             await ok(ws, "pulumi login --local");
-            // The user's own Zscaler MCP server, at the URL the README's commands name.
-            await ws.hosting.serveOwnServer("mcp.example.com", {
-                ZSCALER_MCP_TRANSPORT: "streamable-http",
-                ZSCALER_MCP_HOST: "0.0.0.0",
-                ZSCALER_MCP_AUTH_MODE: "zscaler",
-                ZSCALER_MCP_ALLOW_HTTP: "true",
-                ZSCALER_CLIENT_ID: PLACEHOLDERS["<client id>"],
-                ZSCALER_CLIENT_SECRET: CLIENT_SECRET,
-                ZSCALER_CUSTOMER_ID: PLACEHOLDERS["<customer id>"],
-                ZSCALER_VANITY_DOMAIN: PLACEHOLDERS["<vanity domain>"],
-            });
+            await serveOwnServer(ws);
         });
         after(async () => {
             await ws?.dispose();
@@ -927,16 +931,7 @@ describe("end to end through the real Pulumi CLI", function () {
             });
         before(async function () {
             ws = await Workspace.create(requireCli(this), SCALE);
-            await ws.hosting.serveOwnServer("mcp.example.com", {
-                ZSCALER_MCP_TRANSPORT: "streamable-http",
-                ZSCALER_MCP_HOST: "0.0.0.0",
-                ZSCALER_MCP_AUTH_MODE: "zscaler",
-                ZSCALER_MCP_ALLOW_HTTP: "true",
-                ZSCALER_CLIENT_ID: PLACEHOLDERS["<client id>"],
-                ZSCALER_CLIENT_SECRET: CLIENT_SECRET,
-                ZSCALER_CUSTOMER_ID: PLACEHOLDERS["<customer id>"],
-                ZSCALER_VANITY_DOMAIN: PLACEHOLDERS["<vanity domain>"],
-            });
+            await serveOwnServer(ws);
         });
         after(async () => {
             await ws?.dispose();
