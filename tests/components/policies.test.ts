@@ -588,15 +588,16 @@ describe("a permissions boundary, evaluated by the IAM simulator", () => {
     });
 });
 
-describe("inline policy names", () => {
-    const CONFIG = {
-        "aws:region": R,
-        zscalerClientId: "client",
-        zscalerClientSecret: "secret-value",
-        zscalerCustomerId: "cust",
-        zscalerVanityDomain: "acme",
-    };
+/** A minimal stack configuration the real program deploys under mocks. */
+const CONFIG = {
+    "aws:region": R,
+    zscalerClientId: "client",
+    zscalerClientSecret: "secret-value",
+    zscalerCustomerId: "cust",
+    zscalerVanityDomain: "acme",
+};
 
+describe("inline policy names", () => {
     for (const [topology, expected] of [
         [
             "ecs",
@@ -625,13 +626,6 @@ describe("inline policy names", () => {
 });
 
 describe("a stack's roles and the resources of a stack whose name extends its own (dev and dev-prod)", () => {
-    const CONFIG = {
-        "aws:region": R,
-        zscalerClientId: "client",
-        zscalerClientSecret: "secret-value",
-        zscalerCustomerId: "cust",
-        zscalerVanityDomain: "acme",
-    };
     const dev = defaultNames("dev");
     const devProd = defaultNames("dev-prod");
     const LOGS = `arn:aws:logs:${R}:${ACCOUNT}:log-group:`;

@@ -265,14 +265,16 @@ describe("Oauth2CredentialProvider provider", () => {
     });
 });
 
+/** The tags of this stack's own resources (project, stack and identity). */
+const OWN = {
+    "managed-by": "zscaler-mcp-harness",
+    "pulumi-project": "zscaler-mcp-harness",
+    "pulumi-stack": "dev",
+    "pulumi-stack-id": "5tack1d",
+};
+
 describe("gateway path: a create that finds its own resource already there", () => {
     const ctx = useFakeAws();
-    const OWN = {
-        "managed-by": "zscaler-mcp-harness",
-        "pulumi-project": "zscaler-mcp-harness",
-        "pulumi-stack": "dev",
-        "pulumi-stack-id": "5tack1d",
-    };
     const FOREIGN = { ...OWN, "pulumi-stack": "prod" };
 
     it("gets the same runtime back when the create's answer is lost: one client token for every retry", async () => {
@@ -339,12 +341,6 @@ describe("gateway path: a create that finds its own resource already there", () 
 
 describe("gateway path: adoption requires this stack's identity, and brings the gateway fully to its inputs", () => {
     const ctx = useFakeAws();
-    const OWN = {
-        "managed-by": "zscaler-mcp-harness",
-        "pulumi-project": "zscaler-mcp-harness",
-        "pulumi-stack": "dev",
-        "pulumi-stack-id": "5tack1d",
-    };
     const ANOTHER_DEPLOYMENT = { ...OWN, "pulumi-stack-id": "an0ther" };
     const { "pulumi-stack-id": _id, ...WITHOUT_IDENTITY } = OWN;
     const MUTATING = /^(Create|Update|Delete|Tag|Untag)/;
