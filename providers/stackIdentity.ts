@@ -11,10 +11,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "crypto";
+import { IDENTITY_TAG } from "./kit/adoption";
 import { inProject, ProjectResource } from "./projectProvider";
 
-/** The tag (and stack output) carrying the stack's identity. */
-export const STACK_ID_TAG = "pulumi-stack-id";
+/** The tag (and stack output) carrying the stack's identity: the one adoption requires. */
+export const STACK_ID_TAG = IDENTITY_TAG;
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface StackIdentityInputs {}

@@ -8,11 +8,10 @@
  * deployment's of the same name; a stack deployed before stacks had an identity owns its resources
  * without one (its next up tags them).
  */
+import { IDENTITY_TAG } from "../../../providers/kit/adoption";
 import { clientConfig, controlPlane } from "../../identity";
 import { awsErrorName, firstItem, isAccessDenied, isNotFound } from "../../io";
 import { CheckFailure, CheckResult, Context, describeDenied, fail, failIfDenied, ok } from "../check";
-
-const IDENTITY_TAG = "pulumi-stack-id";
 
 /** Whose a resource of one of the stack's names is. */
 type Owner = "this stack" | "another stack" | "another deployment";
